@@ -1,0 +1,41 @@
+// Bundles the console into one ESM file (DESIGN.md §8: ~0.6x start-up of running from node_modules).
+// `--if-stale` skips the build when dist is newer than every source file (keeps `npm start` quick).
+import { build } from 'esbuild';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const out = 'dist/divio-tui.js';
+const roots = ['src', 'components', 'screens', 'package.json'];
+
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let m = 0;
+  for (const e of readdirSync(path)) m = Math.max(m, newest(join(path, e)));
+  return m;
+}
+
+if (process.argv.includes('--if-stale') && existsSync(out)) {
+  const src = Math.max(...roots.map(newest));
+  if (statSync(out).mtimeMs >= src) process.exit(0);
+}
+
+await build({
+  entryPoints: ['src/cli.tsx'],
+  outfile: out,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  splitting: false,
+  jsx: 'automatic',
+  logLevel: 'warning',
+  // Native or optional modules stay outside the bundle.
+  external: ['cpu-features', 'ssh2', 'dockerode', '@lydell/node-pty'],
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
+  define: { 'process.env.DEV': '"false"' },
+});

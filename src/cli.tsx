@@ -1,0 +1,154 @@
+// divio-tui: argument parsing and wiring. The only place that knows every part (DESIGN.md §4).
+// Heavy parts (gateway, sandbox, clients, dockerode) are imported lazily so the first frame is quick.
+import { allowFlags, flagBool, flagNumber, flagString, parseArgs, UsageError, type ParsedArgs } from './cli/args.js';
+import { VERSION } from './version.js';
+
+const COMMANDS = new Set([
+  'sandbox', 'serve', 'apps', 'logs', 'deploy', 'backups', 'backup', 'restore', 'purge', 'ssh', 'jobs',
+  'doctor', 'metrics', 'help', 'version',
+]);
+
+export const USAGE = `divio-tui ${VERSION} — a terminal operations console for Divio
+
+Usage:
+  divio-tui [--sandbox] [--zone Z] [--ascii] [--config FILE]   the console (in-process gateway)
+  divio-tui --gateway ws://HOST:PORT [--token T]               the console, attached to a shared gateway
+  divio-tui serve [--host H] [--port P] [--token T] [--viewer-token T] [--read-only] [--sandbox]
+  divio-tui sandbox [--port P] [--speed N] [--log-rate R] [--seed N] [--ephemeral] [--faults SPEC]
+
+Without the UI (plain text on a terminal, --json for scripts, non-zero exit on failure):
+  divio-tui apps [--json]                           every application x environment
+  divio-tui logs APP ENV [--follow] [--since 10m] [--service web] [--utc] [--json]
+  divio-tui deploy APP ENV [--build-mode AUTO|ADOPT|FORCE] [--confirm ENV] [--json]
+  divio-tui backups APP ENV [--json]                list backups
+  divio-tui backup APP ENV [--services db,media] [--notes TEXT] [--json]
+  divio-tui restore APP --backup ID --to ENV [--db] [--media] [--no-safety-backup] --confirm ENV [--json]
+  divio-tui purge APP ENV [--everything --confirm ENV | --url U … | --prefix P … | --purge-host H … | --tag T …]
+  divio-tui ssh APP ENV                             a shell in the environment (OpenSSH)
+  divio-tui metrics APP ENV [--json]
+  divio-tui jobs [--json]                           running and recent jobs
+  divio-tui doctor                                  check config, token, zone, terminal, ssh, docker
+
+Common options:
+  --sandbox          use the embedded sandbox even when a Divio token is found
+  --zone Z           Divio zone (default divio.com; an http(s) URL is used verbatim); env DIVIO_ZONE
+  --gateway URL      use a shared gateway (token: --token or DIVIO_TUI_TOKEN)
+  --ephemeral        sandbox without persistence;  --seed N  deterministic sandbox
+  --ascii            ASCII only (automatic when the locale is not UTF-8); NO_COLOR is honoured
+`;
+
+const SESSION_FLAGS = ['sandbox', 'zone', 'gateway', 'token', 'ephemeral', 'seed', 'speed', 'log-rate', 'data-dir', 'faults', 'config'];
+
+export function sessionOptions(a: ParsedArgs, clientName: string) {
+  return {
+    gateway: flagString(a, 'gateway'),
+    token: flagString(a, 'token'),
+    sandbox: flagBool(a, 'sandbox'),
+    zone: flagString(a, 'zone'),
+    seed: flagNumber(a, 'seed'),
+    speed: flagNumber(a, 'speed'),
+    logRate: flagNumber(a, 'log-rate'),
+    ephemeral: flagBool(a, 'ephemeral'),
+    dataDir: flagString(a, 'data-dir'),
+    faults: flagString(a, 'faults'),
+    clientName,
+  };
+}
+
+async function runConsole(a: ParsedArgs): Promise<number> {
+  allowFlags(a, [...SESSION_FLAGS, 'ascii']);
+  if (a.positionals.length) throw new UsageError(`unknown command "${a.positionals[0]}" (see divio-tui --help)`);
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    process.stderr.write(
+      'divio-tui: the console needs a terminal (stdin and stdout must be a TTY).\n' +
+        'For scripts use the subcommands, e.g. `divio-tui apps --json`, `divio-tui logs APP ENV`; see `divio-tui --help`.\n',
+    );
+    return 2;
+  }
+  const [{ runTui }, { loadConfig }, { detectCapabilities }] = await Promise.all([
+    import('./tui.js'),
+    import('./config/index.js'),
+    import('./terminal/capabilities.js'),
+  ]);
+  const loaded = loadConfig({ path: flagString(a, 'config') });
+  if (!loaded.ok) {
+    process.stderr.write(`divio-tui: ${loaded.error}\n`);
+    return 2;
+  }
+  const caps = detectCapabilities(process.env, true);
+  if (flagBool(a, 'ascii') || loaded.config.ascii) caps.unicode = false;
+  const opts = sessionOptions(a, `divio-tui/${VERSION}`);
+  let session: Awaited<ReturnType<typeof import('./cli/session.js').openSession>> | null = null;
+  try {
+    return await runTui({
+      config: loaded.config,
+      caps,
+      connect: async () => {
+        const { openSession } = await import('./cli/session.js');
+        session = await openSession(opts);
+        return session.client;
+      },
+    });
+  } finally {
+    const s = session as { close(): Promise<void> } | null;
+    if (s) await s.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const a = parseArgs(argv, COMMANDS);
+  if (a.flags.has('version') || a.command === 'version') {
+    process.stdout.write(`divio-tui ${VERSION}\n`);
+    return 0;
+  }
+  if (a.flags.has('help') || a.command === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  switch (a.command) {
+    case null:
+      return runConsole(a);
+    case 'sandbox': {
+      const { runSandboxCommand } = await import('./sandbox/command.js');
+      await runSandboxCommand(argv.filter((x) => x !== 'sandbox'));
+      return 0;
+    }
+    case 'serve': {
+      const { runServeCommand } = await import('./gateway/serve.js');
+      await runServeCommand(argv.filter((x) => x !== 'serve'));
+      return 0;
+    }
+    default: {
+      const { runTwin } = await import('./cli/twins.js');
+      return runTwin(a, sessionOptions);
+    }
+  }
+}
+
+function fail(err: unknown): number {
+  if (err instanceof UsageError) {
+    process.stderr.write(`divio-tui: ${err.message}\n`);
+    return 2;
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`divio-tui: ${msg}\n`);
+  if (process.env.DIVIO_TUI_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return 1;
+}
+
+// EPIPE (`divio-tui logs … | head`) ends quietly and successfully.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Sockets and timers of lazily started parts must not keep a finished command alive.
+    setTimeout(() => process.exit(code), 50).unref();
+  },
+  (err) => {
+    process.exitCode = fail(err);
+    setTimeout(() => process.exit(process.exitCode as number), 50).unref();
+  },
+);

@@ -1,0 +1,109 @@
+// The console's own nouns: the normalised log line, jobs, fleet rows. Shared by gateway and TUI.
+import { z } from 'zod';
+
+export const LogLevel = z.enum(['error', 'warning', 'info', 'debug']);
+export type LogLevel = z.infer<typeof LogLevel>;
+
+/** One runtime or deployment log line as the gateway emits it. */
+export const LogLine = z.object({
+  /** Gateway sequence number within its topic (monotonic). */
+  seq: z.number().int().nonnegative(),
+  /** Epoch milliseconds (µs precision from the API is kept in `tsIso`). */
+  ts: z.number(),
+  tsIso: z.string().optional(),
+  /** Source label: environment slug (+ app when merged), e.g. "shop@live". */
+  source: z.string(),
+  /** Service within the environment: web, worker, cronjob, shell … */
+  service: z.string(),
+  message: z.string(),
+});
+export type LogLine = z.infer<typeof LogLine>;
+
+/** In-band marker: a gap, a drop, a deployment switch. Never silent. */
+export const LogMarker = z.object({
+  kind: z.enum(['gap', 'dropped', 'slow-link', 'retention', 'deployment', 'info']),
+  ts: z.number(),
+  /** Lines known to be missing (0 when unknown or not a loss). */
+  count: z.number().int().nonnegative().default(0),
+  text: z.string(),
+});
+export type LogMarker = z.infer<typeof LogMarker>;
+
+export const JobKind = z.enum(['deploy', 'backup', 'restore', 'download', 'cdn-clear', 'cloudflare-purge']);
+export type JobKind = z.infer<typeof JobKind>;
+export const JobState = z.enum(['queued', 'running', 'succeeded', 'failed']);
+export type JobState = z.infer<typeof JobState>;
+
+export const JobStep = z.object({
+  name: z.string(),
+  state: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']),
+  startedAt: z.number().nullable().default(null),
+  endedAt: z.number().nullable().default(null),
+  detail: z.string().optional(),
+});
+export type JobStep = z.infer<typeof JobStep>;
+
+export const Job = z.object({
+  id: z.string(),
+  kind: JobKind,
+  idempotencyKey: z.string(),
+  state: JobState,
+  /** Human target, e.g. "shop@live". */
+  target: z.string(),
+  app: z.string().optional(),
+  env: z.string().optional(),
+  params: z.record(z.string(), z.unknown()).default({}),
+  percent: z.number().min(0).max(100).nullable().default(null),
+  stage: z.string().nullable().default(null),
+  steps: z.array(JobStep).default([]),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  endedAt: z.number().nullable().default(null),
+  error: z.string().nullable().default(null),
+  /** Kind-specific result: deployment uuid, backup uuid, file path, content version … */
+  result: z.record(z.string(), z.unknown()).nullable().default(null),
+  /** Upstream object being followed (deployment / backup / restore uuid). */
+  upstreamId: z.string().nullable().default(null),
+  actor: z.string().optional(),
+});
+export type Job = z.infer<typeof Job>;
+
+export const EnvState = z.enum(['live', 'deploying', 'failed', 'sleeping', 'never-deployed', 'unknown']);
+export type EnvState = z.infer<typeof EnvState>;
+
+/** One row of the fleet: an application × environment. */
+export const FleetRow = z.object({
+  appUuid: z.string(),
+  app: z.string(),
+  appName: z.string(),
+  orgUuid: z.string(),
+  org: z.string(),
+  envUuid: z.string(),
+  env: z.string(),
+  branch: z.string().nullable(),
+  state: EnvState,
+  url: z.string().nullable().default(null),
+  lastDeployment: z
+    .object({
+      uuid: z.string(),
+      startedAt: z.string().nullable(),
+      endedAt: z.string().nullable(),
+      success: z.boolean().nullable(),
+      percent: z.number().nullable(),
+      status: z.string().nullable(),
+    })
+    .nullable(),
+  lastBackupAt: z.string().nullable().default(null),
+  /** 5xx per minute over the recent window, when known. */
+  errorRate: z.number().nullable().default(null),
+  /** Small error-rate history for a sparkline, oldest first. */
+  errorHistory: z.array(z.number()).default([]),
+});
+export type FleetRow = z.infer<typeof FleetRow>;
+
+/** Environment risk, for colour: live is red everywhere. */
+export function envRisk(slug: string): 'live' | 'test' | 'other' {
+  if (slug === 'live' || slug === 'production' || slug === 'prod') return 'live';
+  if (slug === 'test' || slug === 'staging' || slug === 'local') return 'test';
+  return 'other';
+}

@@ -1,0 +1,206 @@
+// The Divio platform's nouns, as the public API v3 returns them (../shared/reference/divio-api.md).
+// Tolerant where the API is unverified: unknown fields pass through (looseObject), undocumented
+// fields are optional/nullable. Strict where the console relies on a field (uuid, slug, ended_at …).
+import { z } from 'zod';
+
+const uuid = z.string().min(1);
+const isoTime = z.string().min(1);
+const nullableTime = isoTime.nullable().optional();
+
+/** DRF page-number pagination envelope. */
+export function page<T extends z.ZodTypeAny>(item: T) {
+  return z.looseObject({
+    count: z.number().int().nonnegative().optional(),
+    next: z.string().nullable(),
+    previous: z.string().nullable().optional(),
+    results: z.array(item),
+  });
+}
+export type Page<T> = { count?: number; next: string | null; previous?: string | null; results: T[] };
+
+export const Me = z.looseObject({
+  uuid,
+  email: z.string(),
+  first_name: z.string().optional().default(''),
+  last_name: z.string().optional().default(''),
+});
+export type Me = z.infer<typeof Me>;
+
+export const Organisation = z.looseObject({
+  uuid,
+  name: z.string(),
+  created_at: nullableTime,
+});
+export type Organisation = z.infer<typeof Organisation>;
+
+export const Region = z.looseObject({ uuid, name: z.string() });
+export type Region = z.infer<typeof Region>;
+
+export const Application = z.looseObject({
+  uuid,
+  slug: z.string().min(1),
+  name: z.string(),
+  organisation: uuid,
+  repository: z.string().nullable().optional(),
+});
+export type Application = z.infer<typeof Application>;
+
+export const SshEndpoint = z.looseObject({
+  host: z.string().min(1),
+  port: z.number().int().positive(),
+  user: z.string().min(1),
+});
+export type SshEndpoint = z.infer<typeof SshEndpoint>;
+
+export const Environment = z.looseObject({
+  uuid,
+  slug: z.string().min(1),
+  branch: z.string().nullable().optional(),
+  application: uuid,
+  last_finished_deployment: z.string().nullable().optional(),
+  ssh_endpoint: SshEndpoint.nullable().optional(),
+  // unverified / sandbox-provided extras
+  url: z.string().nullable().optional(),
+  status: z.string().nullable().optional(),
+});
+export type Environment = z.infer<typeof Environment>;
+
+export const DeploymentStatus = z.string(); // enum unverified: e.g. "running", "success", "failure"
+export const Deployment = z.looseObject({
+  uuid,
+  environment: uuid,
+  started_at: nullableTime,
+  ended_at: isoTime.nullable(),
+  status: DeploymentStatus.nullable().optional(),
+  percent: z.number().min(0).max(100).nullable().optional(),
+  success: z.boolean().nullable().optional(),
+  environment_variables: z.array(z.string()).optional(),
+  // sandbox extras (the real API may lack them)
+  stage: z.string().nullable().optional(),
+  build_mode: z.string().nullable().optional(),
+  commit: z.string().nullable().optional(),
+});
+export type Deployment = z.infer<typeof Deployment>;
+
+export const DeploymentLog = z.looseObject({ uuid, logs: z.string() });
+export type DeploymentLog = z.infer<typeof DeploymentLog>;
+
+export const RuntimeLogEntry = z.looseObject({
+  timestamp: isoTime,
+  service: z.string().default('web'),
+  message: z.string(),
+});
+export type RuntimeLogEntry = z.infer<typeof RuntimeLogEntry>;
+
+export const RuntimeLogPage = z.looseObject({
+  results: z.array(RuntimeLogEntry),
+  next: z.string().nullable().optional(),
+  previous: z.string().nullable().optional(),
+});
+export type RuntimeLogPage = z.infer<typeof RuntimeLogPage>;
+
+export const EnvironmentVariable = z.looseObject({
+  uuid: uuid.optional(),
+  name: z.string().min(1),
+  value: z.string().nullable(),
+  is_sensitive: z.boolean().default(false),
+  environment: uuid.optional(),
+});
+export type EnvironmentVariable = z.infer<typeof EnvironmentVariable>;
+
+export const ServiceInstance = z.looseObject({
+  uuid,
+  prefix: z.string().default('DEFAULT'),
+  type: z.string(), // DATABASE, STORAGE, …
+  service_status: z.string().nullable().optional(),
+  region: z.string().nullable().optional(),
+  service: z.string().nullable().optional(),
+  environment: uuid.optional(),
+});
+export type ServiceInstance = z.infer<typeof ServiceInstance>;
+
+export const Backup = z.looseObject({
+  uuid,
+  environment: uuid,
+  state: z.string(), // … → COMPLETED
+  success: z.string().nullable().optional(), // "SUCCESS" or other
+  service_instance_backups: z.array(uuid).default([]),
+  notes: z.string().nullable().optional(),
+  trigger: z.string().nullable().optional(), // MANUAL, SCHEDULED …
+  created_at: nullableTime,
+  started_at: nullableTime,
+  ended_at: nullableTime,
+  scheduled_for_deletion_at: nullableTime,
+});
+export type Backup = z.infer<typeof Backup>;
+
+export const ServiceInstanceBackup = z.looseObject({
+  uuid,
+  backup: uuid,
+  service_instance: uuid,
+  service_type: z.string().nullable().optional(),
+  queued_at: nullableTime,
+  started_at: nullableTime,
+  ended_at: nullableTime,
+  taken_at: nullableTime,
+  size: z.number().nullable().optional(),
+  errors: z.array(z.unknown()).default([]),
+});
+export type ServiceInstanceBackup = z.infer<typeof ServiceInstanceBackup>;
+
+export const BackupRestore = z.looseObject({
+  uuid,
+  backup: uuid.optional(),
+  finished: z.boolean(),
+  success: z.string().nullable().optional(),
+  notes: z.string().nullable().optional(),
+  created_at: nullableTime,
+  ended_at: nullableTime,
+});
+export type BackupRestore = z.infer<typeof BackupRestore>;
+
+export const BackupDownload = z.looseObject({ uuid, backup: uuid.optional() });
+export type BackupDownload = z.infer<typeof BackupDownload>;
+
+export const BackupDownloadServiceInstance = z.looseObject({
+  uuid,
+  ended_at: nullableTime,
+  errors: z.array(z.unknown()).nullable().optional(),
+  download_url: z.string().nullable().optional(),
+});
+export type BackupDownloadServiceInstance = z.infer<typeof BackupDownloadServiceInstance>;
+
+export const Domain = z.looseObject({
+  uuid,
+  // the public field name is unverified: "domain" or "name"
+  domain: z.string().optional(),
+  name: z.string().optional(),
+  environment: uuid.nullable().optional(),
+  application: uuid.nullable().optional(),
+  is_primary: z.boolean().optional(),
+  // sandbox extras: which CDN serves it
+  cdn: z.enum(['divio-cloudflare', 'customer-cloudflare', 'none']).optional(),
+  cloudflare_zone: z.string().nullable().optional(),
+});
+export type Domain = z.infer<typeof Domain>;
+export function domainName(d: Domain): string {
+  return d.domain ?? d.name ?? d.uuid;
+}
+
+/** Sandbox-only extension: `/apps/v3/environments/{uuid}/metrics/`. */
+export const MetricSample = z.looseObject({
+  timestamp: isoTime,
+  cpu_percent: z.number(), // summed over instances; 100 % per instance
+  memory_mb: z.number(),
+  memory_nominal_mb: z.number().optional(),
+  instances: z.number().int().positive().optional(),
+});
+export type MetricSample = z.infer<typeof MetricSample>;
+
+/** Sandbox-only extension: what a restore visibly changes. */
+export const ContentVersion = z.looseObject({
+  environment: uuid,
+  database: z.looseObject({ rows: z.number(), checksum: z.string() }).nullable(),
+  media: z.looseObject({ files: z.number(), bytes: z.number(), checksum: z.string().optional() }).nullable(),
+});
+export type ContentVersion = z.infer<typeof ContentVersion>;

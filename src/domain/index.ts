@@ -1,0 +1,2 @@
+export * from './divio.js';
+export * from './console.js';

@@ -1,0 +1,249 @@
+// The WebSocket protocol between the gateway and its clients (the TUI, scripts, the bench).
+// JSON text frames, validated with zod on both ends. Versioned: a hello with another major
+// protocol version is refused with a clear error.
+import { z } from 'zod';
+import {
+  Application,
+  Backup,
+  ContentVersion,
+  Deployment,
+  Domain,
+  Environment,
+  EnvironmentVariable,
+  FleetRow,
+  Job,
+  JobKind,
+  LogLine,
+  LogMarker,
+  MetricSample,
+  ServiceInstance,
+  ServiceInstanceBackup,
+} from '../domain/index.js';
+
+export const PROTOCOL_VERSION = 1;
+
+// ---------------------------------------------------------------- topics and their parameters
+export const TopicName = z.enum(['fleet', 'env', 'deployments', 'deployment', 'logs', 'backups', 'metrics', 'jobs', 'local']);
+export type TopicName = z.infer<typeof TopicName>;
+
+export const TopicParams = {
+  fleet: z.object({}).strict(),
+  env: z.object({ env: z.string().min(1) }).strict(),
+  deployments: z.object({ env: z.string().min(1) }).strict(),
+  deployment: z.object({ deployment: z.string().min(1) }).strict(),
+  /** Runtime logs of one or more environments, merged in time order. */
+  logs: z.object({ envs: z.array(z.string().min(1)).min(1).max(16), services: z.array(z.string()).optional() }).strict(),
+  backups: z.object({ env: z.string().min(1) }).strict(),
+  metrics: z.object({ env: z.string().min(1), minutes: z.number().int().positive().max(1440).optional() }).strict(),
+  jobs: z.object({}).strict(),
+  local: z.object({ project: z.string().optional() }).strict(),
+} as const satisfies Record<TopicName, z.ZodTypeAny>;
+
+/** Canonical key of (topic, params): one upstream poller per key, whatever the number of clients. */
+export function topicKey(topic: TopicName, params: unknown): string {
+  return `${topic}:${stableStringify(params ?? {})}`;
+}
+export function stableStringify(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+// ---------------------------------------------------------------- topic payloads
+/** Per-topic upstream health, so a pane can degrade on its own ("upstream 503, retrying in 4 s"). */
+export const TopicHealth = z.object({
+  ok: z.boolean(),
+  error: z.string().nullable().default(null),
+  retryInMs: z.number().nullable().default(null),
+  updatedAt: z.number(),
+});
+export type TopicHealth = z.infer<typeof TopicHealth>;
+
+export const FleetData = z.object({ rows: z.array(FleetRow) });
+export type FleetData = z.infer<typeof FleetData>;
+
+export const EnvData = z.object({
+  application: Application,
+  environment: Environment,
+  environments: z.array(Environment).default([]), // siblings (for restore destinations, promote)
+  serviceInstances: z.array(ServiceInstance).default([]),
+  domains: z.array(Domain).default([]),
+  /** Values of sensitive variables are masked by the gateway ("••••••"), never sent. */
+  variables: z.array(EnvironmentVariable).default([]),
+  deployments: z.array(Deployment).default([]),
+  contentVersion: ContentVersion.nullable().default(null),
+});
+export type EnvData = z.infer<typeof EnvData>;
+
+export const DeploymentsData = z.object({ deployments: z.array(Deployment) });
+export const DeploymentData = z.object({
+  deployment: Deployment,
+  /** The whole log (snapshot) or the appended part (event). */
+  log: z.string().default(''),
+  append: z.boolean().default(false),
+});
+export type DeploymentData = z.infer<typeof DeploymentData>;
+
+/** Log events: a batch of lines and/or markers. Markers are in-band and never silent. */
+export const LogsData = z.object({
+  lines: z.array(LogLine).default([]),
+  markers: z.array(LogMarker).default([]),
+});
+export type LogsData = z.infer<typeof LogsData>;
+
+export const BackupWithDetail = Backup.extend({
+  details: z.array(ServiceInstanceBackup).default([]),
+});
+export type BackupWithDetail = z.infer<typeof BackupWithDetail>;
+export const BackupsData = z.object({ backups: z.array(BackupWithDetail), serviceInstances: z.array(ServiceInstance).default([]) });
+export type BackupsData = z.infer<typeof BackupsData>;
+
+export const AccessStats = z.object({
+  windowStart: z.number(),
+  windowEnd: z.number(),
+  requests: z.number(),
+  requestRate: z.number(), // per second
+  errorRate: z.number(), // 5xx per second
+  errorFraction: z.number(),
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+  series: z.array(z.object({ t: z.number(), requests: z.number(), errors: z.number(), p95: z.number().nullable() })).default([]),
+});
+export type AccessStats = z.infer<typeof AccessStats>;
+export const MetricsData = z.object({
+  /** null = the upstream has no metrics endpoint (stated, not an error). */
+  samples: z.array(MetricSample).nullable(),
+  access: AccessStats.nullable(),
+});
+export type MetricsData = z.infer<typeof MetricsData>;
+
+export const JobsData = z.object({ jobs: z.array(Job) });
+
+export const TopicData = {
+  fleet: FleetData,
+  env: EnvData,
+  deployments: DeploymentsData,
+  deployment: DeploymentData,
+  logs: LogsData,
+  backups: BackupsData,
+  metrics: MetricsData,
+  jobs: JobsData,
+  local: z.unknown(),
+} as const satisfies Record<TopicName, z.ZodTypeAny>;
+
+// ---------------------------------------------------------------- commands
+export const CommandParams = {
+  deploy: z.object({ env: z.string(), buildMode: z.enum(['AUTO', 'ADOPT', 'FORCE']).default('AUTO') }),
+  backup: z.object({ env: z.string(), services: z.array(z.string()).optional(), notes: z.string().max(1000).optional() }),
+  restore: z.object({
+    backup: z.string(),
+    /** Destination environment uuid (any environment of the app). */
+    to: z.string(),
+    siBackups: z.array(z.string()).min(1),
+    safetyBackup: z.boolean().default(true),
+    /** Must equal the destination environment's slug. */
+    confirm: z.string(),
+    notes: z.string().optional(),
+  }),
+  download: z.object({ backup: z.string(), siBackups: z.array(z.string()).min(1), dest: z.string().optional() }),
+  'cdn-clear': z.object({ domain: z.string() }),
+  'cloudflare-purge': z.object({
+    env: z.string(),
+    zone: z.string().optional(),
+    everything: z.boolean().optional(),
+    files: z.array(z.string()).optional(),
+    prefixes: z.array(z.string()).optional(),
+    hosts: z.array(z.string()).optional(),
+    tags: z.array(z.string()).optional(),
+    confirm: z.string().optional(),
+  }),
+} as const satisfies Record<JobKind, z.ZodTypeAny>;
+
+// ---------------------------------------------------------------- client → gateway
+export const Hello = z.object({
+  type: z.literal('hello'),
+  protocol: z.number().int(),
+  token: z.string(),
+  client: z.string().max(100).optional(),
+});
+export const Subscribe = z.object({
+  type: z.literal('subscribe'),
+  id: z.string().min(1).max(100),
+  topic: TopicName,
+  params: z.unknown(),
+  /** Last sequence the client has; the gateway replays what followed or sends a gap. */
+  resumeFrom: z.number().int().nonnegative().optional(),
+});
+export const Unsubscribe = z.object({ type: z.literal('unsubscribe'), id: z.string().min(1).max(100) });
+export const Command = z.object({
+  type: z.literal('command'),
+  id: z.string().min(1).max(100),
+  kind: JobKind,
+  params: z.unknown(),
+  idempotencyKey: z.string().min(8).max(200),
+});
+export const Ping = z.object({ type: z.literal('ping'), t: z.number() });
+export const ClientMessage = z.discriminatedUnion('type', [Hello, Subscribe, Unsubscribe, Command, Ping]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+// ---------------------------------------------------------------- gateway → client
+export const Role = z.enum(['viewer', 'operator']);
+export type Role = z.infer<typeof Role>;
+export const Welcome = z.object({
+  type: z.literal('welcome'),
+  protocol: z.number().int(),
+  serverVersion: z.string(),
+  upstream: z.object({ kind: z.enum(['sandbox', 'divio']), zone: z.string(), user: z.string().nullable().default(null) }),
+  role: Role,
+  readOnly: z.boolean().default(false),
+  capabilities: z.array(z.string()).default([]),
+});
+export type Welcome = z.infer<typeof Welcome>;
+export const Snapshot = z.object({ type: z.literal('snapshot'), sub: z.string(), topic: TopicName, seq: z.number().int(), data: z.unknown() });
+export const Event = z.object({ type: z.literal('event'), sub: z.string(), topic: TopicName, seq: z.number().int(), data: z.unknown() });
+export const Gap = z.object({
+  type: z.literal('gap'),
+  sub: z.string(),
+  topic: TopicName,
+  /** Sequences from..to (inclusive) are lost for this client. */
+  from: z.number().int(),
+  to: z.number().int(),
+  missed: z.number().int().nonnegative(),
+  reason: z.enum(['replay-exhausted', 'slow-link', 'upstream-retention', 'gateway-restart']),
+  text: z.string(),
+});
+export const Status = z.object({ type: z.literal('status'), sub: z.string(), topic: TopicName, health: TopicHealth });
+export const JobUpdate = z.object({ type: z.literal('job'), job: Job });
+export const CommandResult = z.object({
+  type: z.literal('command-result'),
+  id: z.string(),
+  ok: z.boolean(),
+  job: Job.optional(),
+  error: z.string().optional(),
+});
+export const ErrorMessage = z.object({
+  type: z.literal('error'),
+  /** The id (or type) of the client message that caused it, when known. */
+  ref: z.string().nullable().default(null),
+  code: z.enum(['bad-frame', 'unauthorized', 'forbidden', 'bad-params', 'unknown-topic', 'protocol', 'internal', 'not-found']),
+  message: z.string(),
+});
+export const Pong = z.object({ type: z.literal('pong'), t: z.number() });
+export const ServerMessage = z.discriminatedUnion('type', [Welcome, Snapshot, Event, Gap, Status, JobUpdate, CommandResult, ErrorMessage, Pong]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+
+/** WebSocket close codes used by the gateway. */
+export const CloseCode = {
+  unauthorized: 4001,
+  protocol: 4002,
+  stalled: 4008, // client did not read past the deadline
+  shutdown: 1001,
+} as const;
