@@ -1,0 +1,471 @@
+// High-level Divio operations, behaving like Divio's own CLI (or better): resolve by slug, deploy
+// with attach, follow deployments, tail runtime logs with the cursor semantics, backups, restores
+// and downloads (the download itself is fetched without the Divio token).
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { request, type Dispatcher } from 'undici';
+import type {
+  Application,
+  Backup,
+  BackupRestore,
+  Deployment,
+  Environment,
+  RuntimeLogEntry,
+  RuntimeLogPage,
+} from '../domain/divio.js';
+import { collect, type DivioClient, type RestoreItem } from './client.js';
+import { DivioApiError, DivioOperationError, scrubbedCause } from './errors.js';
+import { abortReason, sleep } from './retry.js';
+import { DEFAULT_USER_AGENT } from './version.js';
+
+const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** Resolve an application by uuid or slug; not found → a 'not-found' DivioApiError naming close matches. */
+export async function resolveApp(c: DivioClient, slugOrUuid: string): Promise<Application> {
+  const key = slugOrUuid.trim();
+  if (!key) throw new DivioApiError('no application given: pass a slug or uuid', { kind: 'validation', endpoint: 'GET /apps/v3/applications/' });
+  if (UUID_RE.test(key)) {
+    try {
+      return await c.application(key);
+    } catch (err) {
+      if (!(err instanceof DivioApiError && err.kind === 'not-found')) throw err;
+    }
+  }
+  const bySlug = (await collect(c.applications({ slug: key }))).filter((a) => a.slug === key || a.uuid === key);
+  if (bySlug.length >= 1) return bySlug[0];
+  const all = await collect(c.applications());
+  const exact = all.find((a) => a.slug === key || a.uuid === key);
+  if (exact) return exact;
+  const close = closeMatches(key, all.map((a) => a.slug));
+  throw new DivioApiError(
+    `no application "${key}" on ${c.baseUrl}${close.length ? ` — did you mean ${close.map((s) => `"${s}"`).join(', ')}?` : all.length ? '' : ' (this token sees no applications)'}`,
+    { kind: 'not-found', status: 404, endpoint: 'GET /apps/v3/applications/' },
+  );
+}
+
+/** Resolve an environment of `app` by slug (test, live, qa …); not found → lists the app's environments. */
+export async function resolveEnv(c: DivioClient, app: Application, slug: string): Promise<Environment> {
+  const envs = await collect(c.environments({ application: app.uuid }));
+  const mine = envs.filter((e) => e.application === app.uuid);
+  const hit = mine.find((e) => e.slug === slug || e.uuid === slug);
+  if (hit) return hit;
+  throw new DivioApiError(
+    `application "${app.slug}" has no environment "${slug}"${mine.length ? ` (it has: ${mine.map((e) => e.slug).join(', ')})` : ''}`,
+    { kind: 'not-found', status: 404, endpoint: 'GET /apps/v3/environments/' },
+  );
+}
+
+export interface FollowOptions {
+  signal?: AbortSignal;
+  intervalMs?: number;
+}
+
+/**
+ * Poll a deployment, yielding it whenever it changes (first poll always yields), until `ended_at`
+ * is set. Ends quietly when `signal` aborts.
+ */
+export async function* followDeployment(c: DivioClient, uuid: string, opts: FollowOptions = {}): AsyncGenerator<Deployment> {
+  const interval = opts.intervalMs ?? 3000;
+  let last = '';
+  for (;;) {
+    if (opts.signal?.aborted) return;
+    let d: Deployment;
+    try {
+      d = await c.deployment(uuid, opts.signal);
+    } catch (err) {
+      if (opts.signal?.aborted) return;
+      throw err;
+    }
+    const key = JSON.stringify([d.status, d.percent, d.ended_at, d.success, d.stage]);
+    if (key !== last) {
+      last = key;
+      yield d;
+    }
+    if (d.ended_at) return;
+    try {
+      await sleep(interval, opts.signal);
+    } catch {
+      return;
+    }
+  }
+}
+
+export interface DeployOptions extends FollowOptions {
+  buildMode?: 'AUTO' | 'ADOPT' | 'FORCE';
+  onProgress?(d: Deployment): void;
+  /** Called once the deployment to follow is known. */
+  onStart?(info: { uuid: string; attached: boolean }): void;
+}
+
+/**
+ * Deploy `env`: attach to a running deployment if there is one, else POST a new one. The POST is
+ * never repeated: if it fails in a way that may have reached Divio (timeout, reset, 5xx) or is
+ * refused, the environment is re-checked and a running deployment is attached to. Resolves when the
+ * deployment has ended (check `deployment.success`); rejects with the abort reason on abort.
+ */
+export async function deploy(c: DivioClient, env: Environment, opts: DeployOptions = {}): Promise<{ deployment: Deployment; attached: boolean }> {
+  const latest = await c.latestDeployment(env.uuid, opts.signal);
+  let uuid: string;
+  let attached = false;
+  if (latest && latest.ended_at === null) {
+    uuid = latest.uuid;
+    attached = true;
+  } else {
+    try {
+      uuid = (await c.createDeployment(env.uuid, opts.buildMode)).uuid;
+    } catch (err) {
+      if (!(err instanceof DivioApiError) || err.kind === 'auth' || err.kind === 'not-found' || err.kind === 'malformed') throw err;
+      // The POST may have reached Divio, or someone else started one: look again before giving up.
+      let running: Deployment | null = null;
+      for (let i = 0; i < 3 && !running; i++) {
+        if (i > 0) await sleep(opts.intervalMs ?? 1000, opts.signal);
+        const again = await c.latestDeployment(env.uuid, opts.signal).catch(() => null);
+        if (again && again.ended_at === null) running = again;
+        else if (err.kind === 'validation' || err.kind === 'rate-limit') break; // a refusal: nothing to wait for
+      }
+      if (!running) throw err;
+      uuid = running.uuid;
+      attached = true;
+    }
+  }
+  opts.onStart?.({ uuid, attached });
+  let last: Deployment | null = null;
+  for await (const d of followDeployment(c, uuid, opts)) {
+    last = d;
+    opts.onProgress?.(d);
+  }
+  if (opts.signal?.aborted) throw abortReason(opts.signal);
+  if (!last) throw new DivioOperationError('deploy', uuid, `deployment ${uuid} could not be followed`);
+  return { deployment: last, attached };
+}
+
+/** `YYYY-MM-DDThh:mm` in UTC, the format of the runtime log `from_ts`/`to_ts` parameters. */
+export function formatLogTs(d: Date): string {
+  return d.toISOString().slice(0, 16);
+}
+
+export interface FollowLogsOptions {
+  signal?: AbortSignal;
+  /** Start at this time (sent as `from_ts`; earlier lines of that minute are dropped). */
+  since?: Date;
+  /** Resume from a cursor (a `next` URL from an earlier page). */
+  startUrl?: string;
+  /** Wait after an empty page, growing ×1.5 up to maxIdleMs, reset when data arrives. */
+  idleMs?: number;
+  maxIdleMs?: number;
+  /** Transient failures (network, timeout, 5xx, 429) are reported here and retried after the idle wait; others end the stream with an error. */
+  onError?(err: DivioApiError): void;
+}
+
+const logKey = (e: RuntimeLogEntry): string => `${e.timestamp}\u0000${e.service}\u0000${e.message}`;
+
+/**
+ * Tail runtime logs with the Divio CLI's cursor semantics: GET the logs, yield the page, GET its
+ * `next` at once after a non-empty page, wait (idle back-off) after an empty one. Only non-empty
+ * pages are yielded; each page's `next` is the cursor to resume from. If the server gives no `next`,
+ * it re-polls by `from_ts` and drops lines already seen. Ends quietly when `signal` aborts.
+ */
+export async function* followRuntimeLogs(c: DivioClient, envUuid: string, opts: FollowLogsOptions = {}): AsyncGenerator<RuntimeLogPage> {
+  const idleMin = opts.idleMs ?? 1000;
+  const idleMax = Math.max(idleMin, opts.maxIdleMs ?? 5000);
+  const sinceMs = opts.since ? opts.since.getTime() : null;
+  let idle = idleMin;
+  let nextUrl: string | null = opts.startUrl ?? null;
+  let lastTs: string | null = null;
+  let fallback = false;
+  const recent = new Map<string, number>(); // keys seen, for the no-cursor fallback
+  const wait = async (): Promise<boolean> => {
+    try {
+      await sleep(idle, opts.signal);
+    } catch {
+      return false;
+    }
+    idle = Math.min(idleMax, idle * 1.5);
+    return true;
+  };
+  for (;;) {
+    if (opts.signal?.aborted) return;
+    let page: RuntimeLogPage;
+    try {
+      if (nextUrl) page = await c.runtimeLogs(envUuid, { url: nextUrl }, opts.signal);
+      else if (lastTs) page = await c.runtimeLogs(envUuid, { fromTs: lastTs.slice(0, 16) }, opts.signal);
+      else page = await c.runtimeLogs(envUuid, opts.since ? { fromTs: formatLogTs(opts.since) } : {}, opts.signal);
+    } catch (err) {
+      if (opts.signal?.aborted) return;
+      if (err instanceof DivioApiError && ['network', 'timeout', 'server', 'rate-limit'].includes(err.kind)) {
+        opts.onError?.(err);
+        if (!(await wait())) return;
+        continue;
+      }
+      throw err;
+    }
+    let results = page.results;
+    if (sinceMs !== null) results = results.filter((e) => !(Date.parse(e.timestamp) < sinceMs));
+    if (fallback) results = results.filter((e) => !recent.has(logKey(e)));
+    if (results.length) {
+      for (const e of results) recent.set(logKey(e), Date.parse(e.timestamp));
+      lastTs = results[results.length - 1].timestamp;
+      pruneRecent(recent, lastTs);
+    }
+    fallback = !page.next;
+    nextUrl = page.next ?? null;
+    if (results.length) {
+      idle = idleMin;
+      yield { ...page, results };
+      if (page.results.length && page.next) continue; // more may be waiting: ask at once
+    }
+    if (!page.results.length || !page.next) {
+      if (!(await wait())) return;
+    }
+  }
+}
+
+export interface LogHistoryOptions {
+  signal?: AbortSignal;
+  /** Range (sent as `from_ts` / `to_ts`, minute resolution, UTC). */
+  from?: Date;
+  to?: Date;
+  /** Start from this page (a `previous` URL kept from an earlier page) instead. */
+  startUrl?: string;
+  /** Stop after this many pages (default 50). */
+  maxPages?: number;
+}
+
+/**
+ * Scroll back through runtime logs: the first page (newest of the range, or `startUrl`), then its
+ * `previous`, and so on — pages come newest first, lines inside a page in the server's order. Ends
+ * when `previous` is null, points to the page just read (how the real API marks the oldest page),
+ * or loops, or after `maxPages`.
+ */
+export async function* runtimeLogHistory(c: DivioClient, envUuid: string, opts: LogHistoryOptions = {}): AsyncGenerator<RuntimeLogPage> {
+  const max = opts.maxPages ?? 50;
+  const endpoint = `GET /apps/v3/environments/${envUuid}/logs/`;
+  const norm = (href: string): string => {
+    const u = c.link(href, endpoint);
+    u.searchParams.sort();
+    return u.href;
+  };
+  const seen = new Set<string>();
+  let url =
+    opts.startUrl ??
+    c.url(`/apps/v3/environments/${encodeURIComponent(envUuid)}/logs/`, {
+      from_ts: opts.from ? formatLogTs(opts.from) : undefined,
+      to_ts: opts.to ? formatLogTs(opts.to) : undefined,
+    }).href;
+  for (let n = 0; n < max; n++) {
+    if (opts.signal?.aborted) return;
+    seen.add(norm(url));
+    const page = await c.runtimeLogs(envUuid, { url }, opts.signal);
+    yield page;
+    const prev = page.previous ?? null;
+    if (!prev || seen.has(norm(prev))) return;
+    url = prev;
+  }
+}
+
+function pruneRecent(recent: Map<string, number>, lastTs: string): void {
+  const horizon = Date.parse(lastTs) - 120_000;
+  if (recent.size < 5000) return;
+  for (const [k, t] of recent) if (t < horizon) recent.delete(k);
+}
+
+export interface JobFollowOptions<T> extends FollowOptions {
+  notes?: string;
+  /** Called on every observed change of the job. */
+  onProgress?(x: T): void;
+}
+
+/**
+ * Take a backup of `services` (service-instance uuids; all of the environment's when empty) and poll
+ * it every 2 s until it completes. Resolves with the final Backup: check `success === "SUCCESS"`.
+ */
+export async function backupAndFollow(
+  c: DivioClient,
+  envUuid: string,
+  services: string[],
+  opts: JobFollowOptions<Backup> = {},
+): Promise<Backup> {
+  const sis = services.length ? services : (await collect(c.serviceInstances(envUuid))).map((s) => s.uuid);
+  const { uuid } = await c.createBackup(envUuid, sis, opts.notes);
+  const interval = opts.intervalMs ?? 2000;
+  let last = '';
+  for (;;) {
+    const b = await c.backup(uuid, opts.signal);
+    const key = JSON.stringify([b.state, b.success, b.ended_at]);
+    if (key !== last) {
+      last = key;
+      opts.onProgress?.(b);
+    }
+    if (isBackupDone(b)) return b;
+    await sleep(interval, opts.signal);
+  }
+}
+
+export function isBackupDone(b: Backup): boolean {
+  const state = b.state.toUpperCase();
+  return state === 'COMPLETED' || state === 'FAILED' || state === 'ERROR' || !!b.ended_at;
+}
+
+/**
+ * Restore `siBackups` (service-instance-backup uuids; all of the backup's when empty) of a backup and
+ * poll every 2 s until `finished`. Resolves with the final BackupRestore: check `success === "SUCCESS"`.
+ */
+export async function restoreAndFollow(
+  c: DivioClient,
+  backupUuid: string,
+  siBackups: RestoreItem[],
+  opts: JobFollowOptions<BackupRestore> = {},
+): Promise<BackupRestore> {
+  const sibs = siBackups.length ? siBackups : (await c.backup(backupUuid, opts.signal)).service_instance_backups;
+  const { uuid } = await c.createRestore(backupUuid, sibs, opts.notes);
+  const interval = opts.intervalMs ?? 2000;
+  let last = '';
+  for (;;) {
+    const r = await c.restore(uuid, opts.signal);
+    const key = JSON.stringify([r.finished, r.success]);
+    if (key !== last) {
+      last = key;
+      opts.onProgress?.(r);
+    }
+    if (r.finished) return r;
+    await sleep(interval, opts.signal);
+  }
+}
+
+/**
+ * Ask Divio to prepare a download of a backup's service-instance backups and wait until the first
+ * one has a `download_url`. Throws DivioOperationError when Divio reports errors.
+ */
+export async function prepareDownload(
+  c: DivioClient,
+  backupUuid: string,
+  siBackups: string[],
+  opts: FollowOptions & { timeoutMs?: number } = {},
+): Promise<{ url: string; uuid: string; urls: string[] }> {
+  const sibs = siBackups.length ? siBackups : (await c.backup(backupUuid, opts.signal)).service_instance_backups;
+  const { uuid } = await c.createDownload(backupUuid, sibs);
+  const interval = opts.intervalMs ?? 2000;
+  const deadline = Date.now() + (opts.timeoutMs ?? 30 * 60_000);
+  for (;;) {
+    const items = await c.downloadServiceInstances(uuid);
+    if (items.length) {
+      const detailed = await Promise.all(items.map((i) => c.downloadServiceInstance(i.uuid, opts.signal)));
+      const errors = detailed.flatMap((d) => (d.errors ?? []).map((e) => (typeof e === 'string' ? e : JSON.stringify(e))));
+      if (errors.length) throw new DivioOperationError('download', uuid, `the download of backup ${backupUuid} failed: ${errors.join('; ')}`, errors);
+      if (detailed.every((d) => d.ended_at)) {
+        const urls = detailed.map((d) => d.download_url).filter((u): u is string => !!u);
+        if (!urls.length) throw new DivioOperationError('download', uuid, `the download of backup ${backupUuid} finished without a download URL`);
+        return { url: urls[0], uuid, urls };
+      }
+    }
+    if (Date.now() > deadline) throw new DivioOperationError('download', uuid, `the download of backup ${backupUuid} was not ready in time`);
+    await sleep(interval, opts.signal);
+  }
+}
+
+export interface FetchDownloadOptions {
+  signal?: AbortSignal;
+  dispatcher?: Dispatcher;
+  userAgent?: string;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  maxRedirects?: number;
+}
+
+/**
+ * Fetch a prepared download to `destPath` (written to `destPath.part`, then renamed). A plain
+ * request: the Divio token is NOT sent (the URL is presigned and may be on another host). The URL's
+ * query (a signature) never appears in errors.
+ */
+export async function fetchDownload(url: string, destPath: string, opts: FetchDownloadOptions = {}): Promise<{ path: string; bytes: number }> {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    throw new DivioApiError('the download URL is not a valid URL', { kind: 'malformed', endpoint: 'GET download' });
+  }
+  const tmp = `${destPath}.part`;
+  const maxRedirects = opts.maxRedirects ?? 5;
+  for (let hop = 0; ; hop++) {
+    if (target.protocol !== 'https:' && target.protocol !== 'http:') {
+      throw new DivioApiError(`refusing to download from a ${target.protocol} URL`, { kind: 'malformed', endpoint: `GET ${target.origin}` });
+    }
+    const endpoint = `GET ${target.origin}${target.pathname}`;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(target, {
+        method: 'GET',
+        headers: { 'user-agent': opts.userAgent ?? DEFAULT_USER_AGENT, accept: '*/*' },
+        signal: opts.signal,
+        dispatcher: opts.dispatcher,
+        headersTimeout: opts.headersTimeoutMs ?? 30_000,
+        bodyTimeout: opts.bodyTimeoutMs ?? 60_000,
+      });
+    } catch (err) {
+      if (opts.signal?.aborted) throw abortReason(opts.signal);
+      throw new DivioApiError(`downloading ${target.origin}${target.pathname} failed: ${(err as Error).message.split(target.search).join('')}`, {
+        kind: 'network',
+        endpoint,
+        cause: scrubbedCause(err, [target.search.slice(1)]),
+      });
+    }
+    if ([301, 302, 303, 307, 308].includes(res.statusCode) && typeof res.headers.location === 'string' && hop < maxRedirects) {
+      await res.body.dump();
+      target = new URL(res.headers.location, target);
+      continue;
+    }
+    if (res.statusCode !== 200) {
+      await res.body.dump().catch(() => {});
+      const hint = res.statusCode === 403 ? ': the link may have expired; prepare the download again' : '';
+      throw new DivioApiError(`downloading ${target.origin}${target.pathname} failed (${res.statusCode})${hint}`, {
+        kind: res.statusCode === 404 ? 'not-found' : res.statusCode >= 500 ? 'server' : 'auth',
+        status: res.statusCode,
+        endpoint,
+      });
+    }
+    let bytes = 0;
+    const body = res.body as Readable;
+    body.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    try {
+      await pipeline(body, createWriteStream(tmp, { mode: 0o600 }));
+      await rename(tmp, destPath);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      if (opts.signal?.aborted) throw abortReason(opts.signal);
+      throw new DivioApiError(`downloading ${target.origin}${target.pathname} was interrupted after ${bytes} bytes`, {
+        kind: 'network',
+        endpoint,
+        cause: scrubbedCause(err, [target.search.slice(1)]),
+      });
+    }
+    return { path: destPath, bytes };
+  }
+}
+
+/** Up to 3 candidates that look like `key` (substring or small edit distance). */
+export function closeMatches(key: string, candidates: string[]): string[] {
+  const k = key.toLowerCase();
+  const scored = candidates
+    .map((c) => ({ c, d: c.toLowerCase().includes(k) || k.includes(c.toLowerCase()) ? 0 : editDistance(k, c.toLowerCase()) }))
+    .filter((x) => x.d <= Math.max(2, Math.floor(k.length / 3)))
+    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c));
+  return scored.slice(0, 3).map((x) => x.c);
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0];
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j];
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length];
+}
