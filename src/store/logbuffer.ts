@@ -1,0 +1,558 @@
+// A bounded ring buffer of log entries, outside React.
+//
+// - Entries are lines (a first physical line plus continuation lines: a traceback is one entry) or
+//   in-band markers (gap, dropped, slow-link, retention, deployment, info).
+// - Caps: physical lines and bytes (text length in UTF-16 code units, which is the UTF-8 byte count
+//   for ASCII). Append and eviction are O(1): a preallocated array used as a ring, never Array.shift.
+// - Eviction is not loss (the user chose the cap; usage shows it). Loss is what markers say: gaps,
+//   drops, slow-link skips and retention limits add their counts to `lost`.
+// - `version` changes on every mutation; `subscribe` notifies at most `notifyHz` times per second.
+// - Entry ids are contiguous and monotonic: the entries held are exactly ids [firstId, endId).
+import type { LogLevel, LogLine, LogMarker } from '../domain/console.js';
+import { detectLevel, extractFields, isContinuation, isTracebackHead, parseJsonLine, type LogFields } from '../domain/logparse.js';
+import { maskSecrets, sanitize, stripAnsi } from '../terminal/sanitize.js';
+
+export interface LineEntry {
+  kind: 'line';
+  id: number;
+  /** Upstream sequence number (gateway topic seq), or -1. */
+  seq: number;
+  ts: number;
+  source: string;
+  service: string;
+  /** First physical line, sanitised and secret-masked; may hold SGR sequences (nothing else). */
+  text: string;
+  /** Continuation physical lines (traceback frames …), or null. */
+  more: string[] | null;
+  level: LogLevel | null;
+  /** Group holds a Python traceback header (for continuation rules). */
+  traceback: boolean;
+  bytes: number;
+  /** Parsed fields, computed lazily by `fieldsOf`. */
+  fields?: LogFields;
+}
+
+export interface MarkerEntry {
+  kind: 'marker';
+  id: number;
+  ts: number;
+  /** Source the marker is about, or null for the whole stream. */
+  source: string | null;
+  marker: LogMarker;
+  /** Sanitised marker text. */
+  text: string;
+  bytes: number;
+}
+
+export type LogEntry = LineEntry | MarkerEntry;
+
+export interface LogBufferUsage {
+  /** Physical lines held (markers count 1). */
+  lines: number;
+  entries: number;
+  bytes: number;
+  capLines: number;
+  capBytes: number;
+  /** Lines evicted by the caps (not loss). */
+  evictedLines: number;
+  evictedBytes: number;
+  /** Alias of evictedLines, for compact display. */
+  evicted: number;
+  /** Lines known to be missing, from markers (gaps, drops, slow-link skips, retention). */
+  lost: number;
+  /** Lines appended over the buffer's life. */
+  totalLines: number;
+}
+
+export interface LogBufferOptions {
+  /** Physical line cap. Default 100 000. */
+  capLines?: number;
+  /** Byte cap. Default 64 MiB. */
+  capBytes?: number;
+  /** Max subscriber notifications per second. Default 12. */
+  notifyHz?: number;
+  /** Max physical lines in one grouped entry (a bigger traceback starts a new entry). Default 500. */
+  maxGroupLines?: number;
+  /** Sanitise (keeping SGR) and mask secrets on append. Default true; idempotent on clean text. */
+  clean?: boolean;
+  /** Group continuation lines (tracebacks) under their first line. Default true. */
+  group?: boolean;
+  /** Longer physical lines are cut, with a visible note saying how much. Default 32 768. */
+  maxLineLength?: number;
+}
+
+/** Marker kinds that state lost lines. */
+export const LOSS_MARKERS: ReadonlySet<LogMarker['kind']> = new Set(['gap', 'dropped', 'slow-link', 'retention']);
+
+/** Source colours (Ink colour names); red and yellow are left to error and warning levels. */
+export const SOURCE_PALETTE = ['cyan', 'magenta', 'blue', 'green', 'cyanBright', 'magentaBright', 'blueBright', 'greenBright'] as const;
+
+/** Stable palette index for a source name (FNV-1a hash). */
+export function sourceColorIndex(source: string, paletteSize: number = SOURCE_PALETTE.length): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < source.length; i++) {
+    h ^= source.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % paletteSize;
+}
+
+export function sourceColor(source: string): (typeof SOURCE_PALETTE)[number] {
+  return SOURCE_PALETTE[sourceColorIndex(source)];
+}
+
+/** Plain text of an entry (SGR removed), all physical lines joined with `\n`. */
+export function entryPlainText(e: LogEntry): string {
+  if (e.kind === 'marker') return e.text;
+  const first = stripAnsi(e.text);
+  if (!e.more) return first;
+  let s = first;
+  for (const l of e.more) s += '\n' + stripAnsi(l);
+  return s;
+}
+
+/** Physical lines of an entry (with SGR, if any). */
+export function entryLines(e: LogEntry): string[] {
+  if (e.kind === 'marker') return [e.text];
+  return e.more ? [e.text, ...e.more] : [e.text];
+}
+
+/** Fields for field filters (cached on the entry). */
+export function fieldsOf(e: LineEntry): LogFields {
+  if (!e.fields) {
+    const f = extractFields(stripAnsi(e.text));
+    if (e.level !== null) f.level = e.level;
+    e.fields = f;
+  }
+  return e.fields;
+}
+
+/**
+ * Pretty-printed JSON (2-space indent) of a JSON-object line, as sanitised physical lines; null when
+ * the text is not a JSON object. Sanitised again because JSON escapes (\u009b, \u202e) decode to controls.
+ */
+export function prettyJsonLines(text: string): string[] | null {
+  const obj = parseJsonLine(stripAnsi(text));
+  if (!obj) return null;
+  return JSON.stringify(obj, null, 2)
+    .split('\n')
+    .map((l) => maskSecrets(sanitize(l)));
+}
+
+function hms(ts: number, utc: boolean): string {
+  const d = new Date(ts);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return utc ? `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}` : `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/**
+ * Build an in-band marker. With `from`/`to` the text carries the time range, e.g. a reconnect gap
+ * `reconnect 12:03:04–12:03:09` (the view prefixes `1,234 lines missed:` for loss kinds with a count).
+ */
+export function makeMarker(
+  kind: LogMarker['kind'],
+  reason: string,
+  opts: { ts?: number; count?: number; from?: number; to?: number; utc?: boolean } = {},
+): LogMarker {
+  const utc = opts.utc === true;
+  let text = reason;
+  if (opts.from !== undefined && opts.to !== undefined) text += ` ${hms(opts.from, utc)}\u2013${hms(opts.to, utc)}${utc ? 'Z' : ''}`;
+  else if (opts.from !== undefined) text += ` since ${hms(opts.from, utc)}${utc ? 'Z' : ''}`;
+  return { kind, ts: opts.ts ?? opts.to ?? Date.now(), count: Math.max(0, Math.floor(opts.count ?? 0)), text };
+}
+
+/**
+ * Merge lines of several sources into time order before they reach a buffer. Each source's lines
+ * arrive in order but sources arrive in batches (polling), so a line is held until every source that
+ * was active within `maxDelayMs` has reached its timestamp (the watermark), and never longer than
+ * `maxDelayMs` after arrival. Nothing is dropped: a line released late is appended late.
+ */
+export class TimeOrderMerger {
+  private pending: Array<{ line: LogLine; arrived: number }> = [];
+  private readonly latest = new Map<string, { ts: number; at: number }>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly maxDelay: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly sink: (lines: LogLine[]) => void,
+    opts: { maxDelayMs?: number; now?: () => number } = {},
+  ) {
+    this.maxDelay = opts.maxDelayMs ?? 1500;
+    this.now = opts.now ?? Date.now;
+  }
+
+  get held(): number {
+    return this.pending.length;
+  }
+
+  push(lines: readonly LogLine[]): void {
+    const at = this.now();
+    for (const line of lines) {
+      this.pending.push({ line, arrived: at });
+      const l = this.latest.get(line.source);
+      if (!l || line.ts >= l.ts) this.latest.set(line.source, { ts: line.ts, at });
+      else l.at = at;
+    }
+    this.release();
+  }
+
+  /** Announce a source before its first line, so lines of the others wait for it (up to maxDelayMs). */
+  register(source: string): void {
+    if (!this.latest.has(source)) this.latest.set(source, { ts: -Infinity, at: this.now() });
+  }
+
+  /** A source reported it is caught up to `ts` (e.g. an empty poll): it no longer holds the watermark back. */
+  advance(source: string, ts: number): void {
+    const l = this.latest.get(source);
+    if (!l || ts > l.ts) this.latest.set(source, { ts, at: this.now() });
+    else l.at = this.now();
+    this.release();
+  }
+
+  /** Release everything held, in time order. */
+  flush(): void {
+    if (!this.pending.length) return;
+    const all = this.pending.map((p) => p.line);
+    this.pending = [];
+    all.sort(byTime);
+    this.sink(all);
+  }
+
+  private release(): void {
+    if (!this.pending.length) return;
+    const now = this.now();
+    let watermark = Infinity;
+    for (const l of this.latest.values()) if (now - l.at <= this.maxDelay && l.ts < watermark) watermark = l.ts;
+    const out: LogLine[] = [];
+    const keep: Array<{ line: LogLine; arrived: number }> = [];
+    for (const p of this.pending) {
+      if (p.line.ts <= watermark || now - p.arrived >= this.maxDelay) out.push(p.line);
+      else keep.push(p);
+    }
+    this.pending = keep;
+    if (out.length) {
+      out.sort(byTime);
+      this.sink(out);
+    }
+    if (this.pending.length && !this.timer) {
+      const oldest = Math.min(...this.pending.map((p) => p.arrived));
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.release();
+      }, Math.max(1, oldest + this.maxDelay - now));
+      this.timer.unref?.();
+    }
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+function byTime(a: LogLine, b: LogLine): number {
+  return a.ts - b.ts || (a.source < b.source ? -1 : a.source > b.source ? 1 : a.seq - b.seq);
+}
+
+const JOURNAL_CAP = 4096;
+
+export class LogBuffer {
+  readonly capLines: number;
+  readonly capBytes: number;
+  private readonly ring: Array<LogEntry | undefined>;
+  private readonly maxGroup: number;
+  private readonly clean: boolean;
+  private readonly group: boolean;
+  private readonly maxLineLength: number;
+  private headId = 0; // id of the oldest entry held
+  private nextId = 0; // id the next entry gets
+  private lines = 0;
+  private bytes = 0;
+  private evictedLines = 0;
+  private evictedBytes = 0;
+  private lost = 0;
+  private totalLines = 0;
+  private readonly lastGroup = new Map<string, number>(); // source\0service → entry id
+  private readonly journal: number[] = [];
+  private journalBase = 0; // update count before journal[0]
+  private readonly listeners = new Set<() => void>();
+  private readonly intervalMs: number;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private lastNotify = 0;
+  private readonly mutedSet = new Set<string>();
+  private readonly sourceCounts = new Map<string, number>();
+  /** Incremented on every change. */
+  version = 0;
+  /** Incremented when the mute set changes. */
+  muteVersion = 0;
+
+  constructor(opts: LogBufferOptions = {}) {
+    this.capLines = Math.max(1, opts.capLines ?? 100_000);
+    this.capBytes = Math.max(1, opts.capBytes ?? 64 * 1024 * 1024);
+    this.ring = new Array(this.capLines);
+    this.maxGroup = Math.max(1, Math.min(opts.maxGroupLines ?? 500, this.capLines));
+    this.clean = opts.clean !== false;
+    this.group = opts.group !== false;
+    this.maxLineLength = Math.max(64, opts.maxLineLength ?? 32_768);
+    this.intervalMs = 1000 / Math.max(0.1, opts.notifyHz ?? 12);
+  }
+
+  /** Oldest id held. */
+  get firstId(): number {
+    return this.headId;
+  }
+  /** One past the newest id. */
+  get endId(): number {
+    return this.nextId;
+  }
+  /** Entries held. */
+  get size(): number {
+    return this.nextId - this.headId;
+  }
+  /** Total updates (continuation attachments) so far: a cursor for `updatesSince`. */
+  get updateCursor(): number {
+    return this.journalBase + this.journal.length;
+  }
+
+  get(id: number): LogEntry | undefined {
+    if (id < this.headId || id >= this.nextId) return undefined;
+    return this.ring[id % this.capLines];
+  }
+
+  /** Entry at position i (0 = oldest). */
+  at(i: number): LogEntry | undefined {
+    return this.get(this.headId + i);
+  }
+
+  *entries(fromId = this.headId): IterableIterator<LogEntry> {
+    for (let id = Math.max(fromId, this.headId); id < this.nextId; id++) yield this.ring[id % this.capLines]!;
+  }
+
+  /** Ids of entries that changed (got continuation lines) since `cursor`; overflow when the journal no longer reaches back. */
+  updatesSince(cursor: number): { ids: number[]; cursor: number; overflow: boolean } {
+    const end = this.updateCursor;
+    if (cursor < this.journalBase) return { ids: [], cursor: end, overflow: true };
+    return { ids: this.journal.slice(cursor - this.journalBase), cursor: end, overflow: false };
+  }
+
+  private cleanText(s: string): string {
+    let t = this.clean ? maskSecrets(sanitize(s, { keepSgr: true })) : s;
+    if (t.length > this.maxLineLength) {
+      let cut = this.maxLineLength;
+      const c = t.charCodeAt(cut - 1);
+      if (c >= 0xd800 && c <= 0xdbff) cut--; // do not split a surrogate pair
+      // Re-sanitising drops an SGR sequence cut in half.
+      const kept = sanitize(t.slice(0, cut), { keepSgr: true });
+      t = kept + (kept.indexOf('\x1b') >= 0 ? '\x1b[0m' : '') + ` [${(t.length - cut).toLocaleString('en-US')} more characters not kept]`;
+    }
+    return t;
+  }
+
+  private push(e: LogEntry, lines: number): void {
+    // The ring holds capLines slots and every entry has >= 1 line, so evicting by lines first frees a slot.
+    while (this.size > 0 && (this.lines + lines > this.capLines || this.bytes + e.bytes > this.capBytes || this.size >= this.capLines)) this.evictOne();
+    this.ring[e.id % this.capLines] = e;
+    this.nextId = e.id + 1;
+    this.lines += lines;
+    this.bytes += e.bytes;
+  }
+
+  private evictOne(): void {
+    const e = this.ring[this.headId % this.capLines]!;
+    this.ring[this.headId % this.capLines] = undefined;
+    this.headId++;
+    const n = e.kind === 'line' && e.more ? 1 + e.more.length : 1;
+    this.lines -= n;
+    this.bytes -= e.bytes;
+    this.evictedLines += n;
+    this.evictedBytes += e.bytes;
+    if (e.kind === 'line') {
+      const c = (this.sourceCounts.get(e.source) ?? 1) - 1;
+      if (c <= 0) this.sourceCounts.delete(e.source);
+      else this.sourceCounts.set(e.source, c);
+    }
+  }
+
+  private record(id: number): void {
+    this.journal.push(id);
+    if (this.journal.length > JOURNAL_CAP) {
+      const drop = this.journal.length - JOURNAL_CAP / 2;
+      this.journal.splice(0, drop);
+      this.journalBase += drop;
+    }
+  }
+
+  /** Append one physical line: joins the previous group of its source/service when it continues it. */
+  private appendPhysical(line: LogLine, text: string, forceAttach: boolean): void {
+    const key = line.source + '\0' + line.service;
+    this.totalLines++;
+    if (this.group || forceAttach) {
+      const gid = this.lastGroup.get(key);
+      const g = gid === undefined ? undefined : this.get(gid);
+      if (g && g.kind === 'line') {
+        const count = 1 + (g.more ? g.more.length : 0);
+        const plain = stripAnsi(text);
+        const prev = stripAnsi(g.more ? g.more[g.more.length - 1] : g.text);
+        if (forceAttach || isContinuation(prev, plain, { first: stripAnsi(g.text), firstLevel: g.level, traceback: g.traceback })) {
+          if (count < this.maxGroup) {
+            this.attach(g, text, plain);
+            return;
+          }
+          // The group is full: continue it in a new entry that inherits its level and traceback state.
+          this.newEntry(line, key, text, g.level, g.traceback);
+          return;
+        }
+      }
+    }
+    this.newEntry(line, key, text, undefined, undefined);
+  }
+
+  private newEntry(line: LogLine, key: string, text: string, level: LogLevel | null | undefined, traceback: boolean | undefined): void {
+    if (level === undefined) level = detectLevel(stripAnsi(text));
+    const e: LineEntry = {
+      kind: 'line',
+      id: this.nextId,
+      seq: line.seq,
+      ts: line.ts,
+      source: line.source,
+      service: line.service,
+      text,
+      more: null,
+      level,
+      traceback: traceback ?? isTracebackHead(text),
+      bytes: text.length,
+    };
+    this.push(e, 1);
+    this.lastGroup.set(key, e.id);
+    this.sourceCounts.set(line.source, (this.sourceCounts.get(line.source) ?? 0) + 1);
+  }
+
+  private attach(g: LineEntry, text: string, plain: string): void {
+    if (!g.more) g.more = [];
+    g.more.push(text);
+    g.bytes += text.length;
+    this.bytes += text.length;
+    this.lines += 1;
+    if (!g.traceback && isTracebackHead(plain)) {
+      g.traceback = true;
+      if (g.level === null || g.level === 'info' || g.level === 'debug') g.level = 'error';
+    }
+    this.record(g.id);
+    // Keep caps: evict old entries, but never the group just extended.
+    while (this.size > 1 && (this.lines > this.capLines || this.bytes > this.capBytes) && this.headId !== g.id) this.evictOne();
+  }
+
+  /** Append runtime log lines (messages with embedded newlines become one multi-line entry). */
+  append(lines: LogLine | readonly LogLine[]): void {
+    const list = Array.isArray(lines) ? (lines as readonly LogLine[]) : [lines as LogLine];
+    if (!list.length) return;
+    for (const line of list) {
+      const msg = line.message;
+      if (msg.indexOf('\n') < 0) {
+        this.appendPhysical(line, this.cleanText(msg), false);
+        continue;
+      }
+      const parts = msg.split('\n');
+      if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+      for (let i = 0; i < parts.length; i++) this.appendPhysical(line, this.cleanText(parts[i]), i > 0);
+    }
+    this.changed();
+  }
+
+  /** Append an in-band marker. Loss kinds add their count to `lost`. */
+  addMarker(marker: LogMarker, source: string | null = null): MarkerEntry {
+    const text = this.cleanText(marker.text).replace(/\x1b\[[0-9;]*m/g, '');
+    const e: MarkerEntry = { kind: 'marker', id: this.nextId, ts: marker.ts, source, marker, text, bytes: text.length };
+    this.push(e, 1);
+    if (LOSS_MARKERS.has(marker.kind)) this.lost += marker.count;
+    // A marker breaks groups: nothing after a gap continues a traceback from before it.
+    if (source === null) this.lastGroup.clear();
+    else for (const k of [...this.lastGroup.keys()]) if (k.startsWith(source + '\0')) this.lastGroup.delete(k);
+    this.changed();
+    return e;
+  }
+
+  usage(): LogBufferUsage {
+    return {
+      lines: this.lines,
+      entries: this.size,
+      bytes: this.bytes,
+      capLines: this.capLines,
+      capBytes: this.capBytes,
+      evictedLines: this.evictedLines,
+      evictedBytes: this.evictedBytes,
+      evicted: this.evictedLines,
+      lost: this.lost,
+      totalLines: this.totalLines,
+    };
+  }
+
+  clear(): void {
+    while (this.size > 0) this.evictOne();
+    this.lastGroup.clear();
+    this.changed();
+  }
+
+  // --- sources and mute ---
+
+  /** Sources with line entries currently held, sorted. */
+  sources(): string[] {
+    return [...this.sourceCounts.keys()].sort();
+  }
+
+  get muted(): ReadonlySet<string> {
+    return this.mutedSet;
+  }
+  isMuted(source: string): boolean {
+    return this.mutedSet.has(source);
+  }
+  setMuted(source: string, muted: boolean): void {
+    if (muted === this.mutedSet.has(source)) return;
+    if (muted) this.mutedSet.add(source);
+    else this.mutedSet.delete(source);
+    this.muteVersion++;
+    this.changed();
+  }
+  toggleMute(source: string): boolean {
+    this.setMuted(source, !this.mutedSet.has(source));
+    return this.mutedSet.has(source);
+  }
+
+  // --- change notification ---
+
+  /** Called on every change; notify is coalesced to `notifyHz`. */
+  private changed(): void {
+    this.version++;
+    if (!this.listeners.size || this.timer) return;
+    const wait = Math.max(0, this.lastNotify + this.intervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.lastNotify = Date.now();
+      for (const fn of [...this.listeners]) {
+        try {
+          fn();
+        } catch {}
+      }
+    }, wait);
+    this.timer.unref?.();
+  }
+
+  /** Be told (at most notifyHz times per second) that the buffer changed. Returns the unsubscribe. */
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+      if (!this.listeners.size && this.timer) {
+        clearTimeout(this.timer);
+        this.timer = null;
+      }
+    };
+  }
+
+  dispose(): void {
+    this.listeners.clear();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
