@@ -1,0 +1,132 @@
+// `divio-tui sandbox [--port P] [--host H] [--speed N] [--log-rate R] [--seed N] [--ephemeral]
+//  [--data-dir D] [--faults SPEC] [--token T] [--cloudflare-token T] [--cloudflare-port P]
+//  [--cloudflare-plan free|pro|business|enterprise] [--no-ssh] [--ssh-session-limit SECONDS] [--json]`
+// Prints the URLs, tokens and SSH endpoint, then serves until SIGINT/SIGTERM.
+import { parseArgs } from 'node:util';
+import { SCENARIO, startSandbox, type SandboxOptions } from './index.js';
+import { FaultSpecError, parseFaultSpec } from './faults.js';
+
+export const SANDBOX_USAGE = `Usage: divio-tui sandbox [options]
+  --port P               Divio API port (default 8765; 0 = random)
+  --host H               listen address (default 127.0.0.1)
+  --speed N              clock multiplier for deployments, backups, restores (default 1)
+  --log-rate R           runtime log lines per second per environment (default 2; 0 = none)
+  --seed N               deterministic scenario
+  --ephemeral            keep nothing on disk
+  --data-dir D           state directory (default $XDG_STATE_HOME/divio-tui/sandbox)
+  --faults SPEC          fault injection, e.g. "/apps/v3/environments/*/logs/ 503@50%; ** latency=100"
+  --token T              Divio API token to accept (default: random)
+  --cloudflare-token T   Cloudflare API token to accept (default: random)
+  --cloudflare-port P    serve the Cloudflare API on its own port (default: same port)
+  --cloudflare-plan P    free | pro | business | enterprise (default per scenario: pro)
+  --no-ssh               do not start the SSH endpoint
+  --ssh-session-limit S  SSH session limit in seconds (default 1800)
+  --json                 print the endpoints as one JSON line
+`;
+
+class UsageError extends Error {}
+
+function num(name: string, v: string | undefined, int = false): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || (int && !Number.isInteger(n))) throw new UsageError(`--${name} expects ${int ? 'an integer' : 'a number'}, got "${v}"`);
+  return n;
+}
+
+export function parseSandboxArgs(argv: string[]): SandboxOptions & { json: boolean; help: boolean } {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      strict: true,
+      options: {
+        port: { type: 'string' }, host: { type: 'string' }, speed: { type: 'string' }, 'log-rate': { type: 'string' },
+        seed: { type: 'string' }, ephemeral: { type: 'boolean' }, 'data-dir': { type: 'string' }, faults: { type: 'string' },
+        token: { type: 'string' }, 'cloudflare-token': { type: 'string' }, 'cloudflare-port': { type: 'string' },
+        'cloudflare-plan': { type: 'string' }, 'no-ssh': { type: 'boolean' }, 'ssh-session-limit': { type: 'string' },
+        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const str = (k: string) => values[k] as string | undefined;
+  const plan = str('cloudflare-plan');
+  if (plan !== undefined && !['free', 'pro', 'business', 'enterprise'].includes(plan)) throw new UsageError(`--cloudflare-plan must be free, pro, business or enterprise, got "${plan}"`);
+  const faults = str('faults');
+  if (faults !== undefined) {
+    try { parseFaultSpec(faults); } catch (e) { if (e instanceof FaultSpecError) throw new UsageError(`--faults: ${e.message}`); throw e; }
+  }
+  const port = num('port', str('port'), true);
+  if (port !== undefined && (port < 0 || port > 65535)) throw new UsageError('--port must be 0–65535');
+  const speed = num('speed', str('speed'));
+  if (speed !== undefined && speed <= 0) throw new UsageError('--speed must be > 0');
+  const logRate = num('log-rate', str('log-rate'));
+  if (logRate !== undefined && logRate < 0) throw new UsageError('--log-rate must be ≥ 0');
+  const limit = num('ssh-session-limit', str('ssh-session-limit'));
+  if (limit !== undefined && limit <= 0) throw new UsageError('--ssh-session-limit must be > 0');
+  return {
+    port: port ?? 8765,
+    host: str('host'),
+    speed, logRate,
+    seed: num('seed', str('seed'), true),
+    ephemeral: values.ephemeral === true,
+    dataDir: str('data-dir'),
+    faults,
+    token: str('token'),
+    cloudflareToken: str('cloudflare-token'),
+    cloudflarePort: num('cloudflare-port', str('cloudflare-port'), true),
+    cloudflarePlan: plan as SandboxOptions['cloudflarePlan'],
+    ssh: values['no-ssh'] !== true,
+    sshSessionLimitMs: limit !== undefined ? Math.round(limit * 1000) : undefined,
+    json: values.json === true,
+    help: values.help === true,
+  };
+}
+
+export async function runSandboxCommand(argv: string[]): Promise<void> {
+  let opts: ReturnType<typeof parseSandboxArgs>;
+  try {
+    opts = parseSandboxArgs(argv);
+  } catch (e) {
+    process.stderr.write(`divio-tui sandbox: ${(e as Error).message}\n\n${SANDBOX_USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (opts.help) { process.stdout.write(SANDBOX_USAGE); return; }
+  const { json, help: _h, ...sandboxOpts } = opts;
+  let sb;
+  try {
+    sb = await startSandbox(sandboxOpts);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const msg = err.code === 'EADDRINUSE' ? `port ${sandboxOpts.port} is already in use (try --port 0)` : err.message;
+    process.stderr.write(`divio-tui sandbox: ${msg}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  if (json) {
+    process.stdout.write(JSON.stringify({ divioUrl: sb.divioUrl, token: sb.token, cloudflareUrl: sb.cloudflareUrl, cloudflareToken: sb.cloudflareToken, ssh: sb.ssh, dataDir: sb.dataDir }) + '\n');
+  } else {
+    const lines = [
+      'Divio sandbox running',
+      `  Divio API     ${sb.divioUrl}          (DIVIO_ZONE=${sb.divioUrl})`,
+      `  Divio token   ${sb.token}             (header: Authorization: Token <token>)`,
+      `  Cloudflare    ${sb.cloudflareUrl}/client/v4`,
+      `  CF token      ${sb.cloudflareToken}   (header: Authorization: Bearer <token>)`,
+      `  SSH           ${sb.ssh ? `${sb.ssh.host}:${sb.ssh.port}  (known hosts: ${sb.ssh.knownHostsPath}; user <app>-<env>, e.g. ${SCENARIO.healthyApp}-live)` : 'off'}`,
+      `  State         ${sb.dataDir ?? 'ephemeral (nothing kept)'}`,
+      `  Try           curl -H "Authorization: Token ${sb.token}" ${sb.divioUrl}/apps/v3/applications/`,
+      'Press Ctrl-C to stop.',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await sb.close();
+  if (!json) process.stdout.write('Sandbox stopped.\n');
+}

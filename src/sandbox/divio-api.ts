@@ -1,0 +1,454 @@
+// The Divio API v3 routes of the sandbox (see /work/shared/reference/divio-api.md and index.ts).
+import { z } from 'zod';
+import { createHash } from 'node:crypto';
+import type { Ctx } from './http.js';
+import { DrfError, badRequest, notFound, nonField, paginate, sendJson, zodToDrf } from './http.js';
+import type { Engine } from './engine.js';
+import { deploymentLogText, iso, parseIsoMicros, QUEUE_MS } from './engine.js';
+import type {
+  AppRec, BackupRec, DeploymentRec, DomainRec, DownloadRec, DownloadSiRec, EnvRec, RestoreRec, SandboxState, SiBackupRec,
+} from './model.js';
+import { writeTar } from './tar.js';
+import { hashInt } from './rng.js';
+
+export interface RouteDeps {
+  engine: Engine;
+  ssh: () => { host: string; port: number; hostKey?: string } | null;
+  onCdnClear?: (domain: DomainRec) => void;
+}
+
+type Handler = (ctx: Ctx) => void | Promise<void>;
+export interface Route { method: string; name: string; re: RegExp; keys: string[]; handler: Handler; auth: boolean }
+
+// ---------- serializers ----------
+const orgJson = (o: SandboxState['organisations'][number]) => ({ uuid: o.uuid, name: o.name, created_at: o.created_at });
+const appJson = (a: AppRec) => ({ uuid: a.uuid, slug: a.slug, name: a.name, organisation: a.organisation, repository: a.repository, region: a.region, created_at: a.created_at });
+function siteUrl(base: string, s: SandboxState, e: EnvRec): string {
+  const app = s.applications.find((a) => a.uuid === e.application)!;
+  return `${base}/_sites/${app.slug}/${e.slug}/`;
+}
+function envJson(ctx: Ctx, s: SandboxState, e: EnvRec) {
+  return {
+    uuid: e.uuid, slug: e.slug, name: e.slug[0].toUpperCase() + e.slug.slice(1), branch: e.branch, application: e.application,
+    last_finished_deployment: e.last_finished_deployment, created_at: e.created_at,
+    url: siteUrl(ctx.base, s, e), status: e.status, instances: e.instances,
+  };
+}
+function depJson(d: DeploymentRec) {
+  return {
+    uuid: d.uuid, environment: d.environment, application: d.application, created_at: d.created_at, started_at: d.started_at,
+    ended_at: d.ended_at, status: d.status, percent: d.percent, success: d.success, stage: d.stage, build_mode: d.build_mode,
+    commit: d.commit, branch: d.branch, environment_variables: d.environment_variables,
+    stages: d.stages.map((s) => ({ name: s.name, title: s.title })),
+  };
+}
+const backupJson = (b: BackupRec) => ({
+  uuid: b.uuid, environment: b.environment, state: b.state, success: b.success, service_instance_backups: b.service_instance_backups,
+  notes: b.notes, trigger: b.trigger, created_at: b.created_at, started_at: b.started_at, ended_at: b.ended_at,
+  scheduled_for_deletion_at: b.scheduled_for_deletion_at,
+});
+const sibJson = (b: SiBackupRec) => ({
+  uuid: b.uuid, backup: b.backup, service_instance: b.service_instance, service_type: b.service_type, queued_at: b.queued_at,
+  started_at: b.started_at, ended_at: b.ended_at, taken_at: b.taken_at, size: b.size, errors: b.errors,
+  content_version: b.snapshot ? (b.snapshot.database ?? b.snapshot.media ?? null) : null,
+});
+const restoreJson = (r: RestoreRec) => ({
+  uuid: r.uuid, backup: r.backup, environment: r.environment, notes: r.notes, service_instance_restores: r.service_instance_restores,
+  created_at: r.created_at, started_at: r.started_at, ended_at: r.ended_at, finished: r.finished, success: r.success, errors: r.errors,
+});
+const downloadJson = (d: DownloadRec) => ({ uuid: d.uuid, backup: d.backup, service_instance_backups: d.service_instance_backups, trigger: d.trigger, created_at: d.created_at });
+function downloadSiJson(ctx: Ctx, s: SandboxState, d: DownloadSiRec) {
+  const ok = !!d.ended_at && d.errors.length === 0;
+  const sib = s.siBackups.find((x) => x.uuid === d.service_instance_backup);
+  return {
+    uuid: d.uuid, backup_download: d.backup_download, service_instance_backup: d.service_instance_backup,
+    created_at: d.created_at, started_at: d.started_at, ended_at: d.ended_at, errors: d.errors,
+    download_url: ok ? `${ctx.base}/_downloads/${d.secret}/${sib?.service_type === 'STORAGE' ? 'media' : 'database'}-${d.service_instance_backup.slice(0, 8)}.tar` : null,
+  };
+}
+const domainJson = (d: DomainRec) => ({
+  uuid: d.uuid, domain: d.domain, name: d.domain, environment: d.environment, application: d.application, is_primary: d.is_primary,
+  cdn: d.cdn, cloudflare_zone: d.cloudflare_zone, created_at: d.created_at,
+});
+
+// ---------- body validation ----------
+function drfParse<T>(schema: z.ZodType<T>, body: unknown): T {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new DrfError(400, { non_field_errors: [`Invalid data. Expected a dictionary, but got ${Array.isArray(body) ? 'list' : typeof body}.`] });
+  }
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  throw new DrfError(400, zodToDrf(r.error.issues.map((i) => ({
+    path: i.path,
+    message: i.code === 'invalid_type' && /received undefined/.test(i.message) ? 'This field is required.' : i.message,
+  }))));
+}
+const uuidField = z.string({ error: (i) => (i.input === undefined ? 'This field is required.' : 'Must be a valid UUID.') }).min(1, 'This field may not be blank.');
+const PatchEnv = z.object({ branch: z.string().min(1, 'This field may not be blank.').max(255).regex(/^[^\s~^:?*[\\]*$/, 'Enter a valid branch name.') });
+const CopyEnv = z.object({ new_slug: z.string().regex(/^[a-z][a-z0-9-]{0,49}$/, 'Enter a valid "slug" consisting of lowercase letters, numbers or hyphens.') });
+const PostDeployment = z.object({ environment: uuidField, build_mode: z.enum(['AUTO', 'ADOPT', 'FORCE']).optional() });
+const PostBackup = z.object({
+  environment: uuidField,
+  services: z.array(z.string().min(1)).min(1, 'This list may not be empty.'),
+  trigger: z.literal('MANUAL').optional(),
+  notes: z.string().max(1000).optional().nullable(),
+  scheduled_for_deletion_at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'Datetime has wrong format.').optional().nullable(),
+});
+const PostRestore = z.object({
+  backup: uuidField,
+  service_instance_restores: z.array(z.object({ service_instance_backup: z.string().min(1), service_instance: z.string().min(1).optional() })).min(1, 'This list may not be empty.'),
+  notes: z.string().max(1000).optional().nullable(),
+});
+const PostDownload = z.object({
+  backup: uuidField,
+  service_instance_backups: z.array(z.string().min(1)).min(1, 'This list may not be empty.'),
+  trigger: z.enum(['PULL', 'MANUAL']).optional(),
+});
+
+function filterParam(ctx: Ctx, name: string, valid: (v: string) => boolean): string[] | null {
+  const vals = ctx.url.searchParams.getAll(name).flatMap((v) => v.split(',')).filter((v) => v !== '');
+  if (vals.length === 0) return null;
+  for (const v of vals) if (!valid(v)) throw badRequest(name, 'Select a valid choice. That choice is not one of the available choices.');
+  return vals;
+}
+const newestFirst = <T extends { created_at: string }>(a: T, b: T) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0);
+
+/** `YYYY-MM-DDThh:mm` (also accepts seconds, fraction, Z or offset); returns µs since epoch. */
+export function parseTs(name: string, v: string | null): number | undefined {
+  if (v === null || v === '') return undefined;
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(v);
+  const ms = m ? Date.parse(`${m[1]}T${m[2]}${m[3] ? m[3].slice(0, 7) : ''}${m[5] ?? 'Z'}`) : NaN;
+  if (Number.isNaN(ms)) throw badRequest(name, 'Enter a valid date/time (YYYY-MM-DDThh:mm).');
+  return ms * 1000;
+}
+
+// ---------- metrics (sandbox-only, deterministic per env and time) ----------
+function noise(key: string): number { return (hashInt(key) % 10_000) / 10_000; }
+export function metricSamples(s: SandboxState, e: EnvRec, running: boolean, minutes: number, nowMs: number) {
+  const step = minutes <= 15 ? 10 : minutes <= 180 ? 60 : 300;
+  const out = [];
+  const end = Math.floor(nowMs / 1000 / step) * step;
+  for (let t = end - minutes * 60 + step; t <= end; t += step) {
+    const n = noise(`${e.uuid}:${t}`);
+    let cpu = 0;
+    let mem = 0;
+    if (e.status === 'live') {
+      const base = 8 + (hashInt(e.uuid) % 25);
+      const wave = Math.sin(t / 900 + (hashInt(e.uuid) % 7)) * 6;
+      cpu = Math.max(0.5, (base + wave + n * 10) * e.instances);
+      mem = e.instances * e.memory_nominal_mb * (0.45 + 0.2 * noise(`${e.uuid}:m:${Math.floor(t / 600)}`) + 0.05 * n);
+      if (running && t > end - 120) cpu += 60 * e.instances;
+    }
+    out.push({ timestamp: new Date(t * 1000).toISOString(), cpu_percent: Math.round(cpu * 10) / 10, memory_mb: Math.round(mem), memory_nominal_mb: e.memory_nominal_mb * Math.max(1, e.instances), instances: Math.max(1, e.instances) });
+  }
+  return { step, results: out };
+}
+
+// ---------- backup download archives ----------
+export function downloadArchive(s: SandboxState, d: DownloadSiRec): { name: string; data: Buffer } | null {
+  const sib = s.siBackups.find((x) => x.uuid === d.service_instance_backup);
+  if (!sib?.snapshot) return null;
+  const b = s.backups.find((x) => x.uuid === sib.backup)!;
+  const env = s.environments.find((e) => e.uuid === b.environment);
+  const app = env && s.applications.find((a) => a.uuid === env.application);
+  const mtime = Math.floor(Date.parse(sib.taken_at ?? b.created_at) / 1000);
+  const files: { name: string; data: Buffer }[] = [];
+  if (sib.snapshot.database) {
+    const db = sib.snapshot.database;
+    files.push({ name: 'database.dump', data: Buffer.from([
+      '--', '-- PostgreSQL database dump', '--', '', '-- Dumped from database version 15.8', '-- Dumped by pg_dump version 15.8',
+      `-- Divio sandbox: ${app?.slug ?? '?'} / ${env?.slug ?? '?'}, taken ${sib.taken_at}`, '',
+      "SET statement_timeout = 0;", "SET client_encoding = 'UTF8';", '',
+      'CREATE TABLE public.sandbox_content_version (rows bigint NOT NULL, checksum text NOT NULL);', '',
+      'COPY public.sandbox_content_version (rows, checksum) FROM stdin;', `${db.rows}\t${db.checksum}`, '\\.', '',
+      '--', '-- PostgreSQL database dump complete', '--', '',
+    ].join('\n')) });
+  }
+  if (sib.snapshot.media) {
+    const md = sib.snapshot.media;
+    const n = Math.min(5, md.files);
+    for (let i = 1; i <= n; i++) files.push({ name: `media/uploads/file-${i}.txt`, data: Buffer.from(`sample media file ${i} of ${md.files} (${md.checksum})\n`) });
+  }
+  const manifest = {
+    format: 'divio-sandbox-backup/1', backup: b.uuid, service_instance_backup: sib.uuid, service_instance: sib.service_instance,
+    service_type: sib.service_type, application: app?.slug ?? null, environment: env?.slug ?? null, environment_uuid: b.environment,
+    taken_at: sib.taken_at, content_version: sib.snapshot.database ?? sib.snapshot.media,
+    files: files.map((f) => ({ name: f.name, size: f.data.length, sha256: createHash('sha256').update(f.data).digest('hex') })),
+  };
+  const entries = [{ name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest, null, 2) + '\n'), mtime }, ...files.map((f) => ({ ...f, mtime }))];
+  return { name: `${sib.service_type === 'STORAGE' ? 'media' : 'database'}-${sib.uuid.slice(0, 8)}.tar`, data: writeTar(entries) };
+}
+
+// ---------- routes ----------
+export function buildRoutes(deps: RouteDeps): Route[] {
+  const { engine } = deps;
+  const S = () => engine.state;
+  const routes: Route[] = [];
+  const add = (method: string, path: string, handler: Handler, auth = true) => {
+    const keys: string[] = [];
+    const re = new RegExp('^' + path.replace(/\/$/, '').replace(/\{(\w+)\}/g, (_, k: string) => { keys.push(k); return '([^/]+)'; }) + '/?$');
+    routes.push({ method, name: path, re, keys, handler, auth });
+  };
+  const envOr404 = (uuid: string) => engine.env(uuid) ?? (() => { throw notFound(); })();
+  const find = <T extends { uuid: string }>(list: T[], uuid: string): T => list.find((x) => x.uuid === uuid) ?? (() => { throw notFound(); })();
+  const pageOf = <T>(ctx: Ctx, items: T[]) => sendJson(ctx, 200, paginate(ctx, items));
+  const isApp = (v: string) => S().applications.some((a) => a.uuid === v);
+  const isEnv = (v: string) => S().environments.some((e) => e.uuid === v);
+
+  add('GET', '/iam/v3/me/', (ctx) => sendJson(ctx, 200, S().me));
+  add('GET', '/iam/v3/organisations/', (ctx) => pageOf(ctx, S().organisations.map(orgJson)));
+  add('GET', '/iam/v3/organisations/{uuid}/', (ctx) => sendJson(ctx, 200, orgJson(find(S().organisations, ctx.params.uuid))));
+  add('GET', '/apps/v3/regions/', (ctx) => pageOf(ctx, S().regions));
+  add('GET', '/apps/v3/regions/{uuid}/', (ctx) => sendJson(ctx, 200, find(S().regions, ctx.params.uuid)));
+
+  add('GET', '/apps/v3/applications/', (ctx) => {
+    const orgs = filterParam(ctx, 'organisation', (v) => S().organisations.some((o) => o.uuid === v));
+    const slug = ctx.url.searchParams.get('slug');
+    pageOf(ctx, S().applications.filter((a) => (!orgs || orgs.includes(a.organisation)) && (!slug || a.slug === slug)).map(appJson));
+  });
+  add('GET', '/apps/v3/applications/{uuid}/', (ctx) => sendJson(ctx, 200, appJson(find(S().applications, ctx.params.uuid))));
+
+  add('GET', '/apps/v3/environments/', (ctx) => {
+    const apps = filterParam(ctx, 'application', isApp);
+    const slug = ctx.url.searchParams.get('slug');
+    pageOf(ctx, S().environments.filter((e) => (!apps || apps.includes(e.application)) && (!slug || e.slug === slug)).map((e) => envJson(ctx, S(), e)));
+  });
+  add('GET', '/apps/v3/environments/{uuid}/', (ctx) => sendJson(ctx, 200, envDetail(ctx, envOr404(ctx.params.uuid))));
+  add('PATCH', '/apps/v3/environments/{uuid}/', (ctx) => {
+    const e = envOr404(ctx.params.uuid);
+    const body = drfParse(PatchEnv, ctx.body);
+    e.branch = body.branch;
+    const app = engine.appOf(e);
+    app.branches[e.branch] ??= engine.rng.hex(40);
+    engine.onChange();
+    sendJson(ctx, 200, envDetail(ctx, e));
+  });
+  add('POST', '/apps/v3/environments/{uuid}/copy/', (ctx) => {
+    const e = envOr404(ctx.params.uuid);
+    const body = drfParse(CopyEnv, ctx.body);
+    sendJson(ctx, 201, envDetail(ctx, engine.copyEnvironment(e, body.new_slug)));
+  });
+  const envDetail = (ctx: Ctx, e: EnvRec) => {
+    const ssh = deps.ssh();
+    const app = engine.appOf(e);
+    return { ...envJson(ctx, S(), e), ssh_endpoint: ssh && e.last_finished_deployment && e.status !== 'not_deployed' ? { host: ssh.host, port: ssh.port, user: `${app.slug}-${e.slug}`, ...(ssh.hostKey ? { host_key: ssh.hostKey } : {}) } : null };
+  };
+
+  add('GET', '/apps/v3/environments/{uuid}/logs/', (ctx) => runtimeLogs(ctx, engine, envOr404(ctx.params.uuid)));
+  add('GET', '/apps/v3/environments/{uuid}/metrics/', (ctx) => {
+    const e = envOr404(ctx.params.uuid);
+    const mq = ctx.url.searchParams.get('minutes');
+    const minutes = mq === null ? 60 : Number(mq);
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) throw badRequest('minutes', 'Ensure this value is an integer between 1 and 1440.');
+    const { step, results } = metricSamples(S(), e, !!engine.runningDeployment(e.uuid), minutes, Date.now());
+    sendJson(ctx, 200, { environment: e.uuid, minutes, step_seconds: step, results });
+  });
+  add('GET', '/apps/v3/environments/{uuid}/content-version/', (ctx) => {
+    const e = envOr404(ctx.params.uuid);
+    sendJson(ctx, 200, { environment: e.uuid, database: e.content.database, media: e.content.media });
+  });
+
+  add('GET', '/apps/v3/deployments/', (ctx) => {
+    const apps = filterParam(ctx, 'application', isApp);
+    const envs = filterParam(ctx, 'environment', isEnv);
+    pageOf(ctx, S().deployments.filter((d) => (!apps || apps.includes(d.application)) && (!envs || envs.includes(d.environment))).sort(newestFirst).map(depJson));
+  });
+  add('POST', '/apps/v3/deployments/', (ctx) => {
+    const body = drfParse(PostDeployment, ctx.body);
+    const e = engine.env(body.environment);
+    if (!e) throw badRequest('environment', `Invalid pk "${body.environment}" - object does not exist.`);
+    sendJson(ctx, 201, depJson(engine.startDeployment(e, body.build_mode ?? 'AUTO')));
+  });
+  add('GET', '/apps/v3/deployments/{uuid}/', (ctx) => sendJson(ctx, 200, depJson(find(S().deployments, ctx.params.uuid))));
+  add('GET', '/apps/v3/deployments/{uuid}/logs', (ctx) => {
+    const d = find(S().deployments, ctx.params.uuid);
+    sendJson(ctx, 200, { uuid: d.uuid, logs: deploymentLogText(d) });
+  });
+
+  add('GET', '/apps/v3/environment-variables/', (ctx) => {
+    const envs = filterParam(ctx, 'environment', isEnv);
+    const apps = filterParam(ctx, 'application', isApp);
+    if (!envs && !apps) throw nonField('Either "environment" or "application" must be given.');
+    const name = ctx.url.searchParams.get('name');
+    const appEnvs = apps ? new Set(S().environments.filter((e) => apps.includes(e.application)).map((e) => e.uuid)) : null;
+    pageOf(ctx, S().envVars.filter((v) => (!envs || envs.includes(v.environment)) && (!appEnvs || appEnvs.has(v.environment)) && (!name || v.name === name))
+      .map((v) => ({ uuid: v.uuid, name: v.name, value: v.value, is_sensitive: v.is_sensitive, environment: v.environment })));
+  });
+
+  add('GET', '/apps/v3/service-instances/', (ctx) => {
+    const envs = filterParam(ctx, 'environment', isEnv);
+    pageOf(ctx, S().serviceInstances.filter((x) => !envs || envs.includes(x.environment)));
+  });
+  add('GET', '/apps/v3/service-instances/{uuid}/', (ctx) => sendJson(ctx, 200, find(S().serviceInstances, ctx.params.uuid)));
+
+  add('GET', '/apps/v3/backups/', (ctx) => {
+    const envs = filterParam(ctx, 'environment', isEnv);
+    const apps = filterParam(ctx, 'application', isApp);
+    const trigger = ctx.url.searchParams.get('trigger');
+    const appEnvs = apps ? new Set(S().environments.filter((e) => apps.includes(e.application)).map((e) => e.uuid)) : null;
+    pageOf(ctx, S().backups.filter((b) => (!envs || envs.includes(b.environment)) && (!appEnvs || appEnvs.has(b.environment)) && (!trigger || b.trigger === trigger)).sort(newestFirst).map(backupJson));
+  });
+  add('POST', '/apps/v3/backups/', (ctx) => {
+    const body = drfParse(PostBackup, ctx.body);
+    const e = engine.env(body.environment);
+    if (!e) throw badRequest('environment', `Invalid pk "${body.environment}" - object does not exist.`);
+    const sis = body.services.map((u) => {
+      const si = S().serviceInstances.find((x) => x.uuid === u && x.environment === e.uuid);
+      if (!si) throw badRequest('services', `Invalid pk "${u}" - object does not exist in this environment.`);
+      return si;
+    });
+    sendJson(ctx, 201, backupJson(engine.createBackup(e, sis, body.notes ?? '', body.scheduled_for_deletion_at ?? null)));
+  });
+  add('GET', '/apps/v3/backups/{uuid}/', (ctx) => sendJson(ctx, 200, backupJson(find(S().backups, ctx.params.uuid))));
+  add('GET', '/apps/v3/service-instance-backups/', (ctx) => {
+    const bs = filterParam(ctx, 'backup', (v) => S().backups.some((b) => b.uuid === v));
+    pageOf(ctx, S().siBackups.filter((x) => !bs || bs.includes(x.backup)).map(sibJson));
+  });
+  add('GET', '/apps/v3/service-instance-backups/{uuid}/', (ctx) => sendJson(ctx, 200, sibJson(find(S().siBackups, ctx.params.uuid))));
+
+  add('GET', '/apps/v3/backup-restores/', (ctx) => {
+    const bs = filterParam(ctx, 'backup', (v) => S().backups.some((b) => b.uuid === v));
+    const envs = filterParam(ctx, 'environment', isEnv);
+    pageOf(ctx, S().restores.filter((r) => (!bs || bs.includes(r.backup)) && (!envs || envs.includes(r.environment))).sort(newestFirst).map(restoreJson));
+  });
+  add('POST', '/apps/v3/backup-restores/', (ctx) => {
+    const body = drfParse(PostRestore, ctx.body);
+    const b = S().backups.find((x) => x.uuid === body.backup);
+    if (!b) throw badRequest('backup', `Invalid pk "${body.backup}" - object does not exist.`);
+    sendJson(ctx, 201, restoreJson(engine.createRestore(b, body.service_instance_restores, body.notes ?? '')));
+  });
+  add('GET', '/apps/v3/backup-restores/{uuid}/', (ctx) => sendJson(ctx, 200, restoreJson(find(S().restores, ctx.params.uuid))));
+
+  add('POST', '/apps/v3/backup-downloads/', (ctx) => {
+    const body = drfParse(PostDownload, ctx.body);
+    const b = S().backups.find((x) => x.uuid === body.backup);
+    if (!b) throw badRequest('backup', `Invalid pk "${body.backup}" - object does not exist.`);
+    sendJson(ctx, 201, downloadJson(engine.createDownload(b, body.service_instance_backups, body.trigger ?? 'PULL')));
+  });
+  add('GET', '/apps/v3/backup-downloads/{uuid}/', (ctx) => sendJson(ctx, 200, downloadJson(find(S().downloads, ctx.params.uuid))));
+  add('GET', '/apps/v3/backup-download-service-instances/', (ctx) => {
+    const ds = filterParam(ctx, 'backup', (v) => S().downloads.some((d) => d.uuid === v));
+    pageOf(ctx, S().downloadSis.filter((d) => !ds || ds.includes(d.backup_download)).map((d) => downloadSiJson(ctx, S(), d)));
+  });
+  add('GET', '/apps/v3/backup-download-service-instances/{uuid}', (ctx) => sendJson(ctx, 200, downloadSiJson(ctx, S(), find(S().downloadSis, ctx.params.uuid))));
+
+  add('GET', '/apps/v3/domains/', (ctx) => {
+    const apps = filterParam(ctx, 'application', isApp);
+    const envs = filterParam(ctx, 'environment', isEnv);
+    pageOf(ctx, S().domains.filter((d) => (!apps || apps.includes(d.application)) && (!envs || envs.includes(d.environment))).map(domainJson));
+  });
+  add('GET', '/apps/v3/domains/{uuid}/', (ctx) => sendJson(ctx, 200, domainJson(find(S().domains, ctx.params.uuid))));
+  add('POST', '/apps/v3/domains/{uuid}/action/clear-cdn-cache/', (ctx) => {
+    const d = find(S().domains, ctx.params.uuid);
+    if (d.cdn !== 'divio-cloudflare') throw nonField(`The domain ${d.domain} is not served through Divio's Cloudflare CDN; there is no cache to clear.`);
+    S().cdnClears.push({ domain: d.uuid, at: iso(Date.now()) });
+    deps.onCdnClear?.(d);
+    engine.onChange();
+    sendJson(ctx, 200, { detail: `The CDN cache of ${d.domain} is being cleared.` });
+  });
+
+  // No-token paths: backup archives (unguessable URL) and the environments' "sites" (for HTTP probes).
+  add('GET', '/_downloads/{secret}/{file}', (ctx) => {
+    const d = S().downloadSis.find((x) => x.secret === ctx.params.secret);
+    if (!d || !d.ended_at || d.errors.length) throw notFound();
+    const a = downloadArchive(S(), d);
+    if (!a) throw notFound();
+    ctx.res.writeHead(200, { 'content-type': 'application/x-tar', 'content-length': a.data.length, 'content-disposition': `attachment; filename="${a.name}"` });
+    ctx.res.end(a.data);
+  }, false);
+  add('GET', '/_sites/{app}/{env}/', (ctx) => site(ctx), false);
+  add('GET', '/_sites/{app}/{env}/{rest}', (ctx) => site(ctx), false);
+  const site = (ctx: Ctx) => {
+    const app = S().applications.find((a) => a.slug === ctx.params.app);
+    const e = app && S().environments.find((x) => x.application === app.uuid && x.slug === ctx.params.env);
+    if (!app || !e) throw notFound();
+    const html = (status: number, text: string, headers: Record<string, string> = {}) => {
+      ctx.res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...headers });
+      ctx.res.end(`<!doctype html><title>${app.name} (${e.slug})</title><p>${text}</p>\n`);
+    };
+    const anySuccess = S().deployments.some((d) => d.environment === e.uuid && d.success === true);
+    if (e.status === 'not_deployed' || !e.last_finished_deployment) return html(404, 'This environment has not been deployed yet.');
+    if (!anySuccess) return html(502, 'Bad gateway: no healthy instance.');
+    if (e.status === 'sleeping') return html(200, 'Hello from a sleeping environment (woke up for this request).', { 'x-sandbox-sleeping': '1' });
+    return html(200, `${app.name} is up (commit ${e.deployedCommit?.slice(0, 7) ?? '?'}).`);
+  };
+  return routes;
+}
+
+function runtimeLogs(ctx: Ctx, engine: Engine, e: EnvRec): void {
+  const q = ctx.url.searchParams;
+  let size = 100;
+  const ps = q.get('page_size');
+  if (ps !== null) {
+    const n = Number(ps);
+    if (!Number.isInteger(n) || n < 1) throw badRequest('page_size', 'A valid integer is required.');
+    size = Math.min(n, 1000);
+  }
+  const intParam = (name: string) => {
+    const v = q.get(name);
+    if (v === null) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw badRequest(name, 'A valid integer is required.');
+    return n;
+  };
+  const after = intParam('after');
+  const before = intParam('before');
+  const fromUs = parseTs('from_ts', q.get('from_ts'));
+  const toUs = parseTs('to_ts', q.get('to_ts'));
+  const L = engine.logsOf(e.uuid);
+  const lines = L.lines;
+  const firstSeq = lines.length ? lines[0].seq : L.nextSeq;
+  const link = (set: Record<string, string>) => {
+    const u = new URL(ctx.url.pathname, ctx.base);
+    if (q.get('page_size')) u.searchParams.set('page_size', String(size));
+    if (toUs !== undefined) u.searchParams.set('to_ts', q.get('to_ts')!);
+    for (const [k, v] of Object.entries(set)) u.searchParams.set(k, v);
+    return u.toString();
+  };
+  const nowUs = Date.now() * 1000;
+  const rangeClosed = toUs !== undefined && toUs <= nowUs;
+  const tsOf = (i: number) => parseIsoMicros(lines[i].timestamp);
+  const lowerBound = (us: number) => {
+    let lo = 0;
+    let hi = lines.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (tsOf(mid) < us) lo = mid + 1; else hi = mid; }
+    return lo;
+  };
+  let out: typeof lines;
+  let missed = 0;
+  let next: string | null;
+  if (after !== undefined) {
+    const r = engine.linesAfter(e.uuid, after, size, toUs);
+    out = r.lines;
+    missed = r.missed;
+    const cursor = out.length ? out[out.length - 1].seq : Math.min(after, L.nextSeq - 1);
+    next = rangeClosed && out.length < size ? null : link({ after: String(cursor) });
+  } else {
+    let startIdx: number;
+    let endIdx: number; // exclusive
+    if (before !== undefined) {
+      endIdx = Math.max(0, Math.min(lines.length, before - firstSeq));
+      startIdx = Math.max(0, endIdx - size);
+    } else if (fromUs !== undefined) {
+      startIdx = lowerBound(fromUs);
+      endIdx = Math.min(toUs !== undefined ? lowerBound(toUs) : lines.length, startIdx + size);
+      if (endIdx < startIdx) endIdx = startIdx;
+    } else {
+      endIdx = toUs !== undefined ? lowerBound(toUs) : lines.length;
+      startIdx = Math.max(0, endIdx - size);
+    }
+    out = lines.slice(startIdx, endIdx);
+    const cursor = out.length ? out[out.length - 1].seq : (before !== undefined ? Math.max(0, before - 1) : fromUs !== undefined ? (startIdx < lines.length ? lines[startIdx].seq - 1 : L.nextSeq - 1) : L.nextSeq - 1);
+    const exhausted = toUs !== undefined && (endIdx >= lines.length || tsOf(endIdx) >= toUs);
+    next = rangeClosed && exhausted ? null : link({ after: String(cursor) });
+  }
+  const previous = out.length && out[0].seq > firstSeq ? link({ before: String(out[0].seq) }) : null;
+  sendJson(ctx, 200, {
+    results: out.map((l) => ({ timestamp: l.timestamp, service: l.service, message: l.message })),
+    next, previous,
+    // sandbox-only: lines dropped by retention between the cursor and the first line of this page
+    missed,
+  });
+}
+
+export { QUEUE_MS };

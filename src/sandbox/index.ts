@@ -1,0 +1,401 @@
+/**
+ * The embedded Divio + Cloudflare sandbox: a living, local emulator of the Divio API v3 (the paths and
+ * shapes of /work/shared/reference/divio-api.md), the Cloudflare API v4 (zones + purge_cache), and an
+ * SSH endpoint. node:http only; every request body is zod-validated and bad input gets a DRF 400.
+ *
+ * Auth: Divio paths need `Authorization: Token <token>` (401 `{"detail": …}` otherwise); Cloudflare
+ * paths need `Authorization: Bearer <cloudflareToken>`. Unknown paths: 404 `{"detail":"Not found."}`.
+ * Lists use DRF page-number paging (`page`, `page_size` ≤ 100, default 20) with absolute next/previous.
+ *
+ * Sandbox-only extensions (the real API lacks them or they are unverified):
+ * - `GET /apps/v3/environments/{uuid}/metrics/?minutes=N` (1–1440, default 60) →
+ *   `{environment, minutes, step_seconds, results: MetricSample[]}` (CPU % summed over instances, RAM MB).
+ * - `GET /apps/v3/environments/{uuid}/content-version/` → `ContentVersion` `{environment, database:
+ *   {rows, checksum}, media: {files, bytes, checksum}}`. A backup snapshots it (also shown as
+ *   `content_version` on service-instance backups); a successful restore sets the destination's to it.
+ * - Environment objects carry `url` (a page served by the sandbox at `/_sites/{app}/{env}/`, no token:
+ *   200 when deployed, 404 never deployed, 502 no successful deployment), `status`
+ *   (`live` | `sleeping` | `not_deployed`), `instances`, `name`; detail adds `ssh_endpoint {host, port,
+ *   user, host_key}` (user = `<app slug>-<env slug>`; host_key = "ssh-ed25519 AAAA…", the key the
+ *   known-hosts file pins) for deployed environments when SSH runs, else null.
+ * - Deployments carry `stage` (services|checkout|build|release|scaling), `stages`, `build_mode`,
+ *   `commit`, `branch`, `application`; `status` is queued → running → success | failure.
+ *   POST while one is running for the environment → 400 `{"non_field_errors": [...]}` (attach instead).
+ * - Backups: `state` QUEUED → RUNNING → COMPLETED, `success` null → "SUCCESS" | "FAILURE".
+ *   `GET /apps/v3/service-instance-backups/?backup=` lists them.
+ * - Restores: each `service_instance_restores[]` item may name a destination `service_instance`
+ *   (default: the backed-up one) — this is how a cross-environment restore is expressed. Restore of a
+ *   failed or unfinished backup → 400 `{"backup": [...]}`. Restore objects carry `environment`, `errors`.
+ * - Backup downloads: `download_url` is `/_downloads/<48 random hex>/<name>.tar` on the sandbox,
+ *   fetched without a token; a ustar archive with `manifest.json` plus `database.dump` (DATABASE) or
+ *   `media/…` files (STORAGE). `readTar` is exported to unpack it.
+ * - Domains carry `domain` (and `name`, same value), `cdn` ('divio-cloudflare' | 'customer-cloudflare' |
+ *   'none') and `cloudflare_zone` (zone id for customer zones). clear-cdn-cache → 200 for
+ *   divio-cloudflare domains, 400 `{"non_field_errors": [...]}` otherwise.
+ * - Runtime logs (`/apps/v3/environments/{uuid}/logs/`): `page_size` (default 100, max 1000);
+ *   without a cursor → the newest page; `next` is a forward cursor URL (`after=<seq>`) that is never
+ *   null while tailing (an empty page means no newer lines yet) and never repeats or skips a line;
+ *   `previous` (`before=<seq>`) pages backwards; `from_ts` (inclusive) / `to_ts` (exclusive), format
+ *   `YYYY-MM-DDThh:mm[:ss[.ffffff]][Z]`, UTC; when `to_ts` lies in the past and the range is exhausted,
+ *   `next` is null. Retention: the last `logRetention` (default 10,000) lines per environment; each
+ *   page carries `missed`: how many lines fell out of retention between the cursor and this page.
+ * - Control surface (Divio token required): `GET /_sandbox/stats`, `POST /_sandbox/stats/reset`,
+ *   `GET|PUT /_sandbox/faults` (body: the spec string, a FaultRule[] or `{spec}`; null clears),
+ *   `POST /_sandbox/log-rate {rate, environment?}`, `POST /_sandbox/emit-log {environment, lines}`,
+ *   `POST /_sandbox/fail-next {kind: deployment|backup|restore, environment?, count?}`,
+ *   `GET /_sandbox/scenario`, `GET /_sandbox/purges`, `GET /_sandbox/cdn-clears`.
+ * - Fault spec syntax: see faults.ts (e.g. `"/apps/v3/environments/*\/logs/ 503@50%; ** latency=50"`).
+ * - Clock: durations of deployments/backups/restores/downloads and the schedules (daily backups of live
+ *   environments; the deploying app's test gets a new deployment ~3 virtual minutes after each) run
+ *   `speed`× faster; log lines flow at `logRate` lines/s/env in real time; Cloudflare buckets refill in
+ *   real time.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Engine, DEFAULT_LOG_RETENTION } from './engine.js';
+import { SCENARIO, buildScenario } from './scenario.js';
+import { buildRoutes, type Route } from './divio-api.js';
+import { CloudflareApi } from './cloudflare.js';
+import { Faults, faultBody, parseFaultSpec, type FaultRule } from './faults.js';
+import { DrfError, parseJsonBody, readBody, sendJson, type Ctx } from './http.js';
+import { Persister, defaultDataDir, loadState } from './persist.js';
+import { Rng, randomHex } from './rng.js';
+import type { CdnClearRec, PurgeRec, SandboxState } from './model.js';
+
+export { SCENARIO } from './scenario.js';
+export { readTar, writeTar, type TarEntry } from './tar.js';
+export { parseFaultSpec, FaultSpecError, type FaultRule } from './faults.js';
+export { CF_PLAN_LIMITS } from './cloudflare.js';
+export type { SandboxState } from './model.js';
+
+export interface SandboxOptions {
+  host?: string;
+  port?: number;
+  cloudflarePort?: number;
+  token?: string;
+  cloudflareToken?: string;
+  cloudflarePlan?: 'free' | 'pro' | 'business' | 'enterprise';
+  speed?: number;
+  logRate?: number;
+  /** Runtime log lines kept per environment (default 10,000). */
+  logRetention?: number;
+  seed?: number;
+  ephemeral?: boolean;
+  dataDir?: string;
+  faults?: string | FaultRule[];
+  ssh?: boolean;
+  sshSessionLimitMs?: number;
+}
+
+export interface SandboxStats { total: number; byRoute: Record<string, number>; logRequests: number }
+
+export interface Sandbox {
+  divioUrl: string;
+  cloudflareUrl: string;
+  token: string;
+  cloudflareToken: string;
+  /** hostKey: "ssh-ed25519 AAAA…", the line the known-hosts file pins. */
+  ssh: { host: string; port: number; knownHostsPath: string; hostKey: string } | null;
+  /** Where the state is persisted (null when ephemeral). */
+  dataDir: string | null;
+  setFaults(f: string | FaultRule[] | null): void;
+  stats(): SandboxStats;
+  resetStats(): void;
+  setLogRate(rate: number, envUuid?: string): void;
+  emitLog(envUuid: string, lines: { service?: string; message: string }[]): void;
+  /** Make the next `count` operations of a kind fail (optionally only for one environment). */
+  failNext(kind: 'deployment' | 'backup' | 'restore', envUuid?: string, count?: number): void;
+  /** Cloudflare purge requests received (accepted or refused), oldest first. */
+  purges(): PurgeRec[];
+  /** Divio clear-cdn-cache actions, oldest first. */
+  cdnClears(): CdnClearRec[];
+  /** Look up uuids by slug: `ids('acme-reports', 'live')`. Throws for unknown slugs. */
+  ids(appSlug: string, envSlug?: string): { app: string; env: string | null };
+  state: SandboxState;
+  close(): Promise<void>;
+}
+
+const OptionsSchema = z.object({
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  cloudflarePort: z.number().int().min(0).max(65535).optional(),
+  token: z.string().min(8, 'token must be at least 8 characters').regex(/^\S+$/, 'token must not contain spaces').optional(),
+  cloudflareToken: z.string().min(8).regex(/^\S+$/).optional(),
+  cloudflarePlan: z.enum(['free', 'pro', 'business', 'enterprise']).optional(),
+  speed: z.number().positive().max(1_000_000).optional(),
+  logRate: z.number().min(0).max(100_000).optional(),
+  logRetention: z.number().int().min(100).max(1_000_000).optional(),
+  seed: z.number().int().optional(),
+  ephemeral: z.boolean().optional(),
+  dataDir: z.string().min(1).optional(),
+  faults: z.union([z.string(), z.array(z.any())]).optional(),
+  ssh: z.boolean().optional(),
+  sshSessionLimitMs: z.number().int().positive().optional(),
+}).strict();
+
+const LogRateBody = z.object({ rate: z.number().min(0).max(100_000), environment: z.string().min(1).optional() });
+const EmitBody = z.object({ environment: z.string().min(1), lines: z.array(z.object({ service: z.string().optional(), message: z.string() })).max(100_000) });
+const FailNextBody = z.object({ kind: z.enum(['deployment', 'backup', 'restore']), environment: z.string().min(1).optional(), count: z.number().int().positive().optional() });
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const parsed = OptionsSchema.safeParse(options);
+  if (!parsed.success) throw new Error(`invalid sandbox options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const o = parsed.data;
+  const host = o.host ?? '127.0.0.1';
+  const token = o.token ?? randomHex(20);
+  const cfToken = o.cloudflareToken ?? randomHex(20);
+  const speed = o.speed ?? 1;
+  const retention = o.logRetention ?? DEFAULT_LOG_RETENTION;
+  const ephemeral = o.ephemeral ?? false;
+  const dataDir = ephemeral ? null : (o.dataDir ?? defaultDataDir());
+
+  // state: persisted (same seed, or no seed asked for) or a fresh scenario
+  let state: SandboxState | null = null;
+  if (dataDir) {
+    const loaded = loadState(dataDir);
+    if (loaded.state && (o.seed === undefined || loaded.state.seed === o.seed)) state = loaded.state;
+  }
+  const seed = o.seed ?? state?.seed ?? (Math.floor(Math.random() * 2 ** 31) >>> 0);
+  if (!state) state = buildScenario({ seed, nowMs: Date.now(), cloudflarePlan: o.cloudflarePlan, logRetention: retention });
+  if (o.cloudflarePlan) for (const z0 of state.zones) z0.plan = o.cloudflarePlan;
+
+  const engine = new Engine(state, { speed, logRate: o.logRate ?? 2, logRetention: retention, seed });
+  const persister = dataDir ? new Persister(dataDir, () => engine.state) : null;
+  engine.onChange = () => persister?.schedule();
+  engine.onIdleChange = () => persister?.schedule(10_000);
+  persister?.schedule();
+
+  const faults = new Faults(() => faultRng.next());
+  const faultRng = new Rng(seed).fork('faults');
+  faults.set(o.faults as string | FaultRule[] | undefined);
+
+  let sshInfo: { host: string; port: number; knownHostsPath: string; hostKey: string; close: () => Promise<void> } | null = null;
+  const routes = buildRoutes({ engine, ssh: () => (sshInfo ? { host: sshInfo.host, port: sshInfo.port, hostKey: sshInfo.hostKey } : null) });
+  const cf = new CloudflareApi(() => engine.state, cfToken, o.cloudflarePlan, () => persister?.schedule());
+
+  let stats: SandboxStats = { total: 0, byRoute: {}, logRequests: 0 };
+  const count = (key: string, isLog: boolean) => {
+    stats.total++;
+    stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
+    if (isLog) stats.logRequests++;
+  };
+
+  const sandbox = {} as Sandbox;
+  let divioUrl = '';
+  let cloudflareUrl = '';
+
+  const control = async (ctx: Ctx, path: string): Promise<void> => {
+    const auth = ctx.req.headers.authorization;
+    if (auth !== `Token ${token}`) throw new DrfError(401, { detail: auth ? 'Invalid token.' : 'Authentication credentials were not provided.' }, { 'www-authenticate': 'Token' });
+    const m = ctx.method;
+    const body = m === 'GET' ? undefined : ctx.body;
+    const parse = <T>(schema: z.ZodType<T>): T => {
+      const r = schema.safeParse(body);
+      if (!r.success) throw new DrfError(400, Object.fromEntries(r.error.issues.map((i) => [i.path.join('.') || 'non_field_errors', [i.message]])));
+      return r.data;
+    };
+    if (path === '/_sandbox/stats' && m === 'GET') return sendJson(ctx, 200, sandbox.stats());
+    if (path === '/_sandbox/stats/reset' && m === 'POST') { sandbox.resetStats(); return sendJson(ctx, 200, sandbox.stats()); }
+    if (path === '/_sandbox/faults' && m === 'GET') return sendJson(ctx, 200, { rules: faults.list() });
+    if (path === '/_sandbox/faults' && (m === 'PUT' || m === 'POST')) {
+      let spec: unknown = body;
+      if (spec && typeof spec === 'object' && !Array.isArray(spec) && 'spec' in spec) spec = (spec as { spec: unknown }).spec;
+      if (spec === undefined || (typeof spec === 'object' && spec !== null && !Array.isArray(spec))) spec = null;
+      try { faults.set(spec as string | FaultRule[] | null); } catch (e) { throw new DrfError(400, { faults: [(e as Error).message] }); }
+      return sendJson(ctx, 200, { rules: faults.list() });
+    }
+    if (path === '/_sandbox/log-rate' && m === 'POST') {
+      const b = parse(LogRateBody);
+      if (b.environment && !engine.env(b.environment)) throw new DrfError(400, { environment: ['Unknown environment.'] });
+      sandbox.setLogRate(b.rate, b.environment);
+      return sendJson(ctx, 200, { rate: b.rate, environment: b.environment ?? null });
+    }
+    if (path === '/_sandbox/emit-log' && m === 'POST') {
+      const b = parse(EmitBody);
+      if (!engine.env(b.environment)) throw new DrfError(400, { environment: ['Unknown environment.'] });
+      sandbox.emitLog(b.environment, b.lines);
+      return sendJson(ctx, 200, { emitted: b.lines.length });
+    }
+    if (path === '/_sandbox/fail-next' && m === 'POST') {
+      const b = parse(FailNextBody);
+      sandbox.failNext(b.kind, b.environment, b.count);
+      return sendJson(ctx, 200, b);
+    }
+    if (path === '/_sandbox/scenario' && m === 'GET') {
+      const s = engine.state;
+      return sendJson(ctx, 200, {
+        scenario: SCENARIO, seed, speed: engine.speed, divioUrl, cloudflareUrl, ssh: sandbox.ssh,
+        zones: s.zones.map((z0) => ({ id: z0.id, name: z0.name, plan: z0.plan })),
+        applications: Object.fromEntries(s.applications.map((a) => [a.slug, {
+          uuid: a.uuid, environments: Object.fromEntries(s.environments.filter((e) => e.application === a.uuid).map((e) => [e.slug, e.uuid])),
+        }])),
+      });
+    }
+    if (path === '/_sandbox/purges' && m === 'GET') return sendJson(ctx, 200, { results: sandbox.purges() });
+    if (path === '/_sandbox/cdn-clears' && m === 'GET') return sendJson(ctx, 200, { results: sandbox.cdnClears() });
+    throw new DrfError(404, { detail: 'Not found.' });
+  };
+
+  const handler = (cfOnly: boolean) => async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const local = req.socket.address() as AddressInfo;
+    const base = `http://${req.headers.host ?? `${host}:${local.port}`}`;
+    let url: URL;
+    try { url = new URL(req.url ?? '/', base); } catch { url = new URL('/', `http://${host}`); }
+    const method = req.method ?? 'GET';
+    const ctx: Ctx = { req, res, method, url, base, params: {}, body: undefined };
+    const path = url.pathname;
+    try {
+      engine.advance();
+      const isCf = path === '/client/v4' || path.startsWith('/client/v4/');
+      if (cfOnly && !isCf) throw new DrfError(404, { detail: 'Not found.' });
+      if (!cfOnly && path.startsWith('/_sandbox/')) {
+        if (method !== 'GET') ctx.body = await readJsonOrText(req);
+        return await control(ctx, path.replace(/\/$/, ''));
+      }
+      let route: Route | undefined;
+      let methodMismatch = false;
+      if (!isCf) {
+        for (const r of routes) {
+          const mm = r.re.exec(path);
+          if (!mm) continue;
+          if (r.method !== method) { methodMismatch = true; continue; }
+          route = r;
+          r.keys.forEach((k, i) => {
+            try { ctx.params[k] = decodeURIComponent(mm[i + 1]); } catch { throw new DrfError(404, { detail: 'Not found.' }); }
+          });
+          break;
+        }
+      }
+      const key = isCf ? `${method} ${path.replace(/\/zones\/[^/]+/, '/zones/{id}').replace(/\/$/, '')}` : route ? `${method} ${route.name}` : `${method} (unmatched)`;
+      count(key, route?.name === '/apps/v3/environments/{uuid}/logs/');
+
+      const fault = faults.decide(method, path);
+      if (fault) {
+        if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs));
+        if (fault.reset) { req.socket.destroy(); return; }
+        if (fault.status !== null) {
+          const headers: Record<string, string> = fault.status === 429 || fault.status === 503 ? { 'retry-after': String(fault.retryAfter) } : {};
+          if (isCf) return sendJson(ctx, fault.status, { success: false, errors: [{ code: fault.status === 429 ? 971 : 10000 + fault.status, message: 'Injected fault' }], messages: [], result: null }, headers);
+          return sendJson(ctx, fault.status, faultBody(fault.status), headers);
+        }
+        if (fault.malformed) ctx.malformed = true;
+      }
+
+      if (isCf) {
+        if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
+          const raw = await readBody(req);
+          try { ctx.body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined; } catch {
+            return sendJson(ctx, 400, { success: false, errors: [{ code: 6007, message: 'Malformed JSON in request body' }], messages: [], result: null });
+          }
+        }
+        cf.handle(ctx);
+        return;
+      }
+      if (!route) {
+        if (methodMismatch) throw new DrfError(405, { detail: `Method "${method}" not allowed.` });
+        throw new DrfError(404, { detail: 'Not found.' });
+      }
+      if (route.auth) {
+        const auth = req.headers.authorization;
+        if (!auth) throw new DrfError(401, { detail: 'Authentication credentials were not provided.' }, { 'www-authenticate': 'Token' });
+        const mt = /^Token\s+(\S+)\s*$/.exec(auth);
+        if (!mt) throw new DrfError(401, { detail: 'Invalid token header. No credentials provided.' }, { 'www-authenticate': 'Token' });
+        if (mt[1] !== token) throw new DrfError(401, { detail: 'Invalid token.' }, { 'www-authenticate': 'Token' });
+      }
+      if (method === 'POST' || method === 'PATCH' || method === 'PUT') ctx.body = parseJsonBody(await readBody(req));
+      await route.handler(ctx);
+    } catch (e) {
+      if (e instanceof DrfError) sendJson(ctx, e.status, e.body, e.headers);
+      else if (!res.headersSent) sendJson(ctx, 500, { detail: 'A server error occurred.' });
+      else res.destroy();
+    }
+  };
+
+  const listen = (srv: Server, port: number) => new Promise<number>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(port, host, () => { srv.off('error', reject); resolve((srv.address() as AddressInfo).port); });
+  });
+  const hostForUrl = host.includes(':') ? `[${host}]` : host;
+  const server = createServer(handler(false));
+  server.keepAliveTimeout = 5000;
+  const port = await listen(server, o.port ?? 0);
+  divioUrl = `http://${hostForUrl}:${port}`;
+  let cfServer: Server | null = null;
+  cloudflareUrl = divioUrl;
+  if (o.cloudflarePort !== undefined) {
+    cfServer = createServer(handler(true));
+    try {
+      cloudflareUrl = `http://${hostForUrl}:${await listen(cfServer, o.cloudflarePort)}`;
+    } catch (e) {
+      server.close();
+      throw e;
+    }
+  }
+
+  let sshTmp: string | null = null;
+  if (o.ssh ?? true) {
+    const { startSshServer } = await import('./ssh.js');
+    const keyDir = dataDir ?? (sshTmp = mkdtempSync(join(tmpdir(), 'divio-sandbox-ssh-')));
+    try {
+      sshInfo = await startSshServer({ host, dir: keyDir, engine, sessionLimitMs: o.sshSessionLimitMs ?? 30 * 60_000 });
+    } catch (e) {
+      server.close();
+      cfServer?.close();
+      throw e;
+    }
+  }
+
+  const timer = setInterval(() => engine.advance(), 200);
+  timer.unref();
+
+  Object.assign(sandbox, {
+    divioUrl, cloudflareUrl, token, cloudflareToken: cfToken, dataDir,
+    ssh: sshInfo ? { host: sshInfo.host, port: sshInfo.port, knownHostsPath: sshInfo.knownHostsPath, hostKey: sshInfo.hostKey } : null,
+    state: engine.state,
+    setFaults(f: string | FaultRule[] | null) { faults.set(f); },
+    stats() { return { total: stats.total, byRoute: { ...stats.byRoute }, logRequests: stats.logRequests }; },
+    resetStats() { stats = { total: 0, byRoute: {}, logRequests: 0 }; },
+    setLogRate(rate: number, envUuid?: string) {
+      if (!Number.isFinite(rate) || rate < 0) throw new Error('log rate must be a number ≥ 0');
+      engine.advance();
+      engine.setLogRate(rate, envUuid);
+    },
+    emitLog(envUuid: string, lines: { service?: string; message: string }[]) {
+      if (!engine.env(envUuid)) throw new Error(`unknown environment ${envUuid}`);
+      engine.appendLogs(envUuid, lines);
+      persister?.schedule(10_000);
+    },
+    failNext(kind: 'deployment' | 'backup' | 'restore', envUuid?: string, n?: number) { engine.failNext(kind, envUuid, n); },
+    purges() { return engine.state.purges.slice(); },
+    cdnClears() { return engine.state.cdnClears.slice(); },
+    ids(appSlug: string, envSlug?: string) {
+      const a = engine.state.applications.find((x) => x.slug === appSlug);
+      if (!a) throw new Error(`unknown application slug ${appSlug}`);
+      if (envSlug === undefined) return { app: a.uuid, env: null };
+      const e = engine.state.environments.find((x) => x.application === a.uuid && x.slug === envSlug);
+      if (!e) throw new Error(`unknown environment ${appSlug}/${envSlug}`);
+      return { app: a.uuid, env: e.uuid };
+    },
+    async close() {
+      clearInterval(timer);
+      const closing = (srv: Server) => new Promise<void>((r) => { srv.close(() => r()); srv.closeAllConnections(); });
+      await Promise.all([closing(server), cfServer ? closing(cfServer) : Promise.resolve(), sshInfo?.close()]);
+      await persister?.close();
+      if (sshTmp) rmSync(sshTmp, { recursive: true, force: true });
+    },
+  } satisfies Partial<Sandbox>);
+  return sandbox;
+}
+
+async function readJsonOrText(req: IncomingMessage): Promise<unknown> {
+  const raw = await readBody(req);
+  if (raw.length === 0) return undefined;
+  const text = raw.toString('utf8');
+  try { return JSON.parse(text); } catch { return text; }
+}
+
+export { parseFaultSpec as validateFaultSpec };

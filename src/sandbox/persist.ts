@@ -1,0 +1,85 @@
+// Persistence of the sandbox model: one JSON file in the data directory, written atomically and
+// debounced. Runtime logs are trimmed to the last PERSISTED_LOG_LINES per environment on disk.
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFile, rename, mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { SandboxState } from './model.js';
+
+export const PERSISTED_LOG_LINES = 1000;
+export const STATE_FILE = 'state.json';
+
+export function defaultDataDir(): string {
+  const base = process.env.XDG_STATE_HOME && process.env.XDG_STATE_HOME.startsWith('/') ? process.env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  return join(base, 'divio-tui', 'sandbox');
+}
+
+function serialise(state: SandboxState): string {
+  const logs: SandboxState['logs'] = {};
+  for (const [k, v] of Object.entries(state.logs)) logs[k] = { nextSeq: v.nextSeq, lines: v.lines.slice(-PERSISTED_LOG_LINES) };
+  return JSON.stringify({ ...state, logs });
+}
+
+const REQUIRED_ARRAYS = ['organisations', 'applications', 'environments', 'deployments', 'envVars', 'serviceInstances', 'backups', 'siBackups', 'restores', 'downloads', 'downloadSis', 'domains', 'zones', 'purges', 'cdnClears'] as const;
+
+/** Load a persisted state; returns null (with a reason) when absent or unusable. */
+export function loadState(dir: string): { state: SandboxState | null; reason?: string } {
+  const file = join(dir, STATE_FILE);
+  if (!existsSync(file)) return { state: null, reason: 'no state file' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    return { state: null, reason: `unreadable state file (${(e as Error).message})` };
+  }
+  const s = parsed as Partial<SandboxState>;
+  if (!s || typeof s !== 'object' || s.version !== 1 || typeof s.seed !== 'number' || typeof s.vclock !== 'number' || !s.me || typeof s.logs !== 'object') {
+    return { state: null, reason: 'state file has an unknown format' };
+  }
+  for (const k of REQUIRED_ARRAYS) if (!Array.isArray(s[k])) return { state: null, reason: `state file lacks "${k}"` };
+  return { state: s as SandboxState };
+}
+
+export class Persister {
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+  private dirty = false;
+  constructor(private dir: string, private state: () => SandboxState, private delayMs = 500) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+  private due = Infinity;
+  /** Write within `delayMs` (default: the persister's delay); an earlier deadline wins. */
+  schedule(delayMs = this.delayMs): void {
+    this.dirty = true;
+    const due = Date.now() + delayMs;
+    if (this.timer && due >= this.due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.due = due;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.due = Infinity;
+      this.writing = this.writing.then(() => this.write()).catch(() => {});
+    }, delayMs);
+    this.timer.unref();
+  }
+  private async write(): Promise<void> {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const file = join(this.dir, STATE_FILE);
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await writeFile(file + '.tmp', serialise(this.state()), { mode: 0o600 });
+    await rename(file + '.tmp', file);
+  }
+  /** Write now (synchronously), e.g. on close. */
+  flushSync(): void {
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; this.due = Infinity; }
+    const file = join(this.dir, STATE_FILE);
+    writeFileSync(file + '.tmp', serialise(this.state()), { mode: 0o600 });
+    renameSync(file + '.tmp', file);
+    this.dirty = false;
+  }
+  async close(): Promise<void> {
+    await this.writing;
+    this.flushSync();
+  }
+}

@@ -1,0 +1,189 @@
+// The sandbox's SSH endpoint (pure-JS ssh2 server on loopback). User `<app slug>-<env slug>` of a
+// deployed environment; any public key is accepted (publickey auth only, signature verified); a shell
+// or exec runs /bin/sh (in a pty when one is requested) whose environment holds that environment's
+// variables plus STAGE. Sessions end after `sessionLimitMs`, whatever the activity.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn as spawnChild } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import ssh2 from 'ssh2';
+import type { Connection, ServerChannel, PseudoTtyInfo } from 'ssh2';
+import type { Engine } from './engine.js';
+import type { EnvRec } from './model.js';
+
+const { Server, utils } = ssh2;
+
+export interface SshServerInfo { host: string; port: number; knownHostsPath: string; /** "ssh-ed25519 AAAA…" (for pinning) */ hostKey: string; close: () => Promise<void> }
+
+export async function startSshServer(o: { host: string; dir: string; engine: Engine; sessionLimitMs: number; port?: number }): Promise<SshServerInfo> {
+  mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+  const keyPath = join(o.dir, 'ssh_host_ed25519_key');
+  let priv: string;
+  let pub: string;
+  if (existsSync(keyPath) && existsSync(keyPath + '.pub')) {
+    priv = readFileSync(keyPath, 'utf8');
+    pub = readFileSync(keyPath + '.pub', 'utf8').trim();
+  } else {
+    const kp = utils.generateKeyPairSync('ed25519', { comment: 'divio-tui-sandbox' });
+    priv = kp.private;
+    pub = kp.public.trim();
+    writeFileSync(keyPath, priv, { mode: 0o600 });
+    writeFileSync(keyPath + '.pub', pub + '\n', { mode: 0o644 });
+  }
+  const [keyType, keyData] = pub.split(/\s+/);
+  const clients = new Set<Connection>();
+  const homeRoot = join(o.dir, 'home');
+
+  const lookup = (user: string): EnvRec | undefined => {
+    const s = o.engine.state;
+    for (const e of s.environments) {
+      const app = s.applications.find((a) => a.uuid === e.application);
+      if (app && `${app.slug}-${e.slug}` === user) return e;
+    }
+    return undefined;
+  };
+
+  const server = new Server({ hostKeys: [priv], banner: undefined }, (client) => {
+    clients.add(client);
+    let env: EnvRec | undefined;
+    let user = '';
+    const streams = new Set<ServerChannel>();
+    let limitTimer: NodeJS.Timeout | null = null;
+    client.on('error', () => {});
+    client.on('close', () => { clients.delete(client); if (limitTimer) clearTimeout(limitTimer); });
+    client.on('authentication', (ctx) => {
+      const e = lookup(ctx.username);
+      if (!e || !e.last_finished_deployment || e.status === 'not_deployed') return ctx.reject(['publickey']);
+      if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
+      const key = utils.parseKey(ctx.key.data);
+      if (key instanceof Error) return ctx.reject(['publickey']);
+      if (!ctx.signature) return ctx.accept(); // "would this key be accepted?"
+      const k = Array.isArray(key) ? key[0] : key;
+      if (k.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject(['publickey']);
+      env = e;
+      user = ctx.username;
+      ctx.accept();
+    });
+    client.on('ready', () => {
+      limitTimer = setTimeout(() => {
+        const mins = Math.round(o.sessionLimitMs / 60_000);
+        for (const st of streams) {
+          try { st.write(`\r\n[divio sandbox] Session limit reached (${mins >= 1 ? `${mins} minutes` : `${Math.round(o.sessionLimitMs / 1000)} seconds`}): closing the connection.\r\n`); st.exit(255); st.end(); } catch {}
+        }
+        setTimeout(() => client.end(), 100);
+      }, o.sessionLimitMs);
+      limitTimer.unref();
+      client.on('session', (acceptSession) => {
+        const session = acceptSession();
+        let pty: PseudoTtyInfo | null = null;
+        let resize: ((cols: number, rows: number) => void) | null = null;
+        session.on('pty', (accept, _reject, info) => { pty = info; accept?.(); });
+        session.on('window-change', (accept, _reject, info) => { resize?.(info.cols, info.rows); accept?.(); });
+        session.on('env', (accept) => accept?.());
+        session.on('signal', (accept) => accept?.());
+        const run = (stream: ServerChannel, command: string | null) => {
+          streams.add(stream);
+          stream.on('close', () => streams.delete(stream));
+          const vars = shellEnv(o.engine, env!, user, homeRoot, pty?.term);
+          const args = command === null ? ['-i'] : ['-c', command];
+          if (command === null) {
+            const app = o.engine.appOf(env!);
+            const mins = Math.round(o.sessionLimitMs / 60_000);
+            stream.write(`Divio sandbox: ${app.slug} / ${env!.slug} — a fresh container of the environment. Sessions end after ${mins >= 1 ? `${mins} minutes` : `${Math.round(o.sessionLimitMs / 1000)} seconds`}.\r\n`);
+          }
+          if (pty) startPty(stream, args, vars, pty, (fn) => { resize = fn; });
+          else startPipes(stream, args, vars);
+        };
+        session.on('shell', (accept) => run(accept(), null));
+        session.on('exec', (accept, _reject, info) => run(accept(), info.command));
+        session.on('subsystem', (_accept, reject) => reject?.());
+      });
+    });
+  });
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, o.host, () => {
+      server.off('error', reject);
+      server.on('error', () => {}); // a bad client must never take the sandbox down
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+  const knownHostsPath = join(o.dir, 'known_hosts');
+  const hostPart = `[${o.host}]:${port}`;
+  writeFileSync(knownHostsPath, `${hostPart} ${keyType} ${keyData}\n`, { mode: 0o644 });
+  return {
+    host: o.host, port, knownHostsPath, hostKey: `${keyType} ${keyData}`,
+    close: () => new Promise<void>((resolve) => {
+      for (const c of clients) { try { c.end(); } catch {} }
+      server.close(() => resolve());
+      setTimeout(resolve, 500).unref();
+    }),
+  };
+}
+
+function shellEnv(engine: Engine, env: EnvRec, user: string, homeRoot: string, term?: string): Record<string, string> {
+  const home = join(homeRoot, user);
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const out: Record<string, string> = {};
+  for (const v of engine.state.envVars) if (v.environment === env.uuid) out[v.name] = v.value;
+  return {
+    ...out,
+    STAGE: env.slug,
+    HOME: home,
+    USER: 'root',
+    LOGNAME: 'root',
+    SHELL: '/bin/sh',
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    TERM: term || 'xterm-256color',
+    LANG: 'C.UTF-8',
+    PS1: `root@${user}:\\w# `,
+    DIVIO_SANDBOX: '1',
+  };
+}
+
+function startPty(stream: ServerChannel, args: string[], env: Record<string, string>, info: PseudoTtyInfo, onResize: (fn: (c: number, r: number) => void) => void): void {
+  const fail = (e: Error) => {
+    try {
+      stream.stderr.write(`sandbox: cannot start a pseudo-terminal: ${e.message}\r\n`);
+      stream.exit(1);
+      stream.end();
+    } catch {}
+  };
+  // keystrokes that arrive before the pty exists are kept, not lost
+  let early: Buffer[] | null = [];
+  let p: import('@lydell/node-pty').IPty | null = null;
+  let closed = false;
+  stream.on('data', (d: Buffer) => {
+    if (early) early.push(d);
+    else try { p?.write(d.toString('utf8')); } catch {}
+  });
+  stream.on('close', () => { closed = true; try { p?.kill(); } catch {} });
+  void import('@lydell/node-pty').then((nodePty) => {
+    if (closed) return;
+    try {
+      p = nodePty.spawn('/bin/sh', args, { name: info.term || 'xterm-256color', cols: info.cols || 80, rows: info.rows || 24, cwd: env.HOME, env });
+    } catch (e) {
+      fail(e as Error);
+      return;
+    }
+    const pty = p;
+    onResize((c, r) => { try { pty.resize(Math.max(1, c), Math.max(1, r)); } catch {} });
+    pty.onData((d) => { try { stream.write(d); } catch {} });
+    for (const d of early ?? []) pty.write(d.toString('utf8'));
+    early = null;
+    pty.onExit(({ exitCode }) => {
+      try { stream.exit(exitCode); stream.end(); } catch {}
+    });
+  }, fail);
+}
+
+function startPipes(stream: ServerChannel, args: string[], env: Record<string, string>): void {
+  const child = spawnChild('/bin/sh', args, { env, cwd: env.HOME, stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdout.pipe(stream, { end: false });
+  child.stderr.pipe(stream.stderr, { end: false });
+  stream.pipe(child.stdin);
+  stream.on('close', () => { if (child.exitCode === null) child.kill('SIGHUP'); });
+  child.on('error', (e) => { try { stream.stderr.write(`sandbox: ${e.message}\n`); stream.exit(127); stream.end(); } catch {} });
+  child.on('close', (code) => { try { stream.exit(code ?? 1); stream.end(); } catch {} });
+}
