@@ -33,7 +33,7 @@ await build({
   jsx: 'automatic',
   logLevel: 'warning',
   // Native or optional modules stay outside the bundle.
-  external: ['cpu-features', 'ssh2', 'dockerode', '@lydell/node-pty'],
+  external: ['cpu-features', 'ssh2', 'dockerode', '@lydell/node-pty', 'react-devtools-core'],
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
