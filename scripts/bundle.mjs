@@ -21,6 +21,19 @@ if (process.argv.includes('--if-stale') && existsSync(out)) {
   if (statSync(out).mtimeMs >= src) process.exit(0);
 }
 
+// Ink imports react-devtools-core (an optional peer) only when DEV=true; in one bundled file that
+// import would be hoisted and fail at start-up, so it resolves to an inert stub.
+const noDevtools = {
+  name: 'no-react-devtools',
+  setup(b) {
+    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+      contents: 'export default { initialize() {}, connectToDevTools() {} };',
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: ['src/cli.tsx'],
   outfile: out,
@@ -33,7 +46,8 @@ await build({
   jsx: 'automatic',
   logLevel: 'warning',
   // Native or optional modules stay outside the bundle.
-  external: ['cpu-features', 'ssh2', 'dockerode', '@lydell/node-pty', 'react-devtools-core'],
+  external: ['cpu-features', 'ssh2', 'dockerode', '@lydell/node-pty'],
+  plugins: [noDevtools],
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },

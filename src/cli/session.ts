@@ -98,3 +98,38 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     },
   };
 }
+
+/** Direct upstream access for read-only twins that need API features a topic does not carry (log history). */
+export async function openUpstream(o: SessionOptions) {
+  const env = o.env ?? process.env;
+  let token: string | null = null;
+  const zone = o.zone ?? env.DIVIO_ZONE;
+  if (!o.sandbox) {
+    const { findToken } = await import('../divio/auth.js');
+    token = findToken({ env, zone })?.token ?? null;
+  }
+  const { DivioClient } = await import('../divio/client.js');
+  const { resolveZone } = await import('../divio/auth.js');
+  if (token) {
+    const divio = new DivioClient({ baseUrl: resolveZone(zone).baseUrl, token });
+    return { divio, label: resolveZone(zone).zone, close: () => divio.close() };
+  }
+  const { startSandbox } = await import('../sandbox/index.js');
+  const sb = await startSandbox({
+    ephemeral: o.ephemeral,
+    seed: o.seed,
+    speed: o.speed,
+    logRate: o.logRate,
+    dataDir: o.ephemeral ? undefined : join(o.dataDir ?? stateDir(env), 'sandbox'),
+    ssh: false,
+  });
+  const divio = new DivioClient({ baseUrl: sb.divioUrl, token: sb.token });
+  return {
+    divio,
+    label: 'SANDBOX',
+    async close() {
+      await divio.close().catch(() => {});
+      await sb.close();
+    },
+  };
+}

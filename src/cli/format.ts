@@ -1,0 +1,34 @@
+// Plain-text output for the non-interactive commands.
+
+/** "4m ago", "3h ago", "2d ago" from an ISO time (or epoch ms). */
+export function formatAge(t: string | number, now = Date.now()): string {
+  const ms = now - (typeof t === 'number' ? t : Date.parse(t));
+  if (!Number.isFinite(ms)) return '-';
+  if (ms < 0) return 'in the future';
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s ago`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ago`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ago`;
+  return `${Math.floor(h / 24)}d ago`;
+}
+
+/** Columns padded to their widest cell; two spaces between columns. */
+export function renderTextTable(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+/** "10m", "2h", "1d", "90s" → milliseconds. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/.exec(s.trim());
+  if (!m) throw new Error(`"${s}" is not a duration: use e.g. 90s, 10m, 2h, 1d`);
+  const n = Number(m[1]);
+  return n * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's']!;
+}

@@ -1,0 +1,74 @@
+// `divio-tui logs APP ENV [--follow] [--since 10m] [--service web] [--utc] [--json]`
+// Streams while following; exits cleanly on `| head` (EPIPE); non-zero on errors.
+import { allowFlags, flagBool, flagString, UsageError, type ParsedArgs } from './args.js';
+import { parseDuration } from './format.js';
+import type { SessionOptions } from './session.js';
+
+const FLAGS = ['sandbox', 'zone', 'ephemeral', 'seed', 'speed', 'log-rate', 'data-dir', 'config', 'follow', 'since', 'service', 'utc', 'json'];
+
+export function formatLogTime(iso: string, utc: boolean): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  if (utc) return d.toISOString().replace('T', ' ').replace('Z', 'Z');
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+export async function runLogsCommand(a: ParsedArgs, sessionOpts: (a: ParsedArgs, n: string) => SessionOptions): Promise<number> {
+  allowFlags(a, FLAGS);
+  if (a.flags.has('gateway')) throw new UsageError('logs reads the API directly; --gateway is not supported here (use the console)');
+  const [appSlug, envSlug] = a.positionals;
+  if (!appSlug || !envSlug) throw new UsageError('usage: divio-tui logs APP ENV [--follow] [--since 10m] [--service web] [--utc] [--json]');
+  const follow = flagBool(a, 'follow');
+  const json = flagBool(a, 'json');
+  const utc = flagBool(a, 'utc');
+  const service = flagString(a, 'service');
+  const sinceArg = flagString(a, 'since');
+  let since: Date | undefined;
+  if (sinceArg) {
+    try {
+      since = new Date(Date.now() - parseDuration(sinceArg));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  const { openUpstream } = await import('./session.js');
+  const [{ resolveApp, resolveEnv, followRuntimeLogs }, { sanitize }] = await Promise.all([
+    import('../divio/ops.js'),
+    import('../terminal/sanitize.js'),
+  ]);
+  const up = await openUpstream(sessionOpts(a, 'divio-tui/logs'));
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const tty = Boolean(process.stdout.isTTY);
+  try {
+    const app = await resolveApp(up.divio, appSlug);
+    const env = await resolveEnv(up.divio, app, envSlug);
+    let printed = 0;
+    for await (const page of followRuntimeLogs(up.divio, env.uuid, { signal: ac.signal, since })) {
+      for (const l of page.results) {
+        if (service && l.service !== service) continue;
+        if (json) {
+          process.stdout.write(`${JSON.stringify({ timestamp: l.timestamp, service: l.service, message: l.message })}\n`);
+        } else {
+          // Hostile control sequences never reach the terminal; colour only on a TTY.
+          const msg = sanitize(l.message, { keepSgr: tty });
+          process.stdout.write(`${formatLogTime(l.timestamp, utc)} ${l.service.padEnd(7)} ${msg}\n`);
+        }
+        printed++;
+      }
+      if (!follow && page.results.length === 0) break;
+    }
+    if (!follow && printed === 0 && !json) process.stderr.write(`no log lines for ${app.slug}@${env.slug}${since ? ` since ${sinceArg}` : ''}\n`);
+    return 0;
+  } catch (e) {
+    if (ac.signal.aborted) return 0;
+    throw e;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await up.close();
+  }
+}

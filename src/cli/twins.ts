@@ -1,0 +1,395 @@
+// Non-interactive twins of every action: plain text on a terminal, --json for scripts, non-zero exit
+// on failure. Mutations run as gateway jobs (the same path as the console's keys).
+import type { GatewayClient } from '../client/index.js';
+import type { FleetRow, Job } from '../domain/index.js';
+import type { EnvData } from '../protocol/index.js';
+import { allowFlags, flagBool, flagString, UsageError, type ParsedArgs } from './args.js';
+import type { SessionOptions } from './session.js';
+import { formatAge, renderTextTable } from './format.js';
+
+type SessionOpts = (a: ParsedArgs, clientName: string) => SessionOptions;
+const SESSION_FLAGS = ['sandbox', 'zone', 'gateway', 'token', 'ephemeral', 'seed', 'speed', 'log-rate', 'data-dir', 'faults', 'config'];
+
+export async function runTwin(a: ParsedArgs, sessionOpts: SessionOpts): Promise<number> {
+  const cmd = a.command!;
+  if (cmd === 'doctor') return doctor(a);
+  if (cmd === 'logs') {
+    const { runLogsCommand } = await import('./logs.js');
+    return runLogsCommand(a, sessionOpts);
+  }
+  const { openSession } = await import('./session.js');
+  const extra: Record<string, string[]> = {
+    apps: ['json'],
+    deploy: ['json', 'build-mode', 'confirm', 'no-wait'],
+    backups: ['json'],
+    backup: ['json', 'services', 'notes', 'no-wait'],
+    restore: ['json', 'backup', 'to', 'db', 'media', 'no-safety-backup', 'confirm', 'no-wait'],
+    purge: ['json', 'everything', 'url', 'prefix', 'purge-host', 'tag', 'confirm', 'no-wait'],
+    ssh: [],
+    jobs: ['json'],
+    metrics: ['json', 'minutes'],
+  };
+  if (!extra[cmd]) throw new UsageError(`unknown command "${cmd}"`);
+  allowFlags(a, [...SESSION_FLAGS, ...extra[cmd]]);
+  const session = await openSession(sessionOpts(a, `divio-tui/${cmd}`));
+  try {
+    await session.client.waitLive(15_000);
+    const json = flagBool(a, 'json');
+    switch (cmd) {
+      case 'apps':
+        return await apps(session.client, json);
+      case 'jobs':
+        return await jobs(session.client, json);
+      case 'backups':
+        return await backups(session.client, a, json);
+      case 'metrics':
+        return await metrics(session.client, a, json);
+      case 'ssh':
+        return await ssh(session.client, a);
+      default:
+        return await mutation(session.client, cmd, a, json);
+    }
+  } finally {
+    await session.close();
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+function out(s: string) {
+  process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+}
+
+function firstData<T>(subscribe: (h: { onSnapshot: (d: T) => void; onError: (m: string) => void }) => { unsubscribe(): void }, timeoutMs = 20_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.unsubscribe();
+      reject(new Error(`no answer from the gateway within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    const sub = subscribe({
+      onSnapshot: (d) => {
+        clearTimeout(timer);
+        sub.unsubscribe();
+        resolve(d);
+      },
+      onError: (m) => {
+        clearTimeout(timer);
+        sub.unsubscribe();
+        reject(new Error(m));
+      },
+    });
+  });
+}
+
+async function fleet(c: GatewayClient): Promise<FleetRow[]> {
+  const d = await firstData<{ rows: FleetRow[] }>((h) => c.subscribe('fleet', {}, h));
+  return d.rows;
+}
+
+/** APP and ENV as typed by a person: slugs (or uuids), with close matches on a miss. */
+export function resolveTarget(rows: FleetRow[], app: string | undefined, env: string | undefined): FleetRow {
+  if (!app) throw new UsageError('name the application (its slug), e.g. `shop`');
+  const appRows = rows.filter((r) => r.app === app || r.appUuid === app);
+  if (!appRows.length) {
+    const near = [...new Set(rows.map((r) => r.app))].filter((s) => s.includes(app) || app.includes(s)).slice(0, 5);
+    throw new UsageError(`no application "${app}"${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`);
+  }
+  if (!env) throw new UsageError(`name the environment of ${app}: ${appRows.map((r) => r.env).join(', ')}`);
+  const row = appRows.find((r) => r.env === env || r.envUuid === env);
+  if (!row) throw new UsageError(`${app} has no environment "${env}" (it has ${appRows.map((r) => r.env).join(', ')})`);
+  return row;
+}
+
+function appEnvTarget(rows: FleetRow[], a: ParsedArgs): FleetRow {
+  return resolveTarget(rows, a.positionals[0], a.positionals[1]);
+}
+
+// ------------------------------------------------------------------ read commands
+
+async function apps(c: GatewayClient, json: boolean): Promise<number> {
+  const rows = await fleet(c);
+  if (json) {
+    out(JSON.stringify(rows, null, 2));
+    return 0;
+  }
+  out(
+    renderTextTable(
+      ['APP', 'ORG', 'ENV', 'BRANCH', 'STATE', 'LAST DEPLOY', 'BACKUP'],
+      rows.map((r) => [
+        r.app,
+        r.org,
+        r.env,
+        r.branch ?? '-',
+        r.state,
+        r.lastDeployment
+          ? r.lastDeployment.endedAt
+            ? `${r.lastDeployment.success ? 'ok' : 'FAILED'} ${formatAge(r.lastDeployment.endedAt)}`
+            : `deploying ${r.lastDeployment.percent ?? 0} %`
+          : 'never',
+        r.lastBackupAt ? formatAge(r.lastBackupAt) : '-',
+      ]),
+    ),
+  );
+  return 0;
+}
+
+async function jobs(c: GatewayClient, json: boolean): Promise<number> {
+  const d = await firstData<{ jobs: Job[] }>((h) => c.subscribe('jobs', {}, h));
+  if (json) {
+    out(JSON.stringify(d.jobs, null, 2));
+    return 0;
+  }
+  if (!d.jobs.length) out('no jobs');
+  else
+    out(
+      renderTextTable(
+        ['JOB', 'KIND', 'TARGET', 'STATE', 'PROGRESS', 'STARTED'],
+        d.jobs.map((j) => [j.id, j.kind, j.target, j.state, j.percent != null ? `${j.percent} %` : (j.stage ?? ''), formatAge(new Date(j.createdAt).toISOString())]),
+      ),
+    );
+  return 0;
+}
+
+async function backups(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<number> {
+  const row = appEnvTarget(await fleet(c), a);
+  const d = await firstData<{ backups: any[] }>((h) => c.subscribe('backups', { env: row.envUuid }, h));
+  if (json) {
+    out(JSON.stringify(d.backups, null, 2));
+    return 0;
+  }
+  if (!d.backups.length) out(`no backups of ${row.app}@${row.env}`);
+  else
+    out(
+      renderTextTable(
+        ['BACKUP', 'CREATED', 'TRIGGER', 'STATE', 'CONTENT', 'SIZE', 'NOTES'],
+        d.backups.map((b) => [
+          b.uuid,
+          b.created_at ? formatAge(b.created_at) : '-',
+          b.trigger ?? '-',
+          b.state === 'COMPLETED' ? (b.success === 'SUCCESS' ? 'ok' : `FAILED`) : b.state,
+          (b.details ?? []).map((s: any) => (s.service_type ?? '?').toLowerCase()).join('+') || '-',
+          formatBytes((b.details ?? []).reduce((n: number, s: any) => n + (s.size ?? 0), 0)),
+          b.notes ?? '',
+        ]),
+      ),
+    );
+  return 0;
+}
+
+function formatBytes(n: number): string {
+  if (!n) return '-';
+  const u = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1024 && i < u.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(i ? 1 : 0)} ${u[i]}`;
+}
+
+async function metrics(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<number> {
+  const row = appEnvTarget(await fleet(c), a);
+  const minutes = flagString(a, 'minutes');
+  const d = await firstData<any>((h) => c.subscribe('metrics', { env: row.envUuid, ...(minutes ? { minutes: Number(minutes) } : {}) }, h));
+  if (json) {
+    out(JSON.stringify(d, null, 2));
+    return 0;
+  }
+  const last = d.samples?.[d.samples.length - 1];
+  out(`${row.app}@${row.env}`);
+  if (last) {
+    const inst = last.instances ?? 1;
+    const perInst = last.cpu_percent / Math.max(1, inst);
+    const cpuLvl = perInst >= 90 ? '  CRITICAL' : perInst >= 70 ? '  warn' : '';
+    const ratio = last.memory_nominal_mb ? last.memory_mb / last.memory_nominal_mb : null;
+    const memLvl = ratio === null ? '' : ratio >= 2 ? '  CRITICAL' : ratio >= 1 ? '  warn' : '';
+    out(
+      `  CPU ${perInst.toFixed(1)} % per instance (${inst} instance${inst === 1 ? '' : 's'})${cpuLvl}   ` +
+        `memory ${Math.round(last.memory_mb)} MB${last.memory_nominal_mb ? ` of ${last.memory_nominal_mb} MB nominal (${Math.round((ratio ?? 0) * 100)} %)` : ''}${memLvl}   (sample from ${formatAge(last.timestamp)})`,
+    );
+  } else out(d.samples === null ? '  CPU/memory: not offered by this upstream' : '  CPU/memory: no samples in this window');
+  if (d.access) {
+    const mins = Math.round((d.access.windowEnd - d.access.windowStart) / 60_000);
+    const rate = (v: number) => (v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toFixed(4));
+    const ms = (v: number | null) => (v === null ? '-' : `${Math.round(v)} ms`);
+    out(
+      `  requests ${rate(d.access.requestRate)}/s (${d.access.requests} in ${mins} min)   5xx ${rate(d.access.errorRate)}/s (${(d.access.errorFraction * 100).toFixed(1)} %)   ` +
+        `latency p50 ${ms(d.access.p50)}  p95 ${ms(d.access.p95)}  p99 ${ms(d.access.p99)}`,
+    );
+  } else out('  request metrics: no access lines seen yet (derived from the runtime logs)');
+  return 0;
+}
+
+async function ssh(c: GatewayClient, a: ParsedArgs): Promise<number> {
+  const row = appEnvTarget(await fleet(c), a);
+  const d = await firstData<EnvData>((h) => c.subscribe('env', { env: row.envUuid }, h));
+  const ep = d.environment.ssh_endpoint;
+  if (!d.environment.last_finished_deployment || !ep) {
+    process.stderr.write(`divio-tui: ${row.app}@${row.env} has never been deployed: there is nothing to SSH into\n`);
+    return 1;
+  }
+  const { sshArgs, sshBanner, runSsh } = await import('../terminal/ssh.js');
+  process.stderr.write(sshBanner(row.app, row.env, ep as any));
+  const code = await runSsh(sshArgs(ep as any));
+  if (code !== 0) process.stderr.write(`divio-tui: ssh exited with ${code}\n`);
+  return code;
+}
+
+// ------------------------------------------------------------------ mutations (jobs)
+
+function list(a: ParsedArgs, name: string): string[] {
+  return (a.multi.get(name) ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+async function mutation(c: GatewayClient, cmd: string, a: ParsedArgs, json: boolean): Promise<number> {
+  const rows = await fleet(c);
+  let job: Job;
+  if (cmd === 'deploy') {
+    const row = appEnvTarget(rows, a);
+    const mode = (flagString(a, 'build-mode') ?? 'AUTO').toUpperCase();
+    if (!['AUTO', 'ADOPT', 'FORCE'].includes(mode)) throw new UsageError(`--build-mode must be AUTO, ADOPT or FORCE, got "${mode}"`);
+    if (row.env === 'live' && flagString(a, 'confirm') !== row.env)
+      throw new UsageError(`deploying live needs --confirm ${row.env}`);
+    job = await c.command('deploy', { env: row.envUuid, buildMode: mode as 'AUTO' });
+  } else if (cmd === 'backup') {
+    const row = appEnvTarget(rows, a);
+    const env = await firstData<EnvData>((h) => c.subscribe('env', { env: row.envUuid }, h));
+    const wanted = list(a, 'services');
+    const services = wanted.length
+      ? env.serviceInstances.filter((s) => wanted.some((w) => matchesService(s, w))).map((s) => s.uuid)
+      : undefined;
+    if (wanted.length && !services?.length) throw new UsageError(`no service of ${row.app}@${row.env} matches ${wanted.join(',')}`);
+    job = await c.command('backup', { env: row.envUuid, services, notes: flagString(a, 'notes') });
+  } else if (cmd === 'restore') {
+    const app = a.positionals[0];
+    const backupId = flagString(a, 'backup');
+    const to = flagString(a, 'to');
+    if (!backupId) throw new UsageError('restore needs --backup ID (see `divio-tui backups APP ENV`)');
+    if (!to) throw new UsageError('restore needs --to ENV (the destination environment)');
+    const dest = resolveTarget(rows, app, to);
+    const confirm = flagString(a, 'confirm');
+    if (confirm !== dest.env)
+      throw new UsageError(`a restore overwrites ${dest.app}@${dest.env}: repeat its slug with --confirm ${dest.env}`);
+    // Find the backup among the app's environments.
+    let found: any = null;
+    for (const r of rows.filter((x) => x.appUuid === dest.appUuid)) {
+      const d = await firstData<{ backups: any[] }>((h) => c.subscribe('backups', { env: r.envUuid }, h));
+      found = d.backups.find((b) => b.uuid === backupId || b.uuid.startsWith(backupId)) ?? null;
+      if (found) break;
+    }
+    if (!found) throw new UsageError(`no backup "${backupId}" in any environment of ${dest.app}`);
+    const wantDb = flagBool(a, 'db');
+    const wantMedia = flagBool(a, 'media');
+    const details: any[] = found.details ?? [];
+    const chosen = details.filter((s) => {
+      if (!wantDb && !wantMedia) return true;
+      const t = String(s.service_type ?? '').toUpperCase();
+      return (wantDb && t.includes('DATABASE')) || (wantMedia && (t.includes('STORAGE') || t.includes('MEDIA')));
+    });
+    const siBackups = (chosen.length ? chosen.map((s) => s.uuid) : found.service_instance_backups) as string[];
+    if (!siBackups.length) throw new UsageError('that backup holds nothing to restore with the chosen --db/--media');
+    job = await c.command('restore', {
+      backup: found.uuid,
+      to: dest.envUuid,
+      siBackups,
+      safetyBackup: !flagBool(a, 'no-safety-backup'),
+      confirm: confirm!,
+    });
+  } else if (cmd === 'purge') {
+    const row = appEnvTarget(rows, a);
+    const kinds = {
+      everything: flagBool(a, 'everything'),
+      files: list(a, 'url'),
+      prefixes: list(a, 'prefix'),
+      hosts: list(a, 'purge-host'),
+      tags: list(a, 'tag'),
+    };
+    const given = [kinds.everything, kinds.files.length, kinds.prefixes.length, kinds.hosts.length, kinds.tags.length].filter(Boolean).length;
+    if (given === 0) {
+      // Divio-managed Cloudflare: clear the whole domain through Divio.
+      const env = await firstData<EnvData>((h) => c.subscribe('env', { env: row.envUuid }, h));
+      const managed = env.domains.filter((d) => d.cdn !== 'customer-cloudflare');
+      if (!managed.length) throw new UsageError(`${row.app}@${row.env} has no domain on Divio's CDN; for a customer zone pass --everything, --url, --prefix, --purge-host or --tag`);
+      let code = 0;
+      for (const d of managed) {
+        const j = await c.command('cdn-clear', { domain: d.uuid });
+        code = Math.max(code, await followJob(c, j, json));
+      }
+      return code;
+    }
+    if (given > 1) throw new UsageError('one kind per purge: --everything, --url, --prefix, --purge-host or --tag');
+    if (kinds.everything && flagString(a, 'confirm') !== row.env) throw new UsageError(`purging everything needs --confirm ${row.env}`);
+    // validated here, before anything is sent (no scheme in prefixes/hosts, URLs with one …)
+    const { parsePurgeInput } = await import('../store/purge.js');
+    for (const [k, flag] of [['files', '--url'], ['prefixes', '--prefix'], ['hosts', '--purge-host'], ['tags', '--tag']] as const) {
+      if (!kinds[k].length) continue;
+      const v = parsePurgeInput(k, kinds[k].join(' '));
+      if (v.errors.length) throw new UsageError(`${flag}: ${v.errors.join('; ')}`);
+    }
+    job = await c.command('cloudflare-purge', {
+      env: row.envUuid,
+      ...(kinds.everything ? { everything: true, confirm: flagString(a, 'confirm') } : {}),
+      ...(kinds.files.length ? { files: kinds.files } : {}),
+      ...(kinds.prefixes.length ? { prefixes: kinds.prefixes } : {}),
+      ...(kinds.hosts.length ? { hosts: kinds.hosts } : {}),
+      ...(kinds.tags.length ? { tags: kinds.tags } : {}),
+    });
+  } else throw new UsageError(`unknown command "${cmd}"`);
+  if (flagBool(a, 'no-wait')) {
+    out(json ? JSON.stringify(job, null, 2) : `${job.kind} job ${job.id} ${job.state}: the gateway runs it on`);
+    return 0;
+  }
+  return followJob(c, job, json);
+}
+
+function matchesService(s: { type: string; prefix: string; uuid: string }, w: string): boolean {
+  const x = w.toLowerCase();
+  if (s.uuid === w) return true;
+  if (['db', 'database', 'postgres'].includes(x)) return s.type.toUpperCase().includes('DATABASE');
+  if (['media', 'storage', 'files'].includes(x)) return s.type.toUpperCase().includes('STORAGE');
+  return s.prefix.toLowerCase() === x;
+}
+
+/** Follow a job to its end, printing progress; exit code 0 only when it succeeded. */
+function followJob(c: GatewayClient, job: Job, json: boolean): Promise<number> {
+  return new Promise((resolve) => {
+    let last = '';
+    const print = (j: Job) => {
+      if (json) return;
+      const step = j.steps.find((s) => s.state === 'running');
+      const line = `${j.kind} ${j.target}: ${j.state}${j.stage ? ` · ${j.stage}` : ''}${j.percent != null ? ` ${j.percent} %` : ''}${step ? ` · ${step.name}` : ''}`;
+      if (line !== last) process.stderr.write(`${line}\n`);
+      last = line;
+    };
+    const done = (j: Job) => {
+      off();
+      if (json) out(JSON.stringify(j, null, 2));
+      else if (j.state === 'succeeded') out(`${j.kind} ${j.target}: succeeded${j.result ? ` ${summariseResult(j.result)}` : ''}`);
+      else process.stderr.write(`divio-tui: ${j.kind} ${j.target} failed: ${j.error ?? 'unknown error'}\n`);
+      resolve(j.state === 'succeeded' ? 0 : 1);
+    };
+    print(job);
+    const off = c.onJob((j) => {
+      if (j.id !== job.id) return;
+      print(j);
+      if (j.state === 'succeeded' || j.state === 'failed') done(j);
+    });
+    if (job.state === 'succeeded' || job.state === 'failed') done(job);
+  });
+}
+
+function summariseResult(r: Record<string, unknown>): string {
+  return Object.entries(r)
+    .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
+
+async function doctor(a: ParsedArgs): Promise<number> {
+  allowFlags(a, ['json', 'config', 'zone']);
+  const { runDoctor } = await import('../config/doctor.js');
+  const r = await runDoctor({ configPath: flagString(a, 'config'), zone: flagString(a, 'zone') });
+  if (flagBool(a, 'json')) out(JSON.stringify(r, null, 2));
+  else for (const c of r.checks) out(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(12)} ${c.detail}`);
+  return r.checks.every((c) => c.ok) ? 0 : 1;
+}
