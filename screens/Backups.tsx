@@ -1,0 +1,229 @@
+// Backups of one environment: scheduled and on-demand, time, content (database, media per service
+// instance), size, notes, state. n creates an on-demand backup (choose services, add a note), w
+// prepares and downloads one to a file (the path is shown), R / Enter opens the restore wizard on it.
+import React, { useMemo } from 'react';
+import { Box, Text } from 'ink';
+import type { BackupsData, BackupWithDetail } from '../src/protocol/messages.js';
+import { backupContents, backupSize, backupStateText, backupTime, backupTrigger, backupUsable, contentKind, formatBytes } from '../src/store/restore.js';
+import { age } from '../src/store/fleet.js';
+import { Table, type Column } from '../components/Table.js';
+import { moveCursor, LIST_MOVES } from '../components/listnav.js';
+import { useActions, useAppState, useMemoNow, useRawKeys, useTopic, useUi, sx } from '../components/context.js';
+import { clean, frameGlyphs } from '../components/glyphs.js';
+import { targetOfParams, type ScreenProps } from './registry.js';
+import { SegLine, isReadOnly, jobStepLines, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg } from './actionui.js';
+import { openRestore } from './restore/RestoreWizard.js';
+
+/** The inline form for a new backup or a download. */
+export interface BackupForm {
+  kind: 'create' | 'download';
+  /** Service instance uuids (create) or service-instance backup uuids (download). */
+  items: { id: string; label: string; size?: number | null }[];
+  selected: string[];
+  cursor: number;
+  /** create: the note; download: the destination path (empty = the gateway's download folder). */
+  text: string;
+  field: 'items' | 'text';
+  backup?: string;
+  error?: string | null;
+}
+
+/** Pure key handling for the form. Returns the next form, or 'cancel' / 'submit'. */
+export function backupFormKey(f: BackupForm, key: string | null, input: string): BackupForm | 'cancel' | 'submit' {
+  if (key === 'esc') return 'cancel';
+  if (key === 'tab') return { ...f, field: f.field === 'items' ? 'text' : 'items', error: null };
+  if (key === 'enter') {
+    if (!f.selected.length) return { ...f, error: f.kind === 'create' ? 'choose at least one service (space toggles)' : 'choose at least one part to download' };
+    return 'submit';
+  }
+  if (f.field === 'items') {
+    if (key === 'up' || key === 'k') return { ...f, cursor: Math.max(0, f.cursor - 1) };
+    if (key === 'down' || key === 'j') return { ...f, cursor: Math.min(f.items.length - 1, f.cursor + 1) };
+    if (key === 'space' || key === 'x') {
+      const it = f.items[f.cursor];
+      if (!it) return f;
+      return { ...f, error: null, selected: f.selected.includes(it.id) ? f.selected.filter((s) => s !== it.id) : [...f.selected, it.id] };
+    }
+    return f;
+  }
+  if (key === 'backspace') return { ...f, text: f.text.slice(0, -1) };
+  if (key === 'space') return { ...f, text: (f.text + ' ').slice(0, 1000) };
+  if (input && input.length === 1 && !/[\x00-\x1f\x7f]/.test(input) && key !== null && !key.includes('+')) return { ...f, text: (f.text + input).slice(0, 1000) };
+  return f;
+}
+
+export function Backups({ route, width, height }: ScreenProps): React.ReactElement {
+  const { store, theme, unicode } = useUi();
+  const target = targetOfParams(route.params);
+  const slot = useTopic<BackupsData>('backups', target ? { env: target.env } : null);
+  const vk = store.viewKey(route);
+  const view = useAppState((s) => s.ui[vk]);
+  const form = view?.form as BackupForm | undefined;
+  const jobId = view?.job as string | undefined;
+  const job = useAppState((s) => (jobId ? s.jobs[jobId] : undefined));
+  const now = useMemoNow(1000);
+  const g = frameGlyphs(unicode);
+  const backups: BackupWithDetail[] = useMemo(() => slot?.data?.backups ?? [], [slot?.data]);
+  const cursor = Math.min(view?.cursor ?? 0, Math.max(0, backups.length - 1));
+  const sel = backups[cursor];
+  const formH = form ? form.items.length + 4 : 0;
+  const jobH = job ? job.steps.length + 3 : 0;
+  const detailH = sel && !form ? Math.min(sel.details.length + 2, 8) : 0;
+  const tableH = Math.max(3, height - formH - jobH - detailH - 1);
+
+  const setForm = (f: BackupForm | undefined): void => store.updateView({ form: f }, vk);
+  const submit = (f: BackupForm): void => {
+    if (!target) return;
+    setForm(undefined);
+    const p =
+      f.kind === 'create'
+        ? sendCommand(store, 'backup', { env: target.env, services: f.selected, ...(f.text.trim() ? { notes: f.text.trim() } : {}) })
+        : sendCommand(store, 'download', { backup: f.backup!, siBackups: f.selected, ...(f.text.trim() ? { dest: f.text.trim() } : {}) });
+    p.then((j) => {
+      store.updateView({ job: j.id }, vk);
+      store.toast(`${j.kind} ${j.target}: started`, 'ok');
+    }).catch((e: unknown) => store.toast(`${f.kind === 'create' ? 'backup' : 'download'} refused: ${(e as Error).message}`, 'error'));
+  };
+
+  useRawKeys(
+    form
+      ? (key0, input0) => {
+          let f: BackupForm = (store.getState().ui[vk]?.form as BackupForm | undefined) ?? form;
+          for (const [key, input] of splitKeys(key0, input0)) {
+            const r = backupFormKey(f, key, input);
+            if (r === 'cancel') return setForm(undefined), true;
+            if (r === 'submit') return submit(f), true;
+            f = r;
+          }
+          setForm(f);
+          return true;
+        }
+      : null,
+  );
+
+  const handlers: Record<string, () => boolean | void> = {};
+  for (const a of LIST_MOVES) {
+    handlers[a] = () => {
+      const c = moveCursor(a, cursor, backups.length, tableH - 2);
+      if (c !== null) store.updateView({ cursor: c }, vk);
+    };
+  }
+  const restore = (): void => {
+    if (!target || !sel) return;
+    if (!backupUsable(sel)) {
+      store.toast(`backup ${sel.uuid.slice(0, 8)} is ${backupStateText(sel)}: it cannot be restored`, 'warn');
+      return;
+    }
+    openRestore(store, { ...target, backup: sel.uuid, details: sel.details.map((d) => d.uuid).join(',') });
+  };
+  handlers['list.open'] = restore;
+  handlers['backups.restore'] = restore;
+  handlers['backups.new'] = () => {
+    if (isReadOnly(store)) return void store.toast(READ_ONLY_TEXT, 'warn');
+    const sis = slot?.data?.serviceInstances ?? [];
+    if (!sis.length) return void store.toast('this environment has no service instances to back up', 'warn');
+    setForm({
+      kind: 'create',
+      items: sis.map((s) => ({ id: s.uuid, label: `${contentKind(s.type) === 'db' ? 'database' : contentKind(s.type)}  ${s.type} ${s.prefix}${s.service ? ' ' + s.service : ''}` })),
+      selected: sis.map((s) => s.uuid),
+      cursor: 0,
+      text: '',
+      field: 'items',
+    });
+  };
+  handlers['backups.download'] = () => {
+    if (isReadOnly(store)) return void store.toast(READ_ONLY_TEXT, 'warn');
+    if (!sel) return;
+    if (!backupUsable(sel)) return void store.toast(`backup ${sel.uuid.slice(0, 8)} is ${backupStateText(sel)}: nothing to download`, 'warn');
+    setForm({
+      kind: 'download',
+      backup: sel.uuid,
+      items: sel.details.map((d) => ({ id: d.uuid, label: `${contentKind(d.service_type)}  ${d.service_type ?? '?'}`, size: d.size ?? null })),
+      selected: sel.details.map((d) => d.uuid),
+      cursor: 0,
+      text: '',
+      field: 'items',
+    });
+  };
+  useActions(handlers);
+
+  const columns: Column<BackupWithDetail>[] = [
+    { id: 'time', title: 'TIME', width: 10, priority: 0, cell: (b) => (backupTime(b) ? age(new Date(backupTime(b)!).toISOString(), now) + ' ago' : '-') },
+    { id: 'trigger', title: 'TRIGGER', width: 9, priority: 1, cell: (b) => backupTrigger(b) },
+    { id: 'state', title: 'STATE', width: 10, priority: 0, cell: (b) => backupStateText(b), color: (b) => (backupUsable(b) ? theme.ok : /fail/.test(backupStateText(b)) ? theme.danger : theme.warning) },
+    { id: 'content', title: 'CONTENT', width: 10, priority: 0, cell: (b) => backupContents(b).join('+') || '-' },
+    { id: 'size', title: 'SIZE', width: 9, priority: 1, align: 'right', cell: (b) => formatBytes(backupSize(b)) },
+    { id: 'notes', title: 'NOTES', flex: 2, min: 10, priority: 2, cell: (b) => b.notes ?? '' },
+    { id: 'id', title: 'ID', width: 8, priority: 3, cell: (b) => b.uuid.slice(0, 8) },
+  ];
+  if (!target) return <Text>no environment selected</Text>;
+  const formLines: Seg[][] = [];
+  if (form) {
+    formLines.push([{ text: form.kind === 'create' ? `New backup of ${target.app}@${target.slug}: which services?` : `Download backup ${form.backup?.slice(0, 8)}: which parts?`, bold: true, color: theme.accent }]);
+    form.items.forEach((it, i) =>
+      formLines.push([
+        { text: form.field === 'items' && i === form.cursor ? `${g.selected} ` : '  ', color: theme.accent },
+        { text: form.selected.includes(it.id) ? '[x] ' : '[ ] ', bold: true },
+        { text: it.label },
+        { text: it.size != null ? `  ${formatBytes(it.size)}` : '', color: theme.muted },
+      ]),
+    );
+    formLines.push([
+      { text: form.kind === 'create' ? 'Note: ' : 'Save to: ', color: form.field === 'text' ? theme.accent : theme.muted, bold: form.field === 'text' },
+      { text: form.text || (form.field === 'text' ? '' : form.kind === 'create' ? '(none)' : "(the gateway's download folder)"), color: form.text ? undefined : theme.muted },
+      { text: form.field === 'text' ? '_' : '' },
+    ]);
+    formLines.push([{ text: form.error ? form.error : 'space toggle   tab ' + (form.kind === 'create' ? 'note' : 'path') + '   enter ' + (form.kind === 'create' ? 'create the backup' : 'download') + '   esc cancel', color: form.error ? theme.danger : theme.muted }]);
+  }
+  const jobLines: Seg[][] = [];
+  if (job) {
+    jobLines.push([{ text: `${job.kind} ${job.target}: `, bold: true }, { text: job.state, color: job.state === 'failed' ? theme.danger : job.state === 'succeeded' ? theme.ok : theme.warning, bold: true }, { text: job.stage ? `  ${job.stage}` : '', color: theme.muted }]);
+    jobLines.push(...jobStepLines(job, theme, unicode, now));
+    const files = (job.result?.files as { path: string; bytes: number }[] | undefined) ?? [];
+    if (files.length) jobLines.push([{ text: 'Saved to ', color: theme.ok }, { text: files.map((f) => `${f.path} (${formatBytes(f.bytes)})`).join(', '), bold: true }]);
+    else if (job.error) jobLines.push([{ text: job.error, color: theme.danger }]);
+  }
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Table
+        columns={columns}
+        rows={backups}
+        cursor={cursor}
+        offset={(view?.offset as number) ?? 0}
+        height={tableH}
+        width={width}
+        rowKey={(b) => b.uuid}
+        empty={slot?.data ? `no backups of ${target.app}@${target.slug} yet: n creates one` : slot?.error ? `backups unavailable: ${clean(slot.error, unicode)}` : 'loading backups...'}
+      />
+      {sel && !form ? (
+        <Box flexDirection="column" height={detailH}>
+          <SegLine segs={[{ text: `Backup ${sel.uuid}`, bold: true, color: theme.accent }, { text: sel.notes ? `  "${sel.notes}"` : '', color: theme.muted }]} width={width} theme={theme} unicode={unicode} />
+          {sel.details.slice(0, detailH - 1).map((d) => (
+            <SegLine
+              key={d.uuid}
+              segs={[
+                { text: `  ${contentKind(d.service_type).padEnd(6)}` },
+                { text: ` ${String(d.service_type ?? '?').padEnd(10)}`, color: theme.muted },
+                { text: ` ${formatBytes(d.size ?? null).padStart(9)}` },
+                { text: d.ended_at ? '  taken' : '  in progress', color: d.ended_at ? theme.ok : theme.warning },
+                { text: d.errors?.length ? `  ${String(d.errors[0])}` : '', color: theme.danger },
+              ]}
+              width={width}
+              theme={theme}
+              unicode={unicode}
+            />
+          ))}
+        </Box>
+      ) : null}
+      {formLines.map((l, i) => (
+        <SegLine key={`f${i}`} segs={l} width={width} theme={theme} unicode={unicode} />
+      ))}
+      {jobLines.map((l, i) => (
+        <SegLine key={`j${i}`} segs={l} width={width} theme={theme} unicode={unicode} />
+      ))}
+      <Text wrap="truncate" {...sx(theme, { color: theme.muted })}>
+        n new backup   w download   R/enter restore   J jobs
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,100 @@
+// Small pieces shared by the action screens (deploy cockpit, backups, restore wizard, purge): lines of
+// coloured segments, job steps with state and elapsed time, the read-only check, sending a command.
+import React from 'react';
+import { Text } from 'ink';
+import type { Job, JobKind } from '../src/domain/index.js';
+import type { AppStore } from '../src/store/app.js';
+import type { Theme } from '../src/config/theme.js';
+import { truncateToWidth } from '../src/terminal/width.js';
+import { stateColor } from '../components/StatusBadge.js';
+import { clean, frameGlyphs } from '../components/glyphs.js';
+import { sx } from '../components/context.js';
+import { duration } from './Jobs.js';
+
+export interface Seg {
+  text: string;
+  color?: string;
+  bold?: boolean;
+  inverse?: boolean;
+}
+
+/** One terminal row of segments, cut to the width. */
+export function SegLine({ segs, width, theme, unicode }: { segs: Seg[]; width: number; theme: Theme; unicode: boolean }): React.ReactElement {
+  let left = width;
+  const ell = frameGlyphs(unicode).ellipsis;
+  const parts: React.ReactElement[] = [];
+  segs.forEach((s, i) => {
+    if (left <= 0) return;
+    const t = truncateToWidth(clean(s.text, unicode), left, ell);
+    left -= t.length;
+    parts.push(
+      <Text key={i} {...sx(theme, { color: s.color, bold: s.bold, inverse: s.inverse })}>
+        {t}
+      </Text>,
+    );
+  });
+  return <Text wrap="truncate">{parts.length ? parts : ' '}</Text>;
+}
+
+export function isReadOnly(store: AppStore): boolean {
+  const w = store.getState().welcome;
+  return !!w && (w.readOnly || w.role === 'viewer');
+}
+
+export const READ_ONLY_TEXT = 'read-only: this gateway token may look but not change anything (ask for an operator token)';
+
+/** Send a command; the job is put into the store at once. Throws the gateway's reason. */
+export async function sendCommand(store: AppStore, kind: JobKind, params: Record<string, unknown>): Promise<Job> {
+  const c = store.client;
+  if (!c) throw new Error('not connected to the gateway');
+  if (isReadOnly(store)) throw new Error(READ_ONLY_TEXT);
+  const job = await c.command(kind, params);
+  store.setState((s) => (s.jobs[job.id] && s.jobs[job.id]!.updatedAt >= job.updatedAt ? {} : { jobs: { ...s.jobs, [job.id]: job } }));
+  return job;
+}
+
+/** The steps of a job as lines: glyph, state, name, elapsed, detail. */
+export function jobStepLines(job: Job, theme: Theme, unicode: boolean, now: number): Seg[][] {
+  const g = frameGlyphs(unicode);
+  return job.steps.map((s) => {
+    const glyph = s.state === 'succeeded' ? g.check : s.state === 'failed' ? g.cross : s.state === 'running' ? g.bullet : s.state === 'skipped' ? '-' : g.ring;
+    const el = s.startedAt ? duration((s.endedAt ?? now) - s.startedAt) : '';
+    return [
+      { text: `  ${glyph} `, color: stateColor(theme, s.state) },
+      { text: s.state.padEnd(10), color: stateColor(theme, s.state) },
+      { text: s.name.padEnd(16), bold: s.state === 'running' },
+      { text: el.padEnd(8), color: theme.muted },
+      { text: s.detail ?? '', color: theme.muted },
+    ];
+  });
+}
+
+export function jobDone(j: Job | undefined | null): boolean {
+  return !!j && (j.state === 'succeeded' || j.state === 'failed');
+}
+
+export function contentVersionText(cv: unknown): string {
+  if (!cv || typeof cv !== 'object') return 'unknown';
+  const c = cv as { database?: { rows?: number; checksum?: string } | null; media?: { files?: number; bytes?: number; checksum?: string } | null };
+  const db = c.database ? `database ${c.database.rows ?? '?'} rows (${String(c.database.checksum ?? '').slice(0, 8)})` : 'no database';
+  const media = c.media ? `media ${c.media.files ?? '?'} files${c.media.checksum ? ` (${String(c.media.checksum).slice(0, 8)})` : ''}` : 'no media';
+  return `${db}; ${media}`;
+}
+
+/**
+ * Ink delivers a chunk of plain text as one input ("test\r" when keys arrive faster than a frame, or a
+ * paste). Text fields split it into single keys so nothing typed is lost: [key, input] pairs.
+ */
+export function splitKeys(key: string | null, input: string): Array<[string | null, string]> {
+  if (key !== null || input.length <= 1 || input.startsWith('\x1b')) return [[key, input]];
+  const out: Array<[string | null, string]> = [];
+  for (const ch of Array.from(input)) {
+    if (ch === '\r' || ch === '\n') out.push(['enter', '']);
+    else if (ch === '\x7f' || ch === '\b') out.push(['backspace', '']);
+    else if (ch === '\t') out.push(['tab', '']);
+    else if (ch === ' ') out.push(['space', ' ']);
+    else if (/[\x00-\x1f]/.test(ch)) continue;
+    else out.push([ch, ch]);
+  }
+  return out;
+}

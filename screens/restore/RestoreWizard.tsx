@@ -1,0 +1,262 @@
+// The restore wizard (R on an environment, or from the backups view): seven steps, each reversible
+// with Esc until the command is sent. Its state lives in the store (src/store/restore.ts is the
+// machine), so it survives an SSH hand-off. After the command, Esc only stops watching: the restore
+// runs on in the gateway and the jobs tray shows it.
+import React, { useMemo } from 'react';
+import { Box, Text } from 'ink';
+import type { Environment } from '../../src/domain/index.js';
+import { envRisk } from '../../src/domain/console.js';
+import { riskColor } from '../../src/config/theme.js';
+import type { BackupsData, EnvData } from '../../src/protocol/messages.js';
+import {
+  RESTORE_STEPS,
+  STEP_TITLES,
+  backupContents,
+  backupSize,
+  backupStateText,
+  backupTime,
+  backupTrigger,
+  backupUsable,
+  contentKind,
+  directionText,
+  filterBackups,
+  formatBytes,
+  initialRestore,
+  isLiveSlug,
+  resolveChoice,
+  restoreKey,
+  restoreRefused,
+  restoreStarted,
+  restoreWarnings,
+  type RestoreCtx,
+  type RestoreState,
+} from '../../src/store/restore.js';
+import { age } from '../../src/store/fleet.js';
+import { useAppState, useMemoNow, useRawKeys, useTopic, useUi } from '../../components/context.js';
+import { frameGlyphs } from '../../components/glyphs.js';
+import { targetOfParams, type ScreenProps } from '../registry.js';
+import { SegLine, contentVersionText, isReadOnly, jobDone, jobStepLines, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg } from '../actionui.js';
+import { duration } from '../Jobs.js';
+
+export function RestoreWizard({ route, width, height }: ScreenProps): React.ReactElement {
+  const { store, theme, unicode } = useUi();
+  const target = targetOfParams(route.params);
+  const vk = store.viewKey(route);
+  const saved = useAppState((s) => s.ui[vk]?.restore as RestoreState | undefined);
+  const state: RestoreState = saved ?? initialRestore(target?.env ?? '', route.params.backup ?? null, route.params.details ? route.params.details.split(',') : []);
+  const home = useTopic<EnvData>('env', target ? { env: target.env } : null);
+  const backupsSlot = useTopic<BackupsData>('backups', state.source ? { env: state.source } : null);
+  const destSlot = useTopic<EnvData>('env', state.dest ? { env: state.dest } : null);
+  const job = useAppState((s) => (state.jobId ? s.jobs[state.jobId] : undefined));
+  const welcome = useAppState((s) => s.welcome);
+  const readOnly = !!welcome && (welcome.readOnly || welcome.role === 'viewer');
+  const now = useMemoNow(1000);
+  const arrow = unicode ? '→' : '->';
+  const g = frameGlyphs(unicode);
+
+  const environments: Environment[] = useMemo(() => {
+    const d = home?.data;
+    if (!d) return [];
+    const list = d.environments.length ? d.environments : [d.environment];
+    return list.some((e) => e.uuid === d.environment.uuid) ? list : [d.environment, ...list];
+  }, [home?.data]);
+  const ctx: RestoreCtx = { now, backups: backupsSlot?.data?.backups ?? null, environments, readOnly };
+
+  const set = (next: RestoreState): void => store.updateView({ restore: next }, vk);
+
+  useRawKeys((key0, input0) => {
+    if (state.step === 'progress' && key0 !== 'esc' && key0 !== 'q') return false; // J, ? … work while watching
+    // keys can arrive faster than the store commits a frame: always continue from the latest state
+    let cur = (store.getState().ui[vk]?.restore as RestoreState | undefined) ?? state;
+    for (const [key, input] of splitKeys(key0, input0)) cur = step(cur, key, input);
+    return true;
+  });
+  function step(state: RestoreState, key: string | null, input: string): RestoreState {
+    const r = restoreKey(state, key, input, ctx);
+    if (r.state !== state) set(r.state);
+    const eff = r.effect;
+    if (eff?.type === 'close') {
+      if (state.step === 'progress' && !jobDone(job)) store.toast('the restore continues in the gateway: J shows it', 'info');
+      store.pop();
+    } else if (eff?.type === 'submit') {
+      sendCommand(store, 'restore', { ...eff.params })
+        .then((j) => store.updateView((v) => ({ restore: restoreStarted((v.restore as RestoreState) ?? r.state, j.id) }), vk))
+        .catch((e: unknown) => store.updateView((v) => ({ restore: restoreRefused((v.restore as RestoreState) ?? r.state, (e as Error).message) }), vk));
+    }
+    return r.state;
+  }
+
+  if (!target) return <Text>no environment selected</Text>;
+  const { backup, details, dest, source } = resolveChoice(state, ctx);
+  const srcSlug = source?.slug ?? target.slug;
+  const destSlug = dest?.slug ?? '?';
+  const stepNo = RESTORE_STEPS.indexOf(state.step) + 1;
+  const L: Seg[][] = [];
+  const add = (...segs: Seg[]): void => void L.push(segs);
+  const muted = (t: string): void => add({ text: t, color: theme.muted });
+
+  // step bar
+  add(
+    { text: `Restore into ${target.app}`, bold: true },
+    { text: `   step ${stepNo}/7: ${STEP_TITLES[state.step]}`, color: theme.accent, bold: true },
+  );
+  add(
+    ...RESTORE_STEPS.map((s, i): Seg => ({
+      text: `${i ? ' ' + g.sep.trim() + ' ' : ''}${i + 1} ${s}`,
+      color: s === state.step ? theme.accent : i < stepNo - 1 ? theme.ok : theme.muted,
+      bold: s === state.step,
+    })),
+  );
+  if (readOnly) add({ text: READ_ONLY_TEXT, color: theme.danger, bold: true });
+  if (state.step !== 'backup' && backup) {
+    add(
+      { text: 'Backup ', color: theme.muted },
+      { text: `${backup.uuid.slice(0, 8)} of ${srcSlug}, ${backupTime(backup) ? age(new Date(backupTime(backup)!).toISOString(), now) + ' ago' : 'time unknown'}` },
+      ...(state.step !== 'what' && details.length ? [{ text: `   ${details.map((d) => contentKind(d.service_type)).join(' + ')}`, color: theme.muted }] : []),
+      ...(dest && ['safety', 'review', 'confirm', 'progress'].includes(state.step)
+        ? [{ text: `   ${directionText(srcSlug, destSlug, arrow)}`, bold: true, color: riskColor(theme, envRisk(destSlug)) }]
+        : []),
+    );
+  }
+  L.push([]);
+
+  const hints: string[] = [];
+  switch (state.step) {
+    case 'backup': {
+      const all = ctx.backups;
+      const list = filterBackups(all ?? [], state, now);
+      add(
+        { text: `Backups of ${srcSlug}`, bold: true, color: riskColor(theme, envRisk(srcSlug)) },
+        { text: `   age: ${state.age}   trigger: ${state.trigger}   content: ${state.content}${all ? `   (${list.length} of ${all.length})` : ''}`, color: theme.muted },
+      );
+      if (all === null) muted(backupsSlot?.error ? `backups unavailable: ${backupsSlot.error}` : 'loading backups...');
+      else if (!list.length) muted(all.length ? 'no backup matches the filters (a, t, c change them)' : `${srcSlug} has no backups yet`);
+      const cur = Math.min(state.cursor, Math.max(0, list.length - 1));
+      const room = Math.max(3, height - 9);
+      const top = Math.max(0, Math.min(cur - Math.floor(room / 2), list.length - room));
+      list.slice(top, top + room).forEach((b, i) => {
+        const sel = top + i === cur;
+        const t = backupTime(b);
+        const usable = backupUsable(b);
+        add(
+          { text: sel ? `${g.selected} ` : '  ', color: theme.accent },
+          { text: (t ? age(new Date(t).toISOString(), now) + ' ago' : '-').padEnd(10), inverse: sel },
+          { text: ` ${backupTrigger(b).padEnd(9)}` },
+          { text: ` ${backupStateText(b).padEnd(9)}`, color: usable ? theme.ok : theme.danger },
+          { text: ` ${backupContents(b).join('+').padEnd(9)}` },
+          { text: ` ${formatBytes(backupSize(b)).padStart(9)}` },
+          { text: `  ${b.uuid.slice(0, 8)}`, color: theme.muted },
+          { text: b.notes ? `  ${b.notes}` : '', color: theme.muted },
+        );
+      });
+      hints.push('enter choose', 'a age', 't trigger', 'c content', ...(environments.length > 1 ? ['tab other environment'] : []), 'esc cancel');
+      break;
+    }
+    case 'what': {
+      add({ text: 'What to restore (space toggles, a all, d database only, m media only)', bold: true });
+      if (!backup) muted('loading the backup...');
+      backup?.details.forEach((d, i) => {
+        const on = state.selected.includes(d.uuid);
+        const sel = i === state.whatCursor;
+        add(
+          { text: sel ? `${g.selected} ` : '  ', color: theme.accent },
+          { text: on ? '[x] ' : '[ ] ', bold: on, inverse: sel },
+          { text: (contentKind(d.service_type) === 'db' ? 'database' : contentKind(d.service_type) === 'media' ? 'media' : contentKind(d.service_type)).padEnd(10) },
+          { text: `${String(d.service_type ?? '?')}`.padEnd(12), color: theme.muted },
+          { text: formatBytes(d.size ?? null).padStart(10) },
+          { text: `  ${d.uuid.slice(0, 8)}`, color: theme.muted },
+        );
+      });
+      add({ text: `Selected: ${details.length ? formatBytes(details.reduce((n, d) => n + (d.size ?? 0), 0)) : 'nothing'}`, color: theme.muted });
+      hints.push('space toggle', 'enter next', 'esc back');
+      break;
+    }
+    case 'dest': {
+      add({ text: 'Restore into which environment of ' + target.app + '?', bold: true });
+      environments.forEach((e, i) => {
+        const sel = i === state.destCursor;
+        add(
+          { text: sel ? `${g.selected} ` : '  ', color: theme.accent },
+          { text: e.slug.padEnd(12), bold: true, color: riskColor(theme, envRisk(e.slug)), inverse: sel },
+          { text: `  ${directionText(srcSlug, e.slug, arrow)}`, color: e.uuid === state.source ? theme.muted : undefined },
+          { text: isLiveSlug(e.slug) ? '   LIVE: the site serves it at once' : '', color: theme.danger },
+        );
+      });
+      hints.push('enter choose', 'esc back');
+      break;
+    }
+    case 'safety': {
+      add({ text: `Safety backup of ${destSlug} before the restore`, bold: true });
+      add(
+        { text: state.safety ? '[x] ' : '[ ] ', bold: true, color: state.safety ? theme.ok : theme.danger },
+        { text: state.safety ? `ON: a backup of ${destSlug}'s current content is taken first; if it fails, the restore does not start.` : `OFF: ${destSlug}'s current content will NOT be backed up.`, color: state.safety ? undefined : theme.danger },
+      );
+      muted('Recommended: keep it on. Turning it off needs space here, on purpose.');
+      hints.push('enter next', 'space turn ' + (state.safety ? 'off' : 'on'), 'esc back');
+      break;
+    }
+    case 'review':
+    case 'confirm': {
+      const cur = destSlot?.data?.contentVersion ?? null;
+      add({ text: 'Source       ', color: theme.muted }, { text: `${target.app}@${srcSlug}, backup ${backup?.uuid.slice(0, 8) ?? '?'} (${backup && backupTime(backup) ? new Date(backupTime(backup)!).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '?'})` });
+      add({ text: 'Destination  ', color: theme.muted }, { text: `${target.app}@${destSlug}`, bold: true, color: riskColor(theme, envRisk(destSlug)) }, { text: `   ${directionText(srcSlug, destSlug, arrow)}`, bold: true });
+      add({ text: 'Overwrites   ', color: theme.muted }, { text: details.map((d) => `${contentKind(d.service_type) === 'db' ? 'database' : contentKind(d.service_type)} (${formatBytes(d.size ?? null)})`).join(', ') || 'nothing' });
+      add({ text: 'Now on dest  ', color: theme.muted }, { text: destSlot?.data ? contentVersionText(cur) : 'loading the destination...' });
+      const incoming = details
+        .map((d) => {
+          const cv = (d as { content_version?: { rows?: number; files?: number; checksum?: string } | null }).content_version;
+          if (!cv) return null;
+          return cv.rows != null ? `database ${cv.rows} rows (${String(cv.checksum ?? '').slice(0, 8)})` : cv.files != null ? `media ${cv.files} files (${String(cv.checksum ?? '').slice(0, 8)})` : null;
+        })
+        .filter(Boolean);
+      if (incoming.length) add({ text: 'Backup holds ', color: theme.muted }, { text: incoming.join('; ') });
+      add({ text: 'Safety       ', color: theme.muted }, { text: state.safety ? `a backup of ${destSlug} first (on)` : 'OFF: no safety backup', color: state.safety ? theme.ok : theme.danger, bold: !state.safety });
+      for (const w of restoreWarnings({ sourceSlug: srcSlug, destSlug, details, safety: state.safety, arrow })) add({ text: `${g.bullet} `, color: theme.warning }, { text: w, color: theme.warning });
+      L.push([]);
+      if (state.step === 'review') hints.push('enter continue to the confirmation', 'esc back');
+      else {
+        add({ text: `Type ${destSlug} to restore into it (Enter sends, Esc goes back):`, bold: true, color: isLiveSlug(destSlug) ? theme.danger : theme.accent });
+        add({ text: `> ${state.typed}_`, color: theme.accent });
+        if (state.submitting) muted('sending...');
+        hints.push('type the slug', 'enter restore', 'esc back');
+      }
+      break;
+    }
+    case 'progress': {
+      if (!job) muted('waiting for the job...');
+      else {
+        add({ text: `Job ${job.id}  `, color: theme.muted }, { text: job.state, bold: true, color: job.state === 'succeeded' ? theme.ok : job.state === 'failed' ? theme.danger : theme.accent }, { text: `   ${duration((job.endedAt ?? now) - job.createdAt)}`, color: theme.muted });
+        for (const l of jobStepLines(job, theme, unicode, now)) L.push(l);
+        if (job.state === 'succeeded') {
+          L.push([]);
+          add({ text: `Restored into ${destSlug}. `, bold: true, color: theme.ok }, { text: `New content version: ${contentVersionText(job.result?.contentVersion ?? destSlot?.data?.contentVersion)}` });
+          if (job.result?.safetyBackup) muted(`Safety backup ${String(job.result.safetyBackup).slice(0, 8)} holds the previous content.`);
+        } else if (job.state === 'failed') {
+          L.push([]);
+          add({ text: job.error ?? 'failed', color: theme.danger, bold: true });
+        }
+      }
+      hints.push(jobDone(job) ? 'esc close' : 'esc stop watching (the restore continues)', 'J jobs');
+      break;
+    }
+  }
+  if (state.error) add({ text: state.error, color: theme.danger, bold: true });
+  const body = L.slice(0, Math.max(1, height - 1));
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      {body.map((segs, i) => (
+        <SegLine key={i} segs={segs} width={width} theme={theme} unicode={unicode} />
+      ))}
+      <Box flexGrow={1} />
+      <SegLine segs={[{ text: hints.join('   '), color: theme.muted }]} width={width} theme={theme} unicode={unicode} />
+    </Box>
+  );
+}
+
+/** Open the wizard (from an environment, optionally with a backup chosen). */
+export function openRestore(store: import('../../src/store/app.js').AppStore, params: Record<string, string>): void {
+  if (isReadOnly(store)) store.toast(READ_ONLY_TEXT, 'warn');
+  store.push('restore', params);
+  // a fresh wizard each time it is opened
+  store.updateView({ restore: undefined }, store.viewKey());
+}

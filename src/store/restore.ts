@@ -1,0 +1,315 @@
+// The restore wizard as a pure state machine: keys in, state (and at most one effect) out. The screen
+// only renders it and performs the effect (close, send the restore command). Every step is
+// reversible with Esc until the command is sent; after that Esc only stops watching.
+import type { Environment, ServiceInstanceBackup } from '../domain/index.js';
+import type { BackupWithDetail } from '../protocol/messages.js';
+
+export type RestoreStep = 'backup' | 'what' | 'dest' | 'safety' | 'review' | 'confirm' | 'progress';
+export const RESTORE_STEPS: readonly RestoreStep[] = ['backup', 'what', 'dest', 'safety', 'review', 'confirm', 'progress'];
+export const STEP_TITLES: Record<RestoreStep, string> = {
+  backup: 'choose the backup',
+  what: 'choose what to restore',
+  dest: 'choose the destination',
+  safety: 'safety backup of the destination',
+  review: 'review',
+  confirm: 'confirm',
+  progress: 'progress',
+};
+
+export type AgeFilter = 'all' | '1d' | '7d' | '30d';
+export type TriggerFilter = 'all' | 'manual' | 'scheduled';
+export type ContentFilter = 'all' | 'db' | 'media';
+const AGES: AgeFilter[] = ['all', '1d', '7d', '30d'];
+const TRIGGERS: TriggerFilter[] = ['all', 'manual', 'scheduled'];
+const CONTENTS: ContentFilter[] = ['all', 'db', 'media'];
+const AGE_MS: Record<Exclude<AgeFilter, 'all'>, number> = { '1d': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
+
+export interface RestoreState {
+  step: RestoreStep;
+  /** Environment uuid whose backups are listed (the wizard opens on its own environment). */
+  source: string;
+  cursor: number;
+  age: AgeFilter;
+  trigger: TriggerFilter;
+  content: ContentFilter;
+  backup: string | null;
+  /** Chosen service-instance backup uuids. */
+  selected: string[];
+  whatCursor: number;
+  dest: string | null;
+  destCursor: number;
+  safety: boolean;
+  typed: string;
+  error: string | null;
+  submitting: boolean;
+  jobId: string | null;
+}
+
+export interface RestoreCtx {
+  now: number;
+  /** Backups of `state.source`, newest first (null while loading). */
+  backups: BackupWithDetail[] | null;
+  /** Every environment of the application. */
+  environments: Environment[];
+  readOnly: boolean;
+}
+
+export interface RestoreParams {
+  backup: string;
+  to: string;
+  siBackups: string[];
+  safetyBackup: boolean;
+  confirm: string;
+}
+
+export type RestoreEffect = { type: 'close' } | { type: 'submit'; params: RestoreParams } | null;
+
+export function initialRestore(source: string, backup?: string | null, details?: string[]): RestoreState {
+  return {
+    step: backup ? 'what' : 'backup',
+    source,
+    cursor: 0,
+    age: 'all',
+    trigger: 'all',
+    content: 'all',
+    backup: backup ?? null,
+    selected: details ?? [],
+    whatCursor: 0,
+    dest: null,
+    destCursor: 0,
+    safety: true,
+    typed: '',
+    error: null,
+    submitting: false,
+    jobId: null,
+  };
+}
+
+// ------------------------------------------------------------------ helpers (also used by the screens)
+
+/** 'db' for databases, 'media' for storage, else the lower-cased service type. */
+export function contentKind(serviceType: string | null | undefined): string {
+  const t = String(serviceType ?? '').toUpperCase();
+  if (t.includes('DATABASE') || t.includes('POSTGRES') || t.includes('MYSQL')) return 'db';
+  if (t.includes('STORAGE') || t.includes('MEDIA') || t.includes('S3')) return 'media';
+  return t ? t.toLowerCase() : '?';
+}
+
+export function backupUsable(b: BackupWithDetail): boolean {
+  return String(b.state).toUpperCase() === 'COMPLETED' && b.success === 'SUCCESS';
+}
+
+export function backupStateText(b: BackupWithDetail): string {
+  const st = String(b.state).toUpperCase();
+  if (st === 'COMPLETED' || b.ended_at) return b.success === 'SUCCESS' ? 'ok' : `failed${b.success ? ` (${String(b.success).toLowerCase()})` : ''}`;
+  return st.toLowerCase();
+}
+
+export function backupTrigger(b: BackupWithDetail): 'manual' | 'scheduled' | string {
+  const t = String(b.trigger ?? '').toUpperCase();
+  if (t === 'SCHEDULED' || t === 'PERIODIC' || t === 'AUTO') return 'scheduled';
+  if (t === 'MANUAL' || t === 'USER' || t === 'API' || t === '') return 'manual';
+  return t.toLowerCase();
+}
+
+export function backupTime(b: BackupWithDetail): number | null {
+  const t = Date.parse(String(b.created_at ?? b.started_at ?? ''));
+  return Number.isFinite(t) ? t : null;
+}
+
+export function backupSize(b: BackupWithDetail): number {
+  return b.details.reduce((n, d) => n + (typeof d.size === 'number' ? d.size : 0), 0);
+}
+
+export function backupContents(b: BackupWithDetail): string[] {
+  return [...new Set(b.details.map((d) => contentKind(d.service_type)))];
+}
+
+export function formatBytes(n: number | null | undefined): string {
+  if (n == null || !Number.isFinite(n)) return '-';
+  if (n < 1024) return `${n} B`;
+  const u = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < u.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${u[i]}`;
+}
+
+export function filterBackups(backups: readonly BackupWithDetail[], s: Pick<RestoreState, 'age' | 'trigger' | 'content'>, now: number): BackupWithDetail[] {
+  return backups.filter((b) => {
+    if (s.age !== 'all') {
+      const t = backupTime(b);
+      if (t === null || now - t > AGE_MS[s.age]) return false;
+    }
+    if (s.trigger !== 'all' && backupTrigger(b) !== s.trigger) return false;
+    if (s.content !== 'all' && !backupContents(b).includes(s.content)) return false;
+    return true;
+  });
+}
+
+/** "live → test", or "test (in place)". */
+export function directionText(sourceSlug: string, destSlug: string, arrow = '→'): string {
+  return sourceSlug === destSlug ? `${destSlug} ${arrow} ${destSlug} (in place)` : `${sourceSlug} ${arrow} ${destSlug}`;
+}
+
+export function isLiveSlug(slug: string): boolean {
+  return slug === 'live' || slug === 'production' || slug === 'prod';
+}
+
+/** Platform warnings for the review step. */
+export function restoreWarnings(o: { sourceSlug: string; destSlug: string; details: readonly ServiceInstanceBackup[]; safety: boolean; arrow?: string }): string[] {
+  const w: string[] = [];
+  if (o.details.some((d) => contentKind(d.service_type) === 'media'))
+    w.push('Media: restored files become publicly readable (public-read), whatever their permissions were before.');
+  if (o.sourceSlug !== o.destSlug) w.push(`Cross-environment restore ${directionText(o.sourceSlug, o.destSlug, o.arrow)}: ${o.destSlug} gets ${o.sourceSlug}'s data (which may include personal data).`);
+  if (isLiveSlug(o.destSlug)) w.push(`The destination is LIVE: ${o.destSlug} serves the restored content as soon as the restore ends.`);
+  if (!o.safety) w.push(`NO safety backup: the current content of ${o.destSlug} cannot be recovered afterwards.`);
+  if (o.details.some((d) => contentKind(d.service_type) === 'db')) w.push('Database: everything written to the destination database since the backup is lost.');
+  return w;
+}
+
+/** The chosen backup, its chosen details, the destination environment (resolved against ctx). */
+export function resolveChoice(s: RestoreState, ctx: RestoreCtx): { backup: BackupWithDetail | null; details: ServiceInstanceBackup[]; dest: Environment | null; source: Environment | null } {
+  const backup = ctx.backups?.find((b) => b.uuid === s.backup) ?? null;
+  const details = backup ? backup.details.filter((d) => s.selected.includes(d.uuid)) : [];
+  const dest = ctx.environments.find((e) => e.uuid === (s.dest ?? s.source)) ?? null;
+  const source = ctx.environments.find((e) => e.uuid === s.source) ?? null;
+  return { backup, details, dest, source };
+}
+
+// ------------------------------------------------------------------ the machine
+
+const UP = new Set(['up', 'k']);
+const DOWN = new Set(['down', 'j']);
+
+function cycle<T>(list: readonly T[], cur: T): T {
+  return list[(list.indexOf(cur) + 1) % list.length]!;
+}
+
+function clamp(n: number, len: number): number {
+  return Math.max(0, Math.min(n, Math.max(0, len - 1)));
+}
+
+const PREV: Partial<Record<RestoreStep, RestoreStep>> = { what: 'backup', dest: 'what', safety: 'dest', review: 'safety', confirm: 'review' };
+
+/**
+ * One key. `key` is the canonical key name (keyFromInk: 'up', 'enter', 'esc', 'space', 'backspace',
+ * 'tab', or the character), `input` the raw text.
+ */
+export function restoreKey(s: RestoreState, key: string | null, input: string, ctx: RestoreCtx): { state: RestoreState; effect: RestoreEffect } {
+  const same = { state: s, effect: null };
+  const to = (patch: Partial<RestoreState>, effect: RestoreEffect = null) => ({ state: { ...s, error: null, ...patch }, effect });
+  if (s.step === 'progress') return key === 'esc' || key === 'q' ? { state: s, effect: { type: 'close' } } : same;
+  if (s.submitting) return same; // the command is on its way
+  if (key === 'esc') {
+    const prev = PREV[s.step];
+    if (!prev) return { state: s, effect: { type: 'close' } };
+    return to({ step: prev, typed: '' });
+  }
+  if (ctx.readOnly && (key === 'enter' || key === 'space')) {
+    return { state: { ...s, error: 'read-only: this gateway token may look but not restore (ask for an operator token)' }, effect: null };
+  }
+  switch (s.step) {
+    case 'backup': {
+      const list = filterBackups(ctx.backups ?? [], s, ctx.now);
+      if (key && UP.has(key)) return to({ cursor: clamp(s.cursor - 1, list.length) });
+      if (key && DOWN.has(key)) return to({ cursor: clamp(s.cursor + 1, list.length) });
+      if (key === 'g' || key === 'home') return to({ cursor: 0 });
+      if (key === 'G' || key === 'end') return to({ cursor: clamp(list.length - 1, list.length) });
+      if (key === 'a') return to({ age: cycle(AGES, s.age), cursor: 0 });
+      if (key === 't') return to({ trigger: cycle(TRIGGERS, s.trigger), cursor: 0 });
+      if (key === 'c') return to({ content: cycle(CONTENTS, s.content), cursor: 0 });
+      if (key === 'tab' && ctx.environments.length > 1) {
+        const i = ctx.environments.findIndex((e) => e.uuid === s.source);
+        const next = ctx.environments[(i + 1) % ctx.environments.length]!;
+        return to({ source: next.uuid, cursor: 0, backup: null, selected: [] });
+      }
+      if (key === 'enter') {
+        const b = list[clamp(s.cursor, list.length)];
+        if (!b) return { state: { ...s, error: ctx.backups === null ? 'the backups are still loading' : 'no backup matches the filters' }, effect: null };
+        if (!backupUsable(b)) return { state: { ...s, error: `backup ${b.uuid.slice(0, 8)} is ${backupStateText(b)}: only completed, successful backups can be restored` }, effect: null };
+        if (!b.details.length) return { state: { ...s, error: `backup ${b.uuid.slice(0, 8)} holds no service-instance backups` }, effect: null };
+        const keep = s.backup === b.uuid && s.selected.length ? s.selected : b.details.map((d) => d.uuid);
+        return to({ step: 'what', backup: b.uuid, selected: keep, whatCursor: 0 });
+      }
+      return same;
+    }
+    case 'what': {
+      const backup = ctx.backups?.find((b) => b.uuid === s.backup);
+      const details = backup?.details ?? [];
+      if (key && UP.has(key)) return to({ whatCursor: clamp(s.whatCursor - 1, details.length) });
+      if (key && DOWN.has(key)) return to({ whatCursor: clamp(s.whatCursor + 1, details.length) });
+      if (key === 'space' || key === 'x') {
+        const d = details[s.whatCursor];
+        if (!d) return same;
+        return to({ selected: s.selected.includes(d.uuid) ? s.selected.filter((u) => u !== d.uuid) : [...s.selected, d.uuid] });
+      }
+      if (key === 'a') return to({ selected: s.selected.length === details.length ? [] : details.map((d) => d.uuid) });
+      if (key === 'd' || key === 'm') {
+        const kind = key === 'd' ? 'db' : 'media';
+        return to({ selected: details.filter((d) => contentKind(d.service_type) === kind).map((d) => d.uuid) });
+      }
+      if (key === 'enter') {
+        if (!backup) return { state: { ...s, error: 'the backup is no longer listed' }, effect: null };
+        const chosen = s.selected.filter((u) => details.some((d) => d.uuid === u));
+        if (!chosen.length) return { state: { ...s, error: 'choose at least one: database and/or media (space toggles)' }, effect: null };
+        const destIdx = Math.max(0, ctx.environments.findIndex((e) => e.uuid === (s.dest ?? s.source)));
+        return to({ step: 'dest', selected: chosen, destCursor: destIdx, dest: s.dest ?? s.source });
+      }
+      return same;
+    }
+    case 'dest': {
+      const envs = ctx.environments;
+      if (key && UP.has(key)) {
+        const c = clamp(s.destCursor - 1, envs.length);
+        return to({ destCursor: c, dest: envs[c]?.uuid ?? s.dest });
+      }
+      if (key && DOWN.has(key)) {
+        const c = clamp(s.destCursor + 1, envs.length);
+        return to({ destCursor: c, dest: envs[c]?.uuid ?? s.dest });
+      }
+      if (key === 'enter') {
+        const e = envs[clamp(s.destCursor, envs.length)];
+        if (!e) return { state: { ...s, error: 'no destination environment known yet' }, effect: null };
+        return to({ step: 'safety', dest: e.uuid });
+      }
+      return same;
+    }
+    case 'safety':
+      if (key === 'space' || key === 'x') return to({ safety: !s.safety });
+      if (key === 'enter') return to({ step: 'review' });
+      return same;
+    case 'review':
+      if (key === 'enter') return to({ step: 'confirm', typed: '' });
+      return same;
+    case 'confirm': {
+      const dest = ctx.environments.find((e) => e.uuid === s.dest);
+      if (key === 'backspace') return to({ typed: s.typed.slice(0, -1) });
+      if (key === 'enter') {
+        if (!dest || !s.backup) return { state: { ...s, error: 'the destination or the backup is unknown' }, effect: null };
+        if (s.typed !== dest.slug) {
+          return { state: { ...s, error: `"${s.typed}" is not the destination's slug: type ${dest.slug} exactly (Esc goes back)`, typed: '' }, effect: null };
+        }
+        const params: RestoreParams = { backup: s.backup, to: dest.uuid, siBackups: s.selected, safetyBackup: s.safety, confirm: s.typed };
+        return { state: { ...s, error: null, submitting: true }, effect: { type: 'submit', params } };
+      }
+      if (key === 'space') return to({ typed: (s.typed + ' ').slice(0, 100) });
+      if (input && input.length === 1 && !/[\x00-\x1f\x7f]/.test(input) && key !== null && !key.includes('+')) return to({ typed: (s.typed + input).slice(0, 100) });
+      return same;
+    }
+  }
+  return same;
+}
+
+/** The command was accepted: watch the job. */
+export function restoreStarted(s: RestoreState, jobId: string): RestoreState {
+  return { ...s, step: 'progress', submitting: false, jobId, error: null };
+}
+
+/** The command was refused: stay on the confirmation with the reason. */
+export function restoreRefused(s: RestoreState, reason: string): RestoreState {
+  return { ...s, submitting: false, typed: '', error: `refused: ${reason}` };
+}

@@ -1,0 +1,224 @@
+// The deploy cockpit, the backups view and the purge screen as a user drives them (the real App
+// frame, ink-testing-library, a unit fake of the gateway surface).
+import { afterEach, describe, expect, test } from 'vitest';
+import type { Deployment, Job } from '../../src/domain/index.js';
+import type { EnvData } from '../../src/protocol/messages.js';
+import { envData, fleetRow, mount, KEY, type Harness } from '../ui/fake.js';
+
+const test_ = fleetRow('shop', 'test', { org: 'Acme' });
+const live = fleetRow('shop', 'live', { org: 'Acme' });
+const T = { env: test_.envUuid, slug: 'test', app: 'shop', appUuid: test_.appUuid, org: 'Acme' };
+const STAGES = ['services', 'checkout', 'build', 'release', 'scaling'].map((n) => ({ name: n, title: n }));
+
+function dep(uuid: string, o: Partial<Deployment> = {}): Deployment {
+  return { uuid, environment: test_.envUuid, started_at: new Date(Date.now() - 90e3).toISOString(), ended_at: null, status: 'running', percent: 42, stage: 'build', success: null, commit: 'abc12345def', build_mode: 'AUTO', stages: STAGES, ...o } as Deployment;
+}
+
+function env(deps: Deployment[], over: Partial<EnvData> = {}): EnvData {
+  const d = envData(test_);
+  d.environments = [envData(test_).environment, envData(live).environment];
+  d.deployments = deps;
+  return { ...d, ...over };
+}
+
+const LOG_OK = ['==> Services', 'All services are ready.', '==> Build', 'Step 1/12 : FROM divio/base', ' ---> Using cache', 'Step 2/12 : ENV X=1'].join('\n') + '\n';
+const FAIL_LOG = [
+  '==> Services',
+  'All services are ready.',
+  '==> Build the image',
+  ...Array.from({ length: 120 }, (_, i) => `Collecting package-${i}`),
+  '==> Release commands',
+  '$ python manage.py migrate --noinput',
+  '  Applying shop.0043_order_currency_not_null...Traceback (most recent call last):',
+  '  File "/app/x.py", line 1, in <module>',
+  'django.db.utils.IntegrityError: column "currency" contains null values',
+  ...Array.from({ length: 80 }, (_, i) => `  cleanup line ${i}`),
+  'Deployment finished: FAILURE',
+].join('\n') + '\n';
+
+function job(over: Partial<Job>): Job {
+  const now = Date.now();
+  return { id: 'job-1', kind: 'deploy', idempotencyKey: 'k-1-xxxxxxxx', state: 'running', target: 'shop@test', params: {}, percent: null, stage: null, steps: [], createdAt: now - 5000, updatedAt: now + 50, endedAt: null, error: null, result: null, upstreamId: null, ...over };
+}
+
+let h: Harness | null = null;
+afterEach(() => {
+  h?.unmount();
+  h = null;
+});
+
+async function open(e: EnvData, screen: string, extra: Array<[string, Record<string, unknown>, unknown]> = []): Promise<Harness> {
+  const harness = await mount({ fleet: [test_, live], attach: false });
+  harness.gw.serve('env', { env: test_.envUuid }, e);
+  harness.gw.serve('env', { env: live.envUuid }, envData(live));
+  for (const [t, p, d] of extra) harness.gw.serve(t as never, p, d);
+  harness.store.attach(harness.gw);
+  harness.store.push(screen, T);
+  return harness;
+}
+
+describe('deploy cockpit', () => {
+  test('attaches to a running deployment: stages, percent, elapsed, heartbeat, the live log; m changes the build mode and D deploys after a confirmation', async () => {
+    const running = dep('dep-run');
+    h = await open(env([running]), 'deploy', [['deployment', { deployment: 'dep-run' }, { deployment: running, log: LOG_OK, append: false }]]);
+    const f = await h.waitFor((x) => x.includes('Step 2/12'));
+    expect(f).toMatch(/Deployment dep-run \(attached: running\)\s+running 42 %/);
+    expect(f).toMatch(/elapsed 1m3\ds/);
+    expect(f).toMatch(/heartbeat \ds ago/);
+    expect(f).toMatch(/✓ services\s+✓ checkout\s+● build\s+○ release/);
+    expect(f).toContain('[AUTO]');
+    await h.press('m');
+    expect(h.frame()).toContain('[ADOPT]');
+    await h.press('D');
+    await h.waitFor((x) => x.includes('Deploy shop@test?'));
+    expect(h.gw.commands).toHaveLength(0); // never on the key alone
+    await h.press('y');
+    await h.waitFor(() => h!.gw.commands.length === 1);
+    expect(h.gw.commands[0]).toEqual({ kind: 'deploy', params: { env: test_.envUuid, buildMode: 'ADOPT' } });
+  });
+
+  test('a failed deployment opens its log at the first error and names the failing stage; l is one key to the runtime logs', async () => {
+    const failed = dep('dep-fail', { ended_at: new Date().toISOString(), status: 'failure', success: false, stage: 'release', percent: 80 });
+    h = await open(env([failed]), 'deploy', [['deployment', { deployment: 'dep-fail' }, { deployment: failed, log: FAIL_LOG, append: false }]]);
+    const f = await h.waitFor((x) => x.includes('Failed at stage release') && x.includes('Traceback'));
+    expect(f).toMatch(/✗ release/);
+    expect(f).toMatch(/first error on log line \d+: Applying shop\.0043/);
+    expect(f).toContain('Traceback (most recent call last)'); // the error is on screen …
+    expect(f).not.toContain('Deployment finished: FAILURE'); // … not the tail
+    expect(f).toContain('FAILED');
+    await h.press('l');
+    const r = h.store.current();
+    if (r.screen === 'logs') expect(r.params.env).toBe(test_.envUuid);
+    else expect(h.frame()).toMatch(/runtime log viewer is not available/);
+  });
+
+  test('after a successful test deploy with a good probe, p deploys live in one step after the typed slug', async () => {
+    const ok = dep('dep-ok', { ended_at: new Date().toISOString(), status: 'success', success: true, percent: 100, stage: 'scaling' });
+    h = await open(env([ok]), 'deploy', [['deployment', { deployment: 'dep-ok' }, { deployment: ok, log: LOG_OK, append: false }]]);
+    h.store.updateView({ job: 'job-1' }, h.store.viewKey());
+    h.gw.pushJob(
+      job({
+        state: 'succeeded',
+        endedAt: Date.now(),
+        steps: [
+          { name: 'deploy', state: 'succeeded', startedAt: Date.now() - 4000, endedAt: Date.now() - 1000 },
+          { name: 'probe', state: 'succeeded', startedAt: Date.now() - 1000, endedAt: Date.now(), detail: 'HTTP 200' },
+        ],
+        result: { deployment: 'dep-ok', probe: { url: 'https://shop-test.example.com', ok: true, status: 200 } },
+      }),
+    );
+    let f = await h.waitFor((x) => x.includes('answered HTTP 200'));
+    expect(f).toMatch(/Verdict: succeeded: API success and https:\/\/shop-test\.example\.com answered HTTP 200/);
+    expect(f).toMatch(/l runtime logs\s+p deploy live/);
+    await h.press('p');
+    f = await h.waitFor((x) => x.includes('Deploy shop@live (LIVE)?'));
+    await h.press('l', 'i', 'v');
+    await h.press(KEY.enter);
+    f = await h.waitFor((x) => x.includes('type "live" exactly'));
+    expect(h.gw.commands).toHaveLength(0);
+    await h.press('e', KEY.enter);
+    await h.waitFor(() => h!.gw.commands.length === 1);
+    expect(h.gw.commands[0]).toEqual({ kind: 'deploy', params: { env: live.envUuid, buildMode: 'AUTO' } });
+    await h.waitFor(() => h!.store.current().params.slug === 'live');
+    expect(h.store.current().screen).toBe('deploy');
+  });
+
+  test('API success but a failing probe is not called a success', async () => {
+    const ok = dep('dep-ok2', { ended_at: new Date().toISOString(), status: 'success', success: true, percent: 100 });
+    h = await open(env([ok]), 'deploy', [['deployment', { deployment: 'dep-ok2' }, { deployment: ok, log: LOG_OK, append: false }]]);
+    h.store.updateView({ job: 'job-1' }, h.store.viewKey());
+    h.gw.pushJob(job({ state: 'failed', endedAt: Date.now(), error: 'probe failed', result: { deployment: 'dep-ok2', probe: { url: 'https://shop-test.example.com', ok: false, status: 502 } } }));
+    const f = await h.waitFor((x) => x.includes('answered HTTP 502'));
+    expect(f).toMatch(/Verdict: API success, but https:\/\/shop-test\.example\.com answered HTTP 502/);
+    expect(f).not.toMatch(/l runtime logs\s+p deploy live/);
+    await h.press('p');
+    expect(h.frame()).not.toContain('Deploy shop@live');
+  });
+});
+
+describe('backups view', () => {
+  const backups = {
+    backups: [
+      {
+        uuid: 'bk-1', environment: test_.envUuid, state: 'COMPLETED', success: 'SUCCESS', service_instance_backups: ['bk-1-db'], notes: 'nightly', trigger: 'SCHEDULED',
+        created_at: new Date(Date.now() - 3600e3).toISOString(), ended_at: new Date().toISOString(),
+        details: [{ uuid: 'bk-1-db', backup: 'bk-1', service_instance: 'si-db', service_type: 'DATABASE', size: 3 * 1024 * 1024, ended_at: new Date().toISOString(), errors: [] }],
+      },
+    ],
+    serviceInstances: [
+      { uuid: 'si-db', prefix: 'DEFAULT', type: 'DATABASE', service: 'postgres-15' },
+      { uuid: 'si-media', prefix: 'DEFAULT', type: 'STORAGE', service: 's3' },
+    ],
+  };
+
+  test('lists backups; n creates one with chosen services and a note; w downloads and shows the path; Enter opens the restore wizard on it', async () => {
+    h = await open(env([]), 'backups', [['backups', { env: test_.envUuid }, backups]]);
+    let f = await h.waitFor((x) => x.includes('nightly'));
+    expect(f).toMatch(/1h ago\s+scheduled\s+ok\s+db\s+3\.0 MB\s+nightly/);
+    await h.press('n');
+    f = await h.waitFor((x) => x.includes('New backup of shop@test'));
+    expect(f).toMatch(/\[x\] database/);
+    expect(f).toMatch(/\[x\] media/);
+    await h.press(KEY.down, ' ', KEY.tab);
+    await h.press(...'pre deploy'.split(''));
+    expect(h.frame()).toContain('Note: pre deploy_');
+    await h.press(KEY.enter);
+    await h.waitFor(() => h!.gw.commands.length === 1);
+    expect(h.gw.commands[0]).toEqual({ kind: 'backup', params: { env: test_.envUuid, services: ['si-db'], notes: 'pre deploy' } });
+    await h.press('w');
+    await h.waitFor((x) => x.includes('Download backup bk-1'));
+    await h.press(KEY.tab, ...'/tmp/x.tar'.split(''), KEY.enter);
+    await h.waitFor(() => h!.gw.commands.length === 2);
+    expect(h.gw.commands[1]).toEqual({ kind: 'download', params: { backup: 'bk-1', siBackups: ['bk-1-db'], dest: '/tmp/x.tar' } });
+    h.gw.pushJob(job({ id: 'job-2', kind: 'download', state: 'succeeded', endedAt: Date.now(), result: { files: [{ path: '/tmp/x.tar', bytes: 2048 }] } }));
+    f = await h.waitFor((x) => x.includes('Saved to'));
+    expect(f).toContain('/tmp/x.tar (2.0 KB)');
+    await h.press(KEY.enter);
+    f = await h.waitFor((x) => x.includes('step 2/7'));
+    expect(f).toMatch(/\[x\] database/);
+  });
+});
+
+describe('purge', () => {
+  const domains = [
+    { uuid: 'dom-d', domain: 'www.shop.de', cdn: 'divio-cloudflare' as const },
+    { uuid: 'dom-c', domain: 'shop.com', cdn: 'customer-cloudflare' as const, cloudflare_zone: 'zone1234abcd' },
+  ];
+
+  test('a Divio-managed domain is cleared after a confirmation', async () => {
+    h = await open(env([], { domains }), 'purge');
+    await h.waitFor((x) => x.includes('www.shop.de'));
+    await h.press(KEY.enter);
+    await h.waitFor((x) => x.includes('Clear the CDN cache of www.shop.de?'));
+    await h.press('y');
+    await h.waitFor(() => h!.gw.commands.length === 1);
+    expect(h.gw.commands[0]).toEqual({ kind: 'cdn-clear', params: { domain: 'dom-d' } });
+  });
+
+  test('a customer zone: input validated before sending, 250 URLs are 3 requests, everything needs the typed slug', async () => {
+    h = await open(env([], { domains }), 'purge');
+    await h.waitFor((x) => x.includes('shop.com'));
+    await h.press(KEY.down, KEY.enter);
+    await h.waitFor((x) => x.includes('[URLs]'));
+    await h.press(KEY.tab); // prefixes
+    h.stdin.write('https://shop.com/blog/');
+    await h.press(KEY.enter);
+    let f = await h.waitFor((x) => x.includes('prefixes have no scheme'));
+    expect(h.gw.commands).toHaveLength(0);
+    await h.press(KEY.tab, KEY.tab, KEY.tab, KEY.tab); // back to URLs
+    for (let i = 0; i < 22; i++) await h.press(KEY.backspace);
+    h.stdin.write(Array.from({ length: 250 }, (_, i) => `https://shop.com/p/${i}`).join(' '));
+    f = await h.waitFor((x) => x.includes('250 item(s), 3 request(s)'));
+    await h.press(KEY.enter);
+    await h.waitFor(() => h!.gw.commands.length === 1);
+    expect((h.gw.commands[0]!.params as { files: string[] }).files).toHaveLength(250);
+    h.gw.pushJob(job({ id: 'job-1', kind: 'cloudflare-purge', state: 'succeeded', result: { requests: 3, rateLimit: { plan: 'pro', tokens: 22, capacity: 25, perSecond: 5, waitMs: 0 } } }));
+    f = await h.waitFor((x) => x.includes('Rate limit'));
+    expect(f).toContain('22/25 purge requests available (pro plan, refills 5/s)');
+    await h.press(KEY.enter, KEY.tab, KEY.tab, KEY.tab, KEY.tab, KEY.enter);
+    await h.waitFor((x) => x.includes('Purge EVERYTHING cached for shop@test?'));
+    await h.press('t', 'e', 's', 't', KEY.enter);
+    await h.waitFor(() => h!.gw.commands.length === 2);
+    expect(h.gw.commands[1]).toEqual({ kind: 'cloudflare-purge', params: { env: test_.envUuid, everything: true, confirm: 'test' } });
+  });
+});

@@ -1,0 +1,90 @@
+// End to end in a real pseudo-terminal: the bundled console against its embedded sandbox, the whole
+// restore wizard driven with keys (live → test, database only, safety backup on), until the result
+// shows the destination's new content version.
+import { afterEach, describe, expect, test } from 'vitest';
+import { spawnConsole, binAvailable, KEYS, type Pty } from './harness.js';
+
+let pty: Pty | null = null;
+
+/** Type into the palette one character at a time, each seen on screen before the next. */
+async function typeSeen(p: Pty, prefix: string, text: string): Promise<void> {
+  for (let i = 1; i <= text.length; i++) {
+    await p.press(text[i - 1]!);
+    await p.waitForText((prefix + text.slice(0, i)).trimEnd(), 5000);
+  }
+}
+afterEach(() => {
+  pty?.cleanup();
+  pty = null;
+});
+
+describe.skipIf(!binAvailable())('restore wizard in a real terminal', () => {
+  test('choose a backup of live, restore its database into test with a safety backup, see the new content version', async () => {
+    pty = spawnConsole({ args: ['--sandbox', '--ephemeral', '--seed', '1', '--speed', '40'], cols: 140, rows: 40 });
+    await pty.waitForText('acme-reports', 20_000);
+    await pty.press(':');
+    await typeSeen(pty, ':', 'env acme-reports@live');
+    await pty.press(KEYS.enter);
+    let s = await pty.waitForText(/Services \(\d+\)/, 8000);
+    // content version of test before, from its environment screen
+    await pty.press('R');
+    s = await pty.waitForText('step 1/7', 5000);
+    s = await pty.waitForText(/ago\s+(manual|scheduled)\s+/, 10_000);
+    expect(s).toMatch(/scheduled\s+ok/);
+    // step 1: the newest backup that is ok (skip failed ones with j)
+    const rows = pty.lines();
+    const list = rows.filter((l) => /ago\s+(manual|scheduled)\s+/.test(l));
+    const firstOk = list.findIndex((l) => /\sok\s/.test(l));
+    expect(firstOk).toBeGreaterThanOrEqual(0);
+    for (let i = 0; i < firstOk; i++) await pty.press('j');
+    await pty.press(KEYS.enter);
+    s = await pty.waitForText('step 2/7');
+    expect(s).toMatch(/\[x\] database/);
+    expect(s).toMatch(/\[x\] media/);
+    // step 2: media off
+    await pty.press('j', ' ');
+    await pty.waitForText(/\[ \] media/);
+    await pty.press(KEYS.enter);
+    // step 3: test as destination
+    await pty.waitForText('step 3/7');
+    const destRows = pty.lines();
+    const testRow = destRows.findIndex((l) => /live → test/.test(l));
+    const cur = destRows.findIndex((l) => /live → live/.test(l));
+    expect(testRow).toBeGreaterThan(0);
+    for (let i = cur; i < testRow; i++) await pty.press('j');
+    for (let i = cur; i > testRow; i--) await pty.press('k');
+    // Esc goes back a step, Enter comes forward again
+    await pty.press(KEYS.esc);
+    await pty.waitForText('step 2/7');
+    await pty.press(KEYS.enter);
+    await pty.waitForText('step 3/7');
+    await pty.press(KEYS.enter);
+    s = await pty.waitForText('step 4/7');
+    expect(s).toContain('[x] ON: a backup of test');
+    await pty.press(KEYS.enter);
+    s = await pty.waitForText('step 5/7');
+    expect(s).toContain('live → test');
+    const before = /Now on dest\s+(database \d+ rows \(\w+\))/.exec(await pty.waitForText(/Now on dest\s+database \d+ rows/, 8000))![1]!;
+    await pty.press(KEYS.enter);
+    await pty.waitForText('step 6/7');
+    await pty.type('live');
+    await pty.press(KEYS.enter);
+    await pty.waitForText('is not the destination');
+    await pty.type('test');
+    await pty.press(KEYS.enter);
+    s = await pty.waitForText('step 7/7', 8000);
+    s = await pty.waitForText(/safety backup/);
+    s = await pty.waitForText(/Restored into test/, 30_000);
+    expect(s).toMatch(/succeeded\s+safety backup/);
+    expect(s).toMatch(/succeeded\s+restore/);
+    const after = /New content version: (database \d+ rows \(\w+\))/.exec(s)![1]!;
+    expect(after).not.toBe(before);
+    // Esc closes the wizard: back on the environment screen, which still answers keys
+    await pty.press(KEYS.esc);
+    await pty.waitForGone('step 7/7');
+    await pty.waitForText(/Services \(\d+\)/);
+    await pty.press('J');
+    s = await pty.waitForText(/restore\s+acme-reports@test/);
+    expect(s).toMatch(/succeeded\s+restore/);
+  }, 90_000);
+});
