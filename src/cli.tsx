@@ -76,7 +76,7 @@ async function runConsole(a: ParsedArgs): Promise<number> {
     return 2;
   }
   const caps = detectCapabilities(process.env, true);
-  if (flagBool(a, 'ascii') || loaded.config.ascii) caps.unicode = false;
+  if (flagBool(a, 'ascii') || loaded.config.ui.ascii) caps.unicode = false;
   const opts = sessionOptions(a, `divio-tui/${VERSION}`);
   let session: Awaited<ReturnType<typeof import('./cli/session.js').openSession>> | null = null;
   try {

@@ -29,7 +29,7 @@ export const LogMarker = z.object({
 });
 export type LogMarker = z.infer<typeof LogMarker>;
 
-export const JobKind = z.enum(['deploy', 'backup', 'restore', 'download', 'cdn-clear', 'cloudflare-purge']);
+export const JobKind = z.enum(['deploy', 'backup', 'restore', 'download', 'cdn-clear', 'cloudflare-purge', 'local-action']);
 export type JobKind = z.infer<typeof JobKind>;
 export const JobState = z.enum(['queued', 'running', 'succeeded', 'failed']);
 export type JobState = z.infer<typeof JobState>;
@@ -103,6 +103,11 @@ export type FleetRow = z.infer<typeof FleetRow>;
 
 /** Environment risk, for colour: live is red everywhere. */
 export function envRisk(slug: string): 'live' | 'test' | 'other' {
+  // Several environments shown together ("test+live"): the riskiest one counts.
+  if (slug.includes('+')) {
+    const risks = slug.split('+').map((s) => envRisk(s.includes('@') ? s.slice(s.lastIndexOf('@') + 1) : s));
+    return risks.includes('live') ? 'live' : risks.includes('test') ? 'test' : 'other';
+  }
   if (slug === 'live' || slug === 'production' || slug === 'prod') return 'live';
   if (slug === 'test' || slug === 'staging' || slug === 'local') return 'test';
   return 'other';

@@ -36,7 +36,8 @@ export const TopicParams = {
   backups: z.object({ env: z.string().min(1) }).strict(),
   metrics: z.object({ env: z.string().min(1), minutes: z.number().int().positive().max(1440).optional() }).strict(),
   jobs: z.object({}).strict(),
-  local: z.object({ project: z.string().optional() }).strict(),
+  /** `stats`: also CPU/memory (one engine stats stream per running container while watched). */
+  local: z.object({ project: z.string().min(1).max(200).optional(), stats: z.boolean().optional() }).strict(),
 } as const satisfies Record<TopicName, z.ZodTypeAny>;
 
 /** Canonical key of (topic, params): one upstream poller per key, whatever the number of clients. */
@@ -127,6 +128,65 @@ export type MetricsData = z.infer<typeof MetricsData>;
 
 export const JobsData = z.object({ jobs: z.array(Job) });
 
+/** One container of the Local environment (the developer's Docker/Podman engine). */
+export const LocalContainerData = z.object({
+  id: z.string(),
+  shortId: z.string(),
+  name: z.string(),
+  project: z.string().nullable(),
+  service: z.string().nullable(),
+  image: z.string(),
+  /** Engine state: created, running, paused, restarting, removing, exited, dead. */
+  state: z.string(),
+  /** The engine's human status ("Up 3 minutes", "Exited (0) 2 seconds ago"). */
+  status: z.string(),
+  health: z.enum(['healthy', 'unhealthy', 'starting', 'none']),
+  /** Epoch ms of the last start (uptime = now - startedAt while running). */
+  startedAt: z.number().nullable(),
+  exitCode: z.number().nullable(),
+  ports: z.array(z.object({ privatePort: z.number(), publicPort: z.number().nullable(), ip: z.string().nullable(), type: z.string() })),
+  tty: z.boolean(),
+  /** From the stats stream while the topic is watched (100 % = one core); null until a sample came. */
+  cpuPercent: z.number().nullable(),
+  memoryUsed: z.number().nullable(),
+  memoryLimit: z.number().nullable(),
+  /** Epoch ms of the latest stats sample. */
+  statsAt: z.number().nullable(),
+});
+export type LocalContainerData = z.infer<typeof LocalContainerData>;
+export const LocalProjectData = z.object({
+  project: z.string(),
+  workingDir: z.string().nullable(),
+  /** The cloud application this compose project belongs to (from .divio/config.json), if linked. */
+  app: z.object({ id: z.number().optional(), slug: z.string().optional(), uuid: z.string().optional() }).nullable(),
+  appError: z.string().nullable(),
+  containers: z.array(LocalContainerData),
+});
+export type LocalProjectData = z.infer<typeof LocalProjectData>;
+export const LocalData = z.object({
+  engine: z.object({
+    /** live: events stream open; connecting; reconnecting; unavailable: no engine (see reason). */
+    status: z.enum(['connecting', 'live', 'reconnecting', 'unavailable']),
+    reason: z.string().nullable(),
+    product: z.enum(['docker', 'podman']).nullable(),
+    version: z.string().nullable(),
+    /** Engine address (unix:///…, tcp://…), credentials masked. */
+    address: z.string().nullable(),
+    /**
+     * The command that opens a shell in a container from the gateway's machine (`{container}` stands
+     * for the container id): a console on the same machine hands its terminal to it.
+     */
+    shell: z.object({ argv: z.array(z.string()).min(1), env: z.record(z.string(), z.string()) }).nullable().default(null),
+    /** Why there is no shell command (no docker/podman CLI on the gateway's machine). */
+    shellReason: z.string().nullable().default(null),
+  }),
+  projects: z.array(LocalProjectData),
+  /** Containers that belong to no compose project. */
+  standalone: z.array(LocalContainerData),
+  updatedAt: z.number(),
+});
+export type LocalData = z.infer<typeof LocalData>;
+
 export const TopicData = {
   fleet: FleetData,
   env: EnvData,
@@ -136,7 +196,7 @@ export const TopicData = {
   backups: BackupsData,
   metrics: MetricsData,
   jobs: JobsData,
-  local: z.unknown(),
+  local: LocalData,
 } as const satisfies Record<TopicName, z.ZodTypeAny>;
 
 // ---------------------------------------------------------------- commands
@@ -165,6 +225,8 @@ export const CommandParams = {
     tags: z.array(z.string()).optional(),
     confirm: z.string().optional(),
   }),
+  /** start/stop/restart a container of the Local environment (the gateway's engine). */
+  'local-action': z.object({ container: z.string().min(1).max(128), action: z.enum(['start', 'stop', 'restart']) }).strict(),
 } as const satisfies Record<JobKind, z.ZodTypeAny>;
 
 // ---------------------------------------------------------------- client → gateway
@@ -181,6 +243,12 @@ export const Subscribe = z.object({
   params: z.unknown(),
   /** Last sequence the client has; the gateway replays what followed or sends a gap. */
   resumeFrom: z.number().int().nonnegative().optional(),
+  /**
+   * Logs topics only: where the client's stream ended (tsIso of its last line, and how many lines
+   * it holds with exactly that timestamp). Lets a restarted gateway continue without loss even
+   * though its sequence numbers are new.
+   */
+  resumeAfter: z.object({ tsIso: z.string().min(1).max(64), count: z.number().int().nonnegative().max(100_000) }).optional(),
 });
 export const Unsubscribe = z.object({ type: z.literal('unsubscribe'), id: z.string().min(1).max(100) });
 export const Command = z.object({

@@ -1,0 +1,38 @@
+// The `/` filter line under a list, and its key handling (Backspace arrives as key.delete in Ink 6.8).
+import React from 'react';
+import { Text } from 'ink';
+import { truncateToWidth } from '../src/terminal/width.js';
+import type { AppStore } from '../src/store/app.js';
+import { useUi, sx } from './context.js';
+import { clean } from './glyphs.js';
+
+export function FilterLine({ text, editing, matches, total, width }: { text: string; editing: boolean; matches: number; total: number; width: number }): React.ReactElement {
+  const { theme, unicode } = useUi();
+  const inv = text.startsWith('!');
+  const label = `/${clean(text, unicode)}${editing ? '_' : ''}`;
+  const info = `  ${matches} of ${total}${inv ? ' (inverted)' : ''}${editing ? '  Enter keep, Esc clear' : '  / edit, Esc clear'}`;
+  return (
+    <Text wrap="truncate" {...sx(theme, { color: editing ? theme.accent : theme.muted })}>
+      {truncateToWidth(label + info, width)}
+    </Text>
+  );
+}
+
+/** Key handling while the filter line is being edited. Returns true when the key was used. */
+export function filterKey(store: AppStore, viewKey: string, key: string | null, input: string): boolean {
+  const v = store.view(viewKey);
+  // a key that arrives after Enter/Esc but before the re-render is not the filter's any more
+  if (!v.filtering) return false;
+  const cur = v.filter ?? '';
+  if (key === 'enter') store.updateView({ filtering: false }, viewKey);
+  else if (key === 'esc') store.updateView({ filtering: false, filter: '', cursor: 0, offset: 0 }, viewKey);
+  else if (key === 'backspace') store.updateView({ filter: cur.slice(0, -1), cursor: 0, offset: 0 }, viewKey);
+  else if (key === 'ctrl+u') store.updateView({ filter: '', cursor: 0, offset: 0 }, viewKey);
+  else if (key === 'up' || key === 'down') {
+    store.updateView({ filtering: false }, viewKey);
+    return false;
+  } else if (input && !/[\x00-\x1f\x7f]/.test(input) && (key === null || !key.includes('+') || key === 'space')) {
+    store.updateView({ filter: (cur + input).slice(0, 200), cursor: 0, offset: 0 }, viewKey);
+  }
+  return true;
+}

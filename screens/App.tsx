@@ -1,0 +1,283 @@
+// The frame: header, the current screen (each pane in its own error boundary), dialog, palette,
+// status line and key hints. One key dispatcher routes every key: ctrl-c → quit; the dialog or
+// palette on top; a screen's raw handler (text fields); then the keymap (screen actions first, then
+// the frame's global actions).
+import React, { useEffect, useMemo, useRef } from 'react';
+import { Box, Text, useApp, useInput } from 'ink';
+import type { FleetRow } from '../src/domain/index.js';
+import { keyFromInk, type InkKeyLike, type Scope } from '../src/config/keymap.js';
+import { routeKey, type AppStore } from '../src/store/app.js';
+import { findRow } from '../src/store/fleet.js';
+import type { ParsedCommand } from '../src/store/palette.js';
+import type { FleetData } from '../src/protocol/messages.js';
+import { Header, type Crumb } from '../components/Header.js';
+import { KeyHints } from '../components/KeyHints.js';
+import { ErrorBoundary } from '../components/ErrorBoundary.js';
+import { Dialog } from '../components/Dialog.js';
+import { Palette } from '../components/Palette.js';
+import { clean } from '../components/glyphs.js';
+import { truncateToWidth } from '../src/terminal/width.js';
+import {
+  KeyRouterContext,
+  UiContext,
+  useAppState,
+  useTerminalSize,
+  useTopic,
+  useUi,
+  sx,
+  type ActionHandlers,
+  type KeyRouter,
+  type RawKeyHandler,
+  type Ui,
+} from '../components/context.js';
+import { getScreen, screenTitle, targetOfRow } from './registry.js';
+import { runEnvAction } from './actions.js';
+import { openLogsFor } from './logs/open.js';
+import { registerBuiltinScreens } from './index.js';
+
+registerBuiltinScreens();
+
+export function App({ ui }: { ui: Ui }): React.ReactElement {
+  const actions = useRef<ActionHandlers>({});
+  const raw = useRef<RawKeyHandler | null>(null);
+  const overlay = useRef<RawKeyHandler | null>(null);
+  const scopes = useRef<Scope[]>(['global']);
+  const router = useMemo<KeyRouter>(() => ({ actions, raw, overlay, scopes }), []);
+  return (
+    <UiContext.Provider value={ui}>
+      <KeyRouterContext.Provider value={router}>
+        <Frame router={router} />
+      </KeyRouterContext.Provider>
+    </UiContext.Provider>
+  );
+}
+
+export function quit(store: AppStore, exit: () => void): void {
+  if (store.services.quit) store.services.quit();
+  else exit();
+}
+
+function PaletteHost({ width, onRun }: { width: number; onRun: (c: ParsedCommand) => void }): React.ReactElement {
+  // The fleet is watched while the palette is open: its rows are the completion targets.
+  const slot = useTopic<FleetData>('fleet', {});
+  const rows: readonly FleetRow[] = slot?.data?.rows ?? [];
+  return <Palette rows={rows} width={width} onRun={onRun} />;
+}
+
+function crumbsFor(route: { screen: string; params: Record<string, string> }): Crumb[] {
+  const p = route.params;
+  const out: Crumb[] = [];
+  if (p.org) out.push({ text: p.org, kind: 'org' });
+  if (p.app) out.push({ text: p.app, kind: 'app' });
+  if (p.slug) out.push({ text: p.slug, kind: 'env' });
+  out.push({ text: screenTitle(route), kind: 'view' });
+  return out;
+}
+
+function StatusLine({ width }: { width: number }): React.ReactElement {
+  const { theme, store, unicode } = useUi();
+  const toast = useAppState((s) => s.toast);
+  const topics = useAppState((s) => s.topics);
+  let text = '';
+  let color: string | undefined;
+  if (toast) {
+    text = toast.text;
+    color = toast.kind === 'error' ? theme.danger : toast.kind === 'warn' ? theme.warning : toast.kind === 'ok' ? theme.ok : theme.info;
+  } else {
+    for (const key of store.activeWatches()) {
+      const h = topics[key]?.health;
+      if (h && !h.ok) {
+        text = `${key.split(':')[0]}: upstream ${h.error ?? 'error'}${h.retryInMs != null ? `, retrying in ${Math.ceil(h.retryInMs / 1000)} s` : ''}`;
+        color = theme.warning;
+        break;
+      }
+      const g = topics[key]?.gaps;
+      if (g) {
+        text = `${key.split(':')[0]}: ${g} update(s) missed after a reconnect; showing the latest state`;
+        color = theme.muted;
+      }
+    }
+  }
+  return (
+    <Box height={1} width={width}>
+      <Text wrap="truncate" {...sx(theme, { color })}>
+        {truncateToWidth(clean(text || ' ', unicode), width, unicode ? '…' : '...')}
+      </Text>
+    </Box>
+  );
+}
+
+/** One character of a coalesced input chunk as an Ink-style key event. */
+export function charKey(ch: string): [string, InkKeyLike] {
+  const c = ch.charCodeAt(0);
+  if (ch === '\r' || ch === '\n') return ['', { return: true }];
+  if (ch === '\t') return ['', { tab: true }];
+  if (c === 0x7f || c === 0x08) return ['', { delete: true }];
+  if (c < 0x20) return [String.fromCharCode(c + 0x60), { ctrl: true }];
+  return [ch, {}];
+}
+
+function Frame({ router }: { router: KeyRouter }): React.ReactElement {
+  const ui = useUi();
+  const { store, keymap, theme, unicode } = ui;
+  const { exit } = useApp();
+  const { columns, rows } = useTerminalSize();
+  const stack = useAppState((s) => s.stack);
+  const paletteOpen = useAppState((s) => s.paletteOpen);
+  const dialog = useAppState((s) => s.dialog);
+  const route = stack[stack.length - 1]!;
+  const def = getScreen(route.screen);
+  const scopes: Scope[] = def?.scopes ?? ['global'];
+  router.scopes.current = scopes;
+  // The header's job count is always on screen: keep the jobs topic watched.
+  useTopic('jobs', {});
+
+  const runPalette = (c: ParsedCommand): void => {
+    const a = c.command.action;
+    if (!c.target) {
+      if (a === 'app.fleet') store.reset('fleet');
+      else if (a === 'app.jobs') store.push('jobs');
+      else if (a === 'app.help') store.push('help', { for: store.current().screen });
+      else if (a === 'app.quit') quit(store, exit);
+      return;
+    }
+    const target = c.target;
+    if (a === 'env.logs' && c.targets && c.targets.length > 1) {
+      // `:logs shop@test,shop@live`: several environments merged in time order
+      const targets = c.targets;
+      if (store.topic<FleetData>('fleet', {})?.data?.rows) openLogsFor(store, targets);
+      else void store.load<FleetData>('fleet', {}).then(() => openLogsFor(store, targets));
+      return;
+    }
+    const go = (rows: readonly FleetRow[] | null): void => {
+      const row = rows ? findRow(rows, target.app, target.env) : undefined;
+      if (!row) {
+        store.toast(rows ? `no environment ${target.app}@${target.env} in the fleet` : 'the fleet is not loaded yet (no answer from the gateway)', 'warn');
+        return;
+      }
+      if (a === 'env.open') store.push('env', targetOfRow(row));
+      else runEnvAction(store, a, targetOfRow(row), row);
+    };
+    const loaded = store.topic<FleetData>('fleet', {})?.data?.rows;
+    if (loaded) go(loaded);
+    else {
+      store.toast(`looking up ${target.app}@${target.env}...`);
+      void store.load<FleetData>('fleet', {}).then((d) => go(d?.rows ?? null));
+    }
+  };
+
+  const dispatch = (input: string, key: InkKeyLike): void => {
+    const k = keyFromInk(input, key);
+    if (k && keymap.keys['app.quit']?.includes(k) && k.startsWith('ctrl+')) {
+      quit(store, exit);
+      return;
+    }
+    if (router.overlay.current && router.overlay.current(k, input) !== false) return;
+    if (router.raw.current && router.raw.current(k, input)) return;
+    if (!k) return;
+    const action = keymap.lookup(k, router.scopes.current);
+    if (!action) return;
+    const h = router.actions.current[action];
+    if (h && h() !== false) return;
+    const cur = store.current();
+    switch (action) {
+      case 'app.quit':
+        if (!store.pop()) quit(store, exit);
+        break;
+      case 'app.back':
+        store.pop();
+        break;
+      case 'app.help':
+        if (cur.screen === 'help') store.pop();
+        else store.push('help', { for: cur.screen });
+        break;
+      case 'app.palette':
+        store.setPalette(true);
+        break;
+      case 'app.jobs':
+        if (cur.screen === 'jobs') store.pop();
+        else store.push('jobs');
+        break;
+      case 'app.fleet':
+        store.reset('fleet');
+        break;
+    }
+  };
+
+  // Keys after one that changes the mode (opens the palette, a dialog, the filter line, another
+  // screen) wait for the next render, so they reach the handler the user now sees.
+  const pending = useRef<string[]>([]);
+  const modeSig = (): string => {
+    const st = store.getState();
+    return `${st.paletteOpen}|${!!st.dialog}|${st.stack.length}|${store.current().screen}|${!!store.view().filtering}`;
+  };
+  const feed = (chars: string[]): void => {
+    for (let i = 0; i < chars.length; i++) {
+      const before = modeSig();
+      dispatch(...charKey(chars[i]!));
+      if (modeSig() !== before && i < chars.length - 1) {
+        pending.current.push(...chars.slice(i + 1));
+        return;
+      }
+    }
+  };
+  const filtering = useAppState((s) => !!s.ui[routeKey(s.stack[s.stack.length - 1]!)]?.filtering);
+  const renderedSig = `${paletteOpen}|${!!dialog}|${stack.length}|${route.screen}|${filtering}`;
+  useEffect(() => {
+    // only once this render shows the mode the store is in (the handlers are registered)
+    if (!pending.current.length || renderedSig !== modeSig()) return;
+    const q = pending.current.splice(0);
+    feed(q);
+  });
+
+  useInput((input, key) => {
+    // Keys typed faster than we read arrive as one chunk ("fleet\r", "jjj"): Ink hands such a run
+    // over as one input; split it so every key counts. Escape sequences arrive already split.
+    if (input.length > 1 && !input.startsWith('\x1b')) {
+      feed([...input]);
+      return;
+    }
+    // (Ink 6.8 sets key.meta on EVERY Escape, so "escape + meta" cannot tell two Escapes from one:
+    // one Escape is dispatched once.)
+    dispatch(input, key);
+  });
+
+  const height = Math.max(6, rows - 1);
+  const width = Math.max(20, columns);
+  const paletteH = paletteOpen ? 10 : 0;
+  const dialogH = dialog ? dialog.lines.length + 4 + (dialog.confirmWord !== undefined ? 2 : 0) : 0;
+  const bodyH = Math.max(1, height - 2 - 2 - paletteH - dialogH);
+  const Screen = def?.component;
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <ErrorBoundary name="header">
+        <Header crumbs={crumbsFor(route)} width={width} />
+      </ErrorBoundary>
+      <Box height={bodyH} width={width} flexDirection="column" overflow="hidden">
+        <ErrorBoundary name={route.screen} resetKey={routeKey(route)}>
+          {Screen ? (
+            <Screen key={routeKey(route)} route={route} width={width} height={bodyH} />
+          ) : (
+            <Text {...sx(theme, { color: theme.danger })}>{clean(`unknown screen "${route.screen}"`, unicode)}</Text>
+          )}
+        </ErrorBoundary>
+      </Box>
+      {dialog ? (
+        <ErrorBoundary name="dialog">
+          <Box height={dialogH} justifyContent="center">
+            <Dialog spec={dialog} width={width} />
+          </Box>
+        </ErrorBoundary>
+      ) : null}
+      {paletteOpen ? (
+        <ErrorBoundary name="palette">
+          <Box height={paletteH} flexDirection="column" justifyContent="flex-end">
+            <PaletteHost width={width} onRun={runPalette} />
+          </Box>
+        </ErrorBoundary>
+      ) : null}
+      <StatusLine width={width} />
+      <KeyHints scopes={scopes} width={width} isTop={stack.length <= 1} />
+    </Box>
+  );
+}

@@ -1,0 +1,163 @@
+// One environment: URL, branch, SSH endpoint, services, domains and their CDN, environment variables
+// (sensitive values never shown), last deployments, content version. The keys open its logs,
+// deployments, backups, metrics and actions.
+import React, { useMemo } from 'react';
+import { Box, Text } from 'ink';
+import { domainName } from '../src/domain/index.js';
+import { envRisk } from '../src/domain/console.js';
+import { riskColor, type Theme } from '../src/config/theme.js';
+import { displayKey } from '../src/config/keymap.js';
+import type { EnvData } from '../src/protocol/messages.js';
+import { age } from '../src/store/fleet.js';
+import { maskSecrets } from '../src/terminal/sanitize.js';
+import { truncateToWidth, padToWidth, displayWidth } from '../src/terminal/width.js';
+import { crashIfForced } from '../components/ErrorBoundary.js';
+import { stateColor } from '../components/StatusBadge.js';
+import { moveCursor, LIST_MOVES } from '../components/listnav.js';
+import { frameGlyphs, clean } from '../components/glyphs.js';
+import { useActions, useAppState, useTopic, useUi, sx } from '../components/context.js';
+import { runEnvAction, ENV_ACTION_SCREENS } from './actions.js';
+import { targetOfParams, type EnvTarget, type ScreenProps } from './registry.js';
+
+interface Seg {
+  text: string;
+  color?: string;
+  bold?: boolean;
+}
+type Line = Seg[];
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(1)} GB`;
+}
+
+/** The environment as lines of coloured segments (pure; tested through the screen). */
+export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number, keyOf: (action: string) => string): Line[] {
+  const g = frameGlyphs(unicode);
+  const mask = unicode ? '••••••' : '******';
+  const env = d.environment;
+  const L: Line[] = [];
+  const label = (k: string, v: string, color?: string): void => void L.push([{ text: padToWidth(k, 10), color: theme.muted }, { text: v, color }]);
+  const section = (t: string): void => {
+    L.push([]);
+    L.push([{ text: t, bold: true, color: theme.accent }]);
+  };
+  L.push([
+    { text: d.application.slug, bold: true },
+    { text: ` (${d.application.name})`, color: theme.muted },
+    { text: ' ' + g.sep.trim() + ' ' },
+    { text: env.slug, bold: true, color: riskColor(theme, envRisk(env.slug)) },
+    { text: env.status ? `   status: ${env.status}` : '', color: stateColor(theme, env.status ?? '') },
+  ]);
+  label('URL', env.url ?? '-');
+  label('Branch', env.branch ?? '-');
+  const ssh = env.ssh_endpoint;
+  label('SSH', ssh ? `ssh -p ${ssh.port} ${ssh.user}@${ssh.host}   (${keyOf('env.ssh')} opens a shell)` : 'not available (never deployed?)', ssh ? undefined : theme.muted);
+  if (d.contentVersion) {
+    const cv = d.contentVersion;
+    const db = cv.database ? `database ${cv.database.rows} rows (${cv.database.checksum.slice(0, 8)})` : 'no database';
+    const media = cv.media ? `media ${cv.media.files} files, ${bytes(cv.media.bytes)}` : 'no media';
+    label('Content', `${db}; ${media}`);
+  }
+  section(`Services (${d.serviceInstances.length})`);
+  if (!d.serviceInstances.length) L.push([{ text: '  none', color: theme.muted }]);
+  for (const s of d.serviceInstances) {
+    L.push([
+      { text: '  ' + padToWidth(s.type, 10) + ' ' },
+      { text: padToWidth(s.prefix, 10) + ' ', color: theme.muted },
+      { text: padToWidth(s.service ?? '', 22) + ' ' },
+      { text: s.service_status ?? '', color: stateColor(theme, s.service_status ?? '') },
+    ]);
+  }
+  section(`Domains (${d.domains.length})`);
+  if (!d.domains.length) L.push([{ text: '  none', color: theme.muted }]);
+  for (const dm of d.domains) {
+    const cdn = dm.cdn === 'divio-cloudflare' ? 'CDN: Divio Cloudflare' : dm.cdn === 'customer-cloudflare' ? `CDN: own Cloudflare zone${dm.cloudflare_zone ? ' ' + dm.cloudflare_zone : ''}` : dm.cdn === 'none' ? 'no CDN' : 'CDN unknown';
+    L.push([{ text: '  ' + padToWidth(domainName(dm), 32) + ' ' }, { text: cdn, color: theme.muted }, { text: dm.is_primary ? '  primary' : '', color: theme.ok }]);
+  }
+  section(`Environment variables (${d.variables.length})`);
+  if (!d.variables.length) L.push([{ text: '  none', color: theme.muted }]);
+  const nameW = Math.min(32, Math.max(8, ...d.variables.map((v) => v.name.length)));
+  for (const v of d.variables) {
+    // A sensitive value is never drawn, whatever the gateway sent; others still get secret masking.
+    if (v.is_sensitive) L.push([{ text: '  ' + padToWidth(v.name, nameW) + ' ' }, { text: mask, color: theme.muted }, { text: '  sensitive', color: theme.warning }]);
+    else L.push([{ text: '  ' + padToWidth(v.name, nameW) + ' ' }, { text: maskSecrets(v.value ?? '') }]);
+  }
+  section(`Last deployments (${d.deployments.length})`);
+  if (!d.deployments.length) L.push([{ text: '  never deployed', color: theme.muted }]);
+  for (const dep of d.deployments.slice(0, 10)) {
+    const state = !dep.ended_at ? `running ${dep.percent != null ? Math.round(dep.percent) + ' %' : ''}${dep.stage ? ' ' + dep.stage : ''}` : dep.success ? 'succeeded' : 'failed';
+    L.push([
+      { text: '  ' + padToWidth(age(dep.ended_at ?? dep.started_at ?? null, now) + ' ago', 10) },
+      { text: padToWidth(state, 24), color: stateColor(theme, state) },
+      { text: `${dep.commit ? 'commit ' + dep.commit.slice(0, 8) + '  ' : ''}${dep.build_mode ?? ''}`, color: theme.muted },
+    ]);
+  }
+  return L;
+}
+
+export function Environment({ route, width, height }: ScreenProps): React.ReactElement {
+  crashIfForced('env');
+  const { store, theme, unicode, keymap, now } = useUi();
+  const target = targetOfParams(route.params) as EnvTarget;
+  const slot = useTopic<EnvData>('env', target ? { env: target.env } : null);
+  const vk = store.viewKey(route);
+  const view = useAppState((s) => s.ui[vk]);
+  const g = frameGlyphs(unicode);
+  const keyOf = (a: string): string => displayKey(keymap.keys[a]?.[0] ?? '?', unicode);
+  const lines = useMemo(() => (slot?.data ? envLines(slot.data, theme, unicode, now(), keyOf) : []), [slot?.data, theme, unicode]);
+  const bodyH = Math.max(1, height - 2);
+  const maxTop = Math.max(0, lines.length - bodyH);
+  const top = Math.min(view?.cursor ?? 0, maxTop);
+  const handlers: Record<string, () => boolean | void> = {};
+  for (const a of LIST_MOVES) {
+    handlers[a] = () => {
+      const c = moveCursor(a, Math.min(store.view(vk).cursor, maxTop), maxTop + 1, bodyH - 1);
+      if (c !== null) store.updateView({ cursor: c }, vk);
+    };
+  }
+  for (const a of Object.keys(ENV_ACTION_SCREENS)) handlers[a] = () => runEnvAction(store, a, target);
+  useActions(handlers);
+
+  if (!target) return <Text {...sx(theme, { color: theme.danger })}>no environment selected</Text>;
+  if (!slot?.data) {
+    return <Text {...sx(theme, { color: slot?.error ? theme.danger : theme.muted })}>{slot?.error ? `environment unavailable: ${clean(slot.error, unicode)}` : `loading ${target.app}@${target.slug}...`}</Text>;
+  }
+  // Fit every line to the width ourselves: Ink's own truncation would draw a Unicode ellipsis.
+  const fit = (line: Line): Line => {
+    let room = width;
+    const out: Line = [];
+    for (const s of line) {
+      if (room <= 0) break;
+      const t = clean(s.text, unicode);
+      const cut = truncateToWidth(t, room, g.ellipsis);
+      out.push({ ...s, text: cut });
+      room -= displayWidth(cut);
+    }
+    return out;
+  };
+  const visible = lines.slice(top, top + bodyH).map(fit);
+  const actions = ['env.logs', 'env.deployments', 'env.backups', 'env.metrics', 'env.ssh', 'env.deploy', 'env.backup', 'env.restore', 'env.purge']
+    .map((a) => `${keyOf(a)} ${keymap.actions[a]!.short ?? a}`)
+    .join('  ');
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      {visible.map((line, i) => (
+        <Text key={top + i} wrap="truncate">
+          {line.length === 0 ? ' ' : null}
+          {line.map((s, j) => (
+            <Text key={j} {...sx(theme, { color: s.color, bold: s.bold })}>
+              {s.text}
+            </Text>
+          ))}
+        </Text>
+      ))}
+      <Box flexGrow={1} />
+      <Text wrap="truncate" {...sx(theme, { color: theme.muted })}>
+        {truncateToWidth(`${top > 0 ? g.up : ' '}${top < maxTop ? g.down : ' '} ${actions}`, width, g.ellipsis)}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,159 @@
+// The fleet: every application × environment the token can see, windowed, sortable, filterable,
+// grouped by organisation on request. Enter opens the environment; l/d/b/m/s/D/B/R/P act on the row.
+import React, { useMemo, useRef } from 'react';
+import { Box, Text } from 'ink';
+import type { FleetRow } from '../src/domain/index.js';
+import { envRisk } from '../src/domain/console.js';
+import { riskColor } from '../src/config/theme.js';
+import type { FleetData, LocalData } from '../src/protocol/messages.js';
+import { FLEET_SORTS, age, errorRateText, fleetItems, lastDeployText, stateText, type FleetItem } from '../src/store/fleet.js';
+import { Table, type Column } from '../components/Table.js';
+import { truncateToWidth } from '../src/terminal/width.js';
+import { FilterLine, filterKey } from '../components/FilterLine.js';
+import { stateColor } from '../components/StatusBadge.js';
+import { renderSparkline } from '../components/Sparkline.js';
+import { crashIfForced } from '../components/ErrorBoundary.js';
+import { moveCursor, LIST_MOVES } from '../components/listnav.js';
+import { useActions, useAppState, useRawKeys, useTopic, useUi, sx } from '../components/context.js';
+import { runEnvAction, ENV_ACTION_SCREENS } from './actions.js';
+import { targetOfRow, type ScreenProps } from './registry.js';
+import { isLocalRow, localProjectOf, withLocalRows } from './localfleet.js';
+
+const SORT_TITLE: Record<string, string> = { app: 'app', org: 'organisation', env: 'environment', state: 'state', deployed: 'last deploy', backup: 'last backup', errors: 'error rate' };
+
+export function Fleet({ route, width, height }: ScreenProps): React.ReactElement {
+  crashIfForced('fleet');
+  const { store, theme, unicode, config, now } = useUi();
+  const slot = useTopic<FleetData>('fleet', {});
+  // compose projects linked to an application of the fleet: a "local" row beside test and live
+  const localSlot = useTopic<LocalData>('local', {});
+  const vk = store.viewKey(route);
+  const view = useAppState((s) => s.ui[vk]);
+  const cursor = view?.cursor ?? 0;
+  const grouped = view?.grouped ?? config.ui.groupByOrg;
+  const rows = withLocalRows(slot?.data?.rows, localSlot?.data);
+  const items = useMemo(
+    () => fleetItems(rows ?? [], { sort: view?.sort, desc: view?.desc, filter: view?.filter, grouped }),
+    [rows, view?.sort, view?.desc, view?.filter, grouped],
+  );
+  const filterShown = !!view?.filtering || !!view?.filter;
+  const tableHeight = Math.max(2, height - 1 - (filterShown ? 1 : 0));
+  const page = Math.max(1, tableHeight - 2);
+
+  const setCursor = (c: number): void => store.updateView({ cursor: c }, vk);
+  // Keys can arrive between a store update and the render that shows it: act on the store's
+  // current rows and view, not on this render's.
+  const cache = useRef<{ rows: unknown; key: string; items: FleetItem[] }>({ rows: null, key: '', items: [] });
+  const liveItems = (): FleetItem[] => {
+    const r = withLocalRows(store.topic<FleetData>('fleet', {})?.data?.rows, store.topic<LocalData>('local', {})?.data) ?? [];
+    const v = store.view(vk);
+    const g = v.grouped ?? config.ui.groupByOrg;
+    const key = `${v.sort}|${v.desc}|${v.filter}|${g}`;
+    if (cache.current.rows !== r || cache.current.key !== key) cache.current = { rows: r, key, items: fleetItems(r, { sort: v.sort, desc: v.desc, filter: v.filter, grouped: g }) };
+    return cache.current.items;
+  };
+  const handlers: Record<string, () => boolean | void> = {};
+  for (const a of LIST_MOVES) {
+    handlers[a] = () => {
+      const list = liveItems();
+      const c = moveCursor(a, Math.min(store.view(vk).cursor, list.length - 1), list.length, page);
+      if (c !== null && list.length) setCursor(c);
+    };
+  }
+  const liveSelected = (): FleetItem | undefined => {
+    const list = liveItems();
+    return list[Math.min(store.view(vk).cursor, list.length - 1)];
+  };
+  handlers['list.open'] = () => {
+    const it = liveSelected();
+    if (it?.kind === 'row' && isLocalRow(it.row)) store.push('local', { project: localProjectOf(it.row) });
+    else if (it?.kind === 'row') store.push('env', targetOfRow(it.row));
+    else if (it?.kind === 'group') store.updateView({ grouped: false }, vk);
+  };
+  handlers['list.filter'] = () => store.updateView({ filtering: true }, vk);
+  handlers['fleet.sort'] = () => {
+    const i = FLEET_SORTS.indexOf((view?.sort ?? 'app') as never);
+    const next = FLEET_SORTS[(i + 1) % FLEET_SORTS.length]!;
+    store.updateView({ sort: next, desc: false, cursor: 0, offset: 0 }, vk);
+    store.toast(`sorted by ${SORT_TITLE[next]}`);
+  };
+  handlers['fleet.reverse'] = () => store.updateView({ desc: !view?.desc, cursor: 0, offset: 0 }, vk);
+  handlers['fleet.group'] = () => store.updateView({ grouped: !grouped, cursor: 0, offset: 0 }, vk);
+  handlers['fleet.local'] = () => store.push('local', {});
+  handlers['app.back'] = () => {
+    if (view?.filter) {
+      store.updateView({ filter: '', cursor: 0, offset: 0 }, vk);
+      return true;
+    }
+    return false;
+  };
+  for (const a of Object.keys(ENV_ACTION_SCREENS)) {
+    handlers[a] = () => {
+      const it = liveSelected();
+      if (it?.kind === 'row' && isLocalRow(it.row)) store.toast(`${it.row.app}@local is the compose project ${localProjectOf(it.row)}: Enter opens it (logs, shell, restart are there)`);
+      else if (it?.kind === 'row') runEnvAction(store, a, targetOfRow(it.row), it.row);
+      else store.toast('select an environment first');
+    };
+  }
+  useActions(handlers);
+  useRawKeys(view?.filtering ? (key, input) => filterKey(store, vk, key, input) : null);
+
+  const t = now();
+  const columns = useMemo<Column<FleetItem>[]>(() => {
+    const r = (f: (row: FleetRow) => string) => (it: FleetItem) => (it.kind === 'row' ? f(it.row) : '');
+    const c = (f: (row: FleetRow) => string | undefined) => (it: FleetItem) => (it.kind === 'row' ? f(it.row) : undefined);
+    return [
+      { id: 'app', title: 'APP', flex: 2, min: 16, priority: 0, cell: r((x) => x.app) },
+      { id: 'org', title: 'ORGANISATION', flex: 1, min: 12, priority: 4, cell: r((x) => x.org), color: c(() => theme.muted) },
+      { id: 'env', title: 'ENV', width: 9, priority: 0, cell: r((x) => x.env), color: c((x) => riskColor(theme, envRisk(x.env))) },
+      { id: 'branch', title: 'BRANCH', flex: 1, min: 8, priority: 5, cell: r((x) => x.branch ?? '-') },
+      {
+        id: 'deployed',
+        title: 'LAST DEPLOY',
+        width: 14,
+        priority: 1,
+        cell: r((x) => lastDeployText(x, t)),
+        color: c((x) => (x.lastDeployment && !x.lastDeployment.endedAt ? theme.warning : x.lastDeployment?.success === false ? theme.danger : undefined)),
+      },
+      { id: 'state', title: 'STATE', width: 15, priority: 0, cell: r(stateText), color: c((x) => stateColor(theme, x.state)) },
+      { id: 'backup', title: 'BACKUP', width: 6, priority: 2, align: 'right', cell: r((x) => age(x.lastBackupAt, t)) },
+      { id: 'errors', title: 'ERR', width: 7, priority: 3, align: 'right', cell: r(errorRateText), color: c((x) => ((x.errorRate ?? 0) > 5 ? theme.danger : (x.errorRate ?? 0) > 0 ? theme.warning : undefined)) },
+      {
+        id: 'trend',
+        title: 'TREND',
+        width: 10,
+        priority: 6,
+        cell: r((x) => (x.errorHistory.length ? renderSparkline(x.errorHistory, 10, unicode, { min: 0 }) : '')),
+        color: c(() => theme.accent),
+      },
+    ];
+  }, [theme, unicode, t]);
+
+  if (!slot?.data) {
+    return (
+      <Box flexDirection="column" height={height}>
+        <Text {...sx(theme, { color: slot?.error ? theme.danger : theme.muted })}>{slot?.error ? `fleet unavailable: ${slot.error}` : 'loading the fleet...'}</Text>
+      </Box>
+    );
+  }
+  const count = items.filter((i) => i.kind === 'row').length;
+  return (
+    <Box flexDirection="column" height={height} width={width}>
+      <Table
+        columns={columns}
+        rows={items}
+        cursor={Math.min(cursor, Math.max(0, items.length - 1))}
+        offset={view?.offset ?? 0}
+        height={tableHeight}
+        width={width}
+        rowKey={(it) => (it.kind === 'row' ? it.row.envUuid : `org:${it.org}`)}
+        special={(it) => (it.kind === 'group' ? `${it.org} (${it.count})` : null)}
+        empty={view?.filter ? 'no environment matches the filter' : 'no applications visible to this token'}
+      />
+      {filterShown ? <FilterLine text={view?.filter ?? ''} editing={!!view?.filtering} matches={count} total={rows?.length ?? 0} width={width} /> : null}
+      <Text wrap="truncate" {...sx(theme, { color: theme.muted })}>
+        {truncateToWidth(`${count} environment${count === 1 ? '' : 's'}, sorted by ${SORT_TITLE[view?.sort ?? 'app']}${view?.desc ? ' (reversed)' : ''}${grouped ? ', grouped by organisation' : ''}`, width)}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,86 @@
+// Help (?): the keys of the view it was opened from, generated from the keymap (so remapped keys
+// show as remapped).
+import React, { useMemo } from 'react';
+import { Box, Text } from 'ink';
+import { displayKey, type Scope } from '../src/config/keymap.js';
+import { padToWidth, truncateToWidth } from '../src/terminal/width.js';
+import { moveCursor, LIST_MOVES } from '../components/listnav.js';
+import { frameGlyphs } from '../components/glyphs.js';
+import { useActions, useAppState, useUi, sx } from '../components/context.js';
+import { getScreen, type ScreenProps } from './registry.js';
+
+const SCOPE_TITLE: Partial<Record<Scope, string>> = {
+  deploy: 'Deploy',
+  backups: 'Backups',
+  wizard: 'Wizard',
+  purge: 'Purge',
+  global: 'Everywhere',
+  list: 'Lists',
+  target: 'On an environment',
+  fleet: 'Fleet',
+  env: 'Environment',
+  jobs: 'Jobs',
+  logs: 'Logs',
+  deployments: 'Deployment log',
+};
+
+interface HelpLine {
+  text: string;
+  heading?: boolean;
+}
+
+export function helpLines(keymap: ReturnType<typeof useUi>['keymap'], scopes: readonly Scope[], unicode: boolean): HelpLine[] {
+  const out: HelpLine[] = [];
+  for (const scope of scopes) {
+    const bs = keymap.forScopes([scope]);
+    if (!bs.length) continue;
+    out.push({ text: SCOPE_TITLE[scope] ?? scope, heading: true });
+    for (const b of bs) {
+      const keys = b.keys.length ? b.keys.map((k) => displayKey(k, unicode)).join(', ') : '(unbound)';
+      out.push({ text: `  ${padToWidth(keys, 18)} ${b.action.title}${b.action.destructive ? ' - asks for confirmation' : ''}` });
+    }
+    out.push({ text: '' });
+  }
+  out.push({ text: 'Notes', heading: true });
+  out.push({ text: '  Esc goes back. q goes back on inner screens and quits on the fleet; ctrl-c always quits.' });
+  out.push({ text: '  Filter (/): substring, case-insensitive; a leading ! shows what does NOT match.' });
+  if (scopes.includes('logs')) {
+    out.push({ text: '  Logs: / filters the whole buffer (substring, /regex/, ! inverts, fields: @level:error @status>=500 @path:/api @service:web);' });
+    out.push({ text: '  s searches (highlights, n/N step, "3/17"); scrolling up pauses, f or End returns to the tail; Esc clears search, then filter.' });
+  }
+  out.push({ text: '  Palette (:): env APP@ENV, logs APP@ENV, deploy APP@ENV, fleet, jobs ... Tab completes, up/down history.' });
+  out.push({ text: '  Keys are remappable in the config file ("keys": {"fleet.sort": "s"}); action ids are shown by divio-tui doctor.' });
+  return out;
+}
+
+export function Help({ route, width, height }: ScreenProps): React.ReactElement {
+  const { store, theme, unicode, keymap } = useUi();
+  const g = frameGlyphs(unicode);
+  const forId = route.params.for ?? 'fleet';
+  const scopes = getScreen(forId)?.scopes ?? ['global'];
+  const lines = useMemo(() => helpLines(keymap, scopes, unicode), [keymap, scopes, unicode]);
+  const vk = store.viewKey(route);
+  const view = useAppState((s) => s.ui[vk]);
+  const bodyH = Math.max(1, height - 1);
+  const maxTop = Math.max(0, lines.length - bodyH);
+  const top = Math.min(view?.cursor ?? 0, maxTop);
+  const handlers: Record<string, () => void> = {};
+  for (const a of LIST_MOVES) {
+    handlers[a] = () => {
+      const c = moveCursor(a, Math.min(store.view(vk).cursor, maxTop), maxTop + 1, bodyH - 1);
+      if (c !== null) store.updateView({ cursor: c }, vk);
+    };
+  }
+  useActions(handlers);
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      {lines.slice(top, top + bodyH).map((l, i) => (
+        <Text key={top + i} wrap="truncate" {...sx(theme, l.heading ? { bold: true, color: theme.accent } : {})}>
+          {truncateToWidth(l.text || ' ', width, g.ellipsis)}
+        </Text>
+      ))}
+      <Box flexGrow={1} />
+      <Text {...sx(theme, { color: theme.muted })}>{`${top > 0 ? g.up : ' '}${top < maxTop ? g.down : ' '} Esc closes help`}</Text>
+    </Box>
+  );
+}

@@ -1,0 +1,80 @@
+// The jobs tray (J from anywhere): running and recent jobs with state, progress, steps and elapsed
+// time. Jobs run in the gateway: leaving this view never stops one.
+import React, { useMemo } from 'react';
+import { Box, Text } from 'ink';
+import type { Job } from '../src/domain/index.js';
+import { jobsNewestFirst } from '../src/store/app.js';
+import { Table, type Column } from '../components/Table.js';
+import { stateColor } from '../components/StatusBadge.js';
+import { crashIfForced } from '../components/ErrorBoundary.js';
+import { moveCursor, LIST_MOVES } from '../components/listnav.js';
+import { clean, frameGlyphs } from '../components/glyphs.js';
+import { truncateToWidth } from '../src/terminal/width.js';
+import { useActions, useAppState, useMemoNow, useUi, sx } from '../components/context.js';
+import type { ScreenProps } from './registry.js';
+
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+function progress(j: Job): string {
+  const p = j.percent != null ? `${Math.round(j.percent)} %` : '';
+  return [p, j.stage ?? ''].filter(Boolean).join(' ') || (j.state === 'succeeded' ? 'done' : j.state === 'failed' ? (j.error ?? 'failed') : '');
+}
+
+export function Jobs({ route, width, height }: ScreenProps): React.ReactElement {
+  crashIfForced('jobs');
+  const { store, theme, unicode } = useUi();
+  const g = frameGlyphs(unicode);
+  const jobsMap = useAppState((s) => s.jobs);
+  const jobs = useMemo(() => jobsNewestFirst({ jobs: jobsMap } as never), [jobsMap]);
+  const vk = store.viewKey(route);
+  const view = useAppState((s) => s.ui[vk]);
+  const cursor = Math.min(view?.cursor ?? 0, Math.max(0, jobs.length - 1));
+  const anyRunning = jobs.some((j) => j.state === 'running' || j.state === 'queued');
+  const now = useMemoNow(anyRunning ? 1000 : 60_000);
+  const sel = jobs[cursor];
+  const detailH = sel ? Math.min(sel.steps.length + 3, Math.floor(height / 2)) : 0;
+  const tableH = Math.max(3, height - detailH - 1);
+  const handlers: Record<string, () => void> = {};
+  for (const a of LIST_MOVES) {
+    handlers[a] = () => {
+      const c = moveCursor(a, Math.min(store.view(vk).cursor, jobs.length - 1), jobs.length, tableH - 2);
+      if (c !== null) store.updateView({ cursor: c }, vk);
+    };
+  }
+  useActions(handlers);
+  const columns: Column<Job>[] = [
+    { id: 'state', title: 'STATE', width: 10, priority: 0, cell: (j) => j.state, color: (j) => stateColor(theme, j.state) },
+    { id: 'kind', title: 'KIND', width: 16, priority: 0, cell: (j) => j.kind },
+    { id: 'target', title: 'TARGET', flex: 2, min: 12, priority: 0, cell: (j) => j.target },
+    { id: 'progress', title: 'PROGRESS', flex: 2, min: 12, priority: 1, cell: progress, color: (j) => (j.state === 'failed' ? theme.danger : undefined) },
+    { id: 'elapsed', title: 'ELAPSED', width: 8, priority: 1, align: 'right', cell: (j) => duration((j.endedAt ?? now) - j.createdAt) },
+    { id: 'actor', title: 'BY', flex: 1, min: 8, priority: 3, cell: (j) => j.actor ?? '' },
+  ];
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Table columns={columns} rows={jobs} cursor={cursor} offset={view?.offset ?? 0} height={tableH} width={width} rowKey={(j) => j.id} empty="no jobs yet: deploys, backups, restores and purges show up here" />
+      {sel ? (
+        <Box flexDirection="column" height={detailH}>
+          <Text wrap="truncate" {...sx(theme, { bold: true, color: theme.accent })}>
+            {truncateToWidth(clean(`${sel.kind} ${sel.target}  (${sel.id})`, unicode), width, g.ellipsis)}
+          </Text>
+          {sel.steps.map((s, i) => (
+            <Text key={i} wrap="truncate">
+              <Text {...sx(theme, { color: stateColor(theme, s.state) })}>{`  ${s.state === 'succeeded' ? g.check : s.state === 'failed' ? g.cross : s.state === 'running' ? g.bullet : g.ring} ${s.state.padEnd(9)}`}</Text>
+              {truncateToWidth(clean(` ${s.name}${s.startedAt ? '  ' + duration((s.endedAt ?? now) - s.startedAt) : ''}${s.detail ? '  ' + s.detail : ''}`, unicode), Math.max(0, width - 14), g.ellipsis)}
+            </Text>
+          ))}
+          {sel.error ? <Text wrap="truncate" {...sx(theme, { color: theme.danger })}>{truncateToWidth(clean(`  error: ${sel.error}`, unicode), width, g.ellipsis)}</Text> : null}
+        </Box>
+      ) : null}
+      <Text wrap="truncate" {...sx(theme, { color: theme.muted })}>
+        Jobs run in the gateway: leaving this view (or the console) does not stop them.
+      </Text>
+    </Box>
+  );
+}

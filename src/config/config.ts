@@ -1,0 +1,156 @@
+// The user's config file: $XDG_CONFIG_HOME/divio-tui/config.json (default ~/.config/divio-tui/),
+// or --config PATH. Validated with zod; errors name the file, the line and the key.
+import { z } from 'zod';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseJsonWithLines, lineOf, JsonSyntaxError } from './jsonpos.js';
+import { buildKeymap, KeymapError, type Keymap } from './keymap.js';
+
+export const ThemeName = z.enum(['default', 'high-contrast', 'mono']);
+export type ThemeName = z.infer<typeof ThemeName>;
+
+const KeyList = z.union([z.string(), z.array(z.string())]);
+
+export const Config = z
+  .object({
+    $schema: z.string().optional(),
+    theme: ThemeName.default('default'),
+    /** Action id → key or keys. An empty list unbinds. */
+    keys: z.record(z.string(), KeyList).default({}),
+    ui: z
+      .object({
+        /** Force ASCII drawing (also: --ascii, or a non-UTF-8 locale). */
+        ascii: z.boolean().default(false),
+        /** Override the detected colour depth. */
+        color: z.enum(['auto', 'none', '16', '256', 'truecolor']).default('auto'),
+        /** Start the fleet grouped by organisation. */
+        groupByOrg: z.boolean().default(false),
+        /** Timestamps in local time (default) or UTC. */
+        utc: z.boolean().default(false),
+      })
+      .strict()
+      .default({ ascii: false, color: 'auto', groupByOrg: false, utc: false }),
+    /** Log viewer settings (owned by the log viewer). */
+    logs: z.looseObject({}).optional(),
+    /** Customer-owned Cloudflare zones and similar (owned by the actions). */
+    cloudflare: z.unknown().optional(),
+    ssh: z.looseObject({}).optional(),
+    /** Default gateway to attach to. */
+    gateway: z.object({ url: z.string().optional() }).strict().optional(),
+  })
+  .strict();
+export type Config = z.infer<typeof Config>;
+
+export function defaultConfig(): Config {
+  return Config.parse({});
+}
+
+export interface ConfigProblem {
+  /** 1-based line in the file (0 when there is no file). */
+  line: number;
+  /** Dotted key path, e.g. "keys.fleet.sort". */
+  key: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(problems.map((p) => `${file}:${p.line}: ${p.key ? p.key + ': ' : ''}${p.message}`).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export type LoadedConfig =
+  | {
+      ok: true;
+      config: Config;
+      keymap: Keymap;
+      /** The file read, or null when none existed (defaults). */
+      path: string | null;
+      /** Where we looked. */
+      searched: string;
+    }
+  | { ok: false; error: string; problems: ConfigProblem[]; path: string };
+
+export function configPath(env: Record<string, string | undefined> = process.env): string {
+  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : join(env.HOME || homedir(), '.config');
+  return join(base, 'divio-tui', 'config.json');
+}
+
+function dotted(path: readonly PropertyKey[]): string {
+  return path.map((p) => String(p)).join('.');
+}
+
+/** Validate config text. Throws ConfigError with line numbers. */
+export function parseConfigText(text: string, file = 'config.json'): { config: Config; keymap: Keymap } {
+  let parsed;
+  try {
+    parsed = parseJsonWithLines(text);
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) throw new ConfigError(file, [{ line: e.line, key: '', message: `not valid JSON: ${e.message.replace(/^line \d+, /, '')}` }]);
+    throw e;
+  }
+  const r = Config.safeParse(parsed.value);
+  if (!r.success) {
+    const problems: ConfigProblem[] = r.error.issues.map((iss) => {
+      let path = [...iss.path];
+      let message = iss.message;
+      if (iss.code === 'unrecognized_keys') {
+        const k = (iss as { keys: string[] }).keys[0]!;
+        path = [...path, k];
+        message = `unknown setting "${k}"`;
+      }
+      return { line: lineOf(parsed, path as (string | number)[]), key: dotted(path), message };
+    });
+    throw new ConfigError(file, problems);
+  }
+  let keymap: Keymap;
+  try {
+    keymap = buildKeymap(r.data.keys);
+  } catch (e) {
+    if (e instanceof KeymapError) {
+      throw new ConfigError(file, [{ line: lineOf(parsed, ['keys', e.action ?? '']), key: `keys.${e.action ?? ''}`, message: e.message }]);
+    }
+    throw e;
+  }
+  if (keymap.conflicts.length) {
+    throw new ConfigError(
+      file,
+      keymap.conflicts.map((c) => ({
+        line: lineOf(parsed, ['keys', c.actions.find((a) => a in r.data.keys) ?? '']),
+        key: 'keys',
+        message: c.message,
+      })),
+    );
+  }
+  return { config: r.data, keymap };
+}
+
+/**
+ * Load the config file (synchronously: it is read before the first frame). A missing default file
+ * means defaults; a missing --config file, bad JSON, a bad key or a keymap conflict is `ok: false`
+ * with an error that names the file and line.
+ */
+export function loadConfig(opts: { path?: string; env?: Record<string, string | undefined> } = {}): LoadedConfig {
+  const path = opts.path ?? configPath(opts.env);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !opts.path) return { ok: true, config: defaultConfig(), keymap: buildKeymap(), path: null, searched: path };
+    const problems = [{ line: 0, key: '', message: code === 'ENOENT' ? 'file not found' : `cannot read: ${(e as Error).message}` }];
+    return { ok: false, error: new ConfigError(path, problems).message, problems, path };
+  }
+  try {
+    const { config, keymap } = parseConfigText(text, path);
+    return { ok: true, config, keymap, path, searched: path };
+  } catch (e) {
+    if (e instanceof ConfigError) return { ok: false, error: e.message, problems: e.problems, path };
+    throw e;
+  }
+}

@@ -1,0 +1,127 @@
+// `divio-tui doctor`: everything that must be right for the console to work, checked and explained.
+// Never prints the token, only where it comes from.
+import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { stat } from 'node:fs/promises';
+import { loadConfig } from './config.js';
+import { findToken } from '../divio/auth.js';
+import { detectCapabilities } from '../terminal/capabilities.js';
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface DoctorOptions {
+  env?: Record<string, string | undefined>;
+  configPath?: string;
+  /** --zone override (else DIVIO_ZONE, else divio.com). */
+  zone?: string;
+  isTTY?: boolean;
+  columns?: number;
+  rows?: number;
+}
+
+function run(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<{ ok: boolean; out: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: 3000, env: env as NodeJS.ProcessEnv }, (err, stdout, stderr) => {
+      resolve({ ok: !err, out: `${stdout}${stderr}`.trim() });
+    });
+  });
+}
+
+function unixSocketReachable(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ path });
+    const done = (ok: boolean): void => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+    s.setTimeout(1000, () => done(false));
+  });
+}
+
+function tcpReachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    const done = (ok: boolean): void => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+    s.setTimeout(1000, () => done(false));
+  });
+}
+
+export async function runDoctor(opts: DoctorOptions = {}): Promise<{ checks: DoctorCheck[] }> {
+  const env = opts.env ?? process.env;
+  const checks: DoctorCheck[] = [];
+
+  // config
+  const c = loadConfig({ path: opts.configPath, env });
+  if (c.ok) checks.push({ name: 'config', ok: true, detail: c.path ? `${c.path} is valid` : `no config file (defaults; looked at ${c.searched})` });
+  else checks.push({ name: 'config', ok: false, detail: c.error });
+
+  // token
+  const zone = opts.zone || env.DIVIO_ZONE || 'divio.com';
+  let tok: ReturnType<typeof findToken> = null;
+  try {
+    tok = findToken({ env: env as NodeJS.ProcessEnv, zone });
+  } catch {}
+  checks.push(
+    tok
+      ? { name: 'token', ok: true, detail: `found in ${tok.source === 'env' ? 'DIVIO_TOKEN' : `${tok.path} (machine ${tok.machine})`} (not shown)` }
+      : { name: 'token', ok: true, detail: 'none found (DIVIO_TOKEN or ~/.netrc): the console uses the embedded sandbox' },
+  );
+  checks.push({ name: 'zone', ok: true, detail: opts.zone ? `${zone} (--zone)` : env.DIVIO_ZONE ? `${zone} (from DIVIO_ZONE)` : `${zone} (default)` });
+
+  // terminal
+  const isTTY = opts.isTTY ?? process.stdout.isTTY === true;
+  const caps = detectCapabilities(env, isTTY);
+  const cols = opts.columns ?? process.stdout.columns;
+  const rows = opts.rows ?? process.stdout.rows;
+  const sizeOk = !isTTY || ((cols ?? 0) >= 80 && (rows ?? 0) >= 20);
+  checks.push({
+    name: 'terminal',
+    ok: sizeOk,
+    detail:
+      `TERM=${env.TERM ?? '(unset)'}, colour ${caps.color}, ${caps.unicode ? 'UTF-8' : 'ASCII (locale is not UTF-8)'}` +
+      (isTTY ? `, ${cols ?? '?'}x${rows ?? '?'}${sizeOk ? '' : ' (at least 80x20 recommended)'}` : ', not a TTY (the UI needs one; subcommands work)'),
+  });
+
+  // ssh
+  const ssh = await run('ssh', ['-V'], env);
+  checks.push(ssh.ok ? { name: 'ssh', ok: true, detail: ssh.out.split('\n')[0] || 'ssh found' } : { name: 'ssh', ok: false, detail: 'ssh not found on PATH (needed for the shell hand-off)' });
+
+  // docker
+  const dh = env.DOCKER_HOST;
+  if (dh) {
+    let ok = false;
+    let where = dh;
+    if (dh.startsWith('unix://')) ok = await unixSocketReachable(dh.slice(7));
+    else if (dh.startsWith('tcp://')) {
+      try {
+        const u = new URL(dh.replace(/^tcp:/, 'http:'));
+        where = `${u.hostname}:${u.port || 2375}`;
+        ok = await tcpReachable(u.hostname, Number(u.port || 2375));
+      } catch {
+        ok = false;
+      }
+    }
+    checks.push({ name: 'docker', ok, detail: ok ? `DOCKER_HOST ${where} reachable` : `DOCKER_HOST ${where} not reachable (local environments unavailable)` });
+  } else {
+    const sock = '/var/run/docker.sock';
+    const exists = await stat(sock).then(() => true, () => false);
+    const ok = exists && (await unixSocketReachable(sock));
+    checks.push({
+      name: 'docker',
+      ok: ok || !exists,
+      detail: ok ? `${sock} reachable` : exists ? `${sock} exists but is not reachable (permissions?)` : `no DOCKER_HOST and no ${sock} (optional: only local environments need Docker)`,
+    });
+  }
+  return { checks };
+}

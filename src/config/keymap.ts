@@ -1,0 +1,295 @@
+// Every key the console reacts to is an action with an id, a scope and default keys. The user's
+// config remaps any action; help and the footer are generated from the resulting keymap, so what the
+// screen says is what the keys do. Conflicts (one key, two actions that are active together) are
+// reported, never silently resolved.
+
+/** Where an action is active. A screen activates several scopes (see SCREEN_SCOPES). */
+export type Scope = 'global' | 'list' | 'target' | 'fleet' | 'env' | 'jobs' | 'logs' | 'deployments' | 'deploy' | 'backups' | 'wizard' | 'purge' | 'metrics' | 'local';
+
+export interface ActionDef {
+  id: string;
+  scope: Scope;
+  keys: string[];
+  title: string;
+  /** Changes something upstream: never runs on the key alone; it opens a confirmation or wizard. */
+  destructive?: boolean;
+  /** Shown in the footer. */
+  hint?: boolean;
+  /** One or two words for the footer and action bars. */
+  short?: string;
+}
+
+export const ACTIONS: readonly ActionDef[] = [
+  // global
+  { id: 'app.quit', short: 'quit', scope: 'global', keys: ['q', 'ctrl+c'], title: 'quit (q goes back on inner screens)', hint: true },
+  { id: 'app.back', short: 'back', scope: 'global', keys: ['esc'], title: 'back / close', hint: true },
+  { id: 'app.help', short: 'help', scope: 'global', keys: ['?'], title: 'help for this view', hint: true },
+  { id: 'app.palette', short: 'command', scope: 'global', keys: [':'], title: 'command palette', hint: true },
+  { id: 'app.jobs', short: 'jobs', scope: 'global', keys: ['J'], title: 'jobs tray', hint: true },
+  { id: 'app.fleet', short: 'fleet', scope: 'global', keys: ['H'], title: 'go to the fleet (home)' },
+  // lists
+  { id: 'list.up', scope: 'list', keys: ['k', 'up'], title: 'move up' },
+  { id: 'list.down', scope: 'list', keys: ['j', 'down'], title: 'move down' },
+  { id: 'list.top', scope: 'list', keys: ['g', 'home'], title: 'jump to top' },
+  { id: 'list.bottom', scope: 'list', keys: ['G', 'end'], title: 'jump to bottom' },
+  { id: 'list.pageUp', scope: 'list', keys: ['pageup', 'ctrl+b'], title: 'page up' },
+  { id: 'list.pageDown', scope: 'list', keys: ['pagedown', 'ctrl+f'], title: 'page down' },
+  { id: 'list.open', short: 'open', scope: 'list', keys: ['enter'], title: 'open', hint: true },
+  { id: 'list.filter', short: 'filter', scope: 'list', keys: ['/'], title: 'filter (substring; leading ! inverts)', hint: true },
+  // actions on an environment (fleet row or environment screen)
+  { id: 'env.logs', short: 'logs', scope: 'target', keys: ['l'], title: 'runtime logs', hint: true },
+  { id: 'env.deployments', short: 'deployments', scope: 'target', keys: ['d'], title: 'deployments' },
+  { id: 'env.backups', short: 'backups', scope: 'target', keys: ['b'], title: 'backups' },
+  { id: 'env.metrics', short: 'metrics', scope: 'target', keys: ['m'], title: 'metrics' },
+  { id: 'env.ssh', short: 'ssh', scope: 'target', keys: ['s'], title: 'ssh into the environment' },
+  { id: 'env.deploy', short: 'deploy', scope: 'target', keys: ['D'], title: 'deploy (asks first)', destructive: true },
+  { id: 'env.backup', short: 'backup', scope: 'target', keys: ['B'], title: 'create a backup (asks first)', destructive: true },
+  { id: 'env.restore', short: 'restore', scope: 'target', keys: ['R'], title: 'restore a backup (wizard)', destructive: true },
+  { id: 'env.purge', short: 'purge', scope: 'target', keys: ['P'], title: 'purge the CDN cache (asks first)', destructive: true },
+  { id: 'env.logsAll', short: 'all logs', scope: 'target', keys: ['L'], title: 'runtime logs of every environment of the app (test + live …), merged in time order' },
+  // fleet
+  { id: 'fleet.sort', short: 'sort', scope: 'fleet', keys: ['o'], title: 'sort by the next column', hint: true },
+  { id: 'fleet.reverse', short: 'reverse', scope: 'fleet', keys: ['O'], title: 'reverse the sort order' },
+  { id: 'fleet.group', short: 'group', scope: 'fleet', keys: ['v'], title: 'group by organisation (toggle)' },
+  { id: 'fleet.local', short: 'local', scope: 'fleet', keys: ['C'], title: 'Local environment: containers of the Docker engine (compose projects)', hint: true },
+  // metrics dashboard
+  { id: 'metrics.range', short: 'range', scope: 'metrics', keys: ['r'], title: 'next time range (15 min, 1 h, 6 h, 24 h)', hint: true },
+  { id: 'metrics.15m', scope: 'metrics', keys: ['1'], title: 'last 15 minutes' },
+  { id: 'metrics.1h', scope: 'metrics', keys: ['2'], title: 'last hour' },
+  { id: 'metrics.6h', scope: 'metrics', keys: ['3'], title: 'last 6 hours' },
+  { id: 'metrics.24h', scope: 'metrics', keys: ['4'], title: 'last 24 hours' },
+  // Local environment (Docker)
+  { id: 'local.logs', short: 'logs', scope: 'local', keys: ['l'], title: "the container's logs in the log viewer", hint: true },
+  { id: 'local.shell', short: 'shell', scope: 'local', keys: ['s'], title: 'shell in the container (terminal hand-off)', hint: true },
+  { id: 'local.restart', short: 'restart', scope: 'local', keys: ['R'], title: 'restart the container (asks first)', destructive: true, hint: true },
+  { id: 'local.stop', short: 'stop', scope: 'local', keys: ['S'], title: 'stop the container (asks first)', destructive: true, hint: true },
+  { id: 'local.start', short: 'start', scope: 'local', keys: ['U'], title: 'start the container (asks first)', destructive: true, hint: true },
+  // logs (used by the log viewer)
+  { id: 'logs.follow', short: 'follow', scope: 'logs', keys: ['f'], title: 'follow the tail again', hint: true },
+  { id: 'logs.timestamps', scope: 'logs', keys: ['t'], title: 'timestamps: local / UTC / off' },
+  { id: 'logs.wrap', scope: 'logs', keys: ['w'], title: 'wrap long lines (toggle)' },
+  { id: 'logs.search', short: 'search', scope: 'logs', keys: ['s'], title: 'search the whole buffer (highlight; substring or /regex/)', hint: true },
+  { id: 'logs.next', short: 'next', scope: 'logs', keys: ['n'], title: 'next match', hint: true },
+  { id: 'logs.prev', scope: 'logs', keys: ['N'], title: 'previous match' },
+  { id: 'logs.errors', short: 'errors', scope: 'logs', keys: ['e'], title: 'errors only (toggle)', hint: true },
+  { id: 'logs.level.error', scope: 'logs', keys: ['1'], title: 'show / hide error lines' },
+  { id: 'logs.level.warning', scope: 'logs', keys: ['2'], title: 'show / hide warning lines' },
+  { id: 'logs.level.info', scope: 'logs', keys: ['3'], title: 'show / hide info lines (and lines without a level)' },
+  { id: 'logs.level.debug', scope: 'logs', keys: ['4'], title: 'show / hide debug lines' },
+  { id: 'logs.level.all', scope: 'logs', keys: ['0'], title: 'show every level again' },
+  { id: 'logs.save', short: 'save', scope: 'logs', keys: ['S'], title: 'save the (filtered) buffer to a file (path shown)', hint: true },
+  { id: 'logs.prefix', scope: 'logs', keys: ['p'], title: 'source prefix (toggle)' },
+  { id: 'logs.json', scope: 'logs', keys: ['x'], title: 'JSON pretty / compact' },
+  { id: 'logs.color', scope: 'logs', keys: ['c'], title: 'upstream colours: keep / strip' },
+  { id: 'logs.mute', scope: 'logs', keys: ['m'], title: 'mute / unmute sources (picker: digits toggle)' },
+  // deployment log (one deployment of an environment)
+  { id: 'deployments.error', short: 'first error', scope: 'deployments', keys: ['e'], title: 'jump to the first error line', hint: true },
+  { id: 'deployments.follow', short: 'follow', scope: 'deployments', keys: ['f'], title: 'follow the end of the log', hint: true },
+  { id: 'deployments.older', short: 'older', scope: 'deployments', keys: ['['], title: 'the previous (older) deployment', hint: true },
+  { id: 'deployments.newer', short: 'newer', scope: 'deployments', keys: [']'], title: 'the next (newer) deployment' },
+  { id: 'deployments.logs', short: 'runtime logs', scope: 'deployments', keys: ['l'], title: "the environment's runtime logs", hint: true },
+  // deploy cockpit
+  { id: 'deploy.start', short: 'deploy', scope: 'deploy', keys: ['D'], title: 'deploy with the chosen build mode (live asks for its slug)', destructive: true, hint: true },
+  { id: 'deploy.mode', short: 'mode', scope: 'deploy', keys: ['m'], title: 'build mode: AUTO / ADOPT / FORCE', hint: true },
+  { id: 'deploy.promote', short: 'deploy live', scope: 'deploy', keys: ['p'], title: 'promote: deploy live after a successful test deploy (asks for the slug)', destructive: true, hint: true },
+  { id: 'deploy.logs', short: 'runtime logs', scope: 'deploy', keys: ['l'], title: "the environment's runtime logs", hint: true },
+  { id: 'deploy.error', short: 'first error', scope: 'deploy', keys: ['e'], title: 'jump to the first error line of the deployment log' },
+  { id: 'deploy.follow', short: 'follow', scope: 'deploy', keys: ['f'], title: 'follow the end of the deployment log' },
+  // backups view
+  { id: 'backups.new', short: 'new backup', scope: 'backups', keys: ['n'], title: 'create an on-demand backup (choose services, add a note)', destructive: true, hint: true },
+  { id: 'backups.download', short: 'download', scope: 'backups', keys: ['w'], title: 'prepare and download the backup to a file', hint: true },
+  { id: 'backups.restore', short: 'restore', scope: 'backups', keys: ['R'], title: 'restore this backup (wizard)', destructive: true, hint: true },
+  // restore wizard and purge form (they read keys themselves; listed for help)
+  { id: 'wizard.next', short: 'next', scope: 'wizard', keys: ['enter'], title: 'next step (the last one needs the typed slug)', hint: true },
+  { id: 'wizard.toggle', short: 'toggle', scope: 'wizard', keys: ['space'], title: 'toggle the item under the cursor', hint: true },
+  { id: 'purge.kind', short: 'kind', scope: 'purge', keys: ['tab'], title: 'purge kind: URLs / prefixes / hosts / tags / everything', hint: true },
+];
+
+/** Scopes that are active together, per view. Conflicts are checked inside each set. */
+export const SCREEN_SCOPES: Record<string, Scope[]> = {
+  fleet: ['global', 'list', 'target', 'fleet'],
+  env: ['global', 'list', 'target', 'env'],
+  jobs: ['global', 'list', 'jobs'],
+  help: ['global', 'list'],
+  logs: ['global', 'list', 'logs'],
+  deployments: ['global', 'list', 'deployments'],
+  deploy: ['global', 'list', 'deploy'],
+  backups: ['global', 'list', 'backups'],
+  restore: ['global', 'wizard'],
+  purge: ['global', 'list', 'purge'],
+  metrics: ['global', 'metrics'],
+  local: ['global', 'list', 'local'],
+};
+
+const NAMED = new Set(['up', 'down', 'left', 'right', 'pageup', 'pagedown', 'home', 'end', 'enter', 'esc', 'tab', 'backspace', 'delete', 'space']);
+
+/** Canonical spelling of a key: "ctrl+f", "enter", "G", "?". Returns null for something that is not a key. */
+export function normalizeKey(raw: string): string | null {
+  const s = raw.trim();
+  if (s.length === 1 && s >= ' ' && s <= '~') return s === ' ' ? 'space' : s;
+  const lower = s.toLowerCase();
+  const alias: Record<string, string> = { return: 'enter', escape: 'esc', pgup: 'pageup', pgdn: 'pagedown', pgdown: 'pagedown', bs: 'backspace', del: 'delete' };
+  if (NAMED.has(lower)) return lower;
+  if (alias[lower]) return alias[lower]!;
+  const m = /^(ctrl|c|control|meta|alt|m)[-+](.+)$/i.exec(s);
+  if (m) {
+    const mod = /^(ctrl|c|control)$/i.test(m[1]!) ? 'ctrl' : 'meta';
+    const rest = normalizeKey(m[2]!);
+    if (!rest || rest.includes('+')) return null;
+    return `${mod}+${rest.length === 1 ? rest.toLowerCase() : rest}`;
+  }
+  return null;
+}
+
+/** How a key is shown to the user (help, footer). */
+export function displayKey(k: string, unicode: boolean): string {
+  const named: Record<string, [string, string]> = {
+    up: ['↑', 'up'],
+    down: ['↓', 'down'],
+    left: ['←', 'left'],
+    right: ['→', 'right'],
+    enter: ['⏎', 'enter'],
+    esc: ['esc', 'esc'],
+    pageup: ['PgUp', 'PgUp'],
+    pagedown: ['PgDn', 'PgDn'],
+    home: ['Home', 'Home'],
+    end: ['End', 'End'],
+    space: ['space', 'space'],
+  };
+  if (named[k]) return unicode ? named[k]![0] : named[k]![1];
+  if (k.startsWith('ctrl+')) return 'ctrl-' + k.slice(5);
+  if (k.startsWith('meta+')) return 'alt-' + k.slice(5);
+  return k;
+}
+
+/** Minimal shape of Ink's key object (keeps this module free of Ink). */
+export interface InkKeyLike {
+  upArrow?: boolean;
+  downArrow?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  home?: boolean;
+  end?: boolean;
+  return?: boolean;
+  escape?: boolean;
+  ctrl?: boolean;
+  meta?: boolean;
+  tab?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
+  shift?: boolean;
+}
+
+/** The canonical key for an Ink input event. Ink 6.8 reports Backspace as `delete`. */
+export function keyFromInk(input: string, key: InkKeyLike): string | null {
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.pageUp) return 'pageup';
+  if (key.pageDown) return 'pagedown';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
+  if (key.return) return 'enter';
+  if (key.escape && !input) return 'esc';
+  if (key.tab) return 'tab';
+  if (key.backspace || key.delete) return 'backspace';
+  if (key.ctrl && input) return `ctrl+${input.toLowerCase()}`;
+  if (key.meta && input) return `meta+${input.toLowerCase()}`;
+  if (input === ' ') return 'space';
+  if (input.length === 1) return input;
+  return null;
+}
+
+export interface Binding {
+  action: ActionDef;
+  keys: string[];
+}
+
+export interface Conflict {
+  key: string;
+  actions: string[];
+  view: string;
+  message: string;
+}
+
+export interface Keymap {
+  /** Effective keys per action id. */
+  keys: Record<string, string[]>;
+  /** Actions by id. */
+  actions: Record<string, ActionDef>;
+  conflicts: Conflict[];
+  /** The action bound to `key` among `scopes` (first by scope order), or null. */
+  lookup(key: string, scopes: readonly Scope[]): string | null;
+  /** The actions active in a view, in definition order. */
+  forScopes(scopes: readonly Scope[]): Binding[];
+}
+
+export class KeymapError extends Error {
+  constructor(
+    message: string,
+    readonly action?: string,
+  ) {
+    super(message);
+    this.name = 'KeymapError';
+  }
+}
+
+/**
+ * Merge user overrides (`{ "fleet.sort": ["s"] }`, a string or a list; an empty list unbinds) over the
+ * defaults. Unknown action ids and unknown key names throw a KeymapError naming them.
+ */
+export function buildKeymap(overrides: Record<string, string | string[]> = {}, scopeSets: Record<string, Scope[]> = SCREEN_SCOPES): Keymap {
+  const actions: Record<string, ActionDef> = {};
+  const keys: Record<string, string[]> = {};
+  for (const a of ACTIONS) {
+    actions[a.id] = a;
+    keys[a.id] = [...a.keys];
+  }
+  for (const [id, v] of Object.entries(overrides)) {
+    if (!actions[id]) throw new KeymapError(`unknown action "${id}" (known: ${nearest(id, Object.keys(actions))})`, id);
+    const list = typeof v === 'string' ? [v] : v;
+    const out: string[] = [];
+    for (const k of list) {
+      const nk = normalizeKey(k);
+      if (!nk) throw new KeymapError(`"${k}" is not a key name for ${id} (use a character, ctrl+x, enter, esc, up, pageup …)`, id);
+      out.push(nk);
+    }
+    keys[id] = out;
+  }
+  const conflicts: Conflict[] = [];
+  for (const [view, scopes] of Object.entries(scopeSets)) {
+    const byKey = new Map<string, string[]>();
+    for (const a of ACTIONS) {
+      if (!scopes.includes(a.scope)) continue;
+      for (const k of keys[a.id]!) byKey.set(k, [...(byKey.get(k) ?? []), a.id]);
+    }
+    for (const [k, ids] of byKey) {
+      if (ids.length < 2) continue;
+      if (conflicts.some((c) => c.key === k && c.actions.join() === ids.join())) continue;
+      conflicts.push({ key: k, actions: ids, view, message: `key "${k}" is bound to ${ids.join(' and ')} (both active in the ${view} view)` });
+    }
+  }
+  return {
+    keys,
+    actions,
+    conflicts,
+    lookup(key, scopes) {
+      for (const s of scopes) {
+        for (const a of ACTIONS) if (a.scope === s && keys[a.id]!.includes(key)) return a.id;
+      }
+      return null;
+    },
+    forScopes(scopes) {
+      return ACTIONS.filter((a) => scopes.includes(a.scope)).map((a) => ({ action: a, keys: keys[a.id]! }));
+    },
+  };
+}
+
+function nearest(id: string, known: string[]): string {
+  const prefix = id.split('.')[0];
+  const same = known.filter((k) => k.startsWith(prefix + '.'));
+  return (same.length ? same : known).slice(0, 8).join(', ');
+}

@@ -1,0 +1,228 @@
+// One runtime-log follower per environment, shared by every logs topic (and metrics topic) that
+// includes the environment: whatever the number of clients and topics, an environment's logs are
+// fetched once. Uses the client's `followRuntimeLogs` cursor semantics. Feeds the environment's
+// AccessMetrics (request rate, 5xx, latency derived from access lines).
+import { followRuntimeLogs } from '../divio/ops.js';
+import { AccessMetrics } from '../domain/metrics.js';
+import type { Deployment, LogMarker } from '../domain/index.js';
+import type { TopicHealth } from '../protocol/index.js';
+import type { Upstream } from './types.js';
+import { errorText, pollLoop, sleep } from './hub.js';
+
+export interface RawLine {
+  ts: number;
+  tsIso: string;
+  source: string;
+  service: string;
+  message: string;
+}
+
+export interface FollowerBatch {
+  env: string;
+  lines: RawLine[];
+  markers: LogMarker[];
+}
+
+export interface FollowerListener {
+  onBatch(b: FollowerBatch): void;
+  onReady(): void;
+  onHealth(): void;
+}
+
+export class EnvLogFollower {
+  refs = 0;
+  stopTimer: NodeJS.Timeout | null = null;
+  readonly listeners = new Set<FollowerListener>();
+  readonly access = new AccessMetrics();
+  label: string;
+  ready = false;
+  health: Omit<TopicHealth, 'updatedAt'> = { ok: true, error: null, retryInMs: null };
+  /** ISO time from which this follower's coverage is complete (its `since`), or null = upstream default. */
+  coveredFrom: string | null = null;
+  private abort = new AbortController();
+  private lastTsIso: string | null = null;
+  private atLast = 0;
+
+  constructor(
+    readonly env: string,
+    private up: Upstream,
+    private scale: number,
+  ) {
+    this.label = env.slice(0, 8);
+  }
+
+  start(since?: Date): void {
+    this.coveredFrom = since ? since.toISOString() : null;
+    void this.resolveLabel().then(() => {
+      void this.run(since);
+      void this.watchDeployments();
+    });
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+
+  private async resolveLabel(): Promise<void> {
+    try {
+      const env = await this.up.divio.environment(this.env, this.abort.signal);
+      let app = env.application.slice(0, 8);
+      try {
+        app = (await this.up.divio.application(env.application, this.abort.signal)).slug;
+      } catch {}
+      this.label = `${app}@${env.slug}`;
+    } catch {
+      // unknown label: keep the short uuid; the log stream itself reports upstream errors
+    }
+  }
+
+  private setHealth(h: Omit<TopicHealth, 'updatedAt'>): void {
+    if (h.ok === this.health.ok && h.error === this.health.error) return;
+    this.health = h;
+    for (const l of this.listeners) l.onHealth();
+  }
+
+  private markReady(): void {
+    if (this.ready) return;
+    this.ready = true;
+    for (const l of this.listeners) l.onReady();
+  }
+
+  private emit(b: FollowerBatch): void {
+    for (const l of this.listeners) l.onBatch(b);
+  }
+
+  private async run(since?: Date): Promise<void> {
+    const signal = this.abort.signal;
+    const c = this.up.divio;
+    let startUrl: string | undefined;
+    let restartSince = since;
+    await pollLoop({
+      signal,
+      scale: this.scale,
+      onHealth: (h) => this.setHealth(h),
+      step: async () => {
+        // The first page is fetched here so that "ready" is known even when it is empty.
+        if (!startUrl) {
+          // large pages: fewer requests when lines pour in (the cursor keeps the page size)
+          const firstUrl = c.url(`/apps/v3/environments/${encodeURIComponent(this.env)}/logs/`, {
+            page_size: 1000,
+            from_ts: restartSince ? restartSince.toISOString().slice(0, 16) : undefined,
+          });
+          const first = await c.runtimeLogs(this.env, { url: firstUrl.toString() }, signal);
+          const minMs = restartSince ? restartSince.getTime() : null;
+          this.skipDup = this.atLast;
+          this.ingest(first.results.filter((e) => minMs === null || !(Date.parse(e.timestamp) < minMs)), first);
+          this.markReady();
+          this.setHealth({ ok: true, error: null, retryInMs: null });
+          if (!first.next) {
+            // no cursor offered: followRuntimeLogs re-polls by from_ts and drops what it saw
+            startUrl = undefined;
+          } else startUrl = first.next;
+        }
+        if (!startUrl) this.skipDup = this.atLast;
+        const it = followRuntimeLogs(c, this.env, {
+          signal,
+          startUrl,
+          since: startUrl ? undefined : (restartSince ?? new Date()),
+          idleMs: Math.max(20, 1000 * this.scale),
+          maxIdleMs: Math.max(50, 5000 * this.scale),
+          onError: (err) => this.setHealth({ ok: false, error: errorText(err), retryInMs: Math.round(1000 * this.scale) }),
+        });
+        for await (const page of it) {
+          this.setHealth({ ok: true, error: null, retryInMs: null });
+          this.ingest(page.results, page);
+          if (page.next) startUrl = page.next;
+        }
+        if (signal.aborted) return 0;
+        // the stream ended with a non-transient error or quietly: resume from the last line seen
+        restartSince = this.lastTsIso ? new Date(Date.parse(this.lastTsIso)) : restartSince;
+        return 1000 * this.scale;
+      },
+    });
+  }
+
+  /** Normalise, de-duplicate (across restarts), feed metrics, emit. Marks upstream retention gaps. */
+  private ingest(entries: { timestamp: string; service?: string; message: string }[], page: Record<string, unknown>): void {
+    const lines: RawLine[] = [];
+    const markers: LogMarker[] = [];
+    const missed = retentionMissed(page);
+    if (missed > 0) {
+      markers.push({
+        kind: 'retention',
+        ts: Date.now(),
+        count: missed,
+        text: `${missed} line${missed === 1 ? '' : 's'} of ${this.label} expired upstream before they could be fetched (retention)`,
+      });
+    }
+    for (const e of entries) {
+      const tsIso = e.timestamp;
+      if (this.lastTsIso !== null) {
+        if (tsIso < this.lastTsIso) continue;
+        if (tsIso === this.lastTsIso && this.skipDup > 0) {
+          this.skipDup--;
+          continue;
+        }
+      }
+      if (tsIso === this.lastTsIso) this.atLast++;
+      else {
+        this.lastTsIso = tsIso;
+        this.atLast = 1;
+      }
+      const ts = Date.parse(tsIso);
+      const message = String(e.message).replace(/\r$/, '');
+      const line: RawLine = { ts: Number.isFinite(ts) ? ts : Date.now(), tsIso, source: this.label, service: e.service ?? 'web', message };
+      lines.push(line);
+      this.access.ingestLine(line.ts, message);
+    }
+    this.skipDup = 0;
+    if (lines.length || markers.length) this.emit({ env: this.env, lines, markers });
+  }
+
+  /** After a restart of the stream, this many lines at `lastTsIso` were already emitted. */
+  private skipDup = 0;
+
+  private async watchDeployments(): Promise<void> {
+    const signal = this.abort.signal;
+    const c = this.up.divio;
+    let known: Deployment | null = null;
+    let first = true;
+    while (!signal.aborted) {
+      let running = false;
+      try {
+        const d = await c.latestDeployment(this.env, signal);
+        if (d) {
+          running = d.ended_at === null;
+          const short = d.uuid.slice(0, 4);
+          if (!first && (!known || known.uuid !== d.uuid) && running) {
+            this.emit({ env: this.env, lines: [], markers: [{ kind: 'deployment', ts: Date.now(), count: 0, text: `— deployment ${short} of ${this.label} started —` }] });
+          }
+          const wasRunning = known && known.uuid === d.uuid ? known.ended_at === null : !first;
+          if (d.ended_at !== null && wasRunning && (!known || known.uuid !== d.uuid || known.ended_at === null)) {
+            const verdict = d.success === true ? 'success' : d.success === false ? 'failure' : (d.status ?? 'ended');
+            this.emit({ env: this.env, lines: [], markers: [{ kind: 'deployment', ts: Date.now(), count: 0, text: `— deployment ${short} of ${this.label} finished (${verdict}) —` }] });
+          }
+          known = d;
+        }
+        first = false;
+      } catch {
+        // deployment markers are a nicety: the log stream reports upstream health
+      }
+      await sleep((running ? 2000 : 10_000) * this.scale, signal);
+    }
+  }
+
+  /** Restart bookkeeping is internal; exposed for tests of de-duplication. */
+  get lastSeen(): { tsIso: string | null; count: number } {
+    return { tsIso: this.lastTsIso, count: this.atLast };
+  }
+}
+
+/** Some upstreams (the sandbox) say how many lines expired before a cursor could fetch them. */
+function retentionMissed(page: Record<string, unknown>): number {
+  for (const k of ['missed', 'dropped', 'gap']) {
+    const v = page[k];
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) return Math.floor(v);
+  }
+  return 0;
+}

@@ -1,0 +1,504 @@
+// The gateway: a WebSocket server (ws 8 on node:http) that turns Divio's polling API into live
+// streams and runs every mutation as a job. See /work/brief-gateway-api.md for the contract.
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import { z } from 'zod';
+import {
+  ClientMessage,
+  CloseCode,
+  PROTOCOL_VERSION,
+  TopicParams,
+  topicKey,
+  type TopicName,
+  type Welcome,
+} from '../protocol/index.js';
+import type { Job, JobKind } from '../domain/index.js';
+import { AuditLog } from './audit.js';
+import { matchToken, type GatewayToken } from './auth.js';
+import { EnvLogFollower } from './follower.js';
+import { Sub, Topic, rawSend, errorText, type Conn } from './hub.js';
+import { JobRejected, JobStore } from './jobs.js';
+import {
+  BackupsTopic,
+  DeploymentTopic,
+  DeploymentsTopic,
+  EnvTopic,
+  FleetTopic,
+  JobsTopic,
+  LogsTopic,
+  MetricsTopic,
+  type TopicCtx,
+} from './topics.js';
+import type { Upstream } from './types.js';
+import { LocalHub, LocalLogFollower, LocalTopic as LocalEnvTopic, isLocalEnv, type LocalHubOptions } from './local.js';
+
+export type { GatewayToken, GatewayRole } from './auth.js';
+export { assertSafeBind, matchToken, isLoopbackHost } from './auth.js';
+export type { Upstream, CloudflareTarget } from './types.js';
+export { createUpstream } from './upstream.js';
+
+export const SERVER_VERSION = '0.1.0';
+
+export interface GatewayOptions {
+  host?: string;
+  port?: number;
+  tokens: GatewayToken[];
+  readOnly?: boolean;
+  upstream: Upstream;
+  dataDir: string;
+  pollScale?: number;
+  graceMs?: number;
+  replayLines?: number;
+  sendBudgetBytes?: number;
+  stallDeadlineMs?: number;
+  heartbeatMs?: number;
+  /** Hello deadline (default 5000). */
+  helloTimeoutMs?: number;
+  /** Rediscover in-flight deployments/backups upstream on start (default true). */
+  rediscover?: boolean;
+  /** The Local environment (Docker engine: DOCKER_HOST, cwd for .divio/config.json). */
+  local?: LocalHubOptions;
+}
+
+export interface Gateway {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  /** clients: connected; pollers: running topics + log followers; slowClients: clients now above their send budget. */
+  stats(): { clients: number; pollers: number; upstreamRequests: number; slowClients: number };
+  /** The job store (for in-process callers and tests). */
+  readonly jobs: JobStore;
+  /** Resolves once start-up rediscovery has finished. */
+  readonly rediscovered: Promise<void>;
+}
+
+interface ClientConn extends Conn {
+  token: GatewayToken | null;
+  alive: boolean;
+  helloTimer: NodeJS.Timeout | null;
+  name: string;
+}
+
+const CAPABILITIES = ['topics:fleet,env,deployments,deployment,logs,backups,metrics,jobs', 'commands', 'resume', 'local'];
+
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  if (!opts.tokens.length || opts.tokens.some((t) => !t.token)) throw new Error('the gateway needs at least one non-empty token');
+  const host = opts.host ?? '127.0.0.1';
+  const scale = opts.pollScale ?? 1;
+  const graceMs = opts.graceMs ?? 5000;
+  const budget = opts.sendBudgetBytes ?? 4 * 1024 * 1024;
+  const stallDeadline = opts.stallDeadlineMs ?? 30_000;
+  const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  const helloTimeout = opts.helloTimeoutMs ?? 5000;
+  const up = opts.upstream;
+
+  const audit = new AuditLog(join(opts.dataDir, 'audit.log'));
+  const jobs = new JobStore({ upstream: up, dataDir: opts.dataDir, audit, scale });
+  const localHub = new LocalHub(opts.local);
+  jobs.local = localHub;
+
+  // ---------------------------------------------------------------- followers and topics
+  const followers = new Map<string, EnvLogFollower>();
+  const topics = new Map<string, Topic>();
+  const stopTimers = new Map<string, NodeJS.Timeout>();
+
+  const ctx: TopicCtx = {
+    up,
+    scale,
+    jobs,
+    replayLines: opts.replayLines ?? 20_000,
+    acquireFollower(env, since) {
+      let f = followers.get(env);
+      if (!f) {
+        f = isLocalEnv(env) ? new LocalLogFollower(env, up, scale, localHub) : new EnvLogFollower(env, up, scale);
+        followers.set(env, f);
+        f.start(since);
+      }
+      if (f.stopTimer) clearTimeout(f.stopTimer);
+      f.stopTimer = null;
+      f.refs++;
+      return f;
+    },
+    releaseFollower(f) {
+      f.refs--;
+      if (f.refs > 0) return;
+      if (f.stopTimer) clearTimeout(f.stopTimer);
+      f.stopTimer = setTimeout(() => {
+        if (f.refs > 0) return;
+        f.stop();
+        if (followers.get(f.env) === f) followers.delete(f.env);
+      }, graceMs);
+    },
+    followerOf(env) {
+      return followers.get(env) ?? null;
+    },
+  };
+
+  function createTopic(name: TopicName, key: string, params: any, resumeHint?: { tsIso: string }): Topic {
+    switch (name) {
+      case 'fleet':
+        return new FleetTopic(name, key, params, ctx);
+      case 'env':
+        return new EnvTopic(name, key, params, ctx);
+      case 'deployments':
+        return new DeploymentsTopic(name, key, params, ctx);
+      case 'deployment':
+        return new DeploymentTopic(name, key, params, ctx);
+      case 'backups':
+        return new BackupsTopic(name, key, params, ctx);
+      case 'metrics':
+        return new MetricsTopic(name, key, params, ctx);
+      case 'jobs':
+        return new JobsTopic(key, jobs);
+      case 'local':
+        return new LocalEnvTopic(name, key, params, localHub);
+      case 'logs': {
+        const t = resumeHint ? Date.parse(resumeHint.tsIso) : NaN;
+        return new LogsTopic(key, params, ctx, Number.isFinite(t) ? new Date(t) : undefined);
+      }
+    }
+  }
+
+  function acquireTopic(name: TopicName, params: any, resumeHint?: { tsIso: string }): Topic {
+    const key = topicKey(name, params);
+    let t = topics.get(key);
+    const timer = stopTimers.get(key);
+    if (timer) {
+      clearTimeout(timer);
+      stopTimers.delete(key);
+    }
+    if (!t) {
+      t = createTopic(name, key, params, resumeHint);
+      topics.set(key, t);
+      t.start();
+    }
+    return t;
+  }
+
+  function releaseTopic(t: Topic): void {
+    if (t.subs.size > 0) return;
+    if (stopTimers.has(t.key)) return;
+    stopTimers.set(
+      t.key,
+      setTimeout(() => {
+        stopTimers.delete(t.key);
+        if (t.subs.size > 0) return;
+        t.stop();
+        if (topics.get(t.key) === t) topics.delete(t.key);
+      }, graceMs),
+    );
+  }
+
+  // ---------------------------------------------------------------- jobs → clients
+  const jobWatchers = new Map<string, Set<ClientConn>>();
+  jobs.onChange((job: Job) => {
+    const watchers = jobWatchers.get(job.id);
+    if (!watchers) return;
+    const frame = JSON.stringify({ type: 'job', job });
+    for (const c of watchers) {
+      if (c.closed) watchers.delete(c);
+      else rawSend(c, frame);
+    }
+    if (job.state === 'succeeded' || job.state === 'failed') jobWatchers.delete(job.id);
+  });
+
+  // ---------------------------------------------------------------- server
+  const http: Server = createServer((req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' });
+    res.end('divio-tui gateway: connect with a WebSocket client\n');
+  });
+  const wss = new WebSocketServer({ server: http, maxPayload: 1024 * 1024 });
+  const conns = new Set<ClientConn>();
+  let nextConnId = 1;
+
+  const send = (c: ClientConn, msg: unknown) => rawSend(c, JSON.stringify(msg));
+  const sendError = (c: ClientConn, ref: string | null, code: string, message: string) => send(c, { type: 'error', ref, code, message });
+
+  wss.on('connection', (ws: WebSocket) => {
+    const c: ClientConn = {
+      id: nextConnId++,
+      ws,
+      budget,
+      overSince: null,
+      closed: false,
+      subs: new Map(),
+      token: null,
+      alive: true,
+      helloTimer: null,
+      name: 'client',
+    };
+    conns.add(c);
+    c.helloTimer = setTimeout(() => {
+      if (!c.token) closeConn(c, CloseCode.unauthorized, 'hello expected within 5 s');
+    }, helloTimeout);
+    ws.on('pong', () => {
+      c.alive = true;
+    });
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      try {
+        onMessage(c, data, isBinary);
+      } catch (e) {
+        sendError(c, null, 'internal', `internal error: ${errorText(e)}`);
+      }
+    });
+    ws.on('close', () => cleanup(c));
+    ws.on('error', () => cleanup(c));
+  });
+  wss.on('error', () => {});
+
+  function closeConn(c: ClientConn, code: number, reason: string): void {
+    try {
+      c.ws.close(code, reason);
+    } catch {}
+    // a stalled client never reads the close frame: do not wait for its handshake
+    setTimeout(() => {
+      if (c.ws.readyState !== 3) c.ws.terminate();
+    }, 1000).unref();
+    cleanup(c);
+  }
+
+  function cleanup(c: ClientConn): void {
+    if (c.closed) return;
+    c.closed = true;
+    conns.delete(c);
+    if (c.helloTimer) clearTimeout(c.helloTimer);
+    for (const sub of c.subs.values()) {
+      sub.topic.subs.delete(sub);
+      releaseTopic(sub.topic);
+    }
+    c.subs.clear();
+  }
+
+  function onMessage(c: ClientConn, data: RawData, isBinary: boolean): void {
+    const refuse = (message: string) => {
+      sendError(c, null, 'unauthorized', message);
+      closeConn(c, CloseCode.unauthorized, 'hello expected');
+    };
+    if (isBinary) {
+      if (!c.token) return refuse('the first message must be a valid hello');
+      return sendError(c, null, 'bad-frame', 'binary frames are not part of the protocol: send JSON text');
+    }
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      if (!c.token) return refuse('the first message must be a valid hello');
+      return sendError(c, null, 'bad-frame', 'frame is not valid JSON');
+    }
+    const parsed = ClientMessage.safeParse(raw);
+    const ref = raw && typeof raw === 'object' && typeof (raw as any).id === 'string' ? String((raw as any).id).slice(0, 100) : raw && typeof raw === 'object' && typeof (raw as any).type === 'string' ? String((raw as any).type).slice(0, 40) : null;
+    if (!parsed.success) {
+      if (!c.token) {
+        sendError(c, ref, 'unauthorized', 'the first message must be a valid hello');
+        return closeConn(c, CloseCode.unauthorized, 'hello expected');
+      }
+      return sendError(c, ref, 'bad-frame', `invalid message: ${zodText(parsed.error)}`);
+    }
+    const msg = parsed.data;
+    if (msg.type === 'hello') return onHello(c, msg);
+    if (!c.token) {
+      sendError(c, ref, 'unauthorized', 'send hello with a token first');
+      return closeConn(c, CloseCode.unauthorized, 'hello expected');
+    }
+    switch (msg.type) {
+      case 'ping':
+        return send(c, { type: 'pong', t: msg.t });
+      case 'subscribe':
+        return onSubscribe(c, msg);
+      case 'unsubscribe': {
+        const sub = c.subs.get(msg.id);
+        if (!sub) return sendError(c, msg.id, 'not-found', `no subscription "${msg.id}"`);
+        c.subs.delete(msg.id);
+        sub.topic.subs.delete(sub);
+        releaseTopic(sub.topic);
+        return;
+      }
+      case 'command':
+        return onCommand(c, msg);
+    }
+  }
+
+  function onHello(c: ClientConn, msg: Extract<ClientMessage, { type: 'hello' }>): void {
+    if (c.token) return sendError(c, 'hello', 'protocol', 'already authenticated');
+    if (msg.protocol !== PROTOCOL_VERSION) {
+      sendError(c, 'hello', 'protocol', `protocol version ${msg.protocol} is not supported (this gateway speaks ${PROTOCOL_VERSION}); update divio-tui`);
+      return closeConn(c, CloseCode.protocol, 'protocol version');
+    }
+    const tok = matchToken(opts.tokens, msg.token);
+    if (!tok) {
+      sendError(c, 'hello', 'unauthorized', 'invalid token');
+      return closeConn(c, CloseCode.unauthorized, 'invalid token');
+    }
+    c.token = tok;
+    c.name = msg.client ?? 'client';
+    if (c.helloTimer) clearTimeout(c.helloTimer);
+    c.helloTimer = null;
+    const welcome: Welcome = {
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      serverVersion: SERVER_VERSION,
+      upstream: { kind: up.kind, zone: up.zone, user: up.user },
+      role: tok.role,
+      readOnly: !!opts.readOnly,
+      capabilities: CAPABILITIES,
+    };
+    send(c, welcome);
+  }
+
+  function onSubscribe(c: ClientConn, msg: Extract<ClientMessage, { type: 'subscribe' }>): void {
+    const schema = TopicParams[msg.topic] as z.ZodTypeAny;
+    const p = schema.safeParse(msg.params === undefined ? {} : msg.params);
+    if (!p.success) return sendError(c, msg.id, 'bad-params', `bad ${msg.topic} parameters: ${zodText(p.error)}`);
+    let params: any = p.data;
+    if (msg.topic === 'logs') {
+      const envs = [...new Set(params.envs as string[])].sort();
+      const services = params.services?.length ? [...new Set(params.services as string[])].sort() : undefined;
+      params = services ? { envs, services } : { envs };
+    }
+    const old = c.subs.get(msg.id);
+    if (old) {
+      old.topic.subs.delete(old);
+      releaseTopic(old.topic);
+      c.subs.delete(msg.id);
+    }
+    if (c.subs.size >= 64) return sendError(c, msg.id, 'bad-params', 'too many subscriptions on one connection (64)');
+    const topic = acquireTopic(msg.topic, params, msg.resumeAfter);
+    const sub = new Sub(msg.id, c, topic);
+    sub.resumeFrom = msg.resumeFrom;
+    sub.resumeAfter = msg.topic === 'logs' ? msg.resumeAfter : undefined;
+    c.subs.set(msg.id, sub);
+    topic.subs.add(sub);
+    topic.onSubscribe(sub);
+  }
+
+  function onCommand(c: ClientConn, msg: Extract<ClientMessage, { type: 'command' }>): void {
+    const tok = c.token!;
+    const target = commandTarget(msg.params);
+    if (opts.readOnly) {
+      audit.write({ actor: tok.name, role: tok.role, action: msg.kind, target, params: msg.params, outcome: 'forbidden: read-only gateway' });
+      return sendError(c, msg.id, 'forbidden', 'this gateway is read-only: commands are disabled');
+    }
+    if (tok.role !== 'operator') {
+      audit.write({ actor: tok.name, role: tok.role, action: msg.kind, target, params: msg.params, outcome: 'forbidden: viewer role' });
+      return sendError(c, msg.id, 'forbidden', `the "${tok.name}" token has the viewer role: it cannot run ${msg.kind}`);
+    }
+    const known = jobs.get(jobIdForKey(msg.idempotencyKey) ?? '');
+    void jobs
+      .submit(msg.kind as JobKind, msg.params, msg.idempotencyKey, { name: tok.name, role: tok.role })
+      .then((job) => {
+        let w = jobWatchers.get(job.id);
+        if (!w) jobWatchers.set(job.id, (w = new Set()));
+        if (job.state === 'queued' || job.state === 'running') w.add(c);
+        const again = !!known;
+        audit.write({ actor: tok.name, role: tok.role, action: msg.kind, target: job.target, params: msg.params, outcome: again ? 'accepted (same idempotency key: existing job)' : 'accepted', job: job.id });
+        send(c, { type: 'command-result', id: msg.id, ok: true, job });
+      })
+      .catch((e: unknown) => {
+        const text = errorText(e);
+        audit.write({ actor: tok.name, role: tok.role, action: msg.kind, target, params: msg.params, outcome: `rejected: ${text}` });
+        if (e instanceof JobRejected) send(c, { type: 'command-result', id: msg.id, ok: false, error: text });
+        else send(c, { type: 'command-result', id: msg.id, ok: false, error: `could not start ${msg.kind}: ${text}` });
+      });
+  }
+
+  function jobIdForKey(key: string): string | undefined {
+    for (const j of jobs.jobs.values()) if (j.idempotencyKey === key) return j.id;
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- heartbeat, drain, stall
+  const heartbeat = setInterval(() => {
+    for (const c of conns) {
+      if (!c.alive) {
+        c.ws.terminate();
+        cleanup(c);
+        continue;
+      }
+      c.alive = false;
+      try {
+        c.ws.ping();
+      } catch {}
+    }
+  }, heartbeatMs);
+  const drainTick = setInterval(() => {
+    const now = Date.now();
+    for (const c of conns) {
+      if (c.overSince === null) continue;
+      if (c.ws.bufferedAmount <= c.budget) {
+        c.overSince = null;
+        for (const sub of c.subs.values()) if (sub.skipped > 0 || sub.pendingSnapshot || sub.heldMarkers.length) sub.topic.onDrained(sub);
+      } else if (now - c.overSince > stallDeadline) {
+        closeConn(c, CloseCode.stalled, 'stalled: the client did not read its data in time');
+      }
+    }
+  }, 100);
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port ?? 0, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = http.address();
+  const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  const rediscovered = opts.rediscover === false ? jobs.rediscover({ upstreamScan: false }) : jobs.rediscover();
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `ws://${urlHost}:${port}`,
+    port,
+    jobs,
+    rediscovered,
+    stats: () => ({
+      clients: conns.size,
+      pollers: topics.size + followers.size,
+      upstreamRequests: up.divio.stats().requests,
+      slowClients: [...conns].filter((c) => c.overSince !== null).length,
+    }),
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(heartbeat);
+        clearInterval(drainTick);
+        for (const c of [...conns]) {
+          try {
+            c.ws.close(CloseCode.shutdown, 'gateway shutting down');
+          } catch {}
+          cleanup(c);
+        }
+        for (const t of stopTimers.values()) clearTimeout(t);
+        stopTimers.clear();
+        for (const t of topics.values()) t.stop();
+        topics.clear();
+        for (const f of followers.values()) {
+          if (f.stopTimer) clearTimeout(f.stopTimer);
+          f.stop();
+        }
+        followers.clear();
+        localHub.close();
+        await jobs.close();
+        await new Promise<void>((r) => wss.close(() => r()));
+        for (const ws of wss.clients) ws.terminate();
+        http.closeAllConnections?.();
+        await new Promise<void>((r) => http.close(() => r()));
+      })()),
+  };
+}
+
+function commandTarget(params: unknown): string | null {
+  if (!params || typeof params !== 'object') return null;
+  const p = params as Record<string, unknown>;
+  for (const k of ['env', 'to', 'domain', 'backup']) if (typeof p[k] === 'string') return (p[k] as string).slice(0, 100);
+  return null;
+}
+
+function zodText(e: z.ZodError): string {
+  return e.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || 'message'}: ${i.message}`)
+    .join('; ');
+}

@@ -1,0 +1,172 @@
+// `divio-tui serve`: the gateway alone, for a team. Loopback by default; a token is always
+// required (random when none is given on loopback, printed once); a non-loopback address is
+// refused without one.
+import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startGateway, type Gateway } from './index.js';
+import { assertSafeBind, isLoopbackHost, type GatewayToken } from './auth.js';
+import { createUpstream } from './upstream.js';
+import type { Upstream } from './types.js';
+
+export interface ServeHandle {
+  gateway: Gateway;
+  upstream: Upstream;
+  token: string;
+  close(): Promise<void>;
+}
+
+export const SERVE_USAGE = `usage: divio-tui serve [--host H] [--port P] [--token T | DIVIO_TUI_TOKEN] [--viewer-token T]
+                       [--read-only] [--sandbox] [--zone Z] [--data-dir D]`;
+
+/** Parse and start; resolves with a handle (used by tests and by runServeCommand). */
+export async function startServe(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ServeHandle> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '7878' },
+      token: { type: 'string' },
+      'viewer-token': { type: 'string' },
+      'read-only': { type: 'boolean', default: false },
+      sandbox: { type: 'boolean', default: false },
+      zone: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'poll-scale': { type: 'string' },
+      seed: { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const host = values.host!;
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port "${values.port}": expected 0–65535`);
+  const given = values.token ?? env.DIVIO_TUI_TOKEN ?? null;
+  const viewer = values['viewer-token'] ?? null;
+  assertSafeBind(host, [given, viewer]);
+  if (!given && !viewer && !isLoopbackHost(host)) throw new Error('a token is required');
+  const operatorToken = given ?? (viewer ? null : randomBytes(24).toString('base64url'));
+  const tokens: GatewayToken[] = [];
+  if (operatorToken) tokens.push({ token: operatorToken, role: 'operator', name: 'operator' });
+  if (viewer) tokens.push({ token: viewer, role: 'viewer', name: 'viewer' });
+  const dataDir = values['data-dir'] ?? join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'divio-tui', 'gateway');
+  const pollScale = values['poll-scale'] ? Number(values['poll-scale']) : undefined;
+  if (pollScale !== undefined && !(pollScale > 0)) throw new Error('--poll-scale must be a positive number');
+
+  let sandbox: Awaited<ReturnType<typeof import('../sandbox/index.js').startSandbox>> | null = null;
+  let upstream: Upstream;
+  if (values.sandbox) {
+    const { startSandbox } = await import('../sandbox/index.js');
+    sandbox = await startSandbox({ ephemeral: true, ssh: false, ...(values.seed ? { seed: Number(values.seed) } : {}) });
+    upstream = await createUpstream({ sandbox });
+  } else {
+    upstream = await createUpstream({ zone: values.zone });
+  }
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway({ host, port, tokens, readOnly: values['read-only'], upstream, dataDir, pollScale });
+  } catch (e) {
+    await upstream.close();
+    await sandbox?.close();
+    throw e;
+  }
+  return {
+    gateway,
+    upstream,
+    token: operatorToken ?? viewer!,
+    close: async () => {
+      await gateway.close();
+      await upstream.close();
+      await sandbox?.close();
+    },
+  };
+}
+
+/** CLI entry: prints the ws URL (and a generated token) and runs until SIGINT/SIGTERM. Returns the exit code. */
+export async function runServeCommand(argv: string[]): Promise<number> {
+  let h: ServeHandle;
+  try {
+    h = await startServe(argv);
+  } catch (e) {
+    process.stderr.write(`divio-tui serve: ${e instanceof Error ? e.message : String(e)}\n${SERVE_USAGE}\n`);
+    return 2;
+  }
+  const generated = !(argv.includes('--token') || process.env.DIVIO_TUI_TOKEN);
+  process.stdout.write(`gateway listening on ${h.gateway.url} (upstream: ${h.upstream.kind === 'sandbox' ? 'SANDBOX' : h.upstream.zone})\n`);
+  if (generated) process.stdout.write(`token (operator): ${h.token}\n`);
+  process.stdout.write(`connect: divio-tui --gateway ${h.gateway.url}  (token via --token or DIVIO_TUI_TOKEN)\n`);
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`divio-tui serve: ${sig}, shutting down\n`);
+      void h.close().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+export interface InProcessOptions {
+  /** Force the embedded sandbox (`--sandbox`); otherwise Divio when a token is found, else the sandbox. */
+  sandbox?: boolean;
+  /** Options for the embedded sandbox when it is used (ssh, seed, dataDir …). */
+  sandboxOptions?: import('../sandbox/index.js').SandboxOptions;
+  zone?: string;
+  /** Divio token (default DIVIO_TOKEN / ~/.netrc). */
+  token?: string;
+  dataDir?: string;
+  cloudflare?: import('./upstream.js').CloudflareConfig;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface InProcessGateway extends ServeHandle {
+  /** The embedded sandbox, when it is the upstream. */
+  sandbox: import('../sandbox/index.js').Sandbox | null;
+}
+
+/**
+ * `divio-tui` without `--gateway`: a gateway in this process on a random loopback port with a random
+ * operator token. Upstream: Divio when a token is found (and `sandbox` is not forced), else the
+ * embedded sandbox.
+ */
+export async function startInProcessGateway(opts: InProcessOptions = {}): Promise<InProcessGateway> {
+  const env = opts.env ?? process.env;
+  const { findToken } = await import('../divio/auth.js');
+  const divioToken = opts.sandbox ? null : (opts.token ?? findToken({ env, zone: opts.zone })?.token ?? null);
+  let sandbox: import('../sandbox/index.js').Sandbox | null = null;
+  let upstream: Upstream;
+  if (divioToken) {
+    upstream = await createUpstream({ zone: opts.zone, token: divioToken, cloudflare: opts.cloudflare });
+  } else {
+    const { startSandbox } = await import('../sandbox/index.js');
+    sandbox = await startSandbox({ ssh: false, ...opts.sandboxOptions });
+    upstream = await createUpstream({ sandbox });
+  }
+  const token = randomBytes(24).toString('base64url');
+  const dataDir = opts.dataDir ?? join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'divio-tui', 'gateway');
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway({ host: '127.0.0.1', port: 0, tokens: [{ token, role: 'operator', name: 'local-user' }], upstream, dataDir });
+  } catch (e) {
+    await upstream.close();
+    await sandbox?.close();
+    throw e;
+  }
+  return {
+    gateway,
+    upstream,
+    token,
+    sandbox,
+    close: async () => {
+      await gateway.close();
+      await upstream.close();
+      await sandbox?.close();
+    },
+  };
+}

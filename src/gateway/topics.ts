@@ -1,0 +1,619 @@
+// The topics the gateway serves. Snapshot topics (fleet, env, deployments, backups, metrics, jobs)
+// publish a whole state when it changes; a (re)subscriber just gets the latest one. Event topics
+// (logs, deployment log) keep a bounded replay buffer with sequence numbers.
+import { collect } from '../divio/client.js';
+import type { AccessMetrics } from '../domain/metrics.js';
+import type { Backup, Deployment, Environment, FleetRow, LogLine, LogMarker, ServiceInstanceBackup } from '../domain/index.js';
+import type { AccessStats, BackupWithDetail, EnvData, TopicName } from '../protocol/index.js';
+import { Topic, Sub, pollLoop, rawSend, dataFrame, errorText, isOverBudget } from './hub.js';
+import { scrubString } from './audit.js';
+import type { EnvLogFollower, FollowerBatch, FollowerListener } from './follower.js';
+import type { JobStore } from './jobs.js';
+import type { Upstream } from './types.js';
+
+export interface TopicCtx {
+  up: Upstream;
+  scale: number;
+  jobs: JobStore;
+  replayLines: number;
+  acquireFollower(env: string, since?: Date): EnvLogFollower;
+  releaseFollower(f: EnvLogFollower): void;
+  /** The follower of an environment if its logs are being followed right now. */
+  followerOf(env: string): EnvLogFollower | null;
+}
+
+const MASK = '••••••';
+
+// ------------------------------------------------------------------ snapshot topics
+
+abstract class PollingTopic extends Topic {
+  constructor(
+    name: TopicName,
+    key: string,
+    params: any,
+    protected ctx: TopicCtx,
+  ) {
+    super(name, key, params);
+  }
+  /** One poll; returns the delay (unscaled ms) before the next. */
+  protected abstract step(): Promise<number>;
+  start(): void {
+    this.started = true;
+    void pollLoop({
+      signal: this.signal,
+      scale: this.ctx.scale,
+      onHealth: (h) => this.setHealth(h),
+      step: async () => Math.max(10, (await this.step()) * this.ctx.scale),
+    });
+  }
+  override publishSnapshot(data: unknown): void {
+    const json = JSON.stringify(data);
+    if (this.latest && this.latest.json === json) return;
+    super.publishSnapshot(data);
+  }
+}
+
+const FAST = 1500;
+
+export class FleetTopic extends PollingTopic {
+  private rows: FleetRow[] = [];
+  private lastFull = 0;
+  protected async step(): Promise<number> {
+    const c = this.ctx.up.divio;
+    const deploying = this.rows.filter((r) => r.state === 'deploying' && r.lastDeployment);
+    const now = Date.now();
+    if (this.rows.length && deploying.length && now - this.lastFull < 15_000 * this.ctx.scale) {
+      // fast path: only the running deployments
+      let ended = false;
+      for (const r of deploying) {
+        const d = await c.deployment(r.lastDeployment!.uuid, this.signal);
+        r.lastDeployment = deploymentSummary(d);
+        if (d.ended_at) ended = true;
+      }
+      if (!ended) {
+        this.publish();
+        return FAST;
+      }
+    }
+    await this.full();
+    this.lastFull = Date.now();
+    this.publish();
+    return this.rows.some((r) => r.state === 'deploying') ? FAST : 15_000;
+  }
+  private async full(): Promise<void> {
+    const c = this.ctx.up.divio;
+    const [orgs, apps, envs] = await Promise.all([
+      collect(c.organisations()).catch(() => []),
+      collect(c.applications({})),
+      collect(c.environments({})),
+    ]);
+    const orgName = new Map(orgs.map((o) => [o.uuid, o.name]));
+    const appBy = new Map(apps.map((a) => [a.uuid, a]));
+    const lastBackup = new Map<string, string>();
+    try {
+      let n = 0;
+      for await (const b of c.backups({})) {
+        if (++n > 1000) break;
+        const t = b.ended_at ?? b.created_at ?? null;
+        if (!t || b.success !== 'SUCCESS') continue;
+        const prev = lastBackup.get(b.environment);
+        if (!prev || prev < t) lastBackup.set(b.environment, t);
+      }
+    } catch {}
+    const latest = new Map<string, Deployment | null>();
+    const queue = envs.filter((e) => appBy.has(e.application));
+    await Promise.all(
+      [0, 1, 2, 3].map(async () => {
+        for (let e = queue.shift(); e; e = queue.shift()) {
+          latest.set(e.uuid, await c.latestDeployment(e.uuid, this.signal).catch(() => undefined as unknown as null));
+        }
+      }),
+    );
+    const rows: FleetRow[] = [];
+    for (const e of envs) {
+      const a = appBy.get(e.application);
+      if (!a) continue;
+      const d = latest.get(e.uuid);
+      rows.push({
+        appUuid: a.uuid,
+        app: a.slug,
+        appName: a.name,
+        orgUuid: a.organisation,
+        org: orgName.get(a.organisation) ?? a.organisation,
+        envUuid: e.uuid,
+        env: e.slug,
+        branch: e.branch ?? null,
+        state: envState(e, d),
+        url: e.url ?? null,
+        lastDeployment: d ? deploymentSummary(d) : null,
+        lastBackupAt: lastBackup.get(e.uuid) ?? null,
+        errorRate: null,
+        errorHistory: [],
+      });
+    }
+    rows.sort((x, y) => x.app.localeCompare(y.app) || envOrder(x.env) - envOrder(y.env) || x.env.localeCompare(y.env));
+    this.rows = rows;
+  }
+  private publish(): void {
+    const now = Date.now();
+    for (const r of this.rows) {
+      if (r.lastDeployment) r.state = r.lastDeployment.endedAt === null ? 'deploying' : r.state === 'deploying' ? (r.lastDeployment.success === false ? 'failed' : 'live') : r.state;
+      const f = this.ctx.followerOf(r.envUuid);
+      if (f) {
+        const st = f.access.stats(now - 5 * 60_000, now);
+        r.errorRate = Math.round(st.errorRate * 60 * 100) / 100;
+        const s = f.access.series(now - 30 * 60_000, now, 15, '5xx');
+        r.errorHistory = s.values.map((v) => v ?? 0);
+      } else {
+        r.errorRate = null;
+        r.errorHistory = [];
+      }
+    }
+    this.publishSnapshot({ rows: this.rows });
+  }
+}
+
+function envOrder(slug: string): number {
+  return slug === 'live' ? 1 : slug === 'test' ? 0 : 2;
+}
+
+export function envState(e: Environment, d: Deployment | null | undefined): FleetRow['state'] {
+  if (d === undefined) return 'unknown';
+  if (d && d.ended_at === null) return 'deploying';
+  if (String(e.status ?? '').toLowerCase() === 'sleeping') return 'sleeping';
+  if (!d && !e.last_finished_deployment) return 'never-deployed';
+  if (d && d.success === false) return 'failed';
+  return 'live';
+}
+
+function deploymentSummary(d: Deployment): NonNullable<FleetRow['lastDeployment']> {
+  return {
+    uuid: d.uuid,
+    startedAt: d.started_at ?? null,
+    endedAt: d.ended_at,
+    success: d.success ?? null,
+    percent: d.percent ?? null,
+    status: d.status ?? null,
+  };
+}
+
+export class EnvTopic extends PollingTopic {
+  protected async step(): Promise<number> {
+    const c = this.ctx.up.divio;
+    const envUuid: string = this.params.env;
+    const environment = await c.environment(envUuid, this.signal);
+    const [application, environments, serviceInstances, domains, variables, deployments, contentVersion] = await Promise.all([
+      c.application(environment.application, this.signal),
+      collect(c.environments({ application: environment.application })),
+      collect(c.serviceInstances(envUuid)).catch(() => []),
+      collect(c.domains({ environment: envUuid })).catch(() => []),
+      collect(c.environmentVariables({ environment: envUuid })).catch(() => []),
+      firstN(c.deployments({ environment: envUuid }), 10),
+      c.contentVersion(envUuid, this.signal).catch(() => null),
+    ]);
+    const data: EnvData = {
+      application,
+      environment,
+      environments,
+      serviceInstances,
+      domains: domains.filter((d) => !d.environment || d.environment === envUuid),
+      // sensitive values never leave the gateway; credentials inside DSN-like values are masked too
+      variables: variables.map((v) => (v.is_sensitive ? { ...v, value: v.value == null ? null : MASK } : v.value ? { ...v, value: scrubString(v.value) } : v)),
+      deployments: deployments.filter((d) => d.environment === envUuid),
+      contentVersion,
+    };
+    this.publishSnapshot(data);
+    return deployments.some((d) => d.ended_at === null) ? FAST : 10_000;
+  }
+}
+
+export class DeploymentsTopic extends PollingTopic {
+  protected async step(): Promise<number> {
+    const envUuid: string = this.params.env;
+    const list = (await firstN(this.ctx.up.divio.deployments({ environment: envUuid }), 30)).filter((d) => d.environment === envUuid);
+    this.publishSnapshot({ deployments: list });
+    return list.some((d) => d.ended_at === null) ? FAST : 10_000;
+  }
+}
+
+export class BackupsTopic extends PollingTopic {
+  private details = new Map<string, ServiceInstanceBackup>();
+  protected async step(): Promise<number> {
+    const c = this.ctx.up.divio;
+    const envUuid: string = this.params.env;
+    const [backups, serviceInstances] = await Promise.all([
+      firstN(c.backups({ environment: envUuid }), 50),
+      collect(c.serviceInstances(envUuid)).catch(() => []),
+    ]);
+    const mine = backups.filter((b) => b.environment === envUuid);
+    const out: BackupWithDetail[] = [];
+    for (const b of mine) {
+      const details: ServiceInstanceBackup[] = [];
+      for (const u of b.service_instance_backups) {
+        let d = this.details.get(u);
+        if (!d) {
+          d = await c.serviceInstanceBackup(u, this.signal).catch(() => undefined);
+          if (d && d.ended_at) this.details.set(u, d); // finished ones never change
+        }
+        if (d) details.push(d);
+      }
+      out.push({ ...b, details });
+    }
+    out.sort((x, y) => String(y.created_at ?? '').localeCompare(String(x.created_at ?? '')));
+    this.publishSnapshot({ backups: out, serviceInstances });
+    return mine.some((b) => !backupDone(b)) ? FAST : 15_000;
+  }
+}
+
+function backupDone(b: Backup): boolean {
+  const s = b.state.toUpperCase();
+  return s === 'COMPLETED' || s === 'FAILED' || s === 'ERROR' || !!b.ended_at;
+}
+
+/** Upstream CPU/memory samples plus access-line stats from the environment's (shared) log follower. */
+export class MetricsTopic extends PollingTopic {
+  private follower: EnvLogFollower | null = null;
+  private samples: unknown[] | null = null;
+  private lastFetch = 0;
+  private firstAt: number | null = null;
+  override start(): void {
+    this.follower = this.ctx.acquireFollower(this.params.env);
+    super.start();
+  }
+  override stop(): void {
+    super.stop();
+    if (this.follower) this.ctx.releaseFollower(this.follower);
+    this.follower = null;
+  }
+  protected async step(): Promise<number> {
+    const minutes: number = this.params.minutes ?? 60;
+    const now = Date.now();
+    if (now - this.lastFetch >= 10_000 * this.ctx.scale || this.lastFetch === 0) {
+      this.samples = await this.ctx.up.divio.metrics(this.params.env, minutes, this.signal);
+      this.lastFetch = Date.now();
+    }
+    // The first snapshot waits (at most 5 s) for the follower's first page: request figures from
+    // an empty window would read as "no traffic" rather than "not known yet".
+    if (this.follower && !this.follower.ready && this.latest === null) {
+      this.firstAt ??= now;
+      if (now - this.firstAt < 5000) return 100 / this.ctx.scale;
+    }
+    const f = this.follower;
+    const access = f && (f.ready || f.access.total > 0) ? accessStats(f.access, now - minutes * 60_000, now) : null;
+    this.publishSnapshot({ samples: this.samples, access });
+    return 2000;
+  }
+}
+
+export function accessStats(m: AccessMetrics, from: number, to: number, points = 30): AccessStats {
+  const st = m.stats(from, to);
+  const req = m.series(from, to, points, 'requests');
+  const e5 = m.series(from, to, points, '5xx');
+  const p95 = m.series(from, to, points, 'p95');
+  return {
+    windowStart: st.from,
+    windowEnd: st.to,
+    requests: st.requests,
+    requestRate: st.rate,
+    errorRate: st.errorRate,
+    errorFraction: st.errorFraction,
+    p50: st.latency?.p50 ?? null,
+    p95: st.latency?.p95 ?? null,
+    p99: st.latency?.p99 ?? null,
+    series: req.values.map((v, i) => ({ t: req.start + i * req.stepMs, requests: v ?? 0, errors: e5.values[i] ?? 0, p95: p95.values[i] ?? null })),
+  };
+}
+
+/** One deployment: progress and its log (appended text sent as events). Stops polling once ended. */
+export class DeploymentTopic extends PollingTopic {
+  private log = '';
+  private last: Deployment | null = null;
+  protected async step(): Promise<number> {
+    const c = this.ctx.up.divio;
+    const uuid: string = this.params.deployment;
+    const [d, log] = await Promise.all([c.deployment(uuid, this.signal), c.deploymentLog(uuid, this.signal).catch(() => this.log)]);
+    const changed = JSON.stringify(d) !== JSON.stringify(this.last);
+    if (this.latest === null || !log.startsWith(this.log)) {
+      this.log = log;
+      this.last = d;
+      this.publishSnapshot({ deployment: d, log, append: false });
+    } else if (changed || log.length > this.log.length) {
+      const delta = log.slice(this.log.length);
+      this.log = log;
+      this.last = d;
+      this.seq++;
+      this.setLatest({ deployment: d, log, append: false });
+      this.publishEvent({ deployment: d, log: delta, append: true });
+    }
+    if (d.ended_at) {
+      // ended: nothing more will change; poll rarely in case the log is completed late
+      return 30_000;
+    }
+    return FAST;
+  }
+}
+
+export class JobsTopic extends Topic {
+  private off: (() => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  constructor(
+    key: string,
+    private jobs: JobStore,
+  ) {
+    super('jobs', key, {});
+  }
+  start(): void {
+    this.started = true;
+    this.publishSnapshot({ jobs: this.jobs.list() });
+    this.off = this.jobs.onChange(() => {
+      if (this.timer) return;
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.publishSnapshot({ jobs: this.jobs.list() });
+      }, 50);
+    });
+  }
+  override stop(): void {
+    super.stop();
+    this.off?.();
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+// The `local` topic (Docker/Podman engine) lives in ./local.ts.
+export { LocalTopic } from './local.js';
+
+async function firstN<T>(it: AsyncIterable<T>, n: number): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) {
+    out.push(x);
+    if (out.length >= n) break;
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ logs
+
+const SNAPSHOT_LINES = 500;
+const REPLAY_CHUNK = 500;
+
+/**
+ * Runtime logs of one or more environments merged in time order, with per-topic sequence numbers
+ * on every line, a bounded replay buffer, and in-band markers (retention gaps, deployments, slow
+ * link). Each environment is fetched by its shared follower.
+ */
+export class LogsTopic extends Topic implements FollowerListener {
+  private buf: LogLine[] = [];
+  private followers: EnvLogFollower[] = [];
+  private pending: { line: FollowerBatch['lines'][number]; order: number }[] = [];
+  private pendingMarkers: LogMarker[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+  private readyTimer: NodeJS.Timeout | null = null;
+  private order = 0;
+  isReady = false;
+  private services: Set<string> | null;
+
+  constructor(
+    key: string,
+    params: { envs: string[]; services?: string[] },
+    private ctx: TopicCtx,
+    private since?: Date,
+  ) {
+    super('logs', key, params);
+    this.services = params.services?.length ? new Set(params.services) : null;
+  }
+
+  start(): void {
+    this.started = true;
+    for (const env of this.params.envs as string[]) {
+      const f = this.ctx.acquireFollower(env, this.since);
+      f.listeners.add(this);
+      this.followers.push(f);
+    }
+    this.onHealth();
+    if (this.followers.every((f) => f.ready)) this.onReady();
+    // do not hold subscribers forever if an upstream never answers
+    this.readyTimer = setTimeout(() => this.becomeReady(), 5000);
+  }
+
+  override stop(): void {
+    super.stop();
+    for (const f of this.followers) {
+      f.listeners.delete(this);
+      this.ctx.releaseFollower(f);
+    }
+    this.followers = [];
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.readyTimer) clearTimeout(this.readyTimer);
+  }
+
+  /** Earliest time from which every follower's coverage is complete, or null when unknown. */
+  coveredFrom(): string | null {
+    let max: string | null = null;
+    for (const f of this.followers) {
+      if (f.coveredFrom === null) return null;
+      if (max === null || f.coveredFrom > max) max = f.coveredFrom;
+    }
+    return max;
+  }
+
+  // ---- follower callbacks
+  onBatch(b: FollowerBatch): void {
+    for (const l of b.lines) {
+      if (this.services && !this.services.has(l.service)) continue;
+      this.pending.push({ line: l, order: this.order++ });
+    }
+    this.pendingMarkers.push(...b.markers);
+    if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), 60);
+  }
+  onReady(): void {
+    if (this.followers.every((f) => f.ready)) {
+      // let the first pages be merged before answering held subscribers
+      if (this.flushTimer) {
+        clearTimeout(this.flushTimer);
+        this.flushTimer = null;
+      }
+      this.flush();
+      this.becomeReady();
+    }
+  }
+  onHealth(): void {
+    const bad = this.followers.find((f) => !f.health.ok);
+    if (bad) this.setHealth({ ok: false, error: `${bad.label}: ${bad.health.error}`, retryInMs: bad.health.retryInMs });
+    else this.setHealth({ ok: true, error: null, retryInMs: null });
+  }
+
+  private becomeReady(): void {
+    if (this.readyTimer) clearTimeout(this.readyTimer);
+    this.readyTimer = null;
+    if (this.isReady) return;
+    this.isReady = true;
+    for (const sub of this.subs) {
+      if (!sub.ready) {
+        sub.ready = true;
+        this.catchUp(sub);
+      }
+    }
+  }
+
+  private flush(): void {
+    this.flushTimer = null;
+    if (!this.pending.length && !this.pendingMarkers.length) return;
+    const batch = this.pending.sort((a, b) => a.line.ts - b.line.ts || (a.line.tsIso < b.line.tsIso ? -1 : a.line.tsIso > b.line.tsIso ? 1 : a.order - b.order));
+    this.pending = [];
+    const markers = this.pendingMarkers;
+    this.pendingMarkers = [];
+    const lines: LogLine[] = batch.map(({ line }) => ({ seq: ++this.seq, ts: line.ts, tsIso: line.tsIso, source: line.source, service: line.service, message: line.message }));
+    for (const l of lines) this.buf.push(l);
+    const cap = Math.max(100, this.ctx.replayLines);
+    if (this.buf.length > cap + Math.min(5000, cap >> 2)) this.buf.splice(0, this.buf.length - cap);
+    if (!this.isReady) return; // held subscribers get it in their catch-up
+    const json = JSON.stringify({ lines, markers });
+    for (const sub of this.subs) {
+      if (!sub.ready) continue;
+      if (sub.resumeAfter) {
+        const kept = filterAfter(lines, sub.resumeAfter);
+        if (kept.length) sub.resumeAfter = undefined;
+        if (kept.length < lines.length) {
+          if (kept.length || markers.length) this.deliverLogs(sub, kept, markers, null);
+          continue;
+        }
+      }
+      this.deliverLogs(sub, lines, markers, json);
+    }
+  }
+
+  override onSubscribe(sub: Sub): void {
+    if (!this.health.ok) this.sendStatus(sub);
+    if (!this.isReady) {
+      sub.ready = false;
+      return;
+    }
+    this.catchUp(sub);
+  }
+
+  /** First answer to a (re)subscriber: replay from its sequence, or from its last timestamp, or a snapshot. */
+  private catchUp(sub: Sub): void {
+    const from = sub.resumeFrom;
+    const first = this.buf.length ? this.buf[0].seq : this.seq + 1;
+    if (from !== undefined && from >= this.epochStart - 1 && from <= this.seq) {
+      sub.resumeAfter = undefined;
+      if (from + 1 < first) {
+        const missed = first - 1 - from;
+        this.sendGap(sub, from + 1, first - 1, missed, 'replay-exhausted', `${missed} line${missed === 1 ? '' : 's'} no longer in the gateway's replay buffer`);
+      }
+      const start = lowerBound(this.buf, from + 1);
+      this.replay(sub, this.buf.slice(start));
+      return;
+    }
+    if (sub.resumeAfter) {
+      const ra = sub.resumeAfter;
+      const kept = filterAfter(this.buf, ra);
+      const covered = this.coveredFrom();
+      const firstIso = this.buf.length ? this.buf[0].tsIso! : null;
+      const complete = (covered !== null && covered <= ra.tsIso) || (firstIso !== null && firstIso <= ra.tsIso && kept.length < this.buf.length);
+      if (!complete) {
+        const upto = kept.length ? kept[0].seq - 1 : this.seq;
+        const startText = kept.length ? ` and ${kept[0].tsIso}` : '';
+        this.sendGap(
+          sub,
+          (from ?? 0) + 1,
+          Math.max((from ?? 0) + 1, upto),
+          0,
+          'gateway-restart',
+          `the gateway restarted: lines between ${ra.tsIso}${startText || ' and now'} may be missing (unknown count)`,
+        );
+      }
+      if (kept.length) sub.resumeAfter = undefined;
+      this.replay(sub, kept);
+      return;
+    }
+    const tail = this.buf.slice(-SNAPSHOT_LINES);
+    rawSend(sub.conn, dataFrame('snapshot', sub.id, 'logs', this.seq, JSON.stringify({ lines: tail, markers: [] })));
+  }
+
+  private replay(sub: Sub, lines: LogLine[]): void {
+    for (let i = 0; i < lines.length; i += REPLAY_CHUNK) {
+      const chunk = lines.slice(i, i + REPLAY_CHUNK);
+      rawSend(sub.conn, dataFrame('event', sub.id, 'logs', chunk[chunk.length - 1].seq, JSON.stringify({ lines: chunk, markers: [] })));
+    }
+  }
+
+  private sendGap(sub: Sub, from: number, to: number, missed: number, reason: 'replay-exhausted' | 'gateway-restart' | 'slow-link' | 'upstream-retention', text: string): void {
+    rawSend(sub.conn, JSON.stringify({ type: 'gap', sub: sub.id, topic: 'logs', from, to, missed, reason, text }));
+  }
+
+  /** Send a batch, or — while the client is above its send budget — count the lines it skips and hold the markers. */
+  private deliverLogs(sub: Sub, lines: LogLine[], markers: LogMarker[], json: string | null): void {
+    if (isOverBudget(sub.conn)) {
+      if (sub.conn.overSince === null) sub.conn.overSince = Date.now();
+      if (lines.length && sub.skipped === 0) sub.skippedFrom = Date.now();
+      sub.skipped += lines.length;
+      sub.heldMarkers.push(...markers);
+      return;
+    }
+    if (sub.skipped > 0 || sub.heldMarkers.length) this.onDrained(sub);
+    rawSend(sub.conn, dataFrame('event', sub.id, 'logs', this.seq, json ?? JSON.stringify({ lines, markers })));
+  }
+
+  /** The client's buffer drained: tell it, in-band, how many lines it did not get (and what it missed meanwhile). */
+  override onDrained(sub: Sub): void {
+    if ((sub.skipped > 0 || sub.heldMarkers.length) && !isOverBudget(sub.conn)) {
+      const n = sub.skipped;
+      sub.skipped = 0;
+      const markers = sub.heldMarkers as LogMarker[];
+      sub.heldMarkers = [];
+      if (n > 0) markers.push({ kind: 'slow-link', ts: Date.now(), count: n, text: `${n} line${n === 1 ? '' : 's'} skipped: slow link` });
+      rawSend(sub.conn, dataFrame('event', sub.id, 'logs', this.seq, JSON.stringify({ lines: [], markers })));
+    }
+    super.onDrained(sub);
+  }
+}
+
+function filterAfter(lines: LogLine[], ra: { tsIso: string; count: number }): LogLine[] {
+  let skip = ra.count;
+  const out: LogLine[] = [];
+  for (const l of lines) {
+    const iso = l.tsIso ?? '';
+    if (iso < ra.tsIso) continue;
+    if (iso === ra.tsIso && skip > 0) {
+      skip--;
+      continue;
+    }
+    out.push(l);
+  }
+  return out;
+}
+
+function lowerBound(buf: LogLine[], seq: number): number {
+  let lo = 0;
+  let hi = buf.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (buf[mid].seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export { errorText };

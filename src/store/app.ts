@@ -1,0 +1,422 @@
+// The console's state, outside React. Screens read it through useSyncExternalStore; the Ink tree can
+// be unmounted (SSH hand-off) and rendered again from here exactly where it was: same screen, same
+// cursor, same filter. The store also owns the gateway subscriptions for what is on screen (a screen
+// calls `watch` when it mounts and releases on unmount: nothing is polled that nobody watches), and it
+// batches notifications so React commits at most ~12 times a second however fast data arrives.
+import type { Job, JobKind } from '../domain/index.js';
+import { topicKey, type TopicName, type TopicHealth, type Welcome } from '../protocol/messages.js';
+
+// ------------------------------------------------------------------ the gateway surface we use
+export type ConnStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
+export interface ConnStateLike {
+  status: ConnStatus;
+  attempt: number;
+  retryAt: number | null;
+  error: string | null;
+  since: number;
+}
+export interface SubHandlersLike {
+  onSnapshot?(data: any, seq: number): void;
+  onEvent?(data: any, seq: number): void;
+  onGap?(gap: { from: number; to: number; missed: number; reason: string; text: string }): void;
+  onStatus?(health: TopicHealth): void;
+  onError?(message: string): void;
+}
+/** The part of GatewayClient (src/client) the UI uses; a test fake implements just this. */
+export interface GatewayLike {
+  readonly state: ConnStateLike;
+  readonly welcome: Welcome | null;
+  onState(fn: (s: ConnStateLike) => void): () => void;
+  onWelcome?(fn: (w: Welcome) => void): () => void;
+  onJob(fn: (job: Job) => void): () => void;
+  /** `opts.resumeAfter` (logs): continue after lines the caller already holds (see GatewayClient). */
+  subscribe(topic: TopicName, params: any, h: SubHandlersLike, opts?: { resumeAfter?: { tsIso: string; count: number } }): { unsubscribe(): void };
+  command(kind: JobKind, params: any, opts?: { idempotencyKey?: string; timeoutMs?: number }): Promise<Job>;
+}
+
+// ------------------------------------------------------------------ state
+export interface Route {
+  screen: string;
+  params: Record<string, string>;
+}
+
+export interface TopicSlot<T = unknown> {
+  data: T | null;
+  health: TopicHealth | null;
+  error: string | null;
+  seq: number;
+  /** When the first snapshot arrived (ms). */
+  loadedAt: number | null;
+  /** Gaps reported for this topic (missed events). */
+  gaps: number;
+}
+
+/** Per-view UI state: survives unmounting (SSH hand-off) and returning to the view. */
+export interface ViewUi {
+  cursor: number;
+  offset: number;
+  sort?: string;
+  desc?: boolean;
+  filter?: string;
+  /** The filter line is being edited. */
+  filtering?: boolean;
+  grouped?: boolean;
+  [k: string]: unknown;
+}
+
+export type ToastKind = 'info' | 'ok' | 'warn' | 'error';
+export interface Toast {
+  id: number;
+  text: string;
+  kind: ToastKind;
+  at: number;
+}
+
+export interface DialogSpec {
+  title: string;
+  lines: string[];
+  /** Typed confirmation: the user must type exactly this (e.g. the environment slug). */
+  confirmWord?: string;
+  /** Red styling: production or irreversible. */
+  danger?: boolean;
+  confirmLabel?: string;
+  onConfirm: () => void | Promise<void>;
+}
+
+export interface AppState {
+  conn: ConnStateLike;
+  welcome: Welcome | null;
+  /** connect() itself failed (no gateway at all). */
+  connectError: string | null;
+  stack: Route[];
+  paletteOpen: boolean;
+  paletteHistory: string[];
+  topics: Record<string, TopicSlot>;
+  jobs: Record<string, Job>;
+  ui: Record<string, ViewUi>;
+  toast: Toast | null;
+  dialog: DialogSpec | null;
+  /** True while the terminal is handed to another program (ssh). */
+  suspended: boolean;
+}
+
+export interface Services {
+  /** Hand the terminal to `fn` (e.g. ssh) and come back. Set by runTui. */
+  suspend?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Leave the console. Set by runTui. */
+  quit?: () => void;
+}
+
+export interface AppStore {
+  getState(): AppState;
+  setState(patch: Partial<AppState> | ((s: AppState) => Partial<AppState>)): void;
+  subscribe(listener: () => void): () => void;
+  /** Deliver pending notifications now (tests, before unmounting). */
+  flush(): void;
+  attach(client: GatewayLike): void;
+  readonly client: GatewayLike | null;
+  /** Subscribe to a topic while something shows it; returns the release function (ref-counted). */
+  watch(topic: TopicName, params: Record<string, unknown>): () => void;
+  /** Number of live gateway subscriptions (for tests and the hand-off). */
+  activeWatches(): string[];
+  topic<T = unknown>(topic: TopicName, params: Record<string, unknown>): TopicSlot<T> | undefined;
+  /** The topic's data, subscribing for as long as it takes (null after `timeoutMs`). */
+  load<T = unknown>(topic: TopicName, params: Record<string, unknown>, timeoutMs?: number): Promise<T | null>;
+  // navigation
+  current(): Route;
+  push(screen: string, params?: Record<string, string>): void;
+  pop(): boolean;
+  reset(screen: string, params?: Record<string, string>): void;
+  // view UI state
+  viewKey(route?: Route): string;
+  view(key?: string): ViewUi;
+  updateView(patch: Partial<ViewUi> | ((v: ViewUi) => Partial<ViewUi>), key?: string): void;
+  // messages
+  toast(text: string, kind?: ToastKind): void;
+  openDialog(d: DialogSpec): void;
+  closeDialog(): void;
+  setPalette(open: boolean): void;
+  rememberCommand(cmd: string): void;
+  /** Run a job through the gateway, with a toast on acceptance or refusal. */
+  runCommand(kind: JobKind, params: Record<string, unknown>): Promise<Job | null>;
+  readonly services: Services;
+  dispose(): void;
+}
+
+export interface StoreOptions {
+  /** Minimum ms between notifications (default 83 ≈ 12/s). 0 = next macrotask. */
+  commitIntervalMs?: number;
+  now?: () => number;
+  initialRoute?: Route;
+  toastMs?: number;
+  historyMax?: number;
+  initialHistory?: string[];
+}
+
+const EMPTY_VIEW: ViewUi = { cursor: 0, offset: 0 };
+
+export function routeKey(r: Route): string {
+  const p = Object.keys(r.params)
+    .sort()
+    .map((k) => `${k}=${r.params[k]}`)
+    .join('&');
+  return p ? `${r.screen}?${p}` : r.screen;
+}
+
+function initialConn(now: number): ConnStateLike {
+  return { status: 'connecting', attempt: 0, retryAt: null, error: null, since: now };
+}
+
+/** Merge an event into a topic's data. Fleet events update rows by environment; others replace. */
+function mergeTopic(topic: TopicName, prev: unknown, data: unknown): unknown {
+  if (topic === 'fleet' && prev && data && typeof data === 'object' && Array.isArray((data as any).rows) && (data as any).partial) {
+    const rows = [...(prev as any).rows] as any[];
+    for (const r of (data as any).rows as any[]) {
+      const i = rows.findIndex((x) => x.envUuid === r.envUuid);
+      if (i >= 0) rows[i] = r;
+      else rows.push(r);
+    }
+    return { ...(prev as object), rows };
+  }
+  // Deployment log events carry only the appended text: keep the whole log in the slot.
+  if (topic === 'deployment' && prev && data && typeof data === 'object' && (data as any).append === true) {
+    return { ...(data as object), log: String((prev as any).log ?? '') + String((data as any).log ?? ''), append: false };
+  }
+  return data;
+}
+
+export function createAppStore(opts: StoreOptions = {}): AppStore {
+  const now = opts.now ?? Date.now;
+  const interval = opts.commitIntervalMs ?? 83;
+  const toastMs = opts.toastMs ?? 6000;
+  const historyMax = opts.historyMax ?? 100;
+  let state: AppState = {
+    conn: initialConn(now()),
+    welcome: null,
+    connectError: null,
+    stack: [opts.initialRoute ?? { screen: 'fleet', params: {} }],
+    paletteOpen: false,
+    paletteHistory: opts.initialHistory ?? [],
+    topics: {},
+    jobs: {},
+    ui: {},
+    toast: null,
+    dialog: null,
+    suspended: false,
+  };
+  const listeners = new Set<() => void>();
+  let pending: ReturnType<typeof setTimeout> | null = null;
+  let lastNotify = 0;
+  let client: GatewayLike | null = null;
+  const clientOffs: Array<() => void> = [];
+  const watches = new Map<string, { topic: TopicName; params: Record<string, unknown>; count: number; sub: { unsubscribe(): void } | null }>();
+  let toastTimer: ReturnType<typeof setTimeout> | null = null;
+  let toastSeq = 0;
+  let disposed = false;
+  const services: Services = {};
+
+  const notifyNow = (): void => {
+    if (pending) clearTimeout(pending);
+    pending = null;
+    lastNotify = now();
+    for (const l of [...listeners]) l();
+  };
+  const schedule = (): void => {
+    if (pending || disposed) return;
+    const wait = Math.max(0, lastNotify + interval - now());
+    pending = setTimeout(notifyNow, wait);
+  };
+
+  const setState: AppStore['setState'] = (patch) => {
+    const p = typeof patch === 'function' ? patch(state) : patch;
+    state = { ...state, ...p };
+    schedule();
+  };
+
+  const setSlot = (key: string, f: (s: TopicSlot) => Partial<TopicSlot>): void => {
+    const prev: TopicSlot = state.topics[key] ?? { data: null, health: null, error: null, seq: 0, loadedAt: null, gaps: 0 };
+    setState({ topics: { ...state.topics, [key]: { ...prev, ...f(prev) } } });
+  };
+
+  const upsertJob = (job: Job): void => {
+    const prev = state.jobs[job.id];
+    if (prev && prev.updatedAt > job.updatedAt) return;
+    setState({ jobs: { ...state.jobs, [job.id]: job } });
+  };
+
+  const openSub = (key: string): void => {
+    const w = watches.get(key);
+    if (!w || !client || w.sub) return;
+    const { topic } = w;
+    w.sub = client.subscribe(topic, w.params, {
+      onSnapshot: (data, seq) => {
+        if (topic === 'jobs') {
+          const jobs: Record<string, Job> = { ...state.jobs };
+          for (const j of (data as { jobs: Job[] }).jobs ?? []) jobs[j.id] = j;
+          setState({ jobs });
+        }
+        setSlot(key, () => ({ data, seq, error: null, loadedAt: now() }));
+      },
+      onEvent: (data, seq) => {
+        if (topic === 'jobs') for (const j of (data as { jobs: Job[] }).jobs ?? []) upsertJob(j);
+        setSlot(key, (s) => ({ data: mergeTopic(topic, s.data, data), seq, error: null }));
+      },
+      onGap: (gap) => setSlot(key, (s) => ({ gaps: s.gaps + Math.max(1, gap.missed) })),
+      onStatus: (health) => setSlot(key, () => ({ health })),
+      onError: (message) => setSlot(key, () => ({ error: message })),
+    });
+  };
+
+  const store: AppStore = {
+    getState: () => state,
+    setState,
+    subscribe(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    flush: notifyNow,
+    get client() {
+      return client;
+    },
+    get services() {
+      return services;
+    },
+    attach(c) {
+      for (const off of clientOffs.splice(0)) off();
+      client = c;
+      setState({ conn: { ...c.state }, welcome: c.welcome ?? state.welcome, connectError: null });
+      clientOffs.push(c.onState((s) => setState({ conn: { ...s }, welcome: c.welcome ?? state.welcome })));
+      if (c.onWelcome) clientOffs.push(c.onWelcome((w) => setState({ welcome: w })));
+      clientOffs.push(c.onJob((j) => upsertJob(j)));
+      for (const key of watches.keys()) openSub(key);
+    },
+    watch(topic, params) {
+      const key = topicKey(topic, params);
+      let w = watches.get(key);
+      if (!w) {
+        w = { topic, params, count: 0, sub: null };
+        watches.set(key, w);
+      }
+      w.count++;
+      openSub(key);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const cur = watches.get(key);
+        if (!cur) return;
+        cur.count--;
+        if (cur.count <= 0) {
+          watches.delete(key);
+          try {
+            cur.sub?.unsubscribe();
+          } catch {}
+        }
+      };
+    },
+    activeWatches: () => [...watches.entries()].filter(([, w]) => w.sub).map(([k]) => k),
+    topic<T>(topic: TopicName, params: Record<string, unknown>) {
+      return state.topics[topicKey(topic, params)] as TopicSlot<T> | undefined;
+    },
+    load<T>(topic: TopicName, params: Record<string, unknown>, timeoutMs = 10_000): Promise<T | null> {
+      const key = topicKey(topic, params);
+      const have = state.topics[key]?.data;
+      if (have != null) return Promise.resolve(have as T);
+      return new Promise<T | null>((resolve) => {
+        const release = store.watch(topic, params);
+        const check = (): void => {
+          const d = state.topics[key]?.data;
+          if (d != null) done(d as T);
+        };
+        const off = (() => {
+          listeners.add(check);
+          return () => listeners.delete(check);
+        })();
+        const timer = setTimeout(() => done(null), timeoutMs);
+        function done(v: T | null): void {
+          clearTimeout(timer);
+          off();
+          release();
+          resolve(v);
+        }
+      });
+    },
+    current: () => state.stack[state.stack.length - 1]!,
+    push(screen, params = {}) {
+      setState({ stack: [...state.stack, { screen, params }], paletteOpen: false });
+    },
+    pop() {
+      if (state.stack.length <= 1) return false;
+      setState({ stack: state.stack.slice(0, -1) });
+      return true;
+    },
+    reset(screen, params = {}) {
+      setState({ stack: [{ screen, params }], paletteOpen: false });
+    },
+    viewKey: (route) => routeKey(route ?? store.current()),
+    view: (key) => state.ui[key ?? store.viewKey()] ?? EMPTY_VIEW,
+    updateView(patch, key) {
+      const k = key ?? store.viewKey();
+      const prev = state.ui[k] ?? EMPTY_VIEW;
+      const p = typeof patch === 'function' ? patch(prev) : patch;
+      setState({ ui: { ...state.ui, [k]: { ...prev, ...p } } });
+    },
+    toast(text, kind = 'info') {
+      const id = ++toastSeq;
+      setState({ toast: { id, text, kind, at: now() } });
+      if (toastTimer) clearTimeout(toastTimer);
+      toastTimer = setTimeout(() => {
+        if (state.toast?.id === id) setState({ toast: null });
+      }, toastMs);
+      toastTimer.unref?.();
+    },
+    openDialog: (d) => setState({ dialog: d }),
+    closeDialog: () => setState({ dialog: null }),
+    setPalette: (open) => setState({ paletteOpen: open }),
+    rememberCommand(cmd) {
+      const c = cmd.trim();
+      if (!c) return;
+      const h = state.paletteHistory.filter((x) => x !== c);
+      h.push(c);
+      setState({ paletteHistory: h.slice(-historyMax) });
+    },
+    async runCommand(kind, params) {
+      if (!client) {
+        store.toast(`${kind}: not connected to the gateway`, 'error');
+        return null;
+      }
+      try {
+        const job = await client.command(kind, params);
+        upsertJob(job);
+        store.toast(`${kind} ${job.target}: started (J shows jobs)`, 'ok');
+        return job;
+      } catch (e) {
+        store.toast(`${kind} refused: ${(e as Error).message}`, 'error');
+        return null;
+      }
+    },
+    dispose() {
+      disposed = true;
+      if (pending) clearTimeout(pending);
+      if (toastTimer) clearTimeout(toastTimer);
+      for (const off of clientOffs.splice(0)) off();
+      for (const w of watches.values()) {
+        try {
+          w.sub?.unsubscribe();
+        } catch {}
+      }
+      watches.clear();
+      listeners.clear();
+    },
+  };
+  return store;
+}
+
+// ------------------------------------------------------------------ selectors
+export function runningJobs(s: AppState): Job[] {
+  return Object.values(s.jobs).filter((j) => j.state === 'running' || j.state === 'queued');
+}
+
+export function jobsNewestFirst(s: AppState): Job[] {
+  return Object.values(s.jobs).sort((a, b) => b.createdAt - a.createdAt);
+}

@@ -1,0 +1,123 @@
+// Fleet view logic (pure): filter, sort, group, and the human text of each cell.
+import type { FleetRow } from '../domain/index.js';
+
+export const FLEET_SORTS = ['app', 'org', 'env', 'state', 'deployed', 'backup', 'errors'] as const;
+export type FleetSort = (typeof FLEET_SORTS)[number];
+
+export type FleetItem = { kind: 'group'; org: string; count: number } | { kind: 'row'; row: FleetRow };
+
+export interface FleetViewOpts {
+  sort?: string;
+  desc?: boolean;
+  filter?: string;
+  grouped?: boolean;
+}
+
+/** Parse a filter: leading "!" inverts; case-insensitive substring. */
+export function parseFilter(f: string | undefined): { text: string; invert: boolean } | null {
+  if (!f) return null;
+  const invert = f.startsWith('!');
+  const text = (invert ? f.slice(1) : f).trim().toLowerCase();
+  if (!text) return null;
+  return { text, invert };
+}
+
+function haystack(r: FleetRow): string {
+  return [r.app, r.appName, r.org, r.env, `${r.app}@${r.env}`, r.branch ?? '', stateText(r)].join(' ').toLowerCase();
+}
+
+function time(s: string | null | undefined): number {
+  if (!s) return 0;
+  const t = Date.parse(s);
+  return Number.isFinite(t) ? t : 0;
+}
+
+const ENV_ORDER: Record<string, number> = { live: 0, production: 0, prod: 0, test: 1, staging: 1 };
+
+function compare(a: FleetRow, b: FleetRow, sort: string): number {
+  switch (sort) {
+    case 'org':
+      return a.org.localeCompare(b.org) || a.app.localeCompare(b.app);
+    case 'env':
+      return a.env.localeCompare(b.env);
+    case 'state':
+      return a.state.localeCompare(b.state);
+    case 'deployed':
+      return time(b.lastDeployment?.endedAt ?? b.lastDeployment?.startedAt) - time(a.lastDeployment?.endedAt ?? a.lastDeployment?.startedAt);
+    case 'backup':
+      return time(b.lastBackupAt) - time(a.lastBackupAt);
+    case 'errors':
+      return (b.errorRate ?? -1) - (a.errorRate ?? -1);
+    case 'app':
+    default:
+      return a.app.localeCompare(b.app) || (ENV_ORDER[a.env] ?? 2) - (ENV_ORDER[b.env] ?? 2) || a.env.localeCompare(b.env);
+  }
+}
+
+export function fleetItems(rows: readonly FleetRow[], o: FleetViewOpts = {}): FleetItem[] {
+  const f = parseFilter(o.filter);
+  let list = f ? rows.filter((r) => haystack(r).includes(f.text) !== f.invert) : [...rows];
+  const sort = o.sort ?? 'app';
+  list = list.sort((a, b) => {
+    const c = compare(a, b, sort) || a.app.localeCompare(b.app) || a.env.localeCompare(b.env);
+    return o.desc ? -c : c;
+  });
+  if (!o.grouped) return list.map((row) => ({ kind: 'row', row }));
+  const byOrg = new Map<string, FleetRow[]>();
+  for (const r of list) byOrg.set(r.org, [...(byOrg.get(r.org) ?? []), r]);
+  const out: FleetItem[] = [];
+  for (const org of [...byOrg.keys()].sort((a, b) => a.localeCompare(b))) {
+    const rs = byOrg.get(org)!;
+    out.push({ kind: 'group', org, count: rs.length });
+    for (const row of rs) out.push({ kind: 'row', row });
+  }
+  return out;
+}
+
+/** "3m", "5h", "2d" — compact ages. */
+export function age(iso: string | null | undefined, now: number): string {
+  const t = time(iso);
+  if (!t) return '-';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+export function stateText(r: FleetRow): string {
+  switch (r.state) {
+    case 'never-deployed':
+      return 'never deployed';
+    case 'deploying':
+      return r.lastDeployment?.percent != null ? `deploying ${Math.round(r.lastDeployment.percent)} %` : 'deploying';
+    default:
+      return r.state;
+  }
+}
+
+/** Last deployment as a cell: "deploying 42 %", "ok 3h", "FAILED 20m", "-". */
+export function lastDeployText(r: FleetRow, now: number): string {
+  const d = r.lastDeployment;
+  if (!d) return '-';
+  if (!d.endedAt) return d.percent != null ? `deploying ${Math.round(d.percent)} %` : 'deploying';
+  const a = age(d.endedAt, now);
+  if (d.success === false) return `failed ${a}`;
+  if (d.success === true) return `ok ${a}`;
+  return a;
+}
+
+export function errorRateText(r: FleetRow): string {
+  if (r.errorRate == null) return '-';
+  return r.errorRate >= 10 ? `${Math.round(r.errorRate)}/m` : `${r.errorRate.toFixed(1)}/m`;
+}
+
+/** Parse "app@env" into its parts (the palette's target syntax). */
+export function parseTarget(s: string): { app: string; env: string } | null {
+  const m = /^([^@\s]+)@([^@\s]+)$/.exec(s.trim());
+  return m ? { app: m[1]!, env: m[2]! } : null;
+}
+
+export function findRow(rows: readonly FleetRow[], app: string, env: string): FleetRow | undefined {
+  return rows.find((r) => (r.app === app || r.appUuid === app) && (r.env === env || r.envUuid === env));
+}

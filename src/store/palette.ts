@@ -1,0 +1,147 @@
+// The command palette's language (pure): `:env shop@qa`, `:logs shop@live`, `:deploy shop@test`,
+// `:fleet`, `:jobs`. Fuzzy completion over commands and the fleet's app@env targets.
+import type { FleetRow } from '../domain/index.js';
+
+export interface PaletteCommand {
+  name: string;
+  /** Needs an app@env target. */
+  target: boolean;
+  title: string;
+  /** The keymap action this command performs (for target commands) or a frame command. */
+  action: string;
+  aliases?: string[];
+}
+
+export const PALETTE_COMMANDS: readonly PaletteCommand[] = [
+  { name: 'fleet', target: false, title: 'all applications and environments', action: 'app.fleet', aliases: ['apps', 'home'] },
+  { name: 'jobs', target: false, title: 'running and recent jobs', action: 'app.jobs' },
+  { name: 'help', target: false, title: 'keys of this view', action: 'app.help' },
+  { name: 'quit', target: false, title: 'leave the console', action: 'app.quit', aliases: ['q'] },
+  { name: 'env', target: true, title: 'open an environment', action: 'env.open', aliases: ['environment', 'open'] },
+  { name: 'logs', target: true, title: 'runtime logs', action: 'env.logs' },
+  { name: 'deployments', target: true, title: 'deployments', action: 'env.deployments' },
+  { name: 'backups', target: true, title: 'backups', action: 'env.backups' },
+  { name: 'metrics', target: true, title: 'metrics', action: 'env.metrics' },
+  { name: 'deploy', target: true, title: 'deploy (asks first)', action: 'env.deploy' },
+  { name: 'backup', target: true, title: 'create a backup (asks first)', action: 'env.backup' },
+  { name: 'restore', target: true, title: 'restore a backup (wizard)', action: 'env.restore' },
+  { name: 'purge', target: true, title: 'purge the CDN cache', action: 'env.purge' },
+  { name: 'ssh', target: true, title: 'shell into the environment', action: 'env.ssh' },
+];
+
+export interface ParsedCommand {
+  command: PaletteCommand;
+  target: { app: string; env: string } | null;
+  /** `logs` only: several targets merged (`logs shop@test,shop@live` or `logs shop@test,live`). */
+  targets?: { app: string; env: string }[];
+}
+
+export type ParseResult = { ok: true; value: ParsedCommand } | { ok: false; error: string };
+
+function findCommand(name: string): PaletteCommand | undefined {
+  const n = name.toLowerCase();
+  return PALETTE_COMMANDS.find((c) => c.name === n || c.aliases?.includes(n));
+}
+
+/** Parse a palette line (with or without the leading ':'). */
+export function parseCommand(line: string): ParseResult {
+  const text = line.trim().replace(/^:/, '').trim();
+  if (!text) return { ok: false, error: 'type a command, e.g. env shop@live' };
+  const [name, ...rest] = text.split(/\s+/);
+  const cmd = findCommand(name!);
+  if (!cmd) return { ok: false, error: `unknown command "${name}" (try: ${PALETTE_COMMANDS.map((c) => c.name).join(', ')})` };
+  if (!cmd.target) {
+    if (rest.length) return { ok: false, error: `${cmd.name} takes no argument` };
+    return { ok: true, value: { command: cmd, target: null } };
+  }
+  if (rest.length !== 1) return { ok: false, error: `${cmd.name} needs a target: ${cmd.name} APP@ENV` };
+  if (cmd.name === 'logs' && rest[0]!.includes(',')) return parseLogTargets(cmd, rest[0]!);
+  const m = /^([^@\s]+)@([^@\s]+)$/.exec(rest[0]!);
+  if (!m) return { ok: false, error: `"${rest[0]}" is not APP@ENV (e.g. shop@live)` };
+  return { ok: true, value: { command: cmd, target: { app: m[1]!, env: m[2]! } } };
+}
+
+/** `shop@test,shop@live` or `shop@test,live` (the app carries over): 2–16 targets, merged. */
+function parseLogTargets(cmd: PaletteCommand, arg: string): ParseResult {
+  const parts = arg.split(',').filter((p) => p !== '');
+  const targets: { app: string; env: string }[] = [];
+  let app: string | null = null;
+  for (const p of parts) {
+    const m = /^(?:([^@\s,]+)@)?([^@\s,]+)$/.exec(p);
+    if (!m || (!m[1] && !app)) return { ok: false, error: `"${p}" is not APP@ENV (e.g. logs shop@test,shop@live)` };
+    app = m[1] ?? app;
+    const t = { app: app!, env: m[2]! };
+    if (!targets.some((x) => x.app === t.app && x.env === t.env)) targets.push(t);
+  }
+  if (!targets.length) return { ok: false, error: 'logs needs a target: logs APP@ENV[,APP@ENV…]' };
+  if (targets.length > 16) return { ok: false, error: `at most 16 environments can be merged (${targets.length} given)` };
+  return { ok: true, value: { command: cmd, target: targets[0]!, targets } };
+}
+
+/** Subsequence fuzzy score (higher is better), or -1 when `q` does not match `s`. */
+export function fuzzyScore(q: string, s: string): number {
+  const query = q.toLowerCase();
+  const str = s.toLowerCase();
+  if (!query) return 0;
+  if (str.startsWith(query)) return 1000 - str.length;
+  const idx = str.indexOf(query);
+  if (idx >= 0) return 800 - idx - str.length / 10;
+  let score = 0;
+  let si = 0;
+  let prev = -2;
+  for (const ch of query) {
+    if (ch === ' ') {
+      const sp = str.indexOf(' ', si);
+      if (sp < 0) return -1;
+      si = sp + 1;
+      prev = sp;
+      continue;
+    }
+    const at = str.indexOf(ch, si);
+    if (at < 0) return -1;
+    score += at === prev + 1 ? 10 : 1;
+    if (at === 0 || /[ @._-]/.test(str[at - 1]!)) score += 5;
+    prev = at;
+    si = at + 1;
+  }
+  return score - str.length / 10;
+}
+
+export interface Completion {
+  text: string;
+  title: string;
+}
+
+/** Completions for the current input, best first. */
+export function complete(input: string, rows: readonly FleetRow[], limit = 8): Completion[] {
+  const q = input.trim().replace(/^:/, '').trim();
+  const cands: Completion[] = [];
+  const [first, ...rest] = q.split(/\s+/);
+  const cmd = first ? findCommand(first) : undefined;
+  const targets = [...new Set(rows.map((r) => `${r.app}@${r.env}`))];
+  if (cmd && cmd.target && (rest.length > 0 || q.endsWith(' '))) {
+    // completing the target of a known command
+    const tq = rest.join(' ');
+    for (const t of targets) cands.push({ text: `${cmd.name} ${t}`, title: cmd.title });
+    return rank(cands, `${cmd.name} ${tq}`, limit);
+  }
+  for (const c of PALETTE_COMMANDS) {
+    if (!c.target) cands.push({ text: c.name, title: c.title });
+    else {
+      cands.push({ text: `${c.name} `, title: `${c.title}: ${c.name} APP@ENV` });
+      if (q) for (const t of targets) cands.push({ text: `${c.name} ${t}`, title: c.title });
+    }
+  }
+  // a bare target: open it
+  return rank(cands, q, limit);
+}
+
+function rank(cands: Completion[], q: string, limit: number): Completion[] {
+  if (!q) return cands.slice(0, limit);
+  return cands
+    .map((c) => ({ c, s: fuzzyScore(q, c.text) }))
+    .filter((x) => x.s >= 0)
+    .sort((a, b) => b.s - a.s || a.c.text.localeCompare(b.c.text))
+    .slice(0, limit)
+    .map((x) => x.c);
+}

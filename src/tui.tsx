@@ -1,0 +1,219 @@
+// The interactive console: alternate screen (always left again), the first frame at once (before
+// the gateway is even connected), the App from the store, and the terminal hand-off for ssh.
+import React from 'react';
+import { render, type Instance } from 'ink';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { enterAltScreen, leaveAltScreen, installExitGuards, CURSOR_SHOW } from './terminal/altscreen.js';
+import type { ColorDepth } from './terminal/capabilities.js';
+import { maskSecrets } from './terminal/sanitize.js';
+import { createAppStore, type AppStore, type GatewayLike } from './store/app.js';
+import { buildKeymap, type Keymap } from './config/keymap.js';
+import { makeTheme } from './config/theme.js';
+import type { Config } from './config/config.js';
+import { App } from '../screens/App.js';
+import type { Ui } from '../components/context.js';
+
+export interface RunTuiOptions {
+  /** Connect to the gateway (in-process or remote). Called after the first frame is drawn. */
+  connect: () => Promise<GatewayLike & { close?: () => Promise<void> }>;
+  config: Config;
+  /** Defaults to buildKeymap(config.keys). */
+  keymap?: Keymap;
+  caps: { unicode: boolean; color: ColorDepth };
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+  /** Palette history file (e.g. $XDG_STATE_HOME/divio-tui/history.json). */
+  historyPath?: string;
+  /** Use this store (tests, or a caller that wants to inspect state). */
+  store?: AppStore;
+}
+
+/**
+ * Ink 6.8's incremental renderer moves the cursor up one row too few when the previous frame ended
+ * with a newline (every frame that is shorter than the terminal, i.e. ours at rows - 1): it leaves the
+ * top row stale and shifts the frame down by one whenever the bottom line is unchanged. Its frame
+ * writes start with `ESC[nA` followed by `ESC[1G` or `ESC[E`; this stream wrapper makes that n+1.
+ * (The full-erase and first-frame paths start differently and pass through untouched.)
+ */
+export function fixIncrementalCursor(chunk: string): string {
+  return chunk.replace(/^((?:\x1b\[\?25[lh])?)\x1b\[(\d+)A(?=\x1b\[1G|\x1b\[E)/, (_m, pre: string, n: string) => `${pre}\x1b[${Number(n) + 1}A`);
+}
+
+function inkStdout(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+  const write = (chunk: unknown, ...rest: unknown[]): boolean =>
+    (stdout.write as (...a: unknown[]) => boolean)(typeof chunk === 'string' ? fixIncrementalCursor(chunk) : chunk, ...rest);
+  return new Proxy(stdout, {
+    get(target, prop) {
+      if (prop === 'write') return write;
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function loadHistory(path: string | undefined): Promise<string[]> {
+  if (!path) return [];
+  try {
+    const v = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(-100) : [];
+  } catch {
+    return [];
+  }
+}
+
+async function saveHistory(path: string | undefined, h: string[]): Promise<void> {
+  if (!path) return;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, JSON.stringify(h.slice(-100)), { mode: 0o600 });
+  } catch {}
+}
+
+/** The hand-off, reachable from anywhere through `store.services.suspend`. */
+export function suspendTui<T>(store: AppStore, fn: () => Promise<T>): Promise<T> {
+  if (!store.services.suspend) return Promise.reject(new Error('the console is not running'));
+  return store.services.suspend(fn);
+}
+
+export async function runTui(opts: RunTuiOptions): Promise<number> {
+  const stdout = opts.stdout ?? process.stdout;
+  const stdin = opts.stdin ?? process.stdin;
+  const stderr = opts.stderr ?? process.stderr;
+  if (!stdout.isTTY || !stdin.isTTY) {
+    stderr.write(
+      'divio-tui: the console needs a terminal (stdin and stdout must be a TTY).\n' +
+        'Without one, use the subcommands: divio-tui apps | logs | deploy | backups | restore | purge | jobs | doctor (add --json for scripts).\n',
+    );
+    return 2;
+  }
+  const colorDepth: ColorDepth = opts.config.ui.color !== 'auto' ? opts.config.ui.color : opts.caps.color;
+  const unicode = opts.caps.unicode && !opts.config.ui.ascii;
+  const store = opts.store ?? createAppStore({ initialHistory: await loadHistory(opts.historyPath) });
+  const ui: Ui = {
+    store,
+    theme: makeTheme(colorDepth, opts.config.theme),
+    keymap: opts.keymap ?? buildKeymap(opts.config.keys),
+    unicode,
+    config: opts.config,
+    now: Date.now,
+  };
+
+  let instance: Instance | null = null;
+  let crash: Error | null = null;
+  let suspended = false;
+  let quitResolve: (code: number) => void = () => {};
+  const quitP = new Promise<number>((r) => (quitResolve = r));
+  const inkOut = inkStdout(stdout);
+  const mount = (): void => {
+    instance = render(<App ui={ui} />, {
+      stdout: inkOut,
+      stdin,
+      stderr,
+      exitOnCtrlC: false,
+      patchConsole: false,
+      incrementalRendering: true,
+      maxFps: 20,
+    });
+    instance.waitUntilExit().then(
+      () => {
+        // Ink ended by itself (not our hand-off): leave cleanly.
+        if (!suspended) quitResolve(0);
+      },
+      (e: unknown) => {
+        // A render error outside every pane boundary: restore the terminal, then report it.
+        crash = e instanceof Error ? e : new Error(String(e));
+        quitResolve(1);
+      },
+    );
+  };
+
+  enterAltScreen(stdout);
+  const removeGuards = installExitGuards(stdout, {
+    onExit: () => {
+      try {
+        instance?.unmount();
+      } catch {}
+    },
+  });
+
+  store.services.quit = () => quitResolve(0);
+  store.services.suspend = async <T,>(fn: () => Promise<T>): Promise<T> => {
+    if (suspended) throw new Error('already handed off');
+    suspended = true;
+    store.setState({ suspended: true, paletteOpen: false });
+    store.flush();
+    const inst = instance;
+    instance = null;
+    inst?.unmount();
+    await inst?.waitUntilExit().catch(() => undefined);
+    await sleep(0);
+    leaveAltScreen(stdout);
+    stdout.write(CURSOR_SHOW);
+    try {
+      stdin.setRawMode?.(false);
+    } catch {}
+    stdin.pause();
+    try {
+      return await fn();
+    } finally {
+      // Swallow keys typed while the other program ended (they belong to it, not to us).
+      try {
+        stdin.setRawMode?.(true);
+      } catch {}
+      const drop = (): void => {
+        while (stdin.read() !== null) {
+          /* discard */
+        }
+      };
+      stdin.on('readable', drop);
+      stdin.resume();
+      await sleep(120);
+      drop();
+      stdin.off('readable', drop);
+      enterAltScreen(stdout);
+      store.setState({ suspended: false });
+      suspended = false;
+      mount();
+    }
+  };
+
+  // First frame now; the gateway connects in parallel.
+  mount();
+  let client: (GatewayLike & { close?: () => Promise<void> }) | null = null;
+  let closed = false;
+  opts
+    .connect()
+    .then((c) => {
+      if (closed) {
+        void c.close?.();
+        return;
+      }
+      client = c;
+      store.attach(c);
+    })
+    .catch((e: unknown) => {
+      store.setState({ connectError: (e as Error).message || String(e) });
+    });
+
+  const code = await quitP;
+  closed = true;
+  try {
+    (instance as Instance | null)?.unmount();
+    await (instance as Instance | null)?.waitUntilExit().catch(() => undefined);
+  } catch {}
+  leaveAltScreen(stdout);
+  removeGuards();
+  try {
+    stdin.setRawMode?.(false);
+  } catch {}
+  stdin.pause();
+  if (crash) stderr.write(`divio-tui: the console crashed: ${maskSecrets((crash as Error).message)}\n`);
+  await saveHistory(opts.historyPath, store.getState().paletteHistory);
+  store.dispose();
+  await (client as (GatewayLike & { close?: () => Promise<void> }) | null)?.close?.().catch(() => undefined);
+  return code;
+}

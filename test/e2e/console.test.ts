@@ -1,0 +1,140 @@
+// End-to-end: the bundled console in a real pseudo-terminal against the embedded sandbox.
+// Needs the bundle (`node scripts/bundle.mjs`, or DIVIO_TUI_BIN=path).
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
+
+let p: Pty | null = null;
+/**
+ * Multiplies the waiting budgets. The acceptance budget (fleet within 2 s) holds on an idle machine
+ * with E2E_TIME_SCALE=1; the default leaves room for a loaded CI box (timing belongs to the bench).
+ */
+const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
+afterEach(() => {
+  p?.cleanup();
+  p = null;
+});
+
+beforeAll(() => {
+  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "node scripts/bundle.mjs" first`);
+});
+
+/** The fleet table's header row. */
+function headerRow(screen: string): string {
+  return screen.split('\n').find((l) => /\bAPP\b/.test(l) && /\bSTATE\b/.test(l)) ?? '';
+}
+
+describe('divio-tui in a real terminal', () => {
+  it('shows the fleet, filters, opens an environment, help, palette, re-lays out on resize, and leaves the terminal clean', async () => {
+    const t0 = Date.now();
+    p = spawnConsole({ cols: 140, rows: 34 });
+    await p.waitForText(/connecting|SANDBOX/, 5000 * SCALE);
+    // the fleet within 2 s (times E2E_TIME_SCALE, see above)
+    await p.waitForText(/nordwind-shop/, Math.max(0, 2000 * SCALE - (Date.now() - t0)));
+    let s = p.screenText();
+    expect(s).toContain('SANDBOX');
+    expect(s).toMatch(/● live/);
+    expect(headerRow(s)).toMatch(/ORGANISATION.*BRANCH/);
+    expect(s).toContain('acme-booking');
+
+    // `/` filters
+    await p.press('/');
+    await p.type('nordwind-shop');
+    s = await p.waitForText(/3 of 20/);
+    expect(s).not.toContain('acme-booking');
+    expect(s).toMatch(/nordwind-shop\s+\S.*\blive\b/);
+    await p.press(KEYS.enter); // keep the filter, back to the list
+
+    // Enter opens the environment (the first filtered row: nordwind-shop live)
+    await p.press(KEYS.enter);
+    s = await p.waitForText(/URL\s+\S+/, 5000 * SCALE);
+    expect(s).toMatch(/nordwind-shop › live › environment/);
+    expect(s).toMatch(/Environment variables \(\d+\)/);
+
+    // ? shows help for this view
+    await p.press('?');
+    s = await p.waitForText(/help \(env\)/);
+    expect(s).toMatch(/Everywhere/);
+    expect(s).toMatch(/\?\s+help for this view/);
+    await p.press(KEYS.esc);
+    await p.waitForGone(/help \(env\)/);
+
+    // : jumps
+    await p.press(':');
+    await p.type('env acme-portal@qa');
+    await p.press(KEYS.enter);
+    s = await p.waitForText(/acme-portal › qa › environment/, 5000 * SCALE);
+
+    // back to the fleet, resize to 80 columns: the table drops low-priority columns
+    await p.press(':');
+    await p.type('fleet');
+    await p.press(KEYS.enter);
+    await p.waitForText(/ORGANISATION/);
+    p.resize(80, 24);
+    s = await p.waitForText(/^\s+APP\s+ENV\s+LAST DEPLOY\s+STATE\b/m);
+    const hdr = headerRow(s);
+    expect(hdr).not.toMatch(/ORGANISATION|BRANCH|TREND/);
+    expect(s).toMatch(/nordwind-shop\s+live\s+ok/); // the app column got the room (the filter is kept)
+    expect(s).toMatch(/q quit/); // the footer is still on screen
+    for (const line of s.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+
+    // q quits from the top screen: alternate screen left, cursor shown again
+    await p.press('q');
+    expect(await p.waitExit(5000)).toBe(0);
+    const raw = p.raw();
+    expect(raw.startsWith('\x1b[?1049h')).toBe(true);
+    const leave = raw.lastIndexOf('\x1b[?1049l');
+    expect(leave).toBeGreaterThan(0);
+    expect(raw.indexOf('\x1b[?25h', leave)).toBeGreaterThan(leave);
+  });
+
+  it('a crash inside one pane leaves the rest usable; ctrl-c quits cleanly', async () => {
+    p = spawnConsole({ cols: 120, rows: 30, env: { DIVIO_TUI_FORCE_PANE_CRASH: 'fleet' } });
+    await p.waitForText(/The fleet pane failed/, 8000 * SCALE);
+    await p.waitForText('SANDBOX', 8000 * SCALE);
+    await p.press('J');
+    await p.waitForText(/jobs/);
+    await p.waitForText(/Jobs run in the gateway/);
+    await p.press(':');
+    await p.type('env nordwind-cms@test');
+    await p.press(KEYS.enter);
+    await p.waitForText(/nordwind-cms › test › environment/, 5000 * SCALE);
+    await p.press(KEYS.ctrlC);
+    expect(await p.waitExit(5000)).toBe(0);
+    expect(p.raw()).toContain('\x1b[?1049l');
+  });
+
+  it('LANG=C and NO_COLOR=1: no non-ASCII character on screen and no colour codes; SIGTERM restores the terminal', async () => {
+    p = spawnConsole({ cols: 120, rows: 30, env: { LANG: 'C', LC_ALL: undefined, LC_CTYPE: undefined, NO_COLOR: '1' } });
+    const screens: string[] = [];
+    screens.push(await p.waitForText(/nordwind-shop/, 8000 * SCALE));
+    await p.press(KEYS.enter);
+    screens.push(await p.waitForText(/URL\s+\S+/, 5000 * SCALE));
+    await p.press('G');
+    screens.push(p.screenText());
+    await p.press('?');
+    screens.push(await p.waitForText(/help/));
+    await p.press(KEYS.esc);
+    await p.waitForGone(/help \(env\)/);
+    await p.press(KEYS.esc);
+    await p.waitForText(/20 environments/);
+    await p.press('v');
+    screens.push(await p.waitForText(/grouped by organisation/));
+    await p.press(':');
+    await p.type('env nord');
+    screens.push(p.screenText());
+    await p.press(KEYS.esc, 'J');
+    screens.push(await p.waitForText(/Jobs run in the gateway/));
+    for (const sc of screens) {
+      const bad = [...sc].find((c) => c.charCodeAt(0) > 0x7e);
+      expect(bad, `non-ASCII ${JSON.stringify(bad)} on screen:\n${sc}`).toBeUndefined();
+    }
+    expect(screens[0]).toContain('[SANDBOX]');
+    const raw = p.raw();
+    // colour SGRs: 30-37/39 fg, 40-47/49 bg, 90-97/100-107 bright, 38;5/48;5/38;2 extended
+    expect(raw).not.toMatch(/\x1b\[(?:[0-9;]*;)?(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9;]*)?m/);
+    p.kill();
+    // (kill sends SIGHUP via the pty; the exit guards restore the terminal)
+    await p.waitExit(5000).catch(() => -1);
+    expect(p.raw().lastIndexOf('\x1b[?1049l')).toBeGreaterThan(raw.lastIndexOf('\x1b[?1049h'));
+  });
+});

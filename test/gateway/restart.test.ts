@@ -1,0 +1,139 @@
+// The gateway process is killed (SIGKILL) mid-stream and restarted: the client is live again
+// quickly, lines continue, and nothing is lost silently.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { build } from 'esbuild';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { GatewayClient, type GapInfo } from '../../src/client/index.js';
+import type { LogLine, LogMarker } from '../../src/domain/index.js';
+import { sleep, waitFor } from './helpers.js';
+
+const TOKEN = 'child-gateway-token-0123456789';
+let sandbox: Sandbox;
+let dataDir: string;
+let child: ChildProcess | null = null;
+let childScript: string;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ seed: 11, ephemeral: true, ssh: false, logRate: 0, speed: 1 });
+  dataDir = mkdtempSync(join(tmpdir(), 'divio-tui-gw-child-'));
+  // bundled once, so that each (re)start of the child takes a fraction of a second
+  // (inside the repository, so that the native modules left external resolve from node_modules)
+  childScript = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'divio-tui-tests', `gateway-child-${process.pid}.mjs`);
+  await build({
+    entryPoints: [join(import.meta.dirname, 'fixtures', 'gateway-child.ts')],
+    outfile: childScript,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'error',
+    external: ['ssh2', 'cpu-features', 'dockerode', '@lydell/node-pty'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+});
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  await sandbox?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  if (childScript) rmSync(childScript, { force: true });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+function startChild(port: number): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [childScript], {
+      env: { ...process.env, GW_UPSTREAM_URL: sandbox.divioUrl, GW_UPSTREAM_TOKEN: sandbox.token, GW_PORT: String(port), GW_TOKEN: TOKEN, GW_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    const t = setTimeout(() => reject(new Error(`gateway child did not start: ${err}`)), 15_000);
+    p.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('READY ')) {
+        clearTimeout(t);
+        resolve(p);
+      }
+    });
+    p.stderr!.on('data', (d) => (err += d));
+    p.once('exit', (code) => reject(new Error(`gateway child exited (${code}): ${err}`)));
+  });
+}
+
+test('SIGKILL mid-stream: live again within 3 s of the restart, lines continue, no silent loss', async () => {
+  const env = sandbox.ids('acme-reports', 'live').env!;
+  const port = await freePort();
+  child = await startChild(port);
+  const client = new GatewayClient({ url: `ws://127.0.0.1:${port}`, token: TOKEN, backoff: { baseMs: 50, maxMs: 400 } });
+  client.connect();
+  await client.waitLive(5000);
+  const got: string[] = [];
+  const gaps: GapInfo[] = [];
+  const markers: LogMarker[] = [];
+  const take = (lines: LogLine[], m: LogMarker[]) => {
+    for (const l of lines) if (l.message.startsWith('n-')) got.push(l.message);
+    markers.push(...m);
+  };
+  const sub = client.subscribe('logs', { envs: [env] }, {
+    onSnapshot: (d) => take(d.lines, d.markers),
+    onEvent: (d) => take(d.lines, d.markers),
+    onGap: (g) => gaps.push(g),
+  });
+  await waitFor(() => sub.lastSeq > 0, 5000, 'first answer');
+
+  // a steady numbered stream, going on across the kill and the restart
+  let n = 0;
+  let feeding = true;
+  const feeder = (async () => {
+    while (feeding) {
+      const batch = Array.from({ length: 5 }, () => ({ message: `n-${String(n++).padStart(6, '0')}` }));
+      sandbox.emitLog(env, batch);
+      await sleep(40);
+    }
+  })();
+
+  await waitFor(() => got.length > 50, 5000, 'lines before the kill');
+  child.kill('SIGKILL');
+  await waitFor(() => client.state.status === 'reconnecting', 3000, 'client notices the loss');
+  await sleep(500); // lines keep arriving upstream while the gateway is down
+  const beforeRestart = got.length;
+  child = await startChild(port);
+  const restartedAt = Date.now();
+  await waitFor(() => client.state.status === 'live', 3000, 'client live again within 3 s');
+  expect(Date.now() - restartedAt).toBeLessThan(3000);
+
+  await waitFor(() => got.length > beforeRestart + 50, 5000, 'lines continue after the restart');
+  feeding = false;
+  await feeder;
+  await waitFor(() => got.includes(`n-${String(n - 1).padStart(6, '0')}`), 5000, 'the last line');
+
+  const seen = new Set(got);
+  const missing: number[] = [];
+  for (let i = 0; i < n; i++) if (!seen.has(`n-${String(i).padStart(6, '0')}`)) missing.push(i);
+  console.log(`restart: ${n} lines emitted, ${missing.length} missing, ${gaps.length} gap(s)`);
+  if (missing.length) {
+    // anything lost must be stated by a gap event
+    expect(gaps.length).toBeGreaterThan(0);
+    expect(gaps[0].text).toMatch(/restart/);
+  } else {
+    expect(missing).toEqual([]);
+  }
+  // and nothing twice: the restarted gateway resumed where the client's stream ended
+  expect(got.length).toBe(seen.size);
+  await client.close();
+}, 30_000);

@@ -1,0 +1,134 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+vi.hoisted(() => {
+  process.env.FORCE_COLOR = '3';
+});
+import { mount, KEY, type Harness } from './fake.js';
+import { buildKeymap } from '../../src/config/keymap.js';
+
+let h: Harness | null = null;
+afterEach(() => {
+  h?.unmount();
+  h = null;
+});
+
+/** The app column of the table rows, top to bottom. */
+function appsInOrder(frame: string): string[] {
+  return frame
+    .split('\n')
+    .map((l) => /^(?:\S+ )?\s*(blog|crm|shop|wiki)\s+\S+\s+(live|test|qa)\b/.exec(l.replace(/\x1b\[[0-9;]*m/g, '').replace(/^[▶▲▼> ] /, '')))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => `${m[1]}@${m[2]}`);
+}
+
+describe('fleet', () => {
+  it('shows every application x environment with state, deploy progress and the header', async () => {
+    h = await mount();
+    const f = h.frame();
+    expect(f).toContain('SANDBOX');
+    expect(f).toContain('live');
+    expect(appsInOrder(f)).toEqual(['blog@live', 'blog@test', 'crm@live', 'shop@live', 'shop@test', 'shop@qa', 'wiki@test']);
+    expect(f).toContain('deploying 42 %');
+    expect(f).toContain('never deployed');
+    expect(f).toContain('7 environments');
+  });
+
+  it('filters with / (substring) and ! inverts; Esc clears', async () => {
+    h = await mount();
+    await h.press('/', 's', 'h', 'o');
+    expect(appsInOrder(h.frame())).toEqual(['shop@live', 'shop@test', 'shop@qa']);
+    expect(h.frame()).toContain('3 of 7');
+    await h.press(KEY.enter);
+    // keys act on the list again after Enter: j moves
+    await h.press('/', KEY.backspace, KEY.backspace, KEY.backspace);
+    await h.press('!', 's', 'h', 'o', 'p');
+    expect(appsInOrder(h.frame())).toEqual(['blog@live', 'blog@test', 'crm@live', 'wiki@test']);
+    await h.press(KEY.esc);
+    expect(appsInOrder(h.frame())).toHaveLength(7);
+  });
+
+  it('sorts with o (next column) and reverses with O', async () => {
+    h = await mount();
+    await h.press('o'); // organisation
+    expect(h.frame()).toContain('sorted by organisation');
+    expect(appsInOrder(h.frame())[0]).toMatch(/^(shop|wiki)@/); // Acme first
+    await h.press('O');
+    expect(h.frame()).toContain('(reversed)');
+    expect(appsInOrder(h.frame())[0]).toMatch(/^(blog|crm)@/); // Globex first
+  });
+
+  it('groups by organisation with v', async () => {
+    h = await mount();
+    await h.press('v');
+    const f = h.frame();
+    expect(f).toMatch(/Acme \(4\)/);
+    expect(f).toMatch(/Globex \(3\)/);
+    expect(f.indexOf('Acme (4)')).toBeLessThan(f.indexOf('Globex (3)'));
+  });
+
+  it('Enter opens the selected environment; Esc comes back to the same row', async () => {
+    h = await mount();
+    await h.press('j', 'j', 'j'); // shop@live
+    await h.press(KEY.enter);
+    const f = await h.waitFor((x) => x.includes('https://shop-live.example.com'));
+    expect(f).toMatch(/Acme.*shop.*live.*environment/);
+    expect(f).toContain('ssh -p 2222 shop-live@127.0.0.1');
+    await h.press(KEY.esc);
+    await h.waitFor((x) => x.includes('7 environments'));
+    await h.press(KEY.enter);
+    await h.waitFor((x) => x.includes('https://shop-live.example.com'));
+  });
+
+  it('subscribes to what is on screen only', async () => {
+    h = await mount();
+    expect([...h.gw.subs.keys()].sort()).toEqual(['fleet:{}', 'jobs:{}', 'local:{}']); // local: linked compose projects beside test/live
+    await h.press(KEY.enter);
+    await h.wait(30);
+    expect([...h.gw.subs.keys()].sort()).toEqual(['env:{"env":"env-blog-live"}', 'jobs:{}']);
+    await h.press(KEY.esc);
+    await h.wait(30);
+    expect([...h.gw.subs.keys()].sort()).toEqual(['fleet:{}', 'jobs:{}', 'local:{}']); // local: linked compose projects beside test/live
+  });
+
+  it('scrolls a long fleet: only a window of rows is rendered and the cursor stays visible', async () => {
+    const { fleetRow } = await import('./fake.js');
+    const rows = Array.from({ length: 2000 }, (_, i) => fleetRow(`app${String(i).padStart(4, '0')}`, 'live'));
+    h = await mount({ fleet: rows });
+    const f = h.frame();
+    expect(f).toContain('app0000');
+    expect(f).not.toContain('app0100');
+    expect(f.split('\n').length).toBeLessThan(40);
+    await h.press('G');
+    const g = h.frame();
+    expect(g).toContain('app1999');
+    expect(g).not.toContain('app0000');
+    await h.press('g');
+    expect(h.frame()).toContain('app0000');
+  });
+
+  it('shows the keys from a remapped keymap in the footer and help, and they work', async () => {
+    h = await mount({ keymap: buildKeymap({ 'fleet.sort': 'S', 'app.help': 'h' }) });
+    expect(h.frame()).toContain('S sort');
+    await h.press('S');
+    expect(h.frame()).toContain('sorted by organisation');
+    await h.press('h');
+    const top = await h.waitFor((x) => x.includes('help for this view'));
+    expect(top).toMatch(/\n\s+h\s+help for this view/);
+    await h.press('G'); // the fleet's own keys are further down
+    const help = await h.waitFor((x) => x.includes('sort by the next column'));
+    const line = help.split('\n').find((l) => l.includes('sort by the next column'))!;
+    expect(line).toMatch(/^\s+S\s+sort by the next column/);
+  });
+});
+
+describe('keys typed faster than the console reads', () => {
+  it('a coalesced chunk counts every key, and keys after ":" reach the palette', async () => {
+    h = await mount();
+    h.stdin.write('jjj');
+    await h.wait(40);
+    h.stdin.write('\r');
+    await h.waitFor((x) => x.includes('https://shop-live.example.com'));
+    h.stdin.write(':env blog@test\r');
+    await h.waitFor((x) => x.includes('https://blog-test.example.com'));
+    expect(h.store.getState().paletteHistory).toEqual(['env blog@test']);
+  });
+});

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { createAppStore } from '../../src/store/app.js';
+import { fleetItems, lastDeployText, parseFilter } from '../../src/store/fleet.js';
+import { complete, parseCommand, fuzzyScore } from '../../src/store/palette.js';
+import { layoutColumns, windowStart, type Column } from '../../components/Table.js';
+import { FakeGateway, sampleFleet, fleetRow, tick } from './fake.js';
+
+describe('app store', () => {
+  it('batches notifications: a burst of updates is one commit', async () => {
+    const store = createAppStore({ commitIntervalMs: 50 });
+    let commits = 0;
+    store.subscribe(() => commits++);
+    for (let i = 0; i < 1000; i++) store.updateView({ cursor: i }, 'fleet');
+    await tick(80);
+    expect(commits).toBe(1);
+    expect(store.view('fleet').cursor).toBe(999);
+    store.dispose();
+  });
+
+  it('ref-counts topic subscriptions and unsubscribes when nobody watches', async () => {
+    const gw = new FakeGateway();
+    gw.serve('fleet', {}, { rows: sampleFleet() });
+    const store = createAppStore({ commitIntervalMs: 0 });
+    const a = store.watch('fleet', {});
+    const b = store.watch('fleet', {});
+    expect(gw.subs.size).toBe(0); // not attached yet: subscribes on attach
+    store.attach(gw);
+    expect([...gw.subs.keys()]).toEqual(['fleet:{}']);
+    await tick(5);
+    expect((store.topic<{ rows: unknown[] }>('fleet', {})?.data?.rows ?? []).length).toBe(7);
+    a();
+    a(); // releasing twice is harmless
+    expect(gw.subs.size).toBe(1);
+    b();
+    expect(gw.subs.size).toBe(0);
+    store.dispose();
+  });
+
+  it('load() waits for a topic and releases it afterwards', async () => {
+    const gw = new FakeGateway();
+    const store = createAppStore({ commitIntervalMs: 0 });
+    store.attach(gw);
+    const p = store.load<{ rows: unknown[] }>('fleet', {}, 2000);
+    expect(gw.subs.size).toBe(1);
+    gw.serve('fleet', {}, { rows: sampleFleet() });
+    expect((await p)?.rows.length).toBe(7);
+    expect(gw.subs.size).toBe(0);
+    store.dispose();
+  });
+
+  it('tracks connection state and jobs from the client', async () => {
+    const gw = new FakeGateway();
+    const store = createAppStore({ commitIntervalMs: 0 });
+    store.attach(gw);
+    gw.setState({ status: 'reconnecting', retryAt: Date.now() + 3000 });
+    expect(store.getState().conn.status).toBe('reconnecting');
+    await store.runCommand('backup', { env: 'e1' });
+    expect(Object.values(store.getState().jobs)).toHaveLength(1);
+    expect(store.getState().toast?.text).toMatch(/backup .*started/);
+    store.dispose();
+  });
+});
+
+describe('fleet logic', () => {
+  it('filters by substring over app, org, env, branch and state; ! inverts', () => {
+    const rows = sampleFleet();
+    expect(fleetItems(rows, { filter: 'globex' })).toHaveLength(3);
+    expect(fleetItems(rows, { filter: 'shop@qa' })).toHaveLength(1);
+    expect(fleetItems(rows, { filter: '!live' }).map((i) => (i.kind === 'row' ? `${i.row.app}@${i.row.env}` : ''))).toEqual(['blog@test', 'shop@qa', 'wiki@test']); // shop@qa is deploying, not live
+    expect(parseFilter('!')).toBe(null);
+  });
+
+  it('describes the last deployment', () => {
+    const now = Date.now();
+    expect(lastDeployText(fleetRow('a', 'live', { lastDeployment: null }), now)).toBe('-');
+    expect(lastDeployText(fleetRow('a', 'live', { lastDeployment: { uuid: 'd', startedAt: null, endedAt: null, success: null, percent: 42.4, status: 'running' } }), now)).toBe('deploying 42 %');
+    expect(lastDeployText(fleetRow('a', 'live', { lastDeployment: { uuid: 'd', startedAt: null, endedAt: new Date(now - 20 * 60e3).toISOString(), success: false, percent: 100, status: 'failure' } }), now)).toBe('failed 20m');
+  });
+});
+
+describe('palette logic', () => {
+  it('parses commands and explains mistakes', () => {
+    expect(parseCommand(':env shop@qa')).toMatchObject({ ok: true, value: { command: { name: 'env' }, target: { app: 'shop', env: 'qa' } } });
+    expect(parseCommand('fleet')).toMatchObject({ ok: true });
+    expect(parseCommand('env shop')).toMatchObject({ ok: false, error: expect.stringContaining('APP@ENV') });
+    expect(parseCommand('frobnicate')).toMatchObject({ ok: false, error: expect.stringContaining('unknown command') });
+  });
+
+  it('completes fuzzily over commands and targets', () => {
+    const rows = sampleFleet();
+    expect(complete('lo sh@li', rows)[0]!.text).toBe('logs shop@live');
+    expect(complete('dep', rows).map((c) => c.text)).toContain('deploy ');
+    expect(complete('env ', rows).every((c) => c.text.startsWith('env '))).toBe(true);
+    expect(fuzzyScore('xyz', 'env shop@live')).toBe(-1);
+  });
+});
+
+describe('table layout', () => {
+  const cols: Column<unknown>[] = [
+    { id: 'app', title: 'APP', flex: 2, min: 16, priority: 0, cell: () => '' },
+    { id: 'org', title: 'ORG', flex: 1, min: 12, priority: 4, cell: () => '' },
+    { id: 'env', title: 'ENV', width: 9, priority: 0, cell: () => '' },
+    { id: 'branch', title: 'BRANCH', flex: 1, min: 8, priority: 5, cell: () => '' },
+    { id: 'state', title: 'STATE', width: 15, priority: 0, cell: () => '' },
+  ];
+  it('drops the least important columns first on narrow terminals and fills the width', () => {
+    const wide = layoutColumns(cols, 120);
+    expect(wide.map((c) => c.col.id)).toEqual(['app', 'org', 'env', 'branch', 'state']);
+    expect(wide.reduce((s, c) => s + c.width, 0) + wide.length - 1).toBe(118);
+    const narrow = layoutColumns(cols, 50);
+    expect(narrow.map((c) => c.col.id)).toEqual(['app', 'env', 'state']);
+    expect(narrow.find((c) => c.col.id === 'app')!.width).toBeGreaterThanOrEqual(16);
+  });
+  it('keeps the cursor inside the window', () => {
+    expect(windowStart(0, 0, 10, 100)).toBe(0);
+    expect(windowStart(15, 0, 10, 100)).toBe(6);
+    expect(windowStart(3, 6, 10, 100)).toBe(3);
+    expect(windowStart(99, 0, 10, 100)).toBe(90);
+  });
+});
