@@ -77,11 +77,15 @@ async function runConsole(a: ParsedArgs): Promise<number> {
   }
   const caps = detectCapabilities(process.env, true);
   if (flagBool(a, 'ascii') || loaded.config.ui.ascii) caps.unicode = false;
-  const opts = sessionOptions(a, `divio-tui/${VERSION}`);
+  const opts = { ...sessionOptions(a, `divio-tui/${VERSION}`), cloudflare: loaded.config.cloudflare };
+  const { stateDir } = await import('./cli/paths.js');
+  const { join } = await import('node:path');
   let session: Awaited<ReturnType<typeof import('./cli/session.js').openSession>> | null = null;
   try {
     return await runTui({
       config: loaded.config,
+      keymap: loaded.keymap,
+      historyPath: join(stateDir(), 'history.json'),
       caps,
       connect: async () => {
         const { openSession } = await import('./cli/session.js');
@@ -115,8 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'serve': {
       const { runServeCommand } = await import('./gateway/serve.js');
-      await runServeCommand(argv.filter((x) => x !== 'serve'));
-      return 0;
+      return runServeCommand(argv.filter((x) => x !== 'serve'));
     }
     default: {
       const { runTwin } = await import('./cli/twins.js');

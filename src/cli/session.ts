@@ -1,7 +1,6 @@
 // Opens a session with a gateway: attach to a shared one (--gateway), or start one in-process on a
 // random loopback port with a random token, upstream = Divio when a token is found, else the sandbox.
 // One code path for one user and for a team (DESIGN.md §2).
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,8 @@ export interface SessionOptions {
   ephemeral?: boolean;
   dataDir?: string;
   faults?: string;
+  /** The config file's `cloudflare` section (token, plan, zones). */
+  cloudflare?: unknown;
   clientName: string;
   env?: NodeJS.ProcessEnv;
 }
@@ -43,24 +44,23 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     return { client, label: o.gateway, close: () => client.close() };
   }
 
-  const [{ startGateway }, { createUpstream }] = await Promise.all([
-    import('../gateway/index.js'),
-    import('../gateway/upstream.js'),
-  ]);
+  const { startInProcessGateway } = await import('../gateway/serve.js');
+  const { findToken } = await import('../divio/auth.js');
+  const zone = o.zone ?? env.DIVIO_ZONE;
+  const usesDivio = !o.sandbox && Boolean(findToken({ env, zone }));
   const base = o.dataDir ?? stateDir(env);
-  let upstream;
-  let sandbox: { close(): Promise<void> } | null = null;
-  let divioToken: string | null = null;
-  let zone = o.zone ?? env.DIVIO_ZONE;
-  if (!o.sandbox) {
-    const { findToken } = await import('../divio/auth.js');
-    divioToken = findToken({ env, zone })?.token ?? null;
-  }
-  if (divioToken) {
-    upstream = await createUpstream({ zone, token: divioToken });
-  } else {
-    const { startSandbox } = await import('../sandbox/index.js');
-    const sb = await startSandbox({
+  // Jobs and audit of the sandbox and of a real zone never mix.
+  const gwDir = o.ephemeral
+    ? mkdtempSync(join(tmpdir(), 'divio-tui-gw-'))
+    : join(base, usesDivio ? `gateway-${(zone ?? 'divio.com').replace(/[^a-z0-9.-]+/gi, '_')}` : 'gateway-sandbox');
+  mkdirSync(gwDir, { recursive: true, mode: 0o700 });
+  const h = await startInProcessGateway({
+    sandbox: !usesDivio,
+    zone,
+    env,
+    dataDir: gwDir,
+    cloudflare: cloudflareConfig(o.cloudflare, env),
+    sandboxOptions: {
       ephemeral: o.ephemeral,
       seed: o.seed,
       speed: o.speed,
@@ -68,35 +68,32 @@ export async function openSession(o: SessionOptions): Promise<Session> {
       faults: o.faults,
       dataDir: o.ephemeral ? undefined : join(base, 'sandbox'),
       ssh: true,
-    });
-    sandbox = sb;
-    upstream = await createUpstream({ sandbox: sb });
-    zone = 'SANDBOX';
-  }
-  const gwDir = o.ephemeral
-    ? mkdtempSync(join(tmpdir(), 'divio-tui-gw-'))
-    : join(base, divioToken ? `gateway-${zone ?? 'divio.com'}` : 'gateway-sandbox');
-  mkdirSync(gwDir, { recursive: true, mode: 0o700 });
-  const token = randomBytes(24).toString('hex');
-  const gateway = await startGateway({
-    host: '127.0.0.1',
-    port: 0,
-    tokens: [{ token, role: 'operator', name: env.USER ? `local:${env.USER}` : 'local' }],
-    upstream,
-    dataDir: gwDir,
+    },
   });
-  const client = new GatewayClient({ url: gateway.url, token, clientName: o.clientName });
+  const client = new GatewayClient({ url: h.gateway.url, token: h.token, clientName: o.clientName });
   client.connect();
   return {
     client,
-    label: divioToken ? (zone ?? 'divio.com') : 'SANDBOX',
+    label: usesDivio ? (zone ?? 'divio.com') : 'SANDBOX',
     async close() {
       await client.close().catch(() => {});
-      await gateway.close().catch(() => {});
-      await upstream.close().catch(() => {});
-      if (sandbox) await sandbox.close().catch(() => {});
+      await h.close().catch(() => {});
     },
   };
+}
+
+/** A customer-owned Cloudflare zone: token from CLOUDFLARE_API_TOKEN or the config file; never printed. */
+function cloudflareConfig(section: unknown, env: NodeJS.ProcessEnv) {
+  const cfg = (section && typeof section === 'object' ? section : {}) as { token?: unknown; plan?: unknown; zones?: unknown };
+  const token = env.CLOUDFLARE_API_TOKEN || (typeof cfg.token === 'string' ? cfg.token : '');
+  if (!token) return undefined;
+  const plans = ['free', 'pro', 'business', 'enterprise'] as const;
+  const plan = plans.find((p) => p === cfg.plan);
+  const zones =
+    cfg.zones && typeof cfg.zones === 'object'
+      ? Object.fromEntries(Object.entries(cfg.zones as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>
+      : undefined;
+  return { token, plan, zones };
 }
 
 /** Direct upstream access for read-only twins that need API features a topic does not carry (log history). */

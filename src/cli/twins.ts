@@ -31,7 +31,10 @@ export async function runTwin(a: ParsedArgs, sessionOpts: SessionOpts): Promise<
   };
   if (!extra[cmd]) throw new UsageError(`unknown command "${cmd}"`);
   allowFlags(a, [...SESSION_FLAGS, ...extra[cmd]]);
-  const session = await openSession(sessionOpts(a, `divio-tui/${cmd}`));
+  const { loadConfig } = await import('../config/index.js');
+  const loaded = loadConfig({ path: flagString(a, 'config') });
+  if (!loaded.ok) throw new UsageError(loaded.error);
+  const session = await openSession({ ...sessionOpts(a, `divio-tui/${cmd}`), cloudflare: loaded.config.cloudflare });
   try {
     await session.client.waitLive(15_000);
     const json = flagBool(a, 'json');
