@@ -105,7 +105,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`divio-tui ${VERSION}\n`);
     return 0;
   }
-  if (a.flags.has('help') || a.command === 'help') {
+  // `sandbox --help` is the sandbox's own usage; everything else shows the whole usage.
+  if ((a.flags.has('help') && a.command !== 'sandbox') || a.command === 'help') {
     process.stdout.write(USAGE);
     return 0;
   }
