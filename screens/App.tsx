@@ -137,6 +137,7 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
     if (!c.target) {
       if (a === 'app.fleet') store.reset('fleet');
       else if (a === 'app.jobs') store.push('jobs');
+      else if (a === 'app.local') store.push('local');
       else if (a === 'app.help') store.push('help', { for: store.current().screen });
       else if (a === 'app.quit') quit(store, exit);
       return;

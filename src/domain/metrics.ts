@@ -114,6 +114,8 @@ export class AccessMetrics {
   private rng: number;
   /** Newest sample time ingested. */
   lastTs: number | null = null;
+  /** Oldest sample time ingested (where coverage starts: rates over longer ranges would understate). */
+  firstTs: number | null = null;
   /** Samples dropped because they were older than the retention window. */
   tooOld = 0;
   total = 0;
@@ -162,6 +164,7 @@ export class AccessMetrics {
     if (!okFine && !okCoarse) this.tooOld++;
     this.total++;
     if (this.lastTs === null || s.ts > this.lastTs) this.lastTs = s.ts;
+    if (this.firstTs === null || s.ts < this.firstTs) this.firstTs = s.ts;
   }
 
   /** Parse an access line and ingest it; returns whether it was one. */

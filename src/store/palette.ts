@@ -15,6 +15,7 @@ export interface PaletteCommand {
 export const PALETTE_COMMANDS: readonly PaletteCommand[] = [
   { name: 'fleet', target: false, title: 'all applications and environments', action: 'app.fleet', aliases: ['apps', 'home'] },
   { name: 'jobs', target: false, title: 'running and recent jobs', action: 'app.jobs' },
+  { name: 'local', target: false, title: 'Local environment: containers of the Docker engine', action: 'app.local', aliases: ['docker', 'containers'] },
   { name: 'help', target: false, title: 'keys of this view', action: 'app.help' },
   { name: 'quit', target: false, title: 'leave the console', action: 'app.quit', aliases: ['q'] },
   { name: 'env', target: true, title: 'open an environment', action: 'env.open', aliases: ['environment', 'open'] },

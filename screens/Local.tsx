@@ -1,0 +1,265 @@
+// The Local environment: containers of the developer's Docker (or Podman) engine, grouped by compose
+// project, each project linked to its cloud application through .divio/config.json. State, health,
+// image, uptime, ports, CPU % and memory (stats streams run only while this screen is open). Enter or
+// l opens a container's logs in the log viewer; R/S/U restart/stop/start it (confirmed, as jobs);
+// s opens a shell in it through the same terminal hand-off as SSH (only when the gateway runs on this
+// machine: the shell runs here).
+import React, { useMemo } from 'react';
+import { Box, Text } from 'ink';
+import type { LocalContainerData, LocalData, LocalProjectData } from '../src/protocol/messages.js';
+import { formatAge } from '../src/domain/metrics.js';
+import { cpuLevel } from '../src/domain/metrics.js';
+import type { AppStore } from '../src/store/app.js';
+import { Table, type Column } from '../components/Table.js';
+import { stateColor } from '../components/StatusBadge.js';
+import { crashIfForced } from '../components/ErrorBoundary.js';
+import { moveCursor, LIST_MOVES } from '../components/listnav.js';
+import { clean } from '../components/glyphs.js';
+import { useActions, useAppState, useMemoNow, useTopic, useUi, sx } from '../components/context.js';
+import { truncateToWidth } from '../src/terminal/width.js';
+import { readOnly } from './actions.js';
+import type { ScreenProps } from './registry.js';
+
+export type LocalItem = { kind: 'project'; project: LocalProjectData } | { kind: 'container'; c: LocalContainerData; project: string | null } | { kind: 'standalone' };
+
+/** Rows of the table: a header per project, its containers, then containers outside any project. */
+export function localItems(d: LocalData | null | undefined): LocalItem[] {
+  if (!d) return [];
+  const out: LocalItem[] = [];
+  for (const p of d.projects) {
+    out.push({ kind: 'project', project: p });
+    for (const c of p.containers) out.push({ kind: 'container', c, project: p.project });
+  }
+  if (d.standalone.length) {
+    out.push({ kind: 'standalone' });
+    for (const c of d.standalone) out.push({ kind: 'container', c, project: null });
+  }
+  return out;
+}
+
+export function bytesText(n: number | null): string {
+  if (n === null) return '-';
+  if (n < 1024 ** 2) return `${Math.round(n / 1024)}K`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(n < 10 * 1024 ** 2 ? 1 : 0)}M`;
+  return `${(n / 1024 ** 3).toFixed(1)}G`;
+}
+
+export function portsText(c: LocalContainerData): string {
+  if (!c.ports.length) return '-';
+  return c.ports
+    .map((p) => (p.publicPort ? `${p.publicPort}->${p.privatePort}` : `${p.privatePort}`) + (p.type && p.type !== 'tcp' ? `/${p.type}` : ''))
+    .join(',');
+}
+
+export function engineLine(d: LocalData): string {
+  const e = d.engine;
+  if (e.status === 'unavailable') return e.reason ?? 'no Docker engine';
+  const what = `${e.product ?? 'engine'} ${e.version ?? ''}`.trim();
+  const state = e.status === 'live' ? 'live (events)' : e.status === 'reconnecting' ? `reconnecting${e.reason ? ': ' + e.reason : ''}` : 'connecting';
+  const n = d.projects.reduce((a, p) => a + p.containers.length, 0) + d.standalone.length;
+  return `${what} at ${e.address ?? '?'}  ${state}  ${d.projects.length} project${d.projects.length === 1 ? '' : 's'}, ${n} container${n === 1 ? '' : 's'}`;
+}
+
+/** The gateway's URL when the client exposes one (GatewayClient keeps it in its options). */
+export function gatewayUrlOf(store: AppStore): string | null {
+  const c = store.client as unknown as { url?: unknown; opts?: { url?: unknown } } | null;
+  const u = c?.url ?? c?.opts?.url;
+  return typeof u === 'string' ? u : null;
+}
+
+function isLoopbackUrl(url: string): boolean {
+  try {
+    const h = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    return h === 'localhost' || h === '::1' || /^127\./.test(h);
+  } catch {
+    return false;
+  }
+}
+
+export interface ShellRunner {
+  run(argv: string[], env: Record<string, string>): Promise<number>;
+  write(s: string): void;
+}
+
+const defaultShellRunner: ShellRunner = {
+  async run(argv, env) {
+    const { spawn } = await import('node:child_process');
+    return new Promise((resolve) => {
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env: { ...process.env, ...env } });
+      child.on('error', (err: NodeJS.ErrnoException) => {
+        process.stderr.write(`divio-tui: ${argv[0]} failed to start: ${err.code === 'ENOENT' ? 'not found' : err.message}\n`);
+        resolve(127);
+      });
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    });
+  },
+  write: (s) => void process.stdout.write(s),
+};
+
+/** Shell into a local container through the terminal hand-off; refuses (with a reason) when it cannot. */
+export async function shellInto(store: AppStore, d: LocalData, c: LocalContainerData, opts: { unicode?: boolean; runner?: ShellRunner } = {}): Promise<number | null> {
+  const name = clean(c.name, opts.unicode !== false);
+  if (c.state !== 'running') {
+    store.toast(`shell ${name}: the container is ${c.state}; start it first (U)`, 'warn');
+    return null;
+  }
+  const url = gatewayUrlOf(store);
+  if (!url || !isLoopbackUrl(url)) {
+    store.toast(`shell ${name}: the gateway runs on another machine (${url ? new URL(url).host : 'unknown'}); the shell would start here, not beside its engine. Run there: docker exec -it ${name} sh`, 'warn');
+    return null;
+  }
+  const sh = d.engine.shell;
+  if (!sh) {
+    store.toast(`shell ${name}: ${d.engine.shellReason ?? 'no docker or podman CLI to open a shell'}`, 'warn');
+    return null;
+  }
+  if (!store.services.suspend) {
+    store.toast(`shell ${name}: the terminal cannot be handed over here; run: docker exec -it ${name} sh`, 'warn');
+    return null;
+  }
+  const argv = sh.argv.map((a) => (a === '{container}' ? c.id : a));
+  const runner = opts.runner ?? defaultShellRunner;
+  const dash = opts.unicode === false ? '-' : '─';
+  const code = await store.services.suspend(async () => {
+    runner.write(`${dash.repeat(60)}\n Shell in ${name} (${c.image}) on the local engine\n Type exit (or press Ctrl-D) to come back to divio-tui.\n${dash.repeat(60)}\n`);
+    return runner.run(argv, sh.env);
+  });
+  if (code === 0) store.toast(`shell ${name}: session ended`, 'info');
+  else store.toast(`shell ${name}: exited with code ${code}${code === 127 ? ` (${argv[0]} not found or no shell in the image)` : ''}`, 'error');
+  return code;
+}
+
+const VERB: Record<'restart' | 'stop' | 'start', string> = { restart: 'Restart', stop: 'Stop', start: 'Start' };
+
+export function Local({ route, width, height }: ScreenProps): React.ReactElement {
+  crashIfForced('local');
+  const { store, theme, unicode } = useUi();
+  const now = useMemoNow(1000);
+  const project = route.params.project;
+  const slot = useTopic<LocalData>('local', project ? { project, stats: true } : { stats: true });
+  const vk = store.viewKey(route);
+  const view = useAppState((s) => s.ui[vk]);
+  const d = slot?.data ?? null;
+  const items = useMemo(() => localItems(d), [d]);
+  const cursor = Math.min(view?.cursor ?? 0, Math.max(0, items.length - 1));
+  const selected = items[cursor];
+  const container = selected?.kind === 'container' ? selected : null;
+  const tableHeight = Math.max(2, height - 1);
+  const page = Math.max(1, tableHeight - 2);
+
+  const needContainer = (): typeof container => {
+    if (!container) store.toast('select a container first', 'info');
+    return container;
+  };
+  const openLogs = (): void => {
+    const sel = needContainer();
+    if (!sel) return;
+    const c = sel.c;
+    store.push('logs', { env: `local:${c.id}`, slug: 'local', app: c.project ? `${c.project}/${c.service ?? c.name}` : c.name, appUuid: '', org: '' });
+  };
+  const act = (action: 'restart' | 'stop' | 'start'): void => {
+    const sel = needContainer();
+    if (!sel) return;
+    if (readOnly(store)) {
+      store.toast(`read-only: this gateway token cannot ${action} containers`, 'warn');
+      return;
+    }
+    const c = sel.c;
+    if (action === 'start' && c.state === 'running') return store.toast(`${clean(c.name, unicode)} is already running`, 'info');
+    if (action === 'stop' && c.state !== 'running') return store.toast(`${clean(c.name, unicode)} is not running (${c.state})`, 'info');
+    const name = clean(c.name, unicode);
+    store.openDialog({
+      title: `${VERB[action]} ${name}?`,
+      lines: [
+        clean(`Local container ${c.shortId} (${c.image})${sel.project ? `, service ${c.service ?? '?'} of ${sel.project}` : ''}.`, unicode),
+        action === 'start' ? 'It starts with its existing configuration.' : 'Its processes get SIGTERM, then SIGKILL after 10 s.',
+      ],
+      confirmLabel: action,
+      onConfirm: () => void store.runCommand('local-action', { container: c.id, action }),
+    });
+  };
+
+  const handlers: Record<string, () => boolean | void> = {};
+  for (const a of LIST_MOVES) {
+    handlers[a] = () => {
+      const c = moveCursor(a, cursor, items.length, page);
+      if (c !== null) store.updateView({ cursor: c }, vk);
+    };
+  }
+  handlers['list.open'] = openLogs;
+  handlers['local.logs'] = openLogs;
+  handlers['local.restart'] = () => act('restart');
+  handlers['local.stop'] = () => act('stop');
+  handlers['local.start'] = () => act('start');
+  handlers['local.shell'] = () => {
+    const sel = needContainer();
+    if (sel && d) void shellInto(store, d, sel.c, { unicode }).catch((e: unknown) => store.toast(`shell: ${(e as Error).message}`, 'error'));
+  };
+  useActions(handlers);
+
+  const columns = useMemo<Column<LocalItem>[]>(() => {
+    const cc = (f: (c: LocalContainerData) => string) => (it: LocalItem) => (it.kind === 'container' ? f(it.c) : '');
+    const col = (f: (c: LocalContainerData) => string | undefined) => (it: LocalItem) => (it.kind === 'container' ? f(it.c) : undefined);
+    return [
+      { id: 'name', title: 'SERVICE / CONTAINER', flex: 2, min: 18, priority: 0, cell: cc((c) => `${c.service ?? '-'}  ${c.name}`) },
+      { id: 'state', title: 'STATE', width: 12, priority: 0, cell: cc((c) => (c.state === 'exited' && c.exitCode !== null ? `exited(${c.exitCode})` : c.state)), color: col((c) => stateColor(theme, c.state === 'exited' ? 'stopped' : c.state)) },
+      {
+        id: 'health',
+        title: 'HEALTH',
+        width: 9,
+        priority: 2,
+        cell: cc((c) => (c.health === 'none' ? '-' : c.health)),
+        color: col((c) => (c.health === 'unhealthy' ? theme.danger : c.health === 'starting' ? theme.warning : c.health === 'healthy' ? theme.ok : theme.muted)),
+      },
+      { id: 'image', title: 'IMAGE', flex: 1, min: 10, priority: 4, cell: cc((c) => c.image), color: col(() => theme.muted) },
+      { id: 'uptime', title: 'UP', width: 5, priority: 1, align: 'right', cell: cc((c) => (c.state === 'running' && c.startedAt ? formatAge(now - c.startedAt) : '-')) },
+      { id: 'ports', title: 'PORTS', width: 14, priority: 5, cell: cc(portsText), color: col(() => theme.muted) },
+      { id: 'cpu', title: 'CPU%', width: 6, priority: 1, align: 'right', cell: cc((c) => (c.cpuPercent === null ? '-' : c.cpuPercent.toFixed(1))), color: col((c) => (c.cpuPercent === null ? theme.muted : cpuLevel(c.cpuPercent) === 'critical' ? theme.danger : cpuLevel(c.cpuPercent) === 'warn' ? theme.warning : undefined)) },
+      {
+        id: 'mem',
+        title: 'MEM',
+        width: 12,
+        priority: 3,
+        align: 'right',
+        cell: cc((c) => (c.memoryUsed === null ? '-' : c.memoryLimit ? `${bytesText(c.memoryUsed)}/${bytesText(c.memoryLimit)}` : bytesText(c.memoryUsed))),
+        color: col((c) => (c.memoryUsed !== null && c.memoryLimit && c.memoryUsed / c.memoryLimit >= 0.9 ? theme.danger : undefined)),
+      },
+    ];
+  }, [theme, now]);
+
+  if (!d) {
+    return <Text {...sx(theme, { color: slot?.error ? theme.danger : theme.muted })}>{slot?.error ? `Local environment unavailable: ${clean(slot.error, unicode)}` : 'looking for the local Docker engine...'}</Text>;
+  }
+  const unavailable = d.engine.status === 'unavailable';
+  const head = `Local ${unicode ? '·' : '-'} ${engineLine(d)}`;
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text wrap="truncate" {...sx(theme, { color: unavailable ? theme.danger : d.engine.status === 'live' ? theme.ok : theme.warning, bold: unavailable })}>
+        {truncateToWidth(clean(head, unicode), width)}
+      </Text>
+      {unavailable ? (
+        <Text wrap="truncate" {...sx(theme, { color: theme.muted })}>
+          {truncateToWidth('Start Docker (or `podman system service`), or set DOCKER_HOST; this view retries by itself.', width)}
+        </Text>
+      ) : (
+        <Table
+          columns={columns}
+          rows={items}
+          cursor={cursor}
+          offset={view?.offset ?? 0}
+          height={tableHeight}
+          width={width}
+          rowKey={(it) => (it.kind === 'container' ? it.c.id : it.kind === 'project' ? `p:${it.project.project}` : 'standalone')}
+          special={(it) =>
+            it.kind === 'project'
+              ? `${it.project.project}${it.project.app ? `  ${unicode ? '→' : '->'} ${it.project.app.slug ?? it.project.app.uuid ?? `app #${it.project.app.id}`} (Local)` : it.project.appError ? `  (.divio/config.json: ${it.project.appError})` : '  (not linked to a Divio application)'}`
+              : it.kind === 'standalone'
+                ? 'containers outside any compose project'
+                : null
+          }
+          empty="no containers on this engine"
+        />
+      )}
+    </Box>
+  );
+}
