@@ -142,14 +142,14 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
   const d = slot?.data ?? null;
   const items = useMemo(() => localItems(d), [d]);
   const cursor = Math.min(view?.cursor ?? 0, Math.max(0, items.length - 1));
-  const selected = items[cursor];
-  const container = selected?.kind === 'container' ? selected : null;
   const tableHeight = Math.max(2, height - 1);
   const page = Math.max(1, tableHeight - 2);
 
-  const needContainer = (): typeof container => {
-    if (!container) store.toast('select a container first', 'info');
-    return container;
+  const needContainer = (): Extract<LocalItem, { kind: 'container' }> | null => {
+    const it = items[Math.min(store.view(vk).cursor, Math.max(0, items.length - 1))];
+    const sel = it?.kind === 'container' ? it : null;
+    if (!sel) store.toast('select a container first', 'info');
+    return sel;
   };
   const openLogs = (): void => {
     const sel = needContainer();
@@ -180,9 +180,11 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
   };
 
   const handlers: Record<string, () => boolean | void> = {};
+  // Keys can arrive faster than renders: move from the store's cursor, not this render's.
   for (const a of LIST_MOVES) {
     handlers[a] = () => {
-      const c = moveCursor(a, cursor, items.length, page);
+      const cur = Math.min(store.view(vk).cursor, Math.max(0, items.length - 1));
+      const c = moveCursor(a, cur, items.length, page);
       if (c !== null) store.updateView({ cursor: c }, vk);
     };
   }

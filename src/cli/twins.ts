@@ -212,11 +212,11 @@ async function metrics(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<
     );
   } else out(d.samples === null ? '  CPU/memory: not offered by this upstream' : '  CPU/memory: no samples in this window');
   if (d.access) {
-    const mins = Math.round((d.access.windowEnd - d.access.windowStart) / 60_000);
+    const mins = Math.max(1, Math.round((d.access.windowEnd - d.access.windowStart) / 60_000));
     const rate = (v: number) => (v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toFixed(4));
     const ms = (v: number | null) => (v === null ? '-' : `${Math.round(v)} ms`);
     out(
-      `  requests ${rate(d.access.requestRate)}/s (${d.access.requests} in ${mins} min)   5xx ${rate(d.access.errorRate)}/s (${(d.access.errorFraction * 100).toFixed(1)} %)   ` +
+      `  requests ${rate(d.access.requestRate)}/s (${d.access.requests} in the last ${mins} min of logs)   5xx ${rate(d.access.errorRate)}/s (${(d.access.errorFraction * 100).toFixed(1)} %)   ` +
         `latency p50 ${ms(d.access.p50)}  p95 ${ms(d.access.p95)}  p99 ${ms(d.access.p99)}`,
     );
   } else out('  request metrics: no access lines seen yet (derived from the runtime logs)');

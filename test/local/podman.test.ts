@@ -2,42 +2,21 @@
 // private unix socket, started and stopped by scripts/podman-service.sh; busybox image imported from
 // a local rootfs, no registry). Skipped with one clear line where Podman is missing or cannot run;
 // with DIVIO_TUI_REQUIRE_PODMAN=1 (CI) a skip becomes a failure.
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usePodman } from './podman-env.js';
 import { LocalEngine, uptimeMs, type ContainerLogLine, type LocalSnapshot, type StatsSample } from '../../src/local/index.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const script = join(root, 'scripts', 'podman-service.sh');
 const IMAGE = 'localhost/busybox:latest';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// ---- start the service at collection time, so the suite can be skipped with a reason
-let skipReason: string | null = null;
-let dockerHost = '';
-let startedHere = false;
-{
-  const has = spawnSync('sh', ['-c', 'command -v podman'], { encoding: 'utf8' });
-  if (has.status !== 0) skipReason = 'podman is not installed (scripts/podman-setup.sh installs podman, runc, busybox-static)';
-  else {
-    const wasRunning = spawnSync(script, ['status'], { encoding: 'utf8' }).status === 0;
-    const r = spawnSync(script, ['start'], { encoding: 'utf8', timeout: 60_000 });
-    const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-    if (r.status === 0 && line.startsWith('DOCKER_HOST=')) {
-      dockerHost = line.slice('DOCKER_HOST='.length);
-      startedHere = !wasRunning;
-    } else {
-      const why = (r.stderr ?? '').trim().split('\n').filter(Boolean).slice(-1)[0] ?? `exit ${r.status}`;
-      skipReason = `podman cannot run here: ${why}`;
-    }
-  }
-  if (skipReason) console.warn(`[podman.test] SKIPPED: ${skipReason}`);
-}
-const required = process.env.DIVIO_TUI_REQUIRE_PODMAN === '1';
+// ---- start the service at collection time, so the suite can be skipped with a reason (shared with
+// the other Podman test files: the last one to finish stops it)
+const podman = usePodman('podman.test');
+const { skipReason, dockerHost, required } = podman;
 
 describe.runIf(skipReason !== null && required)('podman (required)', () => {
   it('Podman must run in CI', () => {
@@ -85,7 +64,7 @@ describe.skipIf(skipReason !== null)('Local environment against the real Podman 
     engine?.close();
     await Promise.all(Object.values(ids).map((id) => docker.getContainer(id).remove({ force: true }).catch(() => {})));
     if (workDir) await rm(workDir, { recursive: true, force: true });
-    if (startedHere) spawnSync(script, ['stop'], { encoding: 'utf8' });
+    podman.release();
   });
 
   it('finds the engine through DOCKER_HOST and knows it is Podman', async () => {
