@@ -449,7 +449,8 @@ export async function measureScreen(sb: SandboxHost, gw: GatewayProc, app: strin
       rows.push(row('latencyEmitP95', what6e, p95e, 'ms', fmtMs(p95e), 'reported', null, `median ${fmtMs(median(emitLat))}; includes the gateway's upstream polling interval`));
     }
   } catch (e) {
-    const why = (e as Error).message;
+    const err = e as Error & { cause?: { message?: string } };
+    const why = `${err.message}${err.cause?.message ? ` (${err.cause.message})` : ''}`;
     for (const [k, w, b] of [['bytesRatio', what5, '≤ 3×'], ['latencyGwP95', what6, '≤ 150 ms'], ['latencyEmitP95', what6e, 'reported']] as const) {
       if (!rows.some((r) => r.key === k)) rows.push(naRow(k, w, b, why));
     }

@@ -1,6 +1,6 @@
 // The header on every screen: where you are (SANDBOX or the Divio zone and user), whether the data is
 // live, how many jobs run, and the breadcrumbs with the environment coloured by risk (live in red).
-import React, { useMemo } from 'react';
+import React from 'react';
 import { Box, Text } from 'ink';
 import { envRisk } from '../src/domain/console.js';
 import { riskColor } from '../src/config/theme.js';
@@ -27,8 +27,8 @@ export function Header({ crumbs, width }: { crumbs: Crumb[]; width: number }): R
   const welcome = useAppState((s) => s.welcome);
   const conn = useAppState((s) => s.conn);
   const connectError = useAppState((s) => s.connectError);
-  const jobs = useAppState((s) => s.jobs);
-  const running = useMemo(() => runningJobs({ jobs } as never).length, [jobs]);
+  // A number, not the jobs map: a job's progress ticking does not redraw the frame (idle CPU).
+  const running = useAppState((s) => runningJobs(s).length);
 
   let upstream: React.ReactElement;
   if (!welcome) upstream = <Text {...sx(theme, { color: theme.muted })}>divio-tui</Text>;

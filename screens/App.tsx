@@ -6,7 +6,7 @@ import React, { useEffect, useMemo, useRef } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
 import { keyFromInk, type InkKeyLike, type Scope } from '../src/config/keymap.js';
-import { routeKey, type AppStore } from '../src/store/app.js';
+import { routeKey, type AppState, type AppStore } from '../src/store/app.js';
 import { findRow } from '../src/store/fleet.js';
 import type { ParsedCommand } from '../src/store/palette.js';
 import type { FleetData } from '../src/protocol/messages.js';
@@ -74,29 +74,31 @@ function crumbsFor(route: { screen: string; params: Record<string, string> }): C
   return out;
 }
 
+/** The first upstream problem among the watched topics, prefixed "!" (error) or "~" (missed updates). */
+function topicProblem(keys: Iterable<string>, topics: AppState['topics']): string {
+  let out = '';
+  for (const key of keys) {
+    const h = topics[key]?.health;
+    if (h && !h.ok) return `!${key.split(':')[0]}: upstream ${h.error ?? 'error'}${h.retryInMs != null ? `, retrying in ${Math.ceil(h.retryInMs / 1000)} s` : ''}`;
+    const g = topics[key]?.gaps;
+    if (g) out = `~${key.split(':')[0]}: ${g} update(s) missed after a reconnect; showing the latest state`;
+  }
+  return out;
+}
+
 function StatusLine({ width }: { width: number }): React.ReactElement {
   const { theme, store, unicode } = useUi();
   const toast = useAppState((s) => s.toast);
-  const topics = useAppState((s) => s.topics);
+  // The line as a string (not the topics map): data updates that leave it unchanged do not redraw.
+  const problem = useAppState((s) => topicProblem(store.activeWatches(), s.topics));
   let text = '';
   let color: string | undefined;
   if (toast) {
     text = toast.text;
     color = toast.kind === 'error' ? theme.danger : toast.kind === 'warn' ? theme.warning : toast.kind === 'ok' ? theme.ok : theme.info;
-  } else {
-    for (const key of store.activeWatches()) {
-      const h = topics[key]?.health;
-      if (h && !h.ok) {
-        text = `${key.split(':')[0]}: upstream ${h.error ?? 'error'}${h.retryInMs != null ? `, retrying in ${Math.ceil(h.retryInMs / 1000)} s` : ''}`;
-        color = theme.warning;
-        break;
-      }
-      const g = topics[key]?.gaps;
-      if (g) {
-        text = `${key.split(':')[0]}: ${g} update(s) missed after a reconnect; showing the latest state`;
-        color = theme.muted;
-      }
-    }
+  } else if (problem) {
+    text = problem.slice(1);
+    color = problem[0] === '!' ? theme.warning : theme.muted;
   }
   return (
     <Box height={1} width={width}>

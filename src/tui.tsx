@@ -1,5 +1,6 @@
 // The interactive console: alternate screen (always left again), the first frame at once (before
 // the gateway is even connected), the App from the store, and the terminal hand-off for ssh.
+import { trace } from './terminal/trace.js';
 import React from 'react';
 import { render, type Instance } from 'ink';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -183,6 +184,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
 
   // First frame now; the gateway connects in parallel.
   mount();
+  trace('first frame mounted');
   let client: (GatewayLike & { close?: () => Promise<void> }) | null = null;
   let closed = false;
   opts
@@ -193,6 +195,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
         return;
       }
       client = c;
+      trace('session ready');
       store.attach(c);
     })
     .catch((e: unknown) => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GatewayClient } from '../client/index.js';
 import { UsageError } from './args.js';
+import { trace } from '../terminal/trace.js';
 import { stateDir } from './paths.js';
 
 export interface SessionOptions {
@@ -44,7 +45,9 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     return { client, label: o.gateway, close: () => client.close() };
   }
 
+  trace('session: importing the gateway');
   const { startInProcessGateway } = await import('../gateway/serve.js');
+  trace('session: gateway imported');
   const { findToken } = await import('../divio/auth.js');
   const zone = o.zone ?? env.DIVIO_ZONE;
   const usesDivio = !o.sandbox && Boolean(findToken({ env, zone }));
@@ -59,6 +62,8 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     zone,
     env,
     dataDir: gwDir,
+    // The first fleet snapshot comes first; the scan for in-flight work follows a moment later.
+    rediscoverDelayMs: 1500,
     cloudflare: cloudflareConfig(o.cloudflare, env),
     sandboxOptions: {
       ephemeral: o.ephemeral,
@@ -68,8 +73,10 @@ export async function openSession(o: SessionOptions): Promise<Session> {
       faults: o.faults,
       dataDir: o.ephemeral ? undefined : join(base, 'sandbox'),
       ssh: true,
+      sshInBackground: true,
     },
   });
+  trace('session: sandbox + gateway started');
   const client = new GatewayClient({ url: h.gateway.url, token: h.token, clientName: o.clientName });
   client.connect();
   return {

@@ -57,6 +57,9 @@ export interface GatewayOptions {
   helloTimeoutMs?: number;
   /** Rediscover in-flight deployments/backups upstream on start (default true). */
   rediscover?: boolean;
+  /** Wait this long before scanning upstream for in-flight work (the job file is re-followed at once),
+   * so the scan does not compete with the first fleet snapshot (default 0). */
+  rediscoverDelayMs?: number;
   /** The Local environment (Docker engine: DOCKER_HOST, cwd for .divio/config.json). */
   local?: LocalHubOptions;
 }
@@ -446,7 +449,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
   const urlHost = host.includes(':') ? `[${host}]` : host;
 
-  const rediscovered = opts.rediscover === false ? jobs.rediscover({ upstreamScan: false }) : jobs.rediscover();
+  const delay = opts.rediscoverDelayMs ?? 0;
+  const rediscovered =
+    opts.rediscover === false
+      ? jobs.rediscover({ upstreamScan: false })
+      : delay > 0
+        ? jobs.rediscover({ upstreamScan: false }).then(() => new Promise<void>((r) => setTimeout(r, delay).unref())).then(() => jobs.rediscover())
+        : jobs.rediscover();
 
   let closing: Promise<void> | null = null;
   return {

@@ -123,6 +123,8 @@ export interface InProcessOptions {
   dataDir?: string;
   cloudflare?: import('./upstream.js').CloudflareConfig;
   env?: NodeJS.ProcessEnv;
+  /** See GatewayOptions.rediscoverDelayMs. */
+  rediscoverDelayMs?: number;
 }
 
 export interface InProcessGateway extends ServeHandle {
@@ -152,7 +154,7 @@ export async function startInProcessGateway(opts: InProcessOptions = {}): Promis
   const dataDir = opts.dataDir ?? join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'divio-tui', 'gateway');
   let gateway: Gateway;
   try {
-    gateway = await startGateway({ host: '127.0.0.1', port: 0, tokens: [{ token, role: 'operator', name: 'local-user' }], upstream, dataDir });
+    gateway = await startGateway({ host: '127.0.0.1', port: 0, tokens: [{ token, role: 'operator', name: 'local-user' }], upstream, dataDir, rediscoverDelayMs: opts.rediscoverDelayMs });
   } catch (e) {
     await upstream.close();
     await sandbox?.close();

@@ -88,6 +88,8 @@ export interface SandboxOptions {
   dataDir?: string;
   faults?: string | FaultRule[];
   ssh?: boolean;
+  /** Start the SSH endpoint without delaying start-up (`sandbox.ssh` is set once it listens; see sshReady). */
+  sshInBackground?: boolean;
   sshSessionLimitMs?: number;
 }
 
@@ -100,6 +102,8 @@ export interface Sandbox {
   cloudflareToken: string;
   /** hostKey: "ssh-ed25519 AAAA…", the line the known-hosts file pins. */
   ssh: { host: string; port: number; knownHostsPath: string; hostKey: string } | null;
+  /** Resolves when the SSH endpoint listens (at once unless sshInBackground). */
+  sshReady: Promise<void>;
   /** Where the state is persisted (null when ephemeral). */
   dataDir: string | null;
   setFaults(f: string | FaultRule[] | null): void;
@@ -134,6 +138,7 @@ const OptionsSchema = z.object({
   dataDir: z.string().min(1).optional(),
   faults: z.union([z.string(), z.array(z.any())]).optional(),
   ssh: z.boolean().optional(),
+  sshInBackground: z.boolean().optional(),
   sshSessionLimitMs: z.number().int().positive().optional(),
 }).strict();
 
@@ -337,15 +342,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   let sshTmp: string | null = null;
+  let sshReady: Promise<void> = Promise.resolve();
   if (o.ssh ?? true) {
-    const { startSshServer } = await import('./ssh.js');
     const keyDir = dataDir ?? (sshTmp = mkdtempSync(join(tmpdir(), 'divio-sandbox-ssh-')));
-    try {
+    const starting = import('./ssh.js').then(async ({ startSshServer }) => {
       sshInfo = await startSshServer({ host, dir: keyDir, engine, sessionLimitMs: o.sshSessionLimitMs ?? 30 * 60_000 });
-    } catch (e) {
-      server.close();
-      cfServer?.close();
-      throw e;
+      sandbox.ssh = { host: sshInfo.host, port: sshInfo.port, knownHostsPath: sshInfo.knownHostsPath, hostKey: sshInfo.hostKey };
+    });
+    if (o.sshInBackground) {
+      // The console's first fleet must not wait for a host key and ssh2 (≈160 ms): environments carry
+      // their ssh_endpoint as soon as the server listens.
+      sshReady = starting.catch(() => {});
+    } else {
+      try {
+        await starting;
+      } catch (e) {
+        server.close();
+        cfServer?.close();
+        throw e;
+      }
     }
   }
 
@@ -354,7 +369,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   Object.assign(sandbox, {
     divioUrl, cloudflareUrl, token, cloudflareToken: cfToken, dataDir,
-    ssh: sshInfo ? { host: sshInfo.host, port: sshInfo.port, knownHostsPath: sshInfo.knownHostsPath, hostKey: sshInfo.hostKey } : null,
+    ssh: sandbox.ssh ?? null,
+    sshReady,
     state: engine.state,
     setFaults(f: string | FaultRule[] | null) { faults.set(f); },
     stats() { return { total: stats.total, byRoute: { ...stats.byRoute }, logRequests: stats.logRequests }; },
@@ -382,6 +398,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     async close() {
       clearInterval(timer);
+      await sshReady; // an endpoint still starting is closed too
       const closing = (srv: Server) => new Promise<void>((r) => { srv.close(() => r()); srv.closeAllConnections(); });
       await Promise.all([closing(server), cfServer ? closing(cfServer) : Promise.resolve(), sshInfo?.close()]);
       await persister?.close();

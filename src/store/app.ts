@@ -3,6 +3,7 @@
 // cursor, same filter. The store also owns the gateway subscriptions for what is on screen (a screen
 // calls `watch` when it mounts and releases on unmount: nothing is polled that nobody watches), and it
 // batches notifications so React commits at most ~12 times a second however fast data arrives.
+import { trace } from '../terminal/trace.js';
 import type { Job, JobKind } from '../domain/index.js';
 import { topicKey, type TopicName, type TopicHealth, type Welcome } from '../protocol/messages.js';
 
@@ -250,6 +251,7 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
     const { topic } = w;
     w.sub = client.subscribe(topic, w.params, {
       onSnapshot: (data, seq) => {
+        trace(`snapshot ${topic}`);
         if (topic === 'jobs') {
           const jobs: Record<string, Job> = { ...state.jobs };
           for (const j of (data as { jobs: Job[] }).jobs ?? []) jobs[j.id] = j;
