@@ -11,47 +11,16 @@ import type { DeploymentData } from '../src/protocol/messages.js';
 import { deployWatch, stageViews, type DeployWatch } from '../src/store/deploy.js';
 import { LogQuery } from '../src/store/logquery.js';
 import type { AppStore } from '../src/store/app.js';
-import type { Theme } from '../src/config/theme.js';
-import { displayWidth, truncateToWidth } from '../src/terminal/width.js';
 import { LogView, FOLLOW, makeLayout, scrollLog, scrollToTop, revealIndex, type LogScroll, type LogViewOptions, type LogLayout } from '../components/LogView.js';
-import { frameGlyphs, clean } from '../components/glyphs.js';
 import { useActions, useAppState, useTopic, useUi, sx } from '../components/context.js';
 import { targetOfParams, type ScreenProps } from './registry.js';
+import { SegLine, type Seg } from '../components/SegLine.js';
 
 const queries = new WeakMap<object, LogQuery>();
 function queryOf(w: DeployWatch): LogQuery {
   let q = queries.get(w.buffer);
   if (!q) queries.set(w.buffer, (q = new LogQuery(w.buffer)));
   return q;
-}
-
-interface Seg {
-  text: string;
-  color?: string;
-  bold?: boolean;
-}
-
-function SegLine({ segs, width, theme, unicode }: { segs: Seg[]; width: number; theme: Theme; unicode: boolean }): React.ReactElement {
-  const g = frameGlyphs(unicode);
-  let room = width;
-  const out: Seg[] = [];
-  for (const s of segs) {
-    if (room <= 0) break;
-    const t = truncateToWidth(clean(s.text, unicode), room, g.ellipsis);
-    if (!t) continue;
-    out.push({ ...s, text: t });
-    room -= displayWidth(t);
-  }
-  return (
-    <Text wrap="truncate">
-      {out.length ? null : ' '}
-      {out.map((s, i) => (
-        <Text key={i} {...sx(theme, { color: s.color, bold: s.bold })}>
-          {s.text}
-        </Text>
-      ))}
-    </Text>
-  );
 }
 
 /** Stage, percent and state of a deployment as one line (pure). */

@@ -12,14 +12,13 @@ import { displayKey } from '../src/config/keymap.js';
 import { sourceColor } from '../src/store/logbuffer.js';
 import { ALL_LEVELS } from '../src/store/logquery.js';
 import { logSessionFor, type LogSession } from '../src/store/logsession.js';
-import { displayWidth, truncateToWidth } from '../src/terminal/width.js';
 import { LogView, makeLayout, revealIndex, scrollLog, scrollToTop, useLogVersion, windowFor, FOLLOW, type LogLayout, type LogViewOptions } from '../components/LogView.js';
-import { frameGlyphs, clean } from '../components/glyphs.js';
 import { useActions, useRawKeys, useUi, sx, type RawKeyHandler } from '../components/context.js';
 import type { AppStore } from '../src/store/app.js';
 import type { Theme } from '../src/config/theme.js';
 import { logSpecOf } from './logs/open.js';
 import type { ScreenProps } from './registry.js';
+import { SegLine, type Seg } from '../components/SegLine.js';
 
 const LEVEL_LETTER: Record<LogLevel, string> = { error: 'E', warning: 'W', info: 'I', debug: 'D' };
 
@@ -40,38 +39,6 @@ export function usageText(session: LogSession, unicode = true): string {
   const u = session.buffer.usage();
   const sep = unicode ? ' \u00b7 ' : ' | ';
   return `${u.lines.toLocaleString('en-US')} lines of ${fmtCount(u.capLines)}${sep}${fmtBytes(u.bytes)} of ${fmtBytes(u.capBytes)}${sep}evicted ${u.evicted.toLocaleString('en-US')}${sep}lost ${u.lost.toLocaleString('en-US')}`;
-}
-
-interface Seg {
-  text: string;
-  color?: string;
-  bold?: boolean;
-  dim?: boolean;
-  inverse?: boolean;
-  strike?: boolean;
-}
-
-function Line({ segs, width, theme, unicode }: { segs: Seg[]; width: number; theme: Theme; unicode: boolean }): React.ReactElement {
-  const g = frameGlyphs(unicode);
-  let room = width;
-  const out: Seg[] = [];
-  for (const s of segs) {
-    if (room <= 0) break;
-    const t = truncateToWidth(clean(s.text, unicode), room, g.ellipsis);
-    if (!t) continue;
-    out.push({ ...s, text: t });
-    room -= displayWidth(t);
-  }
-  return (
-    <Text wrap="truncate">
-      {out.length ? null : ' '}
-      {out.map((s, i) => (
-        <Text key={i} {...sx(theme, { color: s.color, bold: s.bold, dimColor: s.dim, inverse: s.inverse })} strikethrough={theme.color ? s.strike : undefined}>
-          {s.text}
-        </Text>
-      ))}
-    </Text>
-  );
 }
 
 function statusSegs(session: LogSession, theme: Theme, unicode: boolean, newLines: number, keyOf: (a: string) => string): Seg[] {
@@ -265,9 +232,9 @@ function LogScreen({
   const newLines = session.newLines();
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Line segs={statusSegs(session, theme, unicode, newLines, keyOf)} width={width} theme={theme} unicode={unicode} />
+      <SegLine segs={statusSegs(session, theme, unicode, newLines, keyOf)} width={width} theme={theme} unicode={unicode} />
       <LogView buffer={session.buffer} query={q} width={width} height={bodyH} scroll={scroll} options={opts} />
-      <Line segs={bottomSegs(session, theme, unicode)} width={width} theme={theme} unicode={unicode} />
+      <SegLine segs={bottomSegs(session, theme, unicode)} width={width} theme={theme} unicode={unicode} />
     </Box>
   );
 }
