@@ -30,14 +30,20 @@ export function useAppState<T>(selector: (s: AppState) => T): T {
   return useSyncExternalStore(store.subscribe, () => selector(store.getState()));
 }
 
-/** Subscribe to a topic while the component is mounted; returns its slot. */
-export function useTopic<T>(topic: TopicName, params: Record<string, unknown> | null): TopicSlot<T> | undefined {
+/** Keep a topic watched while the component is mounted, without re-rendering when its data changes. */
+export function useWatch(topic: TopicName, params: Record<string, unknown> | null): string | null {
   const { store } = useUi();
   const key = params ? topicKey(topic, params) : null;
   useEffect(() => {
     if (!params) return;
     return store.watch(topic, params);
   }, [key]);
+  return key;
+}
+
+/** Subscribe to a topic while the component is mounted; returns its slot (re-renders when it changes). */
+export function useTopic<T>(topic: TopicName, params: Record<string, unknown> | null): TopicSlot<T> | undefined {
+  const key = useWatch(topic, params);
   return useAppState((s) => (key ? (s.topics[key] as TopicSlot<T> | undefined) : undefined));
 }
 

@@ -23,6 +23,7 @@ import {
   useAppState,
   useTerminalSize,
   useTopic,
+  useWatch,
   useUi,
   sx,
   type ActionHandlers,
@@ -131,8 +132,9 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
   const def = getScreen(route.screen);
   const scopes: Scope[] = def?.scopes ?? ['global'];
   router.scopes.current = scopes;
-  // The header's job count is always on screen: keep the jobs topic watched.
-  useTopic('jobs', {});
+  // The header's job count is always on screen: keep the jobs topic watched (without the frame
+  // re-rendering on every progress tick of a job: the header selects just the count).
+  useWatch('jobs', {});
 
   const runPalette = (c: ParsedCommand): void => {
     const a = c.command.action;

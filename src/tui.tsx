@@ -1,6 +1,6 @@
 // The interactive console: alternate screen (always left again), the first frame at once (before
 // the gateway is even connected), the App from the store, and the terminal hand-off for ssh.
-import { trace } from './terminal/trace.js';
+import { trace, traceOn } from './terminal/trace.js';
 import React from 'react';
 import { render, type Instance } from 'ink';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -118,6 +118,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
       patchConsole: false,
       incrementalRendering: true,
       maxFps: 20,
+      ...(traceOn ? { onRender: ({ renderTime }: { renderTime: number }) => trace(`render ${renderTime.toFixed(1)} ms`) } : {}),
     });
     instance.waitUntilExit().then(
       () => {

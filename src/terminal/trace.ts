@@ -3,6 +3,7 @@
 import { appendFileSync } from 'node:fs';
 
 const file = process.env.DIVIO_TUI_TRACE;
+export const traceOn = Boolean(file);
 export function trace(mark: string): void {
   if (!file) return;
   try {
