@@ -26,7 +26,9 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
   const { store, theme, unicode, config, now } = useUi();
   const slot = useTopic<FleetData>('fleet', {});
   // compose projects linked to an application of the fleet: a "local" row beside test and live
-  const localSlot = useTopic<LocalData>('local', {});
+  // (watched once the fleet is in: finding the Docker engine loads dockerode, which would compete
+  // with the first fleet snapshot for the one thread at start-up)
+  const localSlot = useTopic<LocalData>('local', slot?.data ? {} : null);
   const vk = store.viewKey(route);
   const view = useAppState((s) => s.ui[vk]);
   const cursor = view?.cursor ?? 0;

@@ -63,7 +63,12 @@ function out(s: string) {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 }
 
-function firstData<T>(subscribe: (h: { onSnapshot: (d: T) => void; onError: (m: string) => void }) => { unsubscribe(): void }, timeoutMs = 20_000): Promise<T> {
+/** The first snapshot (that `accept` takes, when given). */
+function firstData<T>(
+  subscribe: (h: { onSnapshot: (d: T) => void; onError: (m: string) => void }) => { unsubscribe(): void },
+  timeoutMs = 20_000,
+  accept: (d: T) => boolean = () => true,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       sub.unsubscribe();
@@ -71,6 +76,7 @@ function firstData<T>(subscribe: (h: { onSnapshot: (d: T) => void; onError: (m: 
     }, timeoutMs);
     const sub = subscribe({
       onSnapshot: (d) => {
+        if (!accept(d)) return;
         clearTimeout(timer);
         sub.unsubscribe();
         resolve(d);
@@ -85,7 +91,8 @@ function firstData<T>(subscribe: (h: { onSnapshot: (d: T) => void; onError: (m: 
 }
 
 async function fleet(c: GatewayClient): Promise<FleetRow[]> {
-  const d = await firstData<{ rows: FleetRow[] }>((h) => c.subscribe('fleet', {}, h));
+  // not the very first snapshot, whose last deployments are still loading
+  const d = await firstData<{ rows: FleetRow[] }>((h) => c.subscribe('fleet', {}, h), 20_000, (x) => !x.rows.some((r) => r.pending));
   return d.rows;
 }
 

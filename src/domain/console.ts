@@ -98,6 +98,8 @@ export const FleetRow = z.object({
   errorRate: z.number().nullable().default(null),
   /** Small error-rate history for a sparkline, oldest first. */
   errorHistory: z.array(z.number()).default([]),
+  /** Set on the very first snapshot while the last deployments are still being fetched. */
+  pending: z.boolean().optional(),
 });
 export type FleetRow = z.infer<typeof FleetRow>;
 

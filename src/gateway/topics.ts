@@ -5,8 +5,9 @@ import { collect } from '../divio/client.js';
 import type { AccessMetrics } from '../domain/metrics.js';
 import type { Backup, Deployment, Environment, FleetRow, LogLine, LogMarker, ServiceInstanceBackup } from '../domain/index.js';
 import type { AccessStats, BackupWithDetail, EnvData, TopicName } from '../protocol/index.js';
-import { Topic, Sub, pollLoop, rawSend, dataFrame, errorText, isOverBudget } from './hub.js';
+import { Topic, Sub, pollLoop, rawSend, dataFrame, errorText, isOverBudget, frameBody, sendDataFrame } from './hub.js';
 import { scrubString } from './audit.js';
+import { FleetErrorSampler, errorFigures } from './fleetrates.js';
 import type { EnvLogFollower, FollowerBatch, FollowerListener } from './follower.js';
 import type { JobStore } from './jobs.js';
 import type { Upstream } from './types.js';
@@ -61,6 +62,25 @@ const FLEET_FAST = 3000;
 export class FleetTopic extends PollingTopic {
   private rows: FleetRow[] = [];
   private lastFull = 0;
+  private sampler: FleetErrorSampler | null = null;
+  override start(): void {
+    super.start();
+    // Error rates of environments nobody tails: sampled slowly from their runtime logs.
+    this.sampler = new FleetErrorSampler(this.ctx.up, this.signal, { scale: this.ctx.scale });
+    let pending: NodeJS.Timeout | null = null;
+    void this.sampler.run(
+      () => this.rows.filter((r) => r.state !== 'sleeping' && r.state !== 'never-deployed' && !this.ctx.followerOf(r.envUuid)).map((r) => r.envUuid),
+      () => {
+        // a round's samples are published together (at most every 5 s), not one redraw each
+        if (pending || !this.published) return;
+        pending = setTimeout(() => {
+          pending = null;
+          if (!this.signal.aborted) this.publish();
+        }, 5000 * this.ctx.scale);
+        pending.unref?.();
+      },
+    );
+  }
   protected async step(): Promise<number> {
     const c = this.ctx.up.divio;
     const deploying = this.rows.filter((r) => r.state === 'deploying' && r.lastDeployment);
@@ -92,6 +112,39 @@ export class FleetTopic extends PollingTopic {
     ]);
     const orgName = new Map(orgs.map((o) => [o.uuid, o.name]));
     const appBy = new Map(apps.map((a) => [a.uuid, a]));
+    const known = new Map(this.rows.map((r) => [r.envUuid, r]));
+    /** `d` undefined: not known (still loading, or its request failed: the previous figures stay). */
+    const rowOf = (e: Environment, d: Deployment | null | undefined, loading = false): FleetRow | null => {
+      const a = appBy.get(e.application);
+      if (!a) return null;
+      const prev = d === undefined ? known.get(e.uuid) : undefined;
+      const keep = prev && !prev.pending ? prev : undefined;
+      return {
+        appUuid: a.uuid,
+        app: a.slug,
+        appName: a.name,
+        orgUuid: a.organisation,
+        org: orgName.get(a.organisation) ?? a.organisation,
+        envUuid: e.uuid,
+        env: e.slug,
+        branch: e.branch ?? null,
+        state: keep ? keep.state : envState(e, d),
+        url: e.url ?? null,
+        lastDeployment: d ? deploymentSummary(d) : keep ? keep.lastDeployment : null,
+        lastBackupAt: this.lastBackup.get(e.uuid) ?? null,
+        errorRate: null,
+        errorHistory: [],
+        ...(loading ? { pending: true } : {}),
+      };
+    };
+    const sortRows = (rows: FleetRow[]): FleetRow[] =>
+      rows.sort((x, y) => x.app.localeCompare(y.app) || envOrder(x.env) - envOrder(y.env) || x.env.localeCompare(y.env));
+    if (!this.published) {
+      // The very first snapshot: every application × environment at once, their last deployments
+      // marked as still loading (about 20 more requests) — the rows are on screen a moment sooner.
+      this.rows = sortRows(envs.map((e) => rowOf(e, undefined, true)).filter((r): r is FleetRow => r !== null));
+      this.publish();
+    }
     // Backup ages and last deployments are fetched side by side; the first snapshot does not wait for
     // the backup walk (the rows are published again when it ends).
     const backupsDone = this.walkBackups(c);
@@ -104,32 +157,7 @@ export class FleetTopic extends PollingTopic {
         }
       }),
     );
-    const lastBackup = this.lastBackup;
-    const rows: FleetRow[] = [];
-    for (const e of envs) {
-      const a = appBy.get(e.application);
-      if (!a) continue;
-      const d = latest.get(e.uuid);
-      rows.push({
-        appUuid: a.uuid,
-        app: a.slug,
-        appName: a.name,
-        orgUuid: a.organisation,
-        org: orgName.get(a.organisation) ?? a.organisation,
-        envUuid: e.uuid,
-        env: e.slug,
-        branch: e.branch ?? null,
-        state: envState(e, d),
-        url: e.url ?? null,
-        lastDeployment: d ? deploymentSummary(d) : null,
-        lastBackupAt: lastBackup.get(e.uuid) ?? null,
-        errorRate: null,
-        errorHistory: [],
-      });
-    }
-    rows.sort((x, y) => x.app.localeCompare(y.app) || envOrder(x.env) - envOrder(y.env) || x.env.localeCompare(y.env));
-    this.rows = rows;
-    if (!this.published) this.publish();
+    this.rows = sortRows(envs.map((e) => rowOf(e, latest.has(e.uuid) ? latest.get(e.uuid) : undefined)).filter((r): r is FleetRow => r !== null));
     if (await backupsDone) for (const r of this.rows) r.lastBackupAt = this.lastBackup.get(r.envUuid) ?? null;
   }
   private published = false;
@@ -158,15 +186,9 @@ export class FleetTopic extends PollingTopic {
     for (const r of this.rows) {
       if (r.lastDeployment) r.state = r.lastDeployment.endedAt === null ? 'deploying' : r.state === 'deploying' ? (r.lastDeployment.success === false ? 'failed' : 'live') : r.state;
       const f = this.ctx.followerOf(r.envUuid);
-      if (f) {
-        const st = f.access.stats(now - 5 * 60_000, now);
-        r.errorRate = Math.round(st.errorRate * 60 * 100) / 100;
-        const s = f.access.series(now - 30 * 60_000, now, 15, '5xx');
-        r.errorHistory = s.values.map((v) => v ?? 0);
-      } else {
-        r.errorRate = null;
-        r.errorHistory = [];
-      }
+      const fig = f && f.ready ? errorFigures(f.access, now, f.access.firstTs) : (this.sampler?.figures(r.envUuid) ?? null);
+      r.errorRate = fig ? fig.errorRate : null;
+      r.errorHistory = fig ? fig.history : [];
     }
     this.publishSnapshot({ rows: this.rows });
   }
@@ -396,6 +418,53 @@ async function firstN<T>(it: AsyncIterable<T>, n: number): Promise<T[]> {
 
 const SNAPSHOT_LINES = 500;
 const REPLAY_CHUNK = 500;
+/**
+ * A live batch (up to a page of ~1,000 lines a second) goes out in frames of at most this many
+ * lines / bytes of message text, each frame to every subscriber before the next: a line reaches the
+ * last of a hundred clients a hundred small writes after the first, not a hundred whole batches.
+ */
+const LIVE_FRAME_LINES = 100;
+const LIVE_FRAME_BYTES = 32 * 1024;
+
+interface LiveFrame {
+  lines: LogLine[];
+  markers: LogMarker[];
+  /** Sequence of the frame's last line (the whole batch's for a frame without lines). */
+  seq: number;
+  /** Encoded once, shared by every subscriber. */
+  body: Buffer;
+}
+
+/**
+ * Split a batch into live frames. Each marker rides in the frame holding the first line later than
+ * it (the last frame if none), so a client places it among the lines exactly where one frame with
+ * the whole batch would have put it.
+ */
+function liveFrames(lines: LogLine[], markers: LogMarker[], lastSeq: number): LiveFrame[] {
+  const parts: LogLine[][] = [];
+  let cur: LogLine[] = [];
+  let bytes = 0;
+  for (const l of lines) {
+    if (cur.length && (cur.length >= LIVE_FRAME_LINES || bytes + l.message.length > LIVE_FRAME_BYTES)) {
+      parts.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(l);
+    bytes += l.message.length;
+  }
+  if (cur.length || !parts.length) parts.push(cur);
+  const held: LogMarker[][] = parts.map(() => []);
+  for (const m of markers) {
+    let k = parts.findIndex((p) => p.some((l) => l.ts > m.ts));
+    if (k < 0) k = parts.length - 1;
+    held[k].push(m);
+  }
+  return parts.map((p, k) => {
+    const seq = p.length ? p[p.length - 1].seq : lastSeq;
+    return { lines: p, markers: held[k], seq, body: frameBody(JSON.stringify({ lines: p, markers: held[k] })) };
+  });
+}
 
 /**
  * Runtime logs of one or more environments merged in time order, with per-topic sequence numbers
@@ -508,19 +577,24 @@ export class LogsTopic extends Topic implements FollowerListener {
     const cap = Math.max(100, this.ctx.replayLines);
     if (this.buf.length > cap + Math.min(5000, cap >> 2)) this.buf.splice(0, this.buf.length - cap);
     if (!this.isReady) return; // held subscribers get it in their catch-up
-    const json = JSON.stringify({ lines, markers });
+    const all: Sub[] = [];
     for (const sub of this.subs) {
       if (!sub.ready) continue;
       if (sub.resumeAfter) {
         const kept = filterAfter(lines, sub.resumeAfter);
         if (kept.length) sub.resumeAfter = undefined;
         if (kept.length < lines.length) {
-          if (kept.length || markers.length) this.deliverLogs(sub, kept, markers, null);
+          if (kept.length || markers.length) {
+            for (const f of liveFrames(kept, markers, this.seq)) this.deliverLogs(sub, f.lines, f.markers, f.seq, f.body);
+          }
           continue;
         }
       }
-      this.deliverLogs(sub, lines, markers, json);
+      all.push(sub);
     }
+    if (!all.length) return;
+    // frame-major: every client gets frame k before any client gets frame k + 1
+    for (const f of liveFrames(lines, markers, this.seq)) for (const sub of all) this.deliverLogs(sub, f.lines, f.markers, f.seq, f.body);
   }
 
   override onSubscribe(sub: Sub): void {
@@ -583,8 +657,8 @@ export class LogsTopic extends Topic implements FollowerListener {
     rawSend(sub.conn, JSON.stringify({ type: 'gap', sub: sub.id, topic: 'logs', from, to, missed, reason, text }));
   }
 
-  /** Send a batch, or — while the client is above its send budget — count the lines it skips and hold the markers. */
-  private deliverLogs(sub: Sub, lines: LogLine[], markers: LogMarker[], json: string | null): void {
+  /** Send a frame, or — while the client is above its send budget — count the lines it skips and hold the markers. */
+  private deliverLogs(sub: Sub, lines: LogLine[], markers: LogMarker[], seq: number, body: Buffer): void {
     if (isOverBudget(sub.conn)) {
       if (sub.conn.overSince === null) sub.conn.overSince = Date.now();
       if (lines.length && sub.skipped === 0) sub.skippedFrom = Date.now();
@@ -592,21 +666,29 @@ export class LogsTopic extends Topic implements FollowerListener {
       sub.heldMarkers.push(...markers);
       return;
     }
-    if (sub.skipped > 0 || sub.heldMarkers.length) this.onDrained(sub);
-    rawSend(sub.conn, dataFrame('event', sub.id, 'logs', this.seq, json ?? JSON.stringify({ lines, markers })));
+    // the skip marker covers what was skipped before this frame's lines
+    if (sub.skipped > 0 || sub.heldMarkers.length) {
+      this.sendHeld(sub, lines.length ? lines[0].seq - 1 : seq);
+      super.onDrained(sub);
+    }
+    sendDataFrame(sub.conn, 'event', sub.id, 'logs', seq, body);
   }
 
   /** The client's buffer drained: tell it, in-band, how many lines it did not get (and what it missed meanwhile). */
   override onDrained(sub: Sub): void {
+    this.sendHeld(sub, this.seq);
+    super.onDrained(sub);
+  }
+
+  private sendHeld(sub: Sub, seq: number): void {
     if ((sub.skipped > 0 || sub.heldMarkers.length) && !isOverBudget(sub.conn)) {
       const n = sub.skipped;
       sub.skipped = 0;
       const markers = sub.heldMarkers as LogMarker[];
       sub.heldMarkers = [];
       if (n > 0) markers.push({ kind: 'slow-link', ts: Date.now(), count: n, text: `${n} line${n === 1 ? '' : 's'} skipped: slow link` });
-      rawSend(sub.conn, dataFrame('event', sub.id, 'logs', this.seq, JSON.stringify({ lines: [], markers })));
+      rawSend(sub.conn, dataFrame('event', sub.id, 'logs', seq, JSON.stringify({ lines: [], markers })));
     }
-    super.onDrained(sub);
   }
 }
 

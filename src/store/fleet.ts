@@ -86,6 +86,7 @@ export function age(iso: string | null | undefined, now: number): string {
 }
 
 export function stateText(r: FleetRow): string {
+  if (r.pending) return 'loading';
   switch (r.state) {
     case 'never-deployed':
       return 'never deployed';
@@ -99,6 +100,7 @@ export function stateText(r: FleetRow): string {
 /** Last deployment as a cell: "deploying 42 %", "ok 3h", "FAILED 20m", "-". */
 export function lastDeployText(r: FleetRow, now: number): string {
   const d = r.lastDeployment;
+  if (r.pending) return '...';
   if (!d) return '-';
   if (!d.endedAt) return d.percent != null ? `deploying ${Math.round(d.percent)} %` : 'deploying';
   const a = age(d.endedAt, now);

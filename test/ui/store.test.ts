@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAppStore } from '../../src/store/app.js';
-import { fleetItems, lastDeployText, parseFilter } from '../../src/store/fleet.js';
+import { fleetItems, lastDeployText, parseFilter, stateText } from '../../src/store/fleet.js';
 import { complete, parseCommand, fuzzyScore } from '../../src/store/palette.js';
 import { layoutColumns, windowStart, type Column } from '../../components/Table.js';
 import { FakeGateway, sampleFleet, fleetRow, tick } from './fake.js';
@@ -75,6 +75,10 @@ describe('fleet logic', () => {
     expect(lastDeployText(fleetRow('a', 'live', { lastDeployment: null }), now)).toBe('-');
     expect(lastDeployText(fleetRow('a', 'live', { lastDeployment: { uuid: 'd', startedAt: null, endedAt: null, success: null, percent: 42.4, status: 'running' } }), now)).toBe('deploying 42 %');
     expect(lastDeployText(fleetRow('a', 'live', { lastDeployment: { uuid: 'd', startedAt: null, endedAt: new Date(now - 20 * 60e3).toISOString(), success: false, percent: 100, status: 'failure' } }), now)).toBe('failed 20m');
+    // the first snapshot, before the last deployments are in: loading, not "never deployed" or "-"
+    const loading = fleetRow('a', 'live', { lastDeployment: null, state: 'unknown', pending: true });
+    expect(lastDeployText(loading, now)).toBe('...');
+    expect(stateText(loading)).toBe('loading');
   });
 });
 

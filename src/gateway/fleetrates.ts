@@ -1,0 +1,141 @@
+// The fleet's "recent error rate" for environments whose logs nobody is tailing. Each deployed,
+// awake environment's runtime logs are sampled once a minute, one environment every few seconds,
+// continuing from where its previous sample ended (the forward `next` cursor) and reading at most a
+// few pages a time, so the cost is about one request per environment per minute however busy it is.
+// When an environment's backlog is larger than that, the sample skips ahead and its rate is computed
+// over the part it did read (never reported as zero for the part it did not). A live follower (someone
+// tails the logs) is exact and wins over the sample.
+import { AccessMetrics } from '../domain/metrics.js';
+import { sleep } from './hub.js';
+import type { Upstream } from './types.js';
+
+export interface SamplerOptions {
+  /** A whole round over every environment (default 60 s; multiplied by `scale`). */
+  roundMs?: number;
+  /** Pages read per environment per round (default 3). */
+  maxPages?: number;
+  /** How far back the first sample of an environment reaches (default 5 min). */
+  lookbackMs?: number;
+  scale?: number;
+}
+
+interface EnvSample {
+  metrics: AccessMetrics;
+  /** Forward cursor where the previous sample ended; null = start again (skip ahead). */
+  next: string | null;
+  /** What was read covers [coveredFrom, coveredTo] without a hole. */
+  coveredFrom: number;
+  coveredTo: number;
+  sampledAt: number;
+}
+
+export interface EnvErrorFigures {
+  /** 5xx responses per minute over the last 5 minutes (of what was read). */
+  errorRate: number;
+  /** 5xx per bucket over the last 30 minutes, oldest first (15 buckets). */
+  history: number[];
+  sampledAt: number;
+}
+
+const WINDOW_MS = 5 * 60_000;
+
+export class FleetErrorSampler {
+  private readonly envs = new Map<string, EnvSample>();
+  private readonly roundMs: number;
+  private readonly maxPages: number;
+  private readonly lookbackMs: number;
+
+  constructor(
+    private readonly up: Upstream,
+    private readonly signal: AbortSignal,
+    opts: SamplerOptions = {},
+  ) {
+    const scale = opts.scale ?? 1;
+    this.roundMs = (opts.roundMs ?? 60_000) * scale;
+    this.maxPages = opts.maxPages ?? 3;
+    this.lookbackMs = opts.lookbackMs ?? WINDOW_MS;
+  }
+
+  /**
+   * Sample round after round until aborted. `targets` is asked before each environment (the fleet
+   * changes); `onSample` is called after each sample that read something.
+   */
+  async run(targets: () => string[], onSample: () => void): Promise<void> {
+    while (!this.signal.aborted) {
+      const list = targets();
+      if (!list.length) {
+        await sleep(Math.min(5000, this.roundMs), this.signal);
+        continue;
+      }
+      // forget environments that left the fleet (or fell asleep)
+      for (const k of this.envs.keys()) if (!list.includes(k)) this.envs.delete(k);
+      const gap = this.roundMs / list.length;
+      for (const env of list) {
+        if (this.signal.aborted) return;
+        if (!targets().includes(env)) continue;
+        // a failed sample keeps the previous figures; the next round tries again
+        if (await this.sample(env).then(() => true, () => false)) onSample();
+        await sleep(gap, this.signal);
+      }
+    }
+  }
+
+  /** One sample of one environment; returns the number of lines read. */
+  async sample(env: string, now = Date.now()): Promise<number> {
+    let s = this.envs.get(env);
+    const c = this.up.divio;
+    let url = s?.next ?? null;
+    if (!s || !url) {
+      // a first sample, or skipping ahead after a backlog larger than maxPages: a fresh window
+      // (the first one reaches back `lookbackMs`, a skip-ahead one minute)
+      const from = now - (s ? 60_000 : this.lookbackMs);
+      s = { metrics: newMetrics(), next: null, coveredFrom: from, coveredTo: from, sampledAt: 0 };
+      this.envs.set(env, s);
+      // from_ts has minute precision: the lines of that minute before `from` are skipped below
+      url = c.url(`/apps/v3/environments/${encodeURIComponent(env)}/logs/`, { page_size: 1000, from_ts: new Date(from).toISOString().slice(0, 16) }).toString();
+    }
+    let read = 0;
+    let caughtUp = false;
+    for (let i = 0; i < this.maxPages && url; i++) {
+      const page = await c.runtimeLogs(env, { url }, this.signal);
+      for (const l of page.results) {
+        const ts = Date.parse(l.timestamp);
+        if (!Number.isFinite(ts) || ts < s.coveredFrom) continue;
+        s.metrics.ingestLine(ts, l.message);
+        if (ts > s.coveredTo) s.coveredTo = ts;
+        read++;
+      }
+      url = page.next ?? null;
+      if (!page.results.length) caughtUp = true;
+      if (caughtUp || !url) break;
+    }
+    // caught up: everything up to now is read; else the next sample starts a fresh window
+    if (caughtUp) s.coveredTo = Math.max(s.coveredTo, now);
+    s.next = caughtUp ? url : null;
+    s.sampledAt = now;
+    return read;
+  }
+
+  /** The environment's figures (as of its last sample), or null when it has not been sampled yet. */
+  figures(env: string): EnvErrorFigures | null {
+    const s = this.envs.get(env);
+    if (!s || !s.sampledAt) return null;
+    return errorFigures(s.metrics, s.coveredTo, s.coveredFrom, s.sampledAt);
+  }
+}
+
+function newMetrics(): AccessMetrics {
+  return new AccessMetrics({ fineRetentionMs: 40 * 60_000, coarseRetentionMs: 60 * 60_000, reservoir: 16 });
+}
+
+/**
+ * 5xx per minute over the 5 minutes up to `now` (or over the part of them that was read, from
+ * `coveredFrom`), and a 30-minute history in 15 buckets.
+ */
+export function errorFigures(m: AccessMetrics, now: number, coveredFrom: number | null, sampledAt = now): EnvErrorFigures {
+  const from = Math.min(now - 1000, Math.max(now - WINDOW_MS, coveredFrom ?? now - WINDOW_MS));
+  const st = m.stats(from, now);
+  const minutes = (now - from) / 60_000;
+  const s = m.series(now - 30 * 60_000, now, 15, '5xx');
+  return { errorRate: Math.round((st.errors5xx / minutes) * 100) / 100, history: s.values.map((v) => v ?? 0), sampledAt };
+}
