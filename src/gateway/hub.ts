@@ -61,6 +61,31 @@ export function dataFrame(type: 'snapshot' | 'event', subId: string, topic: Topi
   return `{"type":"${type}","sub":${JSON.stringify(subId)},"topic":"${topic}","seq":${seq},"data":${dataJson}}`;
 }
 
+/**
+ * The tail of a data frame (its `data` member and the closing brace), UTF-8 encoded once for every
+ * subscriber of a broadcast: `sendDataFrame` only prepends each client's short head. The bytes on
+ * the wire are those of `dataFrame()`.
+ */
+export function frameBody(dataJson: string): Buffer {
+  return Buffer.from(`${dataJson}}`, 'utf8');
+}
+
+/** `rawSend(conn, dataFrame(…))` for a body shared by many clients: no per-client JSON or UTF-8 work. */
+export function sendDataFrame(conn: Conn, type: 'snapshot' | 'event', subId: string, topic: TopicName, seq: number, body: Buffer): void {
+  if (conn.closed || conn.ws.readyState !== 1) return;
+  const head = `{"type":"${type}","sub":${JSON.stringify(subId)},"topic":"${topic}","seq":${seq},"data":`;
+  const headLen = Buffer.byteLength(head);
+  const frame = Buffer.allocUnsafe(headLen + body.length);
+  frame.write(head, 0, 'utf8');
+  body.copy(frame, headLen);
+  try {
+    // a text frame, as for strings (the protocol is JSON text)
+    conn.ws.send(frame, { binary: false, compress: false });
+  } catch {
+    // a socket error surfaces through the 'close'/'error' handlers
+  }
+}
+
 export abstract class Topic {
   seq = seqBase();
   /** The first sequence this topic instance ever issued (anything lower is from another epoch). */
