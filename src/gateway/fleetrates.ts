@@ -38,6 +38,7 @@ export interface EnvErrorFigures {
 }
 
 const WINDOW_MS = 5 * 60_000;
+const PAGE_SIZE = 1000;
 
 export class FleetErrorSampler {
   private readonly envs = new Map<string, EnvSample>();
@@ -58,9 +59,9 @@ export class FleetErrorSampler {
 
   /**
    * Sample round after round until aborted. `targets` is asked before each environment (the fleet
-   * changes); `onSample` is called after each sample that read something.
+   * changes); `onSample` is called after each sample that succeeded.
    */
-  async run(targets: () => string[], onSample: () => void): Promise<void> {
+  async run(targets: () => string[], onSample: () => void = () => {}): Promise<void> {
     while (!this.signal.aborted) {
       const list = targets();
       if (!list.length) {
@@ -92,7 +93,7 @@ export class FleetErrorSampler {
       s = { metrics: newMetrics(), next: null, coveredFrom: from, coveredTo: from, sampledAt: 0 };
       this.envs.set(env, s);
       // from_ts has minute precision: the lines of that minute before `from` are skipped below
-      url = c.url(`/apps/v3/environments/${encodeURIComponent(env)}/logs/`, { page_size: 1000, from_ts: new Date(from).toISOString().slice(0, 16) }).toString();
+      url = c.url(`/apps/v3/environments/${encodeURIComponent(env)}/logs/`, { page_size: PAGE_SIZE, from_ts: new Date(from).toISOString().slice(0, 16) }).toString();
     }
     let read = 0;
     let caughtUp = false;
@@ -106,7 +107,8 @@ export class FleetErrorSampler {
         read++;
       }
       url = page.next ?? null;
-      if (!page.results.length) caughtUp = true;
+      // a page that is not full: nothing more is waiting
+      if (page.results.length < PAGE_SIZE) caughtUp = true;
       if (caughtUp || !url) break;
     }
     // caught up: everything up to now is read; else the next sample starts a fresh window

@@ -65,20 +65,12 @@ export class FleetTopic extends PollingTopic {
   private sampler: FleetErrorSampler | null = null;
   override start(): void {
     super.start();
-    // Error rates of environments nobody tails: sampled slowly from their runtime logs.
+    // Error rates of environments nobody tails: sampled slowly from their runtime logs. The figures
+    // go out with the fleet's own next snapshot (every 3 s while something deploys, else 15 s), not
+    // as extra snapshots: each one redraws the whole screen.
     this.sampler = new FleetErrorSampler(this.ctx.up, this.signal, { scale: this.ctx.scale });
-    let pending: NodeJS.Timeout | null = null;
-    void this.sampler.run(
-      () => this.rows.filter((r) => r.state !== 'sleeping' && r.state !== 'never-deployed' && !this.ctx.followerOf(r.envUuid)).map((r) => r.envUuid),
-      () => {
-        // a round's samples are published together (at most every 5 s), not one redraw each
-        if (pending || !this.published) return;
-        pending = setTimeout(() => {
-          pending = null;
-          if (!this.signal.aborted) this.publish();
-        }, 5000 * this.ctx.scale);
-        pending.unref?.();
-      },
+    void this.sampler.run(() =>
+      this.rows.filter((r) => r.state !== 'sleeping' && r.state !== 'never-deployed' && !this.ctx.followerOf(r.envUuid)).map((r) => r.envUuid),
     );
   }
   protected async step(): Promise<number> {
