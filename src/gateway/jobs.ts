@@ -105,10 +105,12 @@ export class JobStore {
       return;
     }
     if (this.saveTimer) return;
+    // Progress only (upstream ids and end states are saved at once): at most one write a second.
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null;
       this.saveNow();
-    }, 50);
+    }, 1000);
+    this.saveTimer.unref?.();
   }
 
   saveNow(): void {
