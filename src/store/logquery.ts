@@ -247,36 +247,51 @@ export function parseFilter(input: string): { ok: true; filter: CompiledFilter }
 // Sorted id lists with O(1) front drops
 
 class IdList {
-  private arr: number[] = [];
+  // A window [head, tail) of a typed array: no per-id boxes, and dropping from the front or
+  // appending at the back reuses the same memory (the ids move down when the end is reached).
+  private buf = new Float64Array(1024);
   private head = 0;
+  private tail = 0;
   get length(): number {
-    return this.arr.length - this.head;
+    return this.tail - this.head;
   }
   get(i: number): number {
-    return this.arr[this.head + i];
+    return this.buf[this.head + i];
   }
   clear(): void {
-    this.arr = [];
     this.head = 0;
+    this.tail = 0;
+    if (this.buf.length > 1024) this.buf = new Float64Array(1024);
+  }
+  /** Room for one more id at the back. */
+  private room(): void {
+    if (this.tail < this.buf.length) return;
+    const n = this.tail - this.head;
+    if (n < this.buf.length / 2) this.buf.copyWithin(0, this.head, this.tail);
+    else {
+      const nb = new Float64Array(this.buf.length * 2);
+      nb.set(this.buf.subarray(this.head, this.tail));
+      this.buf = nb;
+    }
+    this.head = 0;
+    this.tail = n;
   }
   push(id: number): void {
-    this.arr.push(id);
+    this.room();
+    this.buf[this.tail++] = id;
   }
   /** Drop ids < minId from the front. */
   dropBelow(minId: number): void {
-    while (this.head < this.arr.length && this.arr[this.head] < minId) this.head++;
-    if (this.head > 4096 && this.head > this.arr.length / 2) {
-      this.arr = this.arr.slice(this.head);
-      this.head = 0;
-    }
+    this.head += this.lowerBound(minId);
+    if (this.head === this.tail) this.head = this.tail = 0;
   }
   /** Index of the first id >= id. */
   lowerBound(id: number): number {
     let lo = this.head;
-    let hi = this.arr.length;
+    let hi = this.tail;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.arr[mid] < id) lo = mid + 1;
+      if (this.buf[mid] < id) lo = mid + 1;
       else hi = mid;
     }
     return lo - this.head;
@@ -286,13 +301,24 @@ class IdList {
     return i < this.length && this.get(i) === id;
   }
   insert(id: number): void {
-    const i = this.lowerBound(id);
+    let i = this.lowerBound(id);
     if (i < this.length && this.get(i) === id) return;
-    this.arr.splice(this.head + i, 0, id);
+    if (this.tail === this.buf.length) {
+      this.room();
+      i = this.lowerBound(id);
+    }
+    const at = this.head + i;
+    this.buf.copyWithin(at + 1, at, this.tail);
+    this.buf[at] = id;
+    this.tail++;
   }
   remove(id: number): void {
     const i = this.lowerBound(id);
-    if (i < this.length && this.get(i) === id) this.arr.splice(this.head + i, 1);
+    if (i < this.length && this.get(i) === id) {
+      const at = this.head + i;
+      this.buf.copyWithin(at, at + 1, this.tail);
+      this.tail--;
+    }
   }
 }
 
