@@ -55,9 +55,9 @@ abstract class PollingTopic extends Topic {
 }
 
 const FAST = 1500;
-/** The fleet is an overview: running deployments refresh at Divio's own CLI cadence (3 s); the
- * cockpit's deployment topic is the fast one. Halves idle redraws while something deploys. */
-const FLEET_FAST = 3000;
+/** The fleet is an overview: running deployments refresh every 5 s (the PaaS CLIs poll every 3–5 s);
+ * the cockpit's deployment topic is the fast one. Each refresh redraws the screen (idle CPU). */
+const FLEET_FAST = 5000;
 
 export class FleetTopic extends PollingTopic {
   private rows: FleetRow[] = [];
