@@ -411,12 +411,20 @@ async function firstN<T>(it: AsyncIterable<T>, n: number): Promise<T[]> {
 const SNAPSHOT_LINES = 500;
 const REPLAY_CHUNK = 500;
 /**
- * A live batch (up to a page of ~1,000 lines a second) goes out in frames of at most this many
- * lines / bytes of message text, each frame to every subscriber before the next: a line reaches the
- * last of a hundred clients a hundred small writes after the first, not a hundred whole batches.
+ * A live batch (up to a page of ~1,000 lines a second) goes out in frames, each frame to every
+ * subscriber before the next, one round carrying at most about this many bytes over all
+ * subscribers: with a hundred clients a line reaches the last of them a hundred small writes after
+ * the first, not a hundred whole batches. With a few subscribers a batch stays one frame (a console
+ * given a batch in pieces may draw the first piece and show the tail one screen update later).
  */
-const LIVE_FRAME_LINES = 100;
-const LIVE_FRAME_BYTES = 32 * 1024;
+const LIVE_ROUND_BYTES = 2 * 1024 * 1024;
+const LIVE_FRAME_MIN_BYTES = 16 * 1024;
+/** JSON around a line's message (seq, ts, tsIso, source, service), for frame sizing. */
+const LINE_OVERHEAD = 120;
+
+function liveFrameBytes(subscribers: number): number {
+  return Math.max(LIVE_FRAME_MIN_BYTES, Math.floor(LIVE_ROUND_BYTES / Math.max(1, subscribers)));
+}
 
 interface LiveFrame {
   lines: LogLine[];
@@ -432,18 +440,19 @@ interface LiveFrame {
  * it (the last frame if none), so a client places it among the lines exactly where one frame with
  * the whole batch would have put it.
  */
-function liveFrames(lines: LogLine[], markers: LogMarker[], lastSeq: number): LiveFrame[] {
+function liveFrames(lines: LogLine[], markers: LogMarker[], lastSeq: number, maxBytes: number): LiveFrame[] {
   const parts: LogLine[][] = [];
   let cur: LogLine[] = [];
   let bytes = 0;
   for (const l of lines) {
-    if (cur.length && (cur.length >= LIVE_FRAME_LINES || bytes + l.message.length > LIVE_FRAME_BYTES)) {
+    const size = l.message.length + LINE_OVERHEAD;
+    if (cur.length && bytes + size > maxBytes) {
       parts.push(cur);
       cur = [];
       bytes = 0;
     }
     cur.push(l);
-    bytes += l.message.length;
+    bytes += size;
   }
   if (cur.length || !parts.length) parts.push(cur);
   const held: LogMarker[][] = parts.map(() => []);
@@ -577,7 +586,7 @@ export class LogsTopic extends Topic implements FollowerListener {
         if (kept.length) sub.resumeAfter = undefined;
         if (kept.length < lines.length) {
           if (kept.length || markers.length) {
-            for (const f of liveFrames(kept, markers, this.seq)) this.deliverLogs(sub, f.lines, f.markers, f.seq, f.body);
+            for (const f of liveFrames(kept, markers, this.seq, liveFrameBytes(1))) this.deliverLogs(sub, f.lines, f.markers, f.seq, f.body);
           }
           continue;
         }
@@ -586,7 +595,7 @@ export class LogsTopic extends Topic implements FollowerListener {
     }
     if (!all.length) return;
     // frame-major: every client gets frame k before any client gets frame k + 1
-    for (const f of liveFrames(lines, markers, this.seq)) for (const sub of all) this.deliverLogs(sub, f.lines, f.markers, f.seq, f.body);
+    for (const f of liveFrames(lines, markers, this.seq, liveFrameBytes(all.length))) for (const sub of all) this.deliverLogs(sub, f.lines, f.markers, f.seq, f.body);
   }
 
   override onSubscribe(sub: Sub): void {

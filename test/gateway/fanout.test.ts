@@ -83,7 +83,8 @@ describe('fan-out', () => {
 
   test('a 1,000-line page reaches every client complete and in order, and a resume from any frame it came in continues exactly after it', async () => {
     const env = rig.sandbox.ids('acme-reports', 'live').env!;
-    const clients = Array.from({ length: 3 }, () => rig.client());
+    // enough clients that the gateway sends the page to them in several rounds of frames
+    const clients = Array.from({ length: 20 }, () => rig.client());
     await Promise.all(clients.map((c) => c.waitLive()));
     const frames: { seq: number; lines: LogLine[] }[][] = clients.map(() => []);
     const subs = clients.map((c, i) =>
