@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { SCENARIO } from '../src/sandbox/scenario.js';
 import { spawnConsole, waitFor, sleep, type ConsoleProc } from './pty.js';
-import { cpuSeconds, rssBytes } from './procs.js';
+import { cpuSeconds, ownCpuSeconds, rssBytes } from './procs.js';
 import { median, fmtMs, fmtMB } from './stats.js';
 import { row, naRow, type Row } from './report.js';
 
@@ -62,17 +62,20 @@ export async function measureStartup(o: StartupOpts): Promise<Row[]> {
   try {
     await sleep(2000); // let start-up work settle
     const c0 = cpuSeconds(keep.pid);
+    const own0 = ownCpuSeconds(keep.pid);
     const b0 = keep.bytes();
     const t0 = performance.now();
     await sleep(o.idleSeconds * 1000);
     if (keep.exitInfo()) throw new Error('the console exited during the idle period');
     const c1 = cpuSeconds(keep.pid);
+    const own1 = ownCpuSeconds(keep.pid);
     const wall = (performance.now() - t0) / 1000;
     const pct = ((c1 - c0) / wall) * 100;
+    const ownPct = ((own1 - own0) / wall) * 100;
     const bps = (keep.bytes() - b0) / wall;
     const rss = rssBytes(keep.pid);
     rows.push(row('idleCpuPct', `idle CPU, fleet screen, ${o.idleSeconds} s`, pct, '%', `${pct.toFixed(2)} % of a core`, '≤ 2 % of a core', pct <= 2,
-      `whole console process (in-process gateway + sandbox); ${bps.toFixed(0)} B/s written to the terminal while idle; RSS ${fmtMB(rss)}`));
+      `the console and its sandbox together: the console process (UI + in-process gateway) ${ownPct.toFixed(2)} %, the sandbox process (the stand-in for Divio's servers) ${(pct - ownPct).toFixed(2)} %; ${bps.toFixed(0)} B/s written to the terminal while idle; RSS ${fmtMB(rss)} (both)`));
   } catch (e) {
     rows.push(naRow('idleCpuPct', `idle CPU, fleet screen, ${o.idleSeconds} s`, '≤ 2 % of a core', (e as Error).message));
   } finally {

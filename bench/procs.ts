@@ -164,6 +164,12 @@ export function cpuSeconds(root: number): number {
   return ticks / ticksPerSecond();
 }
 
+/** CPU seconds (user+system) used so far by this one process (not its descendants). */
+export function ownCpuSeconds(pid: number): number {
+  const r = readStat(pid);
+  return r ? (r.utime + r.stime) / ticksPerSecond() : 0;
+}
+
 /** Resident set size in bytes of pid and its descendants. */
 export function rssBytes(root: number): number {
   let kb = 0;

@@ -65,6 +65,9 @@ async function runConsole(a: ParsedArgs): Promise<number> {
     );
     return 2;
   }
+  // The sandbox (when it is the upstream) starts in its own process first, beside everything below.
+  const { prestartSandbox } = await import('./cli/session.js');
+  const early = await prestartSandbox(sessionOptions(a, `divio-tui/${VERSION}`)).catch(() => null);
   const [{ runTui }, { loadConfig }, { detectCapabilities }] = await Promise.all([
     import('./tui.js'),
     import('./config/index.js'),
@@ -72,12 +75,13 @@ async function runConsole(a: ParsedArgs): Promise<number> {
   ]);
   const loaded = loadConfig({ path: flagString(a, 'config') });
   if (!loaded.ok) {
+    early?.dispose();
     process.stderr.write(`divio-tui: ${loaded.error}\n`);
     return 2;
   }
   const caps = detectCapabilities(process.env, true);
   if (flagBool(a, 'ascii') || loaded.config.ui.ascii) caps.unicode = false;
-  const opts = { ...sessionOptions(a, `divio-tui/${VERSION}`), cloudflare: loaded.config.cloudflare };
+  const opts = { ...sessionOptions(a, `divio-tui/${VERSION}`), cloudflare: loaded.config.cloudflare, sandboxProcess: early?.get };
   const { stateDir } = await import('./cli/paths.js');
   const { join } = await import('node:path');
   let session: Awaited<ReturnType<typeof import('./cli/session.js').openSession>> | null = null;
@@ -96,6 +100,7 @@ async function runConsole(a: ParsedArgs): Promise<number> {
   } finally {
     const s = session as { close(): Promise<void> } | null;
     if (s) await s.close();
+    else early?.dispose();
   }
 }
 

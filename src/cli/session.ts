@@ -5,6 +5,8 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GatewayClient } from '../client/index.js';
+import type { SandboxOptions } from '../sandbox/index.js';
+import type { SandboxProcess } from '../sandbox/child.js';
 import { UsageError } from './args.js';
 import { trace } from '../terminal/trace.js';
 import { stateDir } from './paths.js';
@@ -22,6 +24,8 @@ export interface SessionOptions {
   faults?: string;
   /** The config file's `cloudflare` section (token, plan, zones). */
   cloudflare?: unknown;
+  /** The sandbox in a child process, started ahead by prestartSandbox (the console). */
+  sandboxProcess?: () => Promise<SandboxProcess>;
   clientName: string;
   env?: NodeJS.ProcessEnv;
 }
@@ -65,16 +69,8 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     // The first fleet snapshot comes first; the scan for in-flight work follows a moment later.
     rediscoverDelayMs: 1500,
     cloudflare: cloudflareConfig(o.cloudflare, env),
-    sandboxOptions: {
-      ephemeral: o.ephemeral,
-      seed: o.seed,
-      speed: o.speed,
-      logRate: o.logRate,
-      faults: o.faults,
-      dataDir: o.ephemeral ? undefined : join(base, 'sandbox'),
-      ssh: true,
-      sshInBackground: true,
-    },
+    sandboxOptions: sandboxOptionsFor(o, env),
+    sandboxProcess: o.sandboxProcess,
   });
   trace('session: sandbox + gateway started');
   const client = new GatewayClient({ url: h.gateway.url, token: h.token, clientName: o.clientName });
@@ -85,6 +81,46 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     async close() {
       await client.close().catch(() => {});
       await h.close().catch(() => {});
+    },
+  };
+}
+
+function sandboxOptionsFor(o: SessionOptions, env: NodeJS.ProcessEnv): SandboxOptions {
+  return {
+    ephemeral: o.ephemeral,
+    seed: o.seed,
+    speed: o.speed,
+    logRate: o.logRate,
+    faults: o.faults,
+    dataDir: o.ephemeral ? undefined : join(o.dataDir ?? stateDir(env), 'sandbox'),
+    ssh: true,
+    sshInBackground: true,
+  };
+}
+
+/**
+ * The console's head start: when the session will use the sandbox, fork it now (a child process,
+ * src/sandbox/child.ts) so that it starts on the other core while the console draws its first frame
+ * and loads the gateway. `dispose` stops it if the session never took it.
+ */
+export async function prestartSandbox(o: SessionOptions): Promise<{ get: () => Promise<SandboxProcess>; dispose: () => void } | null> {
+  const env = o.env ?? process.env;
+  if (o.gateway) return null;
+  if (!o.sandbox) {
+    const { findToken } = await import('../divio/auth.js');
+    if (findToken({ env, zone: o.zone ?? env.DIVIO_ZONE })) return null;
+  }
+  const { startSandboxProcess } = await import('../sandbox/child.js');
+  const p = startSandboxProcess(sandboxOptionsFor(o, env));
+  p.catch(() => {}); // reported by whoever takes it
+  let taken = false;
+  return {
+    get: () => {
+      taken = true;
+      return p;
+    },
+    dispose: () => {
+      if (!taken) void p.then((c) => c.close(), () => {});
     },
   };
 }

@@ -117,6 +117,11 @@ export interface InProcessOptions {
   sandbox?: boolean;
   /** Options for the embedded sandbox when it is used (ssh, seed, dataDir …). */
   sandboxOptions?: import('../sandbox/index.js').SandboxOptions;
+  /**
+   * Run the sandbox in a child process (the console: it then runs on another core and never on the
+   * UI's thread). Started at once by the caller when it wants the head start; `sandbox` is null then.
+   */
+  sandboxProcess?: () => Promise<import('../sandbox/child.js').SandboxProcess>;
   zone?: string;
   /** Divio token (default DIVIO_TOKEN / ~/.netrc). */
   token?: string;
@@ -142,9 +147,18 @@ export async function startInProcessGateway(opts: InProcessOptions = {}): Promis
   const { findToken } = await import('../divio/auth.js');
   const divioToken = opts.sandbox ? null : (opts.token ?? findToken({ env, zone: opts.zone })?.token ?? null);
   let sandbox: import('../sandbox/index.js').Sandbox | null = null;
+  let child: import('../sandbox/child.js').SandboxProcess | null = null;
   let upstream: Upstream;
   if (divioToken) {
     upstream = await createUpstream({ zone: opts.zone, token: divioToken, cloudflare: opts.cloudflare });
+  } else if (opts.sandboxProcess) {
+    child = await opts.sandboxProcess();
+    try {
+      upstream = await createUpstream({ sandbox: child });
+    } catch (e) {
+      await child.close();
+      throw e;
+    }
   } else {
     const { startSandbox } = await import('../sandbox/index.js');
     sandbox = await startSandbox({ ssh: false, ...opts.sandboxOptions });
@@ -158,6 +172,7 @@ export async function startInProcessGateway(opts: InProcessOptions = {}): Promis
   } catch (e) {
     await upstream.close();
     await sandbox?.close();
+    await child?.close();
     throw e;
   }
   return {
@@ -169,6 +184,7 @@ export async function startInProcessGateway(opts: InProcessOptions = {}): Promis
       await gateway.close();
       await upstream.close();
       await sandbox?.close();
+      await child?.close();
     },
   };
 }

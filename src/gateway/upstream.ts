@@ -4,7 +4,7 @@ import { DivioClient, collect } from '../divio/client.js';
 import { resolveZone, findToken } from '../divio/auth.js';
 import { CloudflareClient, type CloudflarePlan } from '../cloudflare/client.js';
 import type { Environment } from '../domain/index.js';
-import type { Sandbox } from '../sandbox/index.js';
+import type { SandboxEndpoint } from '../sandbox/child.js';
 import type { CloudflareTarget, Upstream } from './types.js';
 
 export interface CloudflareConfig {
@@ -17,8 +17,8 @@ export interface CloudflareConfig {
 }
 
 export interface CreateUpstreamOptions {
-  /** Use this running sandbox (kind "sandbox"). */
-  sandbox?: Sandbox;
+  /** Use this running sandbox (kind "sandbox"): in this process, or the console's child process. */
+  sandbox?: SandboxEndpoint;
   /** Divio zone (divio.com, or an http(s) URL); default DIVIO_ZONE / divio.com. */
   zone?: string;
   /** Divio token; default DIVIO_TOKEN or ~/.netrc. */

@@ -86,6 +86,11 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions & { json: boole
 }
 
 export async function runSandboxCommand(argv: string[]): Promise<void> {
+  if (argv.includes('--ipc')) {
+    // the console's own sandbox, in a child process (src/sandbox/child.ts)
+    const { runSandboxChild } = await import('./child.js');
+    return runSandboxChild();
+  }
   let opts: ReturnType<typeof parseSandboxArgs>;
   try {
     opts = parseSandboxArgs(argv);

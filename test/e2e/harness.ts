@@ -50,6 +50,8 @@ export interface Pty {
   resize(cols: number, rows: number): void;
   waitExit(timeoutMs?: number): Promise<number>;
   readonly exited: boolean;
+  /** The process id of the program in the terminal. */
+  readonly pid: number;
   kill(): void;
   cleanup(): void;
 }
@@ -106,6 +108,7 @@ export function spawnConsole(o: SpawnOptions = {}): Pty {
     for (let i = 0; i < 50 && pending > 0; i++) await sleep(5);
   };
   const api: Pty = {
+    pid: pty.pid,
     raw: () => raw,
     lines,
     screenText: () => lines().join('\n'),

@@ -1,0 +1,153 @@
+// The embedded sandbox in a child process of the console. It stands in for Divio's servers, so it
+// runs beside the console rather than inside it: on the machine's other core while the console
+// draws its first frame and loads the gateway (start-up), and its clock, log generation and HTTP
+// serving never take the UI's thread. Its lifetime is tied to the IPC channel: when the console ends,
+// however it ends (even SIGKILL), the channel closes and the sandbox stops.
+//
+// Parent: startSandboxProcess(options) → endpoints. Child: `divio-tui sandbox --ipc` (internal).
+import { fork, type ChildProcess } from 'node:child_process';
+import type { SandboxOptions } from './index.js';
+
+/** What a client of the sandbox needs to reach it (and the Cloudflare plan per zone). */
+export interface SandboxEndpoint {
+  divioUrl: string;
+  cloudflareUrl: string;
+  token: string;
+  cloudflareToken: string;
+  state?: { zones?: { id: string; plan: string }[] };
+}
+
+export interface SandboxProcess extends SandboxEndpoint {
+  pid: number;
+  close(): Promise<void>;
+}
+
+type ToChild = { type: 'start'; options: SandboxOptions } | { type: 'close' };
+type FromChild =
+  | { type: 'ready'; divioUrl: string; cloudflareUrl: string; token: string; cloudflareToken: string; zones: { id: string; plan: string }[] }
+  | { type: 'error'; message: string }
+  | { type: 'closed' };
+
+/**
+ * Fork this same program as `sandbox --ipc`, start the sandbox there, resolve with its endpoints.
+ * `entry` defaults to the running script (the bundle, or src/cli.tsx under tsx: execArgv is kept).
+ */
+export function startSandboxProcess(options: SandboxOptions, entry = process.argv[1]!, timeoutMs = 20_000): Promise<SandboxProcess> {
+  return new Promise((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = fork(entry, ['sandbox', '--ipc'], {
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        env: { ...process.env, DIVIO_TUI_TRACE: '' },
+        serialization: 'json',
+      });
+    } catch (e) {
+      reject(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
+    let stderr = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (d: string) => {
+      if (stderr.length < 4000) stderr += d;
+    });
+    let settled = false;
+    const fail = (msg: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`the sandbox did not start: ${msg}${stderr.trim() ? ` (${stderr.trim().split('\n').slice(-3).join('; ')})` : ''}`));
+    };
+    const timer = setTimeout(() => fail(`no answer within ${timeoutMs / 1000} s`), timeoutMs);
+    timer.unref?.();
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.once('exit', (code, signal) => fail(`it exited (${signal ?? `code ${code}`})`));
+    child.once('error', (e) => fail(e.message));
+    child.on('message', (m: FromChild) => {
+      if (settled) return;
+      if (m.type === 'error') fail(m.message);
+      else if (m.type === 'ready') {
+        settled = true;
+        clearTimeout(timer);
+        // the console does not wait for the sandbox to exit (nor does its event loop keep it open)
+        child.unref();
+        child.channel?.unref?.();
+        (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+        resolve({
+          pid: child.pid!,
+          divioUrl: m.divioUrl,
+          cloudflareUrl: m.cloudflareUrl,
+          token: m.token,
+          cloudflareToken: m.cloudflareToken,
+          state: { zones: m.zones },
+          async close() {
+            if (child.exitCode !== null || child.signalCode !== null) return;
+            try {
+              child.send({ type: 'close' } satisfies ToChild);
+            } catch {
+              child.kill('SIGTERM');
+            }
+            const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+            await exited;
+            clearTimeout(t);
+          },
+        });
+      }
+    });
+    child.send({ type: 'start', options } satisfies ToChild);
+  });
+}
+
+/** The child's side: wait for the options, start, report, stop when told or when the parent is gone. */
+export async function runSandboxChild(): Promise<void> {
+  const send = process.send?.bind(process);
+  if (!send) {
+    process.stderr.write('divio-tui sandbox --ipc is internal (the console starts it)\n');
+    process.exitCode = 2;
+    return;
+  }
+  const { startSandbox } = await import('./index.js');
+  let sb: Awaited<ReturnType<typeof startSandbox>> | null = null;
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      await sb?.close();
+    } catch {}
+    try {
+      if (process.connected) send({ type: 'closed' } satisfies FromChild);
+    } catch {}
+    process.exit(0);
+  };
+  process.on('disconnect', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  // Ctrl-C in the console's terminal reaches the whole process group: the console decides.
+  process.on('SIGINT', () => {});
+  // Runs until stopped (the CLI ends a command once its promise settles).
+  const forever = new Promise<void>(() => {});
+  process.on('message', (m: ToChild) => {
+    if (m.type === 'close') void stop();
+    else if (m.type === 'start' && !sb) {
+      startSandbox(m.options).then(
+        (s) => {
+          sb = s;
+          if (stopping) return void s.close();
+          send({
+            type: 'ready',
+            divioUrl: s.divioUrl,
+            cloudflareUrl: s.cloudflareUrl,
+            token: s.token,
+            cloudflareToken: s.cloudflareToken,
+            zones: (s.state.zones ?? []).map((z) => ({ id: z.id, plan: z.plan })),
+          } satisfies FromChild);
+        },
+        (e: unknown) => {
+          send({ type: 'error', message: e instanceof Error ? e.message : String(e) } satisfies FromChild);
+          setTimeout(() => process.exit(1), 50);
+        },
+      );
+    }
+  });
+  return forever;
+}

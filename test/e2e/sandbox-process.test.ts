@@ -1,0 +1,71 @@
+// The console's sandbox runs in a child process of its own: a working Divio API, gone with the
+// console however the console ends (a normal quit, or SIGKILL, which no handler can catch).
+import { readFileSync, readdirSync } from 'node:fs';
+import { afterEach, beforeAll, expect, it } from 'vitest';
+import { binAvailable, BIN, spawnConsole, type Pty } from './harness.js';
+import { startSandboxProcess } from '../../src/sandbox/child.js';
+
+const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
+let p: Pty | null = null;
+afterEach(() => {
+  p?.cleanup();
+  p = null;
+});
+beforeAll(() => {
+  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "node scripts/bundle.mjs" first`);
+});
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Children of a process, from /proc. */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(d));
+    } catch {}
+  }
+  return out;
+}
+
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+it('serves the Divio API from its own process and stops when closed', async () => {
+  const sb = await startSandboxProcess({ ephemeral: true, seed: 2, ssh: false }, BIN);
+  try {
+    expect(sb.pid).not.toBe(process.pid);
+    const r = await fetch(`${sb.divioUrl}/apps/v3/applications/`, { headers: { Authorization: `Token ${sb.token}` } });
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { results: { slug: string }[] };
+    expect(body.results.map((a) => a.slug)).toContain('acme-reports');
+    expect(sb.state?.zones?.length).toBeGreaterThan(0);
+  } finally {
+    await sb.close();
+  }
+  expect(alive(sb.pid)).toBe(false);
+});
+
+it('a console killed with SIGKILL leaves no sandbox behind', async () => {
+  p = spawnConsole({ cols: 120, rows: 30 });
+  await p.waitForText(/nordwind-shop/, 5000 * SCALE);
+  const kids = childrenOf(p.pid).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--ipc'));
+  expect(kids).toHaveLength(1);
+  process.kill(p.pid, 'SIGKILL');
+  await until(() => !alive(kids[0]!), 3000 * SCALE, 'the sandbox process to end after its console was killed');
+});
