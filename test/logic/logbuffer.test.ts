@@ -128,6 +128,27 @@ describe('LogBuffer grouping', () => {
     expect(b.size).toBe(3);
   });
 
+  it('lists the sources of the lines held; a traceback continues its own source after another source was evicted', () => {
+    const b = new LogBuffer({ capLines: 4 });
+    b.append(line('INFO from test', 'shop@test', 'web'));
+    b.append(line('ERROR failed', 'shop@live', 'web'));
+    expect(b.sources()).toEqual(['shop@live', 'shop@test']);
+    b.append([line('INFO a', 'shop@live', 'worker'), line('INFO b', 'shop@live', 'worker'), line('INFO c', 'shop@live', 'worker')]);
+    // shop@test's only line was evicted: it is no longer offered (e.g. in the mute picker).
+    expect(b.sources()).toEqual(['shop@live']);
+    expect(b.usage().evictedLines).toBe(1);
+    // The web group is still held: a traceback line joins it, not the worker's lines.
+    b.append(line(tb[0], 'shop@live', 'web'));
+    const first = b.at(0) as LineEntry;
+    expect(first.service).toBe('web');
+    expect(entryLines(first)).toEqual(['ERROR failed', tb[0]]);
+    expect(first.traceback).toBe(true);
+    // A source that comes back after all its lines were evicted is listed again.
+    b.append(line('INFO back', 'shop@test', 'web'));
+    expect(b.sources()).toEqual(['shop@live', 'shop@test']);
+    expect((b.at(b.size - 1) as LineEntry).source).toBe('shop@test');
+  });
+
   it('group size is capped', () => {
     const b = new LogBuffer({ maxGroupLines: 3 });
     b.append(line('Traceback (most recent call last):'));
