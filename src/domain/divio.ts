@@ -7,14 +7,24 @@ const uuid = z.string().min(1);
 const isoTime = z.string().min(1);
 const nullableTime = isoTime.nullable().optional();
 
-/** DRF page-number pagination envelope. */
-export function page<T extends z.ZodTypeAny>(item: T) {
+function makePage<T extends z.ZodTypeAny>(item: T) {
   return z.looseObject({
     count: z.number().int().nonnegative().optional(),
     next: z.string().nullable(),
     previous: z.string().nullable().optional(),
     results: z.array(item),
   });
+}
+const pages = new WeakMap<z.ZodTypeAny, ReturnType<typeof makePage>>();
+
+/**
+ * DRF page-number pagination envelope. One schema per item schema: zod compiles a schema on its
+ * first parse, and the pollers page through the same lists over and over.
+ */
+export function page<T extends z.ZodTypeAny>(item: T): ReturnType<typeof makePage<T>> {
+  let p = pages.get(item);
+  if (!p) pages.set(item, (p = makePage(item)));
+  return p as ReturnType<typeof makePage<T>>;
 }
 export type Page<T> = { count?: number; next: string | null; previous?: string | null; results: T[] };
 

@@ -105,11 +105,12 @@ export class JobStore {
       return;
     }
     if (this.saveTimer) return;
-    // Progress only (upstream ids and end states are saved at once): at most one write a second.
+    // Progress only (upstream ids and end states are saved at once; after a restart the progress
+    // comes from upstream again): at most one write every 5 s.
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null;
       this.saveNow();
-    }, 1000);
+    }, 5000);
     this.saveTimer.unref?.();
   }
 
