@@ -59,9 +59,9 @@ export class FleetErrorSampler {
 
   /**
    * Sample round after round until aborted. `targets` is asked before each environment (the fleet
-   * changes); `onSample` is called after each sample that succeeded.
+   * changes). The figures are read with `figures()` when the fleet publishes.
    */
-  async run(targets: () => string[], onSample: () => void = () => {}): Promise<void> {
+  async run(targets: () => string[]): Promise<void> {
     while (!this.signal.aborted) {
       const list = targets();
       if (!list.length) {
@@ -75,7 +75,7 @@ export class FleetErrorSampler {
         if (this.signal.aborted) return;
         if (!targets().includes(env)) continue;
         // a failed sample keeps the previous figures; the next round tries again
-        if (await this.sample(env).then(() => true, () => false)) onSample();
+        await this.sample(env).catch(() => 0);
         await sleep(gap, this.signal);
       }
     }
