@@ -92,7 +92,8 @@ export abstract class Topic {
   readonly epochStart = this.seq + 1;
   readonly subs = new Set<Sub>();
   health: TopicHealth = { ok: true, error: null, retryInMs: null, updatedAt: Date.now() };
-  latest: { seq: number; json: string } | null = null;
+  /** `body`: the frame tail of `json`, encoded on first use and shared by every subscriber. */
+  latest: { seq: number; json: string; body?: Buffer } | null = null;
   protected abort = new AbortController();
   started = false;
 
@@ -142,19 +143,20 @@ export abstract class Topic {
       return;
     }
     sub.pendingSnapshot = false;
-    rawSend(sub.conn, dataFrame('snapshot', sub.id, this.name, this.latest.seq, this.latest.json));
+    this.latest.body ??= frameBody(this.latest.json);
+    sendDataFrame(sub.conn, 'snapshot', sub.id, this.name, this.latest.seq, this.latest.body);
   }
 
   /** Broadcast an event to every ready subscriber. `lines` > 0 marks a skippable log batch. */
   publishEvent(data: unknown, lines = 0): void {
-    const json = JSON.stringify(data);
+    const body = frameBody(JSON.stringify(data));
     for (const sub of this.subs) {
       if (!sub.ready) continue;
-      this.deliverEvent(sub, json, lines);
+      this.deliverEvent(sub, body, lines);
     }
   }
 
-  deliverEvent(sub: Sub, json: string, lines: number): void {
+  deliverEvent(sub: Sub, body: Buffer, lines: number): void {
     if (isOverBudget(sub.conn)) {
       if (sub.conn.overSince === null) sub.conn.overSince = Date.now();
       if (lines > 0) {
@@ -168,7 +170,7 @@ export abstract class Topic {
       return;
     }
     if (sub.skipped > 0 || sub.pendingSnapshot) this.onDrained(sub);
-    rawSend(sub.conn, dataFrame('event', sub.id, this.name, this.seq, json));
+    sendDataFrame(sub.conn, 'event', sub.id, this.name, this.seq, body);
   }
 
   /** Called when the client's buffer went back under budget. */
