@@ -7,6 +7,7 @@ import { Box, Text } from 'ink';
 import type { Environment } from '../../src/domain/index.js';
 import { envRisk } from '../../src/domain/console.js';
 import { riskColor } from '../../src/config/theme.js';
+import { padToWidth, truncateToWidth } from '../../src/terminal/width.js';
 import type { BackupsData, EnvData } from '../../src/protocol/messages.js';
 import {
   RESTORE_STEPS,
@@ -142,7 +143,7 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
           { text: sel ? `${g.selected} ` : '  ', color: theme.accent },
           { text: (t ? age(new Date(t).toISOString(), now) + ' ago' : '-').padEnd(10), inverse: sel },
           { text: ` ${backupTrigger(b).padEnd(9)}` },
-          { text: ` ${backupStateText(b).padEnd(9)}`, color: usable ? theme.ok : theme.danger },
+          { text: ` ${padToWidth(truncateToWidth(backupStateText(b), 9, g.ellipsis), 9)}`, color: usable ? theme.ok : theme.danger },
           { text: ` ${backupContents(b).join('+').padEnd(9)}` },
           { text: ` ${formatBytes(backupSize(b)).padStart(9)}` },
           { text: `  ${b.uuid.slice(0, 8)}`, color: theme.muted },

@@ -101,7 +101,12 @@ export function backupUsable(b: BackupWithDetail): boolean {
 
 export function backupStateText(b: BackupWithDetail): string {
   const st = String(b.state).toUpperCase();
-  if (st === 'COMPLETED' || b.ended_at) return b.success === 'SUCCESS' ? 'ok' : `failed${b.success ? ` (${String(b.success).toLowerCase()})` : ''}`;
+  if (st === 'COMPLETED' || b.ended_at) {
+    if (b.success === 'SUCCESS') return 'ok';
+    // "failed", or the platform's own word when it says something else ("failed: partial")
+    const why = String(b.success ?? '').toLowerCase();
+    return !why || /^(fail|failure|failed|error)$/.test(why) ? 'failed' : `failed: ${why}`;
+  }
   return st.toLowerCase();
 }
 

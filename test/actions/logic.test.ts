@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { parsePurgeInput, splitItems } from '../../src/store/purge.js';
 import { deployVerdict, parseDeployLog, stageViews, DeployWatch } from '../../src/store/deploy.js';
-import { initialRestore, restoreKey, filterBackups, directionText, restoreWarnings, type RestoreCtx, type RestoreState } from '../../src/store/restore.js';
+import { initialRestore, restoreKey, filterBackups, directionText, restoreWarnings, backupStateText, type RestoreCtx, type RestoreState } from '../../src/store/restore.js';
 import type { Deployment, Job } from '../../src/domain/index.js';
 
 describe('purge input', () => {
@@ -71,6 +71,17 @@ describe('deployment log', () => {
     expect(deployVerdict(ended, job({ ok: false, status: 503, url: 'u' })).kind).toBe('degraded');
     expect(deployVerdict({ ...ended, success: false }, job({ ok: true, status: 200, url: 'u' })).kind).toBe('failed');
     expect(deployVerdict({ ...ended, ended_at: null }, null).kind).toBe('running');
+  });
+});
+
+describe('backup state', () => {
+  const b = (state: string, success: string | null) => ({ uuid: 'b', environment: 'e', state, success, service_instance_backups: [], details: [] }) as never;
+  test('reads as a person says it: ok, failed, or the platform\'s own word', () => {
+    expect(backupStateText(b('COMPLETED', 'SUCCESS'))).toBe('ok');
+    expect(backupStateText(b('COMPLETED', 'FAILURE'))).toBe('failed');
+    expect(backupStateText(b('COMPLETED', null))).toBe('failed');
+    expect(backupStateText(b('COMPLETED', 'PARTIAL'))).toBe('failed: partial');
+    expect(backupStateText(b('RUNNING', null))).toBe('running');
   });
 });
 
