@@ -324,8 +324,10 @@ export class JobStore {
     });
   }
 
-  get interval(): { fast: number; slow: number } {
-    return { fast: Math.max(20, 1500 * this.scale), slow: Math.max(50, 5000 * this.scale) };
+  /** fast: backups, restores, downloads (Divio's CLI: 2 s); deploy: Divio's CLI cadence (3 s; the
+   * cockpit's own deployment topic is faster); slow: idle re-checks. */
+  get interval(): { fast: number; deploy: number; slow: number } {
+    return { fast: Math.max(20, 1500 * this.scale), deploy: Math.max(20, 3000 * this.scale), slow: Math.max(50, 5000 * this.scale) };
   }
 
   private runners: Record<JobKind, (h: JobHandle, p: Record<string, any>, pre: Prepared) => Promise<void>> = {
@@ -336,7 +338,7 @@ export class JobStore {
       const r = await deploy(this.up.divio, pre.envObj!, {
         buildMode: p.buildMode,
         signal: h.signal,
-        intervalMs: this.interval.fast,
+        intervalMs: this.interval.deploy,
         onStart: ({ uuid, attached }) => h.patch({ upstreamId: uuid, result: { deployment: uuid, attached } }, true),
         onProgress: (d) => {
           const stage = d.stage ?? d.status ?? null;
@@ -516,7 +518,7 @@ export class JobStore {
         h.patch({ percent: 100, result: { ...(h.job.result ?? {}), deployment: uuid, success: d.success ?? null } });
         return;
       }
-      await sleep(this.interval.fast, h.signal);
+      await sleep(this.interval.deploy, h.signal);
       if (h.signal.aborted) return;
     }
   }
