@@ -326,7 +326,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
   const server = createServer(handler(false));
-  server.keepAliveTimeout = 5000;
+  // Idle connections live a minute, as behind a real API's load balancer (with Node's 5 s default,
+  // every poll of a 5 s cadence opened a new connection).
+  server.keepAliveTimeout = 60_000;
   const port = await listen(server, o.port ?? 0);
   divioUrl = `http://${hostForUrl}:${port}`;
   let cfServer: Server | null = null;
@@ -364,7 +366,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   }
 
-  const timer = setInterval(() => engine.advance(), 200);
+  // Every request advances the clock first, so what a client sees is always current; the timer only
+  // moves the world on between requests (scheduled backups, deployments nobody polls).
+  const timer = setInterval(() => engine.advance(), 1000);
   timer.unref();
 
   Object.assign(sandbox, {
