@@ -210,41 +210,63 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
   };
 
   // Keys after one that changes the mode (opens the palette, a dialog, the filter line, another
-  // screen) wait for the next render, so they reach the handler the user now sees.
-  const pending = useRef<string[]>([]);
+  // screen) wait for the render that shows that mode, so they reach the handler the user now sees:
+  // "/shop" typed or pasted quickly is a filter, not "/" and then the keys s, h, o, p. That holds for
+  // keys in one chunk and for keys that arrive one by one before the screen has caught up.
+  const pending = useRef<{ input: string; key: InkKeyLike }[]>([]);
+  const flushTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const modeSig = (): string => {
     const st = store.getState();
     return `${st.paletteOpen}|${!!st.dialog}|${st.stack.length}|${store.current().screen}|${!!store.view().filtering}`;
   };
-  const feed = (chars: string[]): void => {
-    for (let i = 0; i < chars.length; i++) {
+  const feed = (keys: { input: string; key: InkKeyLike }[]): void => {
+    for (let i = 0; i < keys.length; i++) {
       const before = modeSig();
-      dispatch(...charKey(chars[i]!));
-      if (modeSig() !== before && i < chars.length - 1) {
-        pending.current.push(...chars.slice(i + 1));
+      dispatch(keys[i]!.input, keys[i]!.key);
+      if (modeSig() !== before && i < keys.length - 1) {
+        queue(keys.slice(i + 1));
         return;
       }
     }
   };
+  const flush = (): void => {
+    if (flushTimer.current) clearTimeout(flushTimer.current);
+    flushTimer.current = null;
+    feed(pending.current.splice(0));
+  };
+  const queue = (keys: { input: string; key: InkKeyLike }[]): void => {
+    pending.current.push(...keys);
+    // never held for long, whatever happens to the render (a key is late, not lost)
+    flushTimer.current ??= setTimeout(flush, 300);
+  };
   const filtering = useAppState((s) => !!s.ui[routeKey(s.stack[s.stack.length - 1]!)]?.filtering);
   const renderedSig = `${paletteOpen}|${!!dialog}|${stack.length}|${route.screen}|${filtering}`;
+  const rendered = useRef(renderedSig);
   useEffect(() => {
-    // only once this render shows the mode the store is in (the handlers are registered)
+    // after the screens' effects: the mode shown is the mode whose handlers are registered
+    rendered.current = renderedSig;
+    // only once this render shows the mode the store is in
     if (!pending.current.length || renderedSig !== modeSig()) return;
-    const q = pending.current.splice(0);
-    feed(q);
+    flush();
   });
+  useEffect(() => () => {
+    if (flushTimer.current) clearTimeout(flushTimer.current);
+  }, []);
 
   useInput((input, key) => {
     // Keys typed faster than we read arrive as one chunk ("fleet\r", "jjj"): Ink hands such a run
     // over as one input; split it so every key counts. Escape sequences arrive already split.
-    if (input.length > 1 && !input.startsWith('\x1b')) {
-      feed([...input]);
-      return;
-    }
     // (Ink 6.8 sets key.meta on EVERY Escape, so "escape + meta" cannot tell two Escapes from one:
     // one Escape is dispatched once.)
-    dispatch(input, key);
+    const keys =
+      input.length > 1 && !input.startsWith('\x1b')
+        ? [...input].map((ch) => {
+            const [i, k] = charKey(ch);
+            return { input: i, key: k };
+          })
+        : [{ input, key }];
+    if (pending.current.length || modeSig() !== rendered.current) queue(keys);
+    else feed(keys);
   });
 
   const height = Math.max(6, rows - 1);

@@ -131,4 +131,15 @@ describe('keys typed faster than the console reads', () => {
     await h.waitFor((x) => x.includes('https://blog-test.example.com'));
     expect(h.store.getState().paletteHistory).toEqual(['env blog@test']);
   });
+
+  it('keys arriving one by one right after "/" (before the filter line is drawn) go into the filter, not to the fleet', async () => {
+    h = await mount();
+    // separate reads, no render in between: s would otherwise be "ssh", h "fleet", o "sort"
+    for (const k of ['/', 's', 'h', 'o']) h.stdin.write(k);
+    await h.wait(60);
+    expect(h.frame()).toContain('/sho');
+    expect(appsInOrder(h.frame())).toEqual(['shop@live', 'shop@test', 'shop@qa']);
+    expect(h.store.current().screen).toBe('fleet');
+    expect(h.frame()).not.toContain('sorted by organisation');
+  });
 });
