@@ -6,6 +6,7 @@
 //
 // Parent: startSandboxProcess(options) → endpoints. Child: `divio-tui sandbox --ipc` (internal).
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import type { SandboxOptions } from './index.js';
 
 /** What a client of the sandbox needs to reach it (and the Cloudflare plan per zone). */
@@ -45,6 +46,10 @@ export function startSandboxProcess(options: SandboxOptions, entry = process.arg
       reject(e instanceof Error ? e : new Error(String(e)));
       return;
     }
+    // A background part: when it competes with the console for a core (start-up), the console wins.
+    try {
+      if (child.pid) setPriority(child.pid, 10);
+    } catch {}
     let stderr = '';
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (d: string) => {
