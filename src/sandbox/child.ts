@@ -19,7 +19,8 @@ export interface SandboxEndpoint {
 }
 
 export interface SandboxProcess extends SandboxEndpoint {
-  pid: number;
+  /** The current child (a new one after a restart). */
+  readonly pid: number;
   close(): Promise<void>;
 }
 
@@ -29,11 +30,10 @@ type FromChild =
   | { type: 'error'; message: string }
   | { type: 'closed' };
 
-/**
- * Fork this same program as `sandbox --ipc`, start the sandbox there, resolve with its endpoints.
- * `entry` defaults to the running script (the bundle, or src/cli.tsx under tsx: execArgv is kept).
- */
-export function startSandboxProcess(options: SandboxOptions, entry = process.argv[1]!, timeoutMs = 20_000): Promise<SandboxProcess> {
+type Ready = Extract<FromChild, { type: 'ready' }>;
+
+/** One child: forked, started, ready (or a clear error). */
+function spawnOnce(options: SandboxOptions, entry: string, timeoutMs: number): Promise<{ child: ChildProcess; ready: Ready; exited: Promise<void> }> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
@@ -78,29 +78,70 @@ export function startSandboxProcess(options: SandboxOptions, entry = process.arg
         child.unref();
         child.channel?.unref?.();
         (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
-        resolve({
-          pid: child.pid!,
-          divioUrl: m.divioUrl,
-          cloudflareUrl: m.cloudflareUrl,
-          token: m.token,
-          cloudflareToken: m.cloudflareToken,
-          state: { zones: m.zones },
-          async close() {
-            if (child.exitCode !== null || child.signalCode !== null) return;
-            try {
-              child.send({ type: 'close' } satisfies ToChild);
-            } catch {
-              child.kill('SIGTERM');
-            }
-            const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-            await exited;
-            clearTimeout(t);
-          },
-        });
+        resolve({ child, ready: m, exited });
       }
     });
     child.send({ type: 'start', options } satisfies ToChild);
   });
+}
+
+/**
+ * Fork this same program as `sandbox --ipc`, start the sandbox there, resolve with its endpoints.
+ * `entry` defaults to the running script (the bundle, or src/cli.tsx under tsx: execArgv is kept).
+ * A sandbox that dies is started again on the same address with the same tokens (its state comes
+ * back from its data directory; an ephemeral one starts afresh), at most 3 times a minute: the
+ * console's panes show upstream errors meanwhile and recover by themselves.
+ */
+export async function startSandboxProcess(options: SandboxOptions, entry = process.argv[1]!, timeoutMs = 20_000): Promise<SandboxProcess> {
+  let cur = await spawnOnce(options, entry, timeoutMs);
+  const first = cur.ready;
+  const again: SandboxOptions = { ...options, port: Number(new URL(first.divioUrl).port), token: first.token, cloudflareToken: first.cloudflareToken };
+  let closing = false;
+  const restarts: number[] = [];
+  const watch = (c: typeof cur): void => {
+    void c.exited.then(async () => {
+      if (closing || c !== cur) return;
+      const now = Date.now();
+      while (restarts.length && now - restarts[0]! > 60_000) restarts.shift();
+      if (restarts.length >= 3) return; // crashing in a loop: leave it to the person (the panes say why)
+      restarts.push(now);
+      try {
+        const next = await spawnOnce(again, entry, timeoutMs);
+        if (closing) {
+          next.child.kill('SIGTERM');
+          return;
+        }
+        cur = next;
+        watch(next);
+      } catch {
+        // the panes keep showing the upstream error
+      }
+    });
+  };
+  watch(cur);
+  return {
+    get pid() {
+      return cur.child.pid!;
+    },
+    divioUrl: first.divioUrl,
+    cloudflareUrl: first.cloudflareUrl,
+    token: first.token,
+    cloudflareToken: first.cloudflareToken,
+    state: { zones: first.zones },
+    async close() {
+      closing = true;
+      const { child, exited } = cur;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        child.send({ type: 'close' } satisfies ToChild);
+      } catch {
+        child.kill('SIGTERM');
+      }
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
 }
 
 /** The child's side: wait for the options, start, report, stop when told or when the parent is gone. */

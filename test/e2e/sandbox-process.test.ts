@@ -61,6 +61,33 @@ it('serves the Divio API from its own process and stops when closed', async () =
   expect(alive(sb.pid)).toBe(false);
 });
 
+it('a sandbox that dies comes back on the same address with the same token', async () => {
+  const sb = await startSandboxProcess({ ephemeral: true, seed: 2, ssh: false }, BIN);
+  const apps = async (): Promise<number> => {
+    try {
+      return (await fetch(`${sb.divioUrl}/apps/v3/applications/`, { headers: { Authorization: `Token ${sb.token}` } })).status;
+    } catch {
+      return 0; // connection refused while it restarts
+    }
+  };
+  try {
+    const first = sb.pid;
+    process.kill(first, 'SIGKILL');
+    await until(() => !alive(first), 3000 * SCALE, 'the first sandbox to die');
+    let status = 0;
+    const end = Date.now() + 10_000 * SCALE;
+    while (status !== 200 && Date.now() < end) {
+      status = await apps();
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(200);
+    expect(sb.pid).not.toBe(first);
+  } finally {
+    await sb.close();
+  }
+  expect(alive(sb.pid)).toBe(false);
+});
+
 it('a console killed with SIGKILL leaves no sandbox behind', async () => {
   p = spawnConsole({ cols: 120, rows: 30 });
   await p.waitForText(/nordwind-shop/, 5000 * SCALE);
