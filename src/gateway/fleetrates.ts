@@ -1,7 +1,8 @@
 // The fleet's "recent error rate" for environments whose logs nobody is tailing. Each deployed,
-// awake environment's runtime logs are sampled once a minute, one environment every few seconds,
-// continuing from where its previous sample ended (the forward `next` cursor) and reading at most a
-// few pages a time, so the cost is about one request per environment per minute however busy it is.
+// awake environment's runtime logs are sampled once a minute, one environment after another (at most
+// one a second: a fleet of 200 takes 200 s a round), continuing from where its previous sample ended
+// (the forward `next` cursor) and reading at most a few pages a time, so the cost is about one request
+// per environment per minute however busy it is, and never more than one a second.
 // When an environment's backlog is larger than that, the sample skips ahead and its rate is computed
 // over the part it did read (never reported as zero for the part it did not). A live follower (someone
 // tails the logs) is exact and wins over the sample.
@@ -43,6 +44,7 @@ const PAGE_SIZE = 1000;
 export class FleetErrorSampler {
   private readonly envs = new Map<string, EnvSample>();
   private readonly roundMs: number;
+  private readonly minGapMs: number;
   private readonly maxPages: number;
   private readonly lookbackMs: number;
 
@@ -53,6 +55,7 @@ export class FleetErrorSampler {
   ) {
     const scale = opts.scale ?? 1;
     this.roundMs = (opts.roundMs ?? 60_000) * scale;
+    this.minGapMs = 1000 * scale;
     this.maxPages = opts.maxPages ?? 3;
     this.lookbackMs = opts.lookbackMs ?? WINDOW_MS;
   }
@@ -70,7 +73,7 @@ export class FleetErrorSampler {
       }
       // forget environments that left the fleet (or fell asleep)
       for (const k of this.envs.keys()) if (!list.includes(k)) this.envs.delete(k);
-      const gap = this.roundMs / list.length;
+      const gap = Math.max(this.roundMs / list.length, this.minGapMs);
       for (const env of list) {
         if (this.signal.aborted) return;
         if (!targets().includes(env)) continue;
