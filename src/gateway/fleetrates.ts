@@ -35,7 +35,6 @@ export interface EnvErrorFigures {
   errorRate: number;
   /** 5xx per bucket over the last 30 minutes, oldest first (15 buckets). */
   history: number[];
-  sampledAt: number;
 }
 
 const WINDOW_MS = 5 * 60_000;
@@ -125,7 +124,7 @@ export class FleetErrorSampler {
   figures(env: string): EnvErrorFigures | null {
     const s = this.envs.get(env);
     if (!s || !s.sampledAt) return null;
-    return errorFigures(s.metrics, s.coveredTo, s.coveredFrom, s.sampledAt);
+    return errorFigures(s.metrics, s.coveredTo, s.coveredFrom);
   }
 }
 
@@ -137,10 +136,10 @@ function newMetrics(): AccessMetrics {
  * 5xx per minute over the 5 minutes up to `now` (or over the part of them that was read, from
  * `coveredFrom`), and a 30-minute history in 15 buckets.
  */
-export function errorFigures(m: AccessMetrics, now: number, coveredFrom: number | null, sampledAt = now): EnvErrorFigures {
+export function errorFigures(m: AccessMetrics, now: number, coveredFrom: number | null): EnvErrorFigures {
   const from = Math.min(now - 1000, Math.max(now - WINDOW_MS, coveredFrom ?? now - WINDOW_MS));
   const st = m.stats(from, now);
   const minutes = (now - from) / 60_000;
   const s = m.series(now - 30 * 60_000, now, 15, '5xx');
-  return { errorRate: Math.round((st.errors5xx / minutes) * 100) / 100, history: s.values.map((v) => v ?? 0), sampledAt };
+  return { errorRate: Math.round((st.errors5xx / minutes) * 100) / 100, history: s.values.map((v) => v ?? 0) };
 }

@@ -66,7 +66,7 @@ export class FleetTopic extends PollingTopic {
   override start(): void {
     super.start();
     // Error rates of environments nobody tails: sampled slowly from their runtime logs. The figures
-    // go out with the fleet's own next snapshot (every 3 s while something deploys, else 15 s), not
+    // go out with the fleet's own next snapshot (every 5 s while something deploys, else 15 s), not
     // as extra snapshots: each one redraws the whole screen.
     this.sampler = new FleetErrorSampler(this.ctx.up, this.signal, { scale: this.ctx.scale });
     void this.sampler.run(() =>
@@ -129,12 +129,15 @@ export class FleetTopic extends PollingTopic {
         ...(loading ? { pending: true } : {}),
       };
     };
-    const sortRows = (rows: FleetRow[]): FleetRow[] =>
-      rows.sort((x, y) => x.app.localeCompare(y.app) || envOrder(x.env) - envOrder(y.env) || x.env.localeCompare(y.env));
+    const rowsOf = (deployment: (e: Environment) => Deployment | null | undefined, loading = false): FleetRow[] =>
+      envs
+        .map((e) => rowOf(e, deployment(e), loading))
+        .filter((r): r is FleetRow => r !== null)
+        .sort((x, y) => x.app.localeCompare(y.app) || envOrder(x.env) - envOrder(y.env) || x.env.localeCompare(y.env));
     if (!this.published) {
       // The very first snapshot: every application × environment at once, their last deployments
       // marked as still loading (about 20 more requests) — the rows are on screen a moment sooner.
-      this.rows = sortRows(envs.map((e) => rowOf(e, undefined, true)).filter((r): r is FleetRow => r !== null));
+      this.rows = rowsOf(() => undefined, true);
       this.publish();
     }
     // Backup ages and last deployments are fetched side by side; the first snapshot does not wait for
@@ -149,7 +152,7 @@ export class FleetTopic extends PollingTopic {
         }
       }),
     );
-    this.rows = sortRows(envs.map((e) => rowOf(e, latest.has(e.uuid) ? latest.get(e.uuid) : undefined)).filter((r): r is FleetRow => r !== null));
+    this.rows = rowsOf((e) => latest.get(e.uuid));
     if (await backupsDone) for (const r of this.rows) r.lastBackupAt = this.lastBackup.get(r.envUuid) ?? null;
   }
   private published = false;
