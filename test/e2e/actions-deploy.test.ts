@@ -12,7 +12,9 @@ afterEach(() => {
 
 describe.skipIf(!binAvailable())('deploy cockpit in a real terminal', () => {
   test('a failing deployment: stages stream, then the failing stage is named and the log opens at the first error', async () => {
-    pty = spawnConsole({ args: ['--sandbox', '--ephemeral', '--seed', '1', '--speed', '30'], cols: 110, rows: 32 });
+    // speed 8: an ADOPT deployment runs a few seconds of real time, so the cockpit (polling every
+    // 1.5 s) sees it running before it fails (at 30 it could end within one poll)
+    pty = spawnConsole({ args: ['--sandbox', '--ephemeral', '--seed', '1', '--speed', '8'], cols: 110, rows: 32 });
     await pty.waitForText('acme-booking', 20_000);
     await pty.press('j', KEYS.enter); // acme-booking@test (its release commands always fail)
     await pty.waitForText(/acme-booking › test › environment/, 8000);
