@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { z } from 'zod';
+import { request } from 'undici';
 import { CommandParams } from '../protocol/index.js';
 import { Job, type JobKind, type JobStep, type Environment, type Backup, type ServiceInstance, domainName } from '../domain/index.js';
 import type { Upstream } from './types.js';
@@ -733,7 +734,15 @@ export class JobHandle {
   }
   finish(state: 'succeeded' | 'failed', error?: string): void {
     const now = Date.now();
-    const steps = this.job.steps.map((s) => (s.state === 'running' ? { ...s, state: state === 'succeeded' ? ('succeeded' as const) : ('failed' as const), endedAt: now } : s));
+    // A step still running ends with the job; a step never started ends skipped (a failed
+    // deployment's probe, the steps of an adopted job): no step stays pending after the end.
+    const steps = this.job.steps.map((s) =>
+      s.state === 'running'
+        ? { ...s, state: state === 'succeeded' ? ('succeeded' as const) : ('failed' as const), endedAt: now }
+        : s.state === 'pending'
+          ? { ...s, state: 'skipped' as const, detail: s.detail ?? (state === 'failed' ? 'not started: an earlier step failed' : 'not needed') }
+          : s,
+    );
     this.store._patch(this.id, { state, steps, endedAt: now, error: error ?? null, stage: state === 'succeeded' ? 'done' : 'failed' }, true);
     this.store._finished(this.job);
   }
@@ -750,7 +759,6 @@ export interface ProbeResult {
 
 /** GET the environment's URL (no token, no redirects followed); a few tries while the release settles. */
 export async function probeUrl(url: string, signal: AbortSignal, retryMs = 1000, attempts = 3): Promise<ProbeResult> {
-  const { request } = await import('undici');
   let last: ProbeResult = { url, ok: false, status: null, error: 'not tried', ms: 0, attempts: 0 };
   for (let i = 1; i <= attempts; i++) {
     const t0 = Date.now();

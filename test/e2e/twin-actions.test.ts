@@ -1,0 +1,71 @@
+// The shipped program's action twins (deploy, purge, restore) against a sandbox in its own process:
+// the exit status and the verdict a user sees, through the bundle (not the sources).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { binAvailable, BIN } from './harness.js';
+import { startSandboxProcess } from '../../src/sandbox/child.js';
+
+const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
+let sb: Awaited<ReturnType<typeof startSandboxProcess>>;
+let dir: string;
+
+beforeAll(async () => {
+  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "node scripts/bundle.mjs" first`);
+  dir = mkdtempSync(join(tmpdir(), 'divio-tui-twins-'));
+  sb = await startSandboxProcess({ ephemeral: true, seed: 7, speed: 20, ssh: false }, BIN);
+});
+afterAll(async () => {
+  await sb?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the bundle with args against the sandbox; resolves with its exit status and output. */
+function twin(args: string[], timeoutMs = 60_000 * SCALE): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, ...args], {
+      env: {
+        ...process.env,
+        DIVIO_ZONE: sb.divioUrl,
+        DIVIO_TOKEN: sb.token,
+        NETRC_PATH: '/dev/null',
+        XDG_STATE_HOME: join(dir, 'state'),
+        XDG_CONFIG_HOME: join(dir, 'config'),
+        NO_COLOR: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`divio-tui ${args.join(' ')} did not end within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+it('a deployment that succeeds upstream is reported succeeded, its probe step done', async () => {
+  const r = await twin(['deploy', 'acme-reports', 'test', '--json']);
+  expect(r.stderr).not.toMatch(/is not a function/);
+  expect(r.code).toBe(0);
+  const job = JSON.parse(r.stdout);
+  expect(job.state).toBe('succeeded');
+  expect(job.steps.find((s: any) => s.name === 'probe').state).toBe('succeeded');
+});
+
+it('a deployment that fails leaves its probe step skipped, not pending', async () => {
+  const r = await twin(['deploy', 'acme-booking', 'test', '--json']);
+  expect(r.code).toBe(1);
+  const job = JSON.parse(r.stdout);
+  expect(job.state).toBe('failed');
+  expect(job.steps.find((s: any) => s.name === 'deploy').state).toBe('failed');
+  expect(job.steps.find((s: any) => s.name === 'probe').state).toBe('skipped');
+});
