@@ -111,6 +111,7 @@ export async function runSandboxCommand(argv: string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  for (const n of sb.notices) process.stderr.write(`divio-tui sandbox: ${n}\n`);
   if (json) {
     process.stdout.write(JSON.stringify({ divioUrl: sb.divioUrl, token: sb.token, cloudflareUrl: sb.cloudflareUrl, cloudflareToken: sb.cloudflareToken, ssh: sb.ssh, dataDir: sb.dataDir }) + '\n');
   } else {

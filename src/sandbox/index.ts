@@ -106,6 +106,11 @@ export interface Sandbox {
   sshReady: Promise<void>;
   /** Where the state is persisted (null when ephemeral). */
   dataDir: string | null;
+  /**
+   * One line per persisted file found unusable and moved aside at start (the SSH host key's line may
+   * come once the endpoint listens, with sshInBackground). Empty when all was well.
+   */
+  notices: string[];
   setFaults(f: string | FaultRule[] | null): void;
   stats(): SandboxStats;
   resetStats(): void;
@@ -190,6 +195,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   const sandbox = {} as Sandbox;
+  const notices: string[] = [];
   let divioUrl = '';
   let cloudflareUrl = '';
 
@@ -348,7 +354,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (o.ssh ?? true) {
     const keyDir = dataDir ?? (sshTmp = mkdtempSync(join(tmpdir(), 'divio-sandbox-ssh-')));
     const starting = import('./ssh.js').then(async ({ startSshServer }) => {
-      sshInfo = await startSshServer({ host, dir: keyDir, engine, sessionLimitMs: o.sshSessionLimitMs ?? 30 * 60_000 });
+      sshInfo = await startSshServer({ host, dir: keyDir, engine, sessionLimitMs: o.sshSessionLimitMs ?? 30 * 60_000, notice: (l) => notices.push(l) });
       sandbox.ssh = { host: sshInfo.host, port: sshInfo.port, knownHostsPath: sshInfo.knownHostsPath, hostKey: sshInfo.hostKey };
     });
     if (o.sshInBackground) {
@@ -372,7 +378,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   timer.unref();
 
   Object.assign(sandbox, {
-    divioUrl, cloudflareUrl, token, cloudflareToken: cfToken, dataDir,
+    divioUrl, cloudflareUrl, token, cloudflareToken: cfToken, dataDir, notices,
     ssh: sandbox.ssh ?? null,
     sshReady,
     state: engine.state,

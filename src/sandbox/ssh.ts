@@ -2,7 +2,7 @@
 // deployed environment; any public key is accepted (publickey auth only, signature verified); a shell
 // or exec runs /bin/sh (in a pty when one is requested) whose environment holds that environment's
 // variables plus STAGE. Sessions end after `sessionLimitMs`, whatever the activity.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn as spawnChild } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
@@ -10,26 +10,15 @@ import ssh2 from 'ssh2';
 import type { Connection, ServerChannel, PseudoTtyInfo } from 'ssh2';
 import type { Engine } from './engine.js';
 import type { EnvRec } from './model.js';
+import { moveAside, writeFileAtomicSync } from '../statefile/index.js';
 
 const { Server, utils } = ssh2;
 
 export interface SshServerInfo { host: string; port: number; knownHostsPath: string; /** "ssh-ed25519 AAAA…" (for pinning) */ hostKey: string; close: () => Promise<void> }
 
-export async function startSshServer(o: { host: string; dir: string; engine: Engine; sessionLimitMs: number; port?: number }): Promise<SshServerInfo> {
+export async function startSshServer(o: { host: string; dir: string; engine: Engine; sessionLimitMs: number; port?: number; notice?: (line: string) => void }): Promise<SshServerInfo> {
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
-  const keyPath = join(o.dir, 'ssh_host_ed25519_key');
-  let priv: string;
-  let pub: string;
-  if (existsSync(keyPath) && existsSync(keyPath + '.pub')) {
-    priv = readFileSync(keyPath, 'utf8');
-    pub = readFileSync(keyPath + '.pub', 'utf8').trim();
-  } else {
-    const kp = utils.generateKeyPairSync('ed25519', { comment: 'divio-tui-sandbox' });
-    priv = kp.private;
-    pub = kp.public.trim();
-    writeFileSync(keyPath, priv, { mode: 0o600 });
-    writeFileSync(keyPath + '.pub', pub + '\n', { mode: 0o644 });
-  }
+  const { priv, pub } = hostKey(o.dir, o.notice ?? (() => {}));
   const [keyType, keyData] = pub.split(/\s+/);
   const clients = new Set<Connection>();
   const homeRoot = join(o.dir, 'home');
@@ -111,7 +100,7 @@ export async function startSshServer(o: { host: string; dir: string; engine: Eng
   });
   const knownHostsPath = join(o.dir, 'known_hosts');
   const hostPart = `[${o.host}]:${port}`;
-  writeFileSync(knownHostsPath, `${hostPart} ${keyType} ${keyData}\n`, { mode: 0o644 });
+  writeFileAtomicSync(knownHostsPath, `${hostPart} ${keyType} ${keyData}\n`, 0o644);
   return {
     host: o.host, port, knownHostsPath, hostKey: `${keyType} ${keyData}`,
     close: () => new Promise<void>((resolve) => {
@@ -120,6 +109,57 @@ export async function startSshServer(o: { host: string; dir: string; engine: Eng
       setTimeout(resolve, 500).unref();
     }),
   };
+}
+
+/** The key as ssh2 reads it back, with its public half derived from it; null when ssh2 cannot use it. */
+function usableHostKey(priv: string): { priv: string; pub: string } | null {
+  const parsed = utils.parseKey(priv);
+  if (parsed instanceof Error) return null;
+  const k = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!k || k.type !== 'ssh-ed25519' || !k.isPrivateKey()) return null;
+  return { priv, pub: `${k.type} ${k.getPublicSSH().toString('base64')}` };
+}
+
+/**
+ * A fresh ed25519 host key that ssh2 can use. Its generator writes now and then (about 1 key in 270)
+ * a key its own parser rejects ("Malformed OpenSSH private key"): each key is parsed back, and a
+ * rejected one is replaced.
+ */
+export function newHostKey(generate: () => string = () => utils.generateKeyPairSync('ed25519', { comment: 'divio-tui-sandbox' }).private): { priv: string; pub: string } {
+  for (let i = 0; i < 20; i++) {
+    const k = usableHostKey(generate());
+    if (k) return k;
+  }
+  throw new Error('could not generate a usable SSH host key (20 tries)');
+}
+
+/**
+ * The host key of the data directory: the stored one when ssh2 can use it (the public half is derived
+ * from it, so a stale .pub cannot pin a wrong key), else a new one — a stored key that is unusable is
+ * moved aside with one line saying so, never deleted, never trusted.
+ */
+export function hostKey(dir: string, notice: (line: string) => void): { priv: string; pub: string } {
+  const keyPath = join(dir, 'ssh_host_ed25519_key');
+  if (existsSync(keyPath)) {
+    let why: string;
+    try {
+      const k = usableHostKey(readFileSync(keyPath, 'utf8'));
+      if (k) {
+        let stored = '';
+        try { stored = readFileSync(keyPath + '.pub', 'utf8').trim(); } catch {}
+        if (stored.split(/\s+/).slice(0, 2).join(' ') !== k.pub) writeFileAtomicSync(keyPath + '.pub', `${k.pub} divio-tui-sandbox\n`, 0o644);
+        return k;
+      }
+      why = 'not an ed25519 private key ssh2 can read';
+    } catch (e) {
+      why = (e as Error).message;
+    }
+    notice(moveAside(keyPath, 'the sandbox SSH host key', why));
+  }
+  const k = newHostKey();
+  writeFileAtomicSync(keyPath, k.priv, 0o600);
+  writeFileAtomicSync(keyPath + '.pub', `${k.pub} divio-tui-sandbox\n`, 0o644);
+  return k;
 }
 
 function shellEnv(engine: Engine, env: EnvRec, user: string, homeRoot: string, term?: string): Record<string, string> {
