@@ -5,6 +5,7 @@
 import type { EnvData } from '../src/protocol/messages.js';
 import type { AppStore } from '../src/store/app.js';
 import type { EnvTarget } from './registry.js';
+import { isDeployed } from '../src/domain/index.js';
 
 /** The environment's data from the store, watching it briefly when nothing shows it yet. */
 export async function envDataOf(store: AppStore, env: string, timeoutMs = 5000): Promise<EnvData | null> {
@@ -49,7 +50,7 @@ export async function sshInto(store: AppStore, target: EnvTarget, opts: { unicod
     return null;
   }
   const ep = data.environment.ssh_endpoint;
-  if (!data.environment.last_finished_deployment || !ep) {
+  if (!isDeployed(data.environment) || !ep) {
     store.toast(`ssh ${name}: not deployed, so there is no container to open a shell in (deploy it first)`, 'warn');
     return null;
   }

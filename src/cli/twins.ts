@@ -2,6 +2,7 @@
 // on failure. Mutations run as gateway jobs (the same path as the console's keys).
 import type { GatewayClient } from '../client/index.js';
 import type { FleetRow, Job } from '../domain/index.js';
+import { isDeployed } from '../domain/index.js';
 import type { EnvData } from '../protocol/index.js';
 import { allowFlags, flagBool, flagString, UsageError, type ParsedArgs } from './args.js';
 import type { SessionOptions } from './session.js';
@@ -234,7 +235,7 @@ async function ssh(c: GatewayClient, a: ParsedArgs): Promise<number> {
   const row = appEnvTarget(await fleet(c), a);
   const d = await firstData<EnvData>((h) => c.subscribe('env', { env: row.envUuid }, h));
   const ep = d.environment.ssh_endpoint;
-  if (!d.environment.last_finished_deployment || !ep) {
+  if (!isDeployed(d.environment) || !ep) {
     process.stderr.write(`divio-tui: ${row.app}@${row.env} has never been deployed: there is nothing to SSH into\n`);
     return 1;
   }

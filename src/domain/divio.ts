@@ -62,18 +62,41 @@ export const SshEndpoint = z.looseObject({
 });
 export type SshEndpoint = z.infer<typeof SshEndpoint>;
 
+/**
+ * `environment.last_finished_deployment`: an OBJECT or null. Divio's CLI reads
+ * `environment["last_finished_deployment"]["uuid"]` (divio_cli/cloud.py, get_deploy_log) and treats a
+ * falsy value as "not deployed yet" (ssh, show_log). Only `uuid` is relied on; the other fields are
+ * the deployment's own (unverified inside this object), so they are optional and nullable.
+ */
+export const DeploymentRef = z.looseObject({
+  uuid,
+  started_at: nullableTime,
+  ended_at: nullableTime,
+  status: z.string().nullable().optional(),
+  success: z.boolean().nullable().optional(),
+});
+export type DeploymentRef = z.infer<typeof DeploymentRef>;
+
 export const Environment = z.looseObject({
   uuid,
   slug: z.string().min(1),
   branch: z.string().nullable().optional(),
   application: uuid,
-  last_finished_deployment: z.string().nullable().optional(),
+  last_finished_deployment: DeploymentRef.nullable().optional(),
   ssh_endpoint: SshEndpoint.nullable().optional(),
   // unverified / sandbox-provided extras
   url: z.string().nullable().optional(),
   status: z.string().nullable().optional(),
 });
 export type Environment = z.infer<typeof Environment>;
+/** The uuid of the environment's last finished deployment, or null when it was never deployed. */
+export function lastFinishedUuid(e: Pick<Environment, 'last_finished_deployment'>): string | null {
+  return e.last_finished_deployment?.uuid ?? null;
+}
+/** Divio's CLI refuses ssh and logs on an environment without a finished deployment ("not deployed yet"). */
+export function isDeployed(e: Pick<Environment, 'last_finished_deployment'>): boolean {
+  return lastFinishedUuid(e) !== null;
+}
 
 export const DeploymentStatus = z.string(); // enum unverified: e.g. "running", "success", "failure"
 export const Deployment = z.looseObject({

@@ -4,6 +4,7 @@
 import { collect } from '../divio/client.js';
 import type { AccessMetrics } from '../domain/metrics.js';
 import type { Backup, Deployment, Environment, FleetRow, LogLine, LogMarker, ServiceInstanceBackup } from '../domain/index.js';
+import { isDeployed } from '../domain/index.js';
 import type { AccessStats, BackupWithDetail, EnvData, TopicName } from '../protocol/index.js';
 import { Topic, Sub, pollLoop, rawSend, dataFrame, errorText, isOverBudget, frameBody, sendDataFrame } from './hub.js';
 import { scrubString } from './audit.js';
@@ -197,7 +198,7 @@ export function envState(e: Environment, d: Deployment | null | undefined): Flee
   if (d === undefined) return 'unknown';
   if (d && d.ended_at === null) return 'deploying';
   if (String(e.status ?? '').toLowerCase() === 'sleeping') return 'sleeping';
-  if (!d && !e.last_finished_deployment) return 'never-deployed';
+  if (!d && !isDeployed(e)) return 'never-deployed';
   if (d && d.success === false) return 'failed';
   return 'live';
 }

@@ -27,10 +27,17 @@ function siteUrl(base: string, s: SandboxState, e: EnvRec): string {
   const app = s.applications.find((a) => a.uuid === e.application)!;
   return `${base}/_sites/${app.slug}/${e.slug}/`;
 }
+/** An object `{uuid, …}` or null, as Divio serves it (divio_cli/cloud.py get_deploy_log reads `["uuid"]`). */
+function lastFinishedJson(s: SandboxState, e: EnvRec) {
+  if (!e.last_finished_deployment) return null;
+  const d = s.deployments.find((x) => x.uuid === e.last_finished_deployment);
+  if (!d) return { uuid: e.last_finished_deployment };
+  return { uuid: d.uuid, started_at: d.started_at, ended_at: d.ended_at, status: d.status, success: d.success };
+}
 function envJson(ctx: Ctx, s: SandboxState, e: EnvRec) {
   return {
     uuid: e.uuid, slug: e.slug, name: e.slug[0].toUpperCase() + e.slug.slice(1), branch: e.branch, application: e.application,
-    last_finished_deployment: e.last_finished_deployment, created_at: e.created_at,
+    last_finished_deployment: lastFinishedJson(s, e), created_at: e.created_at,
     url: siteUrl(ctx.base, s, e), status: e.status, instances: e.instances,
   };
 }
@@ -192,6 +199,11 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   const envOr404 = (uuid: string) => engine.env(uuid) ?? (() => { throw notFound(); })();
   const find = <T extends { uuid: string }>(list: T[], uuid: string): T => list.find((x) => x.uuid === uuid) ?? (() => { throw notFound(); })();
   const pageOf = <T>(ctx: Ctx, items: T[]) => sendJson(ctx, 200, paginate(ctx, items));
+  /** Paginates the records, then serializes only the page (a big scenario lists thousands). */
+  const pageMapped = <T, U>(ctx: Ctx, items: T[], json: (t: T) => U) => {
+    const p = paginate(ctx, items);
+    sendJson(ctx, 200, { ...p, results: p.results.map(json) });
+  };
   const isApp = (v: string) => S().applications.some((a) => a.uuid === v);
   const isEnv = (v: string) => S().environments.some((e) => e.uuid === v);
 
@@ -211,7 +223,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   add('GET', '/apps/v3/environments/', (ctx) => {
     const apps = filterParam(ctx, 'application', isApp);
     const slug = ctx.url.searchParams.get('slug');
-    pageOf(ctx, S().environments.filter((e) => (!apps || apps.includes(e.application)) && (!slug || e.slug === slug)).map((e) => envJson(ctx, S(), e)));
+    pageMapped(ctx, S().environments.filter((e) => (!apps || apps.includes(e.application)) && (!slug || e.slug === slug)), (e) => envJson(ctx, S(), e));
   });
   add('GET', '/apps/v3/environments/{uuid}/', (ctx) => sendJson(ctx, 200, envDetail(ctx, envOr404(ctx.params.uuid))));
   add('PATCH', '/apps/v3/environments/{uuid}/', (ctx) => {

@@ -93,7 +93,7 @@ describe('deployments', () => {
     expect(r.deployment.success).toBe(true);
     expect(r.deployment.ended_at).toBeTruthy();
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
-    expect((await c.environment(e.uuid)).last_finished_deployment).toBe(r.deployment.uuid);
+    expect((await c.environment(e.uuid)).last_finished_deployment?.uuid).toBe(r.deployment.uuid);
   });
 
   it('a failing deployment ends with success false and a log that shows why', async () => {

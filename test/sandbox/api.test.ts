@@ -103,7 +103,11 @@ describe('read endpoints', () => {
     expect(sleeping.status).toBe('sleeping');
     const healthy = Environment.parse((await api.get(`/apps/v3/environments/${ids(SCENARIO.healthyApp, 'live').env}/`)).body);
     expect(healthy.status).toBe('live');
-    expect(healthy.last_finished_deployment).toBeTruthy();
+    // an object {uuid, …} as Divio serves it (divio_cli/cloud.py get_deploy_log reads ["uuid"]), not a string
+    expect(typeof healthy.last_finished_deployment).toBe('object');
+    const lfd = (await api.get(`/apps/v3/deployments/${healthy.last_finished_deployment!.uuid}/`)).body;
+    expect(lfd.environment).toBe(healthy.uuid);
+    expect(lfd.ended_at).not.toBeNull();
     expect(healthy.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/_sites\//);
     // the environment's URL answers without a token (HTTP probe after a deploy)
     expect((await fetch(healthy.url!)).status).toBe(200);

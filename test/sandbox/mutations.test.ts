@@ -59,7 +59,7 @@ describe('deployments', () => {
     expect(logs.startsWith(early)).toBe(true);
     for (const s of ['Services check', 'Git checkout', 'Docker build', 'Release commands', 'Scaling']) expect(logs).toContain(s);
     expect(logs).toMatch(/Deployment finished: SUCCESS/);
-    expect((await api.get(`/apps/v3/environments/${env}/`)).body.last_finished_deployment).toBe(d.uuid);
+    expect((await api.get(`/apps/v3/environments/${env}/`)).body.last_finished_deployment.uuid).toBe(d.uuid);
   });
 
   it('the failed app fails in the release commands with a traceback', async () => {
@@ -81,7 +81,7 @@ describe('deployments', () => {
     expect(d.success).toBe(true);
     const e = (await api.get(`/apps/v3/environments/${env}/`)).body;
     expect(e.status).toBe('live');
-    expect(e.last_finished_deployment).toBe(d.uuid);
+    expect(e.last_finished_deployment.uuid).toBe(d.uuid);
     expect((await fetch(e.url)).status).toBe(200);
   });
 
