@@ -2,8 +2,8 @@
 // status line and key hints. One key dispatcher routes every key: ctrl-c → quit; the dialog or
 // palette on top; a screen's raw handler (text fields); then the keymap (screen actions first, then
 // the frame's global actions).
-import React, { useEffect, useMemo, useRef } from 'react';
-import { Box, Text, useApp, useInput } from 'ink';
+import React, { useCallback, useEffect, useMemo, useRef } from 'react';
+import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
 import { keyFromInk, type InkKeyLike, type Scope } from '../src/config/keymap.js';
 import { routeKey, type AppState, type AppStore } from '../src/store/app.js';
@@ -17,6 +17,7 @@ import { Dialog } from '../components/Dialog.js';
 import { Palette } from '../components/Palette.js';
 import { clean } from '../components/glyphs.js';
 import { truncateToWidth } from '../src/terminal/width.js';
+import { CLEAR_SCREEN } from '../src/terminal/altscreen.js';
 import {
   KeyRouterContext,
   UiContext,
@@ -120,11 +121,37 @@ export function charKey(ch: string): [string, InkKeyLike] {
   return [ch, {}];
 }
 
+/**
+ * Repaints the whole frame after every resize and on demand (Ctrl-L). Ink 6.8 draws each frame as
+ * the difference to the frame before, relative to where it believes the cursor is; a resize lets the
+ * terminal re-wrap or shift what is on screen, and the header and status rows then keep stale text
+ * for good. Ink's own stdout write (`useStdout().write`) erases its frame, writes our bytes and
+ * draws the last frame again in full: with "erase the screen, cursor home" as our bytes, that is a
+ * full repaint, after which every diff again starts from what is really on screen.
+ */
+function useRepaint(columns: number, rows: number): () => void {
+  const { write } = useStdout();
+  const repaint = useCallback(() => write(CLEAR_SCREEN), [write]);
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    // After the frame for the new size has been drawn (Ink draws at most every 50 ms): a repaint
+    // of the old frame would wrap its too-long lines. A drag of the window repaints once, at the end.
+    const t = setTimeout(repaint, 120);
+    return () => clearTimeout(t);
+  }, [columns, rows, repaint]);
+  return repaint;
+}
+
 function Frame({ router }: { router: KeyRouter }): React.ReactElement {
   const ui = useUi();
   const { store, keymap, theme, unicode } = ui;
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
+  const repaint = useRepaint(columns, rows);
   const stack = useAppState((s) => s.stack);
   const paletteOpen = useAppState((s) => s.paletteOpen);
   const dialog = useAppState((s) => s.dialog);
@@ -175,6 +202,11 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
     const k = keyFromInk(input, key);
     if (k && keymap.keys['app.quit']?.includes(k) && k.startsWith('ctrl+')) {
       quit(store, exit);
+      return;
+    }
+    // Redraw works everywhere, text fields and dialogs included (it changes nothing else).
+    if (k && keymap.keys['app.redraw']?.includes(k)) {
+      repaint();
       return;
     }
     if (router.overlay.current && router.overlay.current(k, input) !== false) return;

@@ -13,6 +13,8 @@ export const CURSOR_SHOW = '\x1b[?25h';
 export const CURSOR_HIDE = '\x1b[?25l';
 export const SYNC_BEGIN = '\x1b[?2026h';
 export const SYNC_END = '\x1b[?2026l';
+/** Erase the whole screen and put the cursor top left (before a full repaint). */
+export const CLEAR_SCREEN = '\x1b[2J\x1b[H';
 /** Turn off mouse reporting and bracketed paste, in case anything enabled them. */
 const MODES_RESET = '\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l';
 

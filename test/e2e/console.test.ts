@@ -87,6 +87,39 @@ describe('divio-tui in a real terminal', () => {
     expect(raw.indexOf('\x1b[?25h', leave)).toBeGreaterThan(leave);
   });
 
+  it('a resize (even one column) repaints the whole frame; ctrl-l repaints on demand', async () => {
+    p = spawnConsole({ cols: 100, rows: 20 });
+    await p.waitForText(/acme-booking/, 8000 * SCALE);
+    // The frame is right when the header is on the top rows and the key hints on the last one.
+    const whole = async (cols: number, rows: number): Promise<void> => {
+      const end = Date.now() + 5000 * SCALE;
+      for (;;) {
+        const l = p!.lines();
+        const ok = /^ SANDBOX\s+│ ● live │/.test(l[0]!) && l[1] === 'fleet' && /\bAPP\b.*\bSTATE\b/.test(l[2]!) && /^q quit {2}\? help/.test(l[rows - 2]!) && l[rows - 1] === '' && l.every((x) => x.length <= cols);
+        if (ok) return;
+        if (Date.now() > end) throw new Error(`the frame was not repainted at ${cols}x${rows}:\n${l.map((x, i) => `${String(i).padStart(2)}|${x}`).join('\n')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    await whole(100, 20);
+    for (const [c, r] of [
+      [99, 20],
+      [99, 19],
+      [100, 21],
+      [90, 18],
+      [100, 20],
+    ] as const) {
+      p.resize(c, r);
+      await whole(c, r);
+    }
+    // Something else writes over the screen (a `wall` message, a stray background job): ctrl-l repairs it.
+    await p.inject('\x1b[1;1HSTRAY OUTPUT OVER THE HEADER\x1b[19;1HSTRAY OUTPUT OVER THE KEYS\x1b[5;10H');
+    expect(p.screenText()).toContain('STRAY OUTPUT');
+    await p.press('\x0c');
+    await p.waitForGone(/STRAY OUTPUT/);
+    await whole(100, 20);
+  });
+
   it('a crash inside one pane leaves the rest usable; ctrl-c quits cleanly', async () => {
     p = spawnConsole({ cols: 120, rows: 30, env: { DIVIO_TUI_FORCE_PANE_CRASH: 'fleet' } });
     await p.waitForText(/The fleet pane failed/, 8000 * SCALE);

@@ -48,6 +48,8 @@ export interface Pty {
   press(...keys: string[]): Promise<void>;
   type(text: string): Promise<void>;
   resize(cols: number, rows: number): void;
+  /** Write bytes to the terminal from outside the program (another process writing to the tty). */
+  inject(data: string): Promise<void>;
   waitExit(timeoutMs?: number): Promise<number>;
   readonly exited: boolean;
   /** The process id of the program in the terminal. */
@@ -155,6 +157,9 @@ export function spawnConsole(o: SpawnOptions = {}): Pty {
     resize(c, r) {
       term.resize(c, r);
       pty.resize(c, r);
+    },
+    inject(data) {
+      return new Promise((res) => term.write(data, res));
     },
     get exited() {
       return exitCode !== null;
