@@ -78,6 +78,19 @@ const domainJson = (d: DomainRec) => ({
   cdn: d.cdn, cloudflare_zone: d.cloudflare_zone, created_at: d.created_at,
 });
 
+/** One PostgreSQL and one object storage service per region, uuids derived from the region's. */
+const SERVICE_KINDS = [
+  { identifier: 'postgres-15', name: 'PostgreSQL 15', type: 'DATABASE', description: 'Managed PostgreSQL 15 database.' },
+  { identifier: 's3-object-storage', name: 'Object storage', type: 'STORAGE', description: 'S3-compatible object storage for media files.' },
+];
+function serviceCatalogue(s: SandboxState) {
+  return s.regions.flatMap((r) => SERVICE_KINDS.map((k) => {
+    const h = createHash('sha256').update(`${r.uuid}:${k.identifier}`).digest('hex');
+    const uuid = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    return { uuid, ...k, region: r.uuid };
+  }));
+}
+
 // ---------- body validation ----------
 function drfParse<T>(schema: z.ZodType<T>, body: unknown): T {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -275,6 +288,23 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   add('GET', '/apps/v3/deployments/{uuid}/logs', (ctx) => {
     const d = find(S().deployments, ctx.params.uuid);
     sendJson(ctx, 200, { uuid: d.uuid, logs: deploymentLogText(d) });
+  });
+
+  // divio_cli/cloud.py get_deployment_with_environment_variables: `{environment, environment_variables:
+  // {NAME: value}}` (the CLI pops `environment` and reads `environment_variables.get(name)`).
+  add('GET', '/apps/v3/deployments/{uuid}/environment-variables', (ctx) => {
+    const d = find(S().deployments, ctx.params.uuid);
+    const names = new Set(d.environment_variables);
+    const vars = S().envVars.filter((v) => v.environment === d.environment && names.has(v.name));
+    sendJson(ctx, 200, { uuid: d.uuid, environment: d.environment, environment_variables: Object.fromEntries(vars.map((v) => [v.name, v.value])) });
+  });
+  // divio_cli/cloud.py get_services (`?region=`, `?website=`), cli.py list_services reads uuid, name, type,
+  // description; wizards.py matches `identifier`. The catalogue is what the scenario's instances run.
+  add('GET', '/apps/v3/services/', (ctx) => {
+    const regions = filterParam(ctx, 'region', (v) => S().regions.some((r) => r.uuid === v));
+    const apps = filterParam(ctx, 'website', isApp);
+    const appRegions = apps ? new Set(S().applications.filter((a) => apps.includes(a.uuid)).map((a) => a.region)) : null;
+    pageOf(ctx, serviceCatalogue(S()).filter((x) => (!regions || regions.includes(x.region)) && (!appRegions || appRegions.has(x.region))));
   });
 
   add('GET', '/apps/v3/environment-variables/', (ctx) => {

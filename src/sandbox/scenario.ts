@@ -3,7 +3,7 @@ import { Rng } from './rng.js';
 import {
   DAY_MS, QUEUE_MS, Engine, dbChecksum, deploymentTotalMs, iso, makeBackup, makeDeployment, mediaChecksum,
 } from './engine.js';
-import type { AppRec, CdnKind, CfPlan, EnvRec, SandboxState } from './model.js';
+import type { AppRec, CdnKind, CfPlan, DeploymentRec, EnvRec, SandboxState } from './model.js';
 
 /** Documented facts other tests rely on (application slugs unless said otherwise). */
 export const SCENARIO = {
@@ -102,8 +102,8 @@ export function buildScenario(o: ScenarioOptions): SandboxState {
       s.serviceInstances.push(dbSi, stSi);
       const dbName = `${def.slug.replace(/-/g, '_')}_${slug}`;
       const vars: [string, string, boolean][] = [
-        ['DATABASE_URL', `postgres://${dbName}:${rng.hex(24)}@${def.slug}-${slug}-db.eu-central.pg.divio-services.net:5432/${dbName}`, false],
-        ['DEFAULT_STORAGE_DSN', `s3://AKIA${rng.hex(16).toUpperCase()}:${rng.hex(40)}@${def.slug}-${slug}-media.s3.eu-central-1.amazonaws.com/?auth=s3v4&domain=${def.slug}-${slug}-media.divio-media.net`, false],
+        ['DATABASE_URL', `postgres://${dbName}:${rng.hex(24)}@${def.slug}-${slug}-db.eu-central.pg.divio-services.net:5432/${dbName}`, true],
+        ['DEFAULT_STORAGE_DSN', `s3://AKIA${rng.hex(16).toUpperCase()}:${rng.hex(40)}@${def.slug}-${slug}-media.s3.eu-central-1.amazonaws.com/?auth=s3v4&domain=${def.slug}-${slug}-media.divio-media.net`, true],
         ['SECRET_KEY', rng.hex(50), true],
         ['SENTRY_DSN', `https://${rng.hex(32)}@o${rng.int(10000, 99999)}.ingest.sentry.io/${rng.int(100000, 999999)}`, true],
         ['DJANGO_SETTINGS_MODULE', 'settings', false],
@@ -111,7 +111,7 @@ export function buildScenario(o: ScenarioOptions): SandboxState {
         ['STAGE', slug, false],
         ['DOMAIN', slug === 'live' && def.domains[0] ? def.domains[0].name : `${def.slug}-${slug === 'test' ? 'stage' : slug}.eu.aldryn.io`, false],
       ];
-      if (def.slug === 'nordwind-shop') vars.push(['STRIPE_API_KEY', `sk_live_${rng.hex(24)}`, true], ['EMAIL_URL', `smtp://mailer:${rng.hex(16)}@smtp.mailgun.org:587/?tls=True`, false]);
+      if (def.slug === 'nordwind-shop') vars.push(['STRIPE_API_KEY', `sk_live_${rng.hex(24)}`, true], ['EMAIL_URL', `smtp://mailer:${rng.hex(16)}@smtp.mailgun.org:587/?tls=True`, true]);
       for (const [name, value, is_sensitive] of vars) s.envVars.push({ uuid: rng.uuid(), name, value, is_sensitive, environment: env.uuid });
 
       // domains: the platform default domain, plus the custom ones on live
@@ -172,7 +172,28 @@ export function buildScenario(o: ScenarioOptions): SandboxState {
       else if (env.status === 'sleeping') engine.prefillLogs(env, 40, now - 3 * 3_600_000, 30 * 60_000);
     }
   });
+  settleLastFinished(s);
   return s;
+}
+
+/**
+ * The history is drawn at random ages, not in order: point each environment at its newest finished
+ * deployment (success or failure, as Divio's `last_finished_deployment`) and its newest successful commit.
+ */
+function settleLastFinished(s: SandboxState): void {
+  const newest = new Map<string, DeploymentRec>();
+  const newestOk = new Map<string, DeploymentRec>();
+  for (const d of s.deployments) {
+    if (!d.ended_at) continue;
+    const n = newest.get(d.environment);
+    if (!n || n.ended_at! < d.ended_at) newest.set(d.environment, d);
+    const k = newestOk.get(d.environment);
+    if (d.success && (!k || k.ended_at! < d.ended_at)) newestOk.set(d.environment, d);
+  }
+  for (const e of s.environments) {
+    e.last_finished_deployment = newest.get(e.uuid)?.uuid ?? null;
+    if (newestOk.has(e.uuid)) e.deployedCommit = newestOk.get(e.uuid)!.commit;
+  }
 }
 
 function historic(s: SandboxState, engine: Engine, rng: Rng, env: EnvRec, createdMs: number, fail: boolean): void {

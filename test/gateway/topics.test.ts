@@ -20,6 +20,8 @@ afterAll(async () => {
 describe('topics', () => {
   test('env: sensitive values and DSN passwords never leave the gateway', async () => {
     const env = rig.sandbox.ids('acme-reports', 'live').env!;
+    // a DSN the zone forgot to flag sensitive: its password is scrubbed all the same
+    rig.sandbox.state.envVars.push({ uuid: 'unflagged-dsn', name: 'LEGACY_DSN', value: 'postgres://app:hunter2@db.example:5432/app', is_sensitive: false, environment: env });
     const c = rig.client();
     await c.waitLive();
     let json = '';
@@ -34,8 +36,9 @@ describe('topics', () => {
     expect(secrets.length).toBeGreaterThan(0);
     for (const s of secrets) expect(json).not.toContain(s);
     expect(data.variables.find((v: any) => v.is_sensitive).value).toBe('••••••');
-    const dsn = data.variables.find((v: any) => v.name === 'DATABASE_URL');
-    if (dsn) expect(dsn.value).toMatch(/:••••@/);
+    expect(data.variables.find((v: any) => v.name === 'DATABASE_URL').value).toBe('••••••');
+    expect(json).not.toContain('hunter2');
+    expect(data.variables.find((v: any) => v.name === 'LEGACY_DSN').value).toMatch(/^postgres:\/\/app:••••@db\.example/);
   });
 
   test('deployment: the log arrives as a snapshot then appended text; the followed logs get a "finished" marker', async () => {
