@@ -9,7 +9,6 @@ import { riskColor, type Theme } from '../src/config/theme.js';
 import { displayKey } from '../src/config/keymap.js';
 import type { EnvData } from '../src/protocol/messages.js';
 import { age } from '../src/store/fleet.js';
-import { maskSecrets } from '../src/terminal/sanitize.js';
 import { truncateToWidth, padToWidth, displayWidth } from '../src/terminal/width.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';
 import { stateColor } from '../components/StatusBadge.js';
@@ -81,9 +80,9 @@ export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number
   if (!d.variables.length) L.push([{ text: '  none', color: theme.muted }]);
   const nameW = Math.min(32, Math.max(8, ...d.variables.map((v) => v.name.length)));
   for (const v of d.variables) {
-    // A sensitive value is never drawn, whatever the gateway sent; others still get secret masking.
+    // A sensitive value is never drawn, whatever the gateway sent (which masks every secret value).
     if (v.is_sensitive) L.push([{ text: '  ' + padToWidth(v.name, nameW) + ' ' }, { text: mask, color: theme.muted }, { text: '  sensitive', color: theme.warning }]);
-    else L.push([{ text: '  ' + padToWidth(v.name, nameW) + ' ' }, { text: maskSecrets(v.value ?? '') }]);
+    else L.push([{ text: '  ' + padToWidth(v.name, nameW) + ' ' }, { text: v.value ?? '' }]);
   }
   section(`Last deployments (${d.deployments.length})`);
   if (!d.deployments.length) L.push([{ text: '  never deployed', color: theme.muted }]);

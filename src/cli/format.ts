@@ -1,4 +1,14 @@
-// Plain-text output for the non-interactive commands.
+// Plain-text and JSON output for the non-interactive commands.
+import { safeJsonStringify } from '../domain/text.js';
+
+/**
+ * The one writer of `--json` text: pretty JSON (one line with `indent` 0) in which C0/C1 controls,
+ * DEL, bidi overrides and invisible formatting characters are `\uXXXX` escapes, so printing it to a
+ * terminal replays nothing. Parsing it gives back the same value.
+ */
+export function jsonText(v: unknown, indent = 2): string {
+  return safeJsonStringify(v, indent || undefined);
+}
 
 /** "4m ago", "3h ago", "2d ago" from an ISO time (or epoch ms). */
 export function formatAge(t: string | number, now = Date.now()): string {

@@ -1,7 +1,7 @@
 // `divio-tui logs APP ENV [--follow] [--since 10m] [--service web] [--utc] [--json]`
 // Streams while following; exits cleanly on `| head` (EPIPE); non-zero on errors.
 import { allowFlags, flagBool, flagString, UsageError, type ParsedArgs } from './args.js';
-import { parseDuration } from './format.js';
+import { jsonText, parseDuration } from './format.js';
 import type { SessionOptions } from './session.js';
 
 const FLAGS = ['sandbox', 'zone', 'ephemeral', 'seed', 'speed', 'log-rate', 'data-dir', 'config', 'follow', 'since', 'service', 'utc', 'json'];
@@ -51,7 +51,7 @@ export async function runLogsCommand(a: ParsedArgs, sessionOpts: (a: ParsedArgs,
       for (const l of page.results) {
         if (service && l.service !== service) continue;
         if (json) {
-          process.stdout.write(`${JSON.stringify({ timestamp: l.timestamp, service: l.service, message: l.message })}\n`);
+          process.stdout.write(`${jsonText({ timestamp: l.timestamp, service: l.service, message: l.message }, 0)}\n`);
         } else {
           // Hostile control sequences never reach the terminal; colour only on a TTY.
           const msg = sanitize(l.message, { keepSgr: tty });

@@ -6,7 +6,7 @@ import { isDeployed } from '../domain/index.js';
 import type { EnvData } from '../protocol/index.js';
 import { allowFlags, flagBool, flagString, UsageError, type ParsedArgs } from './args.js';
 import type { SessionOptions } from './session.js';
-import { formatAge, renderTextTable } from './format.js';
+import { formatAge, jsonText, renderTextTable } from './format.js';
 
 type SessionOpts = (a: ParsedArgs, clientName: string) => SessionOptions;
 const SESSION_FLAGS = ['sandbox', 'zone', 'gateway', 'token', 'ephemeral', 'seed', 'speed', 'log-rate', 'data-dir', 'faults', 'config'];
@@ -120,7 +120,7 @@ function appEnvTarget(rows: FleetRow[], a: ParsedArgs): FleetRow {
 async function apps(c: GatewayClient, json: boolean): Promise<number> {
   const rows = await fleet(c);
   if (json) {
-    out(JSON.stringify(rows, null, 2));
+    out(jsonText(rows));
     return 0;
   }
   out(
@@ -147,7 +147,7 @@ async function apps(c: GatewayClient, json: boolean): Promise<number> {
 async function jobs(c: GatewayClient, json: boolean): Promise<number> {
   const d = await firstData<{ jobs: Job[] }>((h) => c.subscribe('jobs', {}, h));
   if (json) {
-    out(JSON.stringify(d.jobs, null, 2));
+    out(jsonText(d.jobs));
     return 0;
   }
   if (!d.jobs.length) out('no jobs');
@@ -165,7 +165,7 @@ async function backups(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<
   const row = appEnvTarget(await fleet(c), a);
   const d = await firstData<{ backups: any[] }>((h) => c.subscribe('backups', { env: row.envUuid }, h));
   if (json) {
-    out(JSON.stringify(d.backups, null, 2));
+    out(jsonText(d.backups));
     return 0;
   }
   if (!d.backups.length) out(`no backups of ${row.app}@${row.env}`);
@@ -203,7 +203,7 @@ async function metrics(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<
   const minutes = flagString(a, 'minutes');
   const d = await firstData<any>((h) => c.subscribe('metrics', { env: row.envUuid, ...(minutes ? { minutes: Number(minutes) } : {}) }, h));
   if (json) {
-    out(JSON.stringify(d, null, 2));
+    out(jsonText(d));
     return 0;
   }
   const last = d.samples?.[d.samples.length - 1];
@@ -347,7 +347,7 @@ async function mutation(c: GatewayClient, cmd: string, a: ParsedArgs, json: bool
     });
   } else throw new UsageError(`unknown command "${cmd}"`);
   if (flagBool(a, 'no-wait')) {
-    out(json ? JSON.stringify(job, null, 2) : `${job.kind} job ${job.id} ${job.state}: the gateway runs it on`);
+    out(json ? jsonText(job) : `${job.kind} job ${job.id} ${job.state}: the gateway runs it on`);
     return 0;
   }
   return followJob(c, job, json);
@@ -374,7 +374,7 @@ function followJob(c: GatewayClient, job: Job, json: boolean): Promise<number> {
     };
     const done = (j: Job) => {
       off();
-      if (json) out(JSON.stringify(j, null, 2));
+      if (json) out(jsonText(j));
       else if (j.state === 'succeeded') out(`${j.kind} ${j.target}: succeeded${j.result ? ` ${summariseResult(j.result)}` : ''}`);
       else process.stderr.write(`divio-tui: ${j.kind} ${j.target} failed: ${j.error ?? 'unknown error'}\n`);
       resolve(j.state === 'succeeded' ? 0 : 1);
@@ -400,7 +400,7 @@ async function doctor(a: ParsedArgs): Promise<number> {
   allowFlags(a, ['json', 'config', 'zone']);
   const { runDoctor } = await import('../config/doctor.js');
   const r = await runDoctor({ configPath: flagString(a, 'config'), zone: flagString(a, 'zone') });
-  if (flagBool(a, 'json')) out(JSON.stringify(r, null, 2));
+  if (flagBool(a, 'json')) out(jsonText(r));
   else for (const c of r.checks) out(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(12)} ${c.detail}`);
   return r.checks.every((c) => c.ok) ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 // Cloudflare API v4 client for customer-owned zones: zone lookup and cache purge (one kind per
 // request, split into ≤100 items, paced by a client-side token bucket for the plan). The API token
 // is sent as Bearer and never appears in an error.
+import { cleanUpstream, sanitize } from '../domain/text.js';
 import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { scrubbedCause, scrubSecrets } from '../divio/errors.js';
@@ -280,7 +281,8 @@ export class CloudflareClient {
         }
         let json: unknown;
         try {
-          json = JSON.parse(text);
+          // The way in: every upstream string is made safe before anything else sees it.
+          json = cleanUpstream(JSON.parse(text));
         } catch {
           json = undefined;
         }
@@ -330,7 +332,7 @@ export class CloudflareClient {
 
   #error(message: string, init: ConstructorParameters<typeof CloudflareApiError>[1]): CloudflareApiError {
     const errors = init.errors?.map((e) => ({ code: e.code, message: scrubSecrets(e.message, [this.#token]) }));
-    const err = new CloudflareApiError(scrubSecrets(message, [this.#token]), { ...init, errors });
+    const err = new CloudflareApiError(scrubSecrets(sanitize(message), [this.#token]), { ...init, errors });
     if (err.stack) err.stack = scrubSecrets(err.stack, [this.#token]);
     return err;
   }

@@ -23,6 +23,7 @@ import {
   ServiceInstanceBackup,
   page,
 } from '../domain/divio.js';
+import { cleanUpstream, sanitize } from '../domain/text.js';
 import { DivioApiError, drfFields, formatFields, scrubbedCause, scrubSecrets, type DivioErrorKind } from './errors.js';
 import { abortReason, backoffDelay, classifyNetworkError, parseRetryAfter, sleep } from './retry.js';
 import { DEFAULT_USER_AGENT } from './version.js';
@@ -52,6 +53,8 @@ const RETRY_STATUS = new Set([502, 503, 504]);
 export const DEFAULT_TIMEOUTS = { connectMs: 5_000, headersMs: 15_000, bodyMs: 30_000, deadlineMs: 60_000 };
 export const DEFAULT_RETRY = { maxAttempts: 4, baseDelayMs: 300, maxDelayMs: 10_000 };
 
+const LOG_MESSAGE = ['message'] as const;
+const LOG_TEXT = ['logs'] as const;
 const Created = z.looseObject({ uuid: z.string().min(1) });
 const MetricsBody = z.union([z.array(MetricSample), z.looseObject({ results: z.array(MetricSample) })]);
 
@@ -63,6 +66,8 @@ export interface CallOptions<S extends z.ZodType | null> {
   /** Resolve null instead of throwing on 404. */
   nullOn404?: boolean;
   signal?: AbortSignal;
+  /** Keys whose strings are log text (multi-line, SGR kept): see cleanUpstream. */
+  logKeys?: readonly string[];
 }
 
 export class DivioClient {
@@ -189,7 +194,7 @@ export class DivioClient {
   }
 
   async deploymentLog(uuid: string, signal?: AbortSignal): Promise<string> {
-    const r = await this.get(`/apps/v3/deployments/${seg(uuid)}/logs`, {}, DeploymentLog, signal);
+    const r = await this.call({ method: 'GET', url: this.url(`/apps/v3/deployments/${seg(uuid)}/logs`), schema: DeploymentLog, signal, logKeys: LOG_TEXT });
     return r.logs;
   }
 
@@ -204,7 +209,7 @@ export class DivioClient {
   runtimeLogs(envUuid: string, q: { fromTs?: string; toTs?: string; url?: string } = {}, signal?: AbortSignal): Promise<RuntimeLogPage> {
     const endpoint = `GET /apps/v3/environments/${envUuid}/logs/`;
     const url = q.url ? this.link(q.url, endpoint) : this.url(`/apps/v3/environments/${seg(envUuid)}/logs/`, { from_ts: q.fromTs, to_ts: q.toTs });
-    return this.call({ method: 'GET', url, schema: RuntimeLogPage, signal });
+    return this.call({ method: 'GET', url, schema: RuntimeLogPage, signal, logKeys: LOG_MESSAGE });
   }
 
   environmentVariables(q: { environment?: string; application?: string; name?: string }): AsyncIterable<EnvironmentVariable> {
@@ -452,7 +457,7 @@ export class DivioClient {
           if (spec.schema && idempotent && attempt < maxAttempts && /json/i.test(ct) && !isJson(text)) {
             if (await waitOrGiveUp(backoffDelay(attempt, baseDelayMs, maxDelayMs, this.#random))) continue;
           }
-          return this.parse(spec.schema, text, status, resHeaders, endpoint);
+          return this.parse(spec.schema, text, status, resHeaders, endpoint, spec.logKeys);
         }
 
         if (status === 404 && spec.nullOn404) return null;
@@ -484,7 +489,7 @@ export class DivioClient {
     }
   }
 
-  private parse(schema: z.ZodType | null, text: string, status: number, headers: Record<string, string | string[] | undefined>, endpoint: string): unknown {
+  private parse(schema: z.ZodType | null, text: string, status: number, headers: Record<string, string | string[] | undefined>, endpoint: string, logKeys?: readonly string[]): unknown {
     if (schema === null) return undefined;
     let json: unknown;
     try {
@@ -498,7 +503,8 @@ export class DivioClient {
         endpoint,
       });
     }
-    const r = schema.safeParse(json);
+    // The way in: every upstream string is made safe (and free text masked) before the domain sees it.
+    const r = schema.safeParse(cleanUpstream(json, { logKeys }));
     if (r.success) return r.data;
     const issues = r.error.issues;
     const first = issues[0];
@@ -515,7 +521,7 @@ export class DivioClient {
   private httpError(status: number, text: string, endpoint: string, method: Method, retryAfterMs: number | null): DivioApiError {
     let body: unknown = undefined;
     try {
-      body = text.trim() ? JSON.parse(text) : undefined;
+      body = text.trim() ? cleanUpstream(JSON.parse(text)) : undefined;
     } catch {}
     const fields = body !== undefined && typeof body === 'object' ? drfFields(body) : {};
     const detail = formatFields(fields);
@@ -556,7 +562,7 @@ export class DivioClient {
     const fields = init.fields
       ? Object.fromEntries(Object.entries(init.fields).map(([k, v]) => [scrubSecrets(k, secrets), v.map((m) => scrubSecrets(m, secrets))]))
       : undefined;
-    const err = new DivioApiError(scrubSecrets(message, secrets), { ...init, fields });
+    const err = new DivioApiError(scrubSecrets(sanitize(message), secrets), { ...init, fields });
     if (err.stack) err.stack = scrubSecrets(err.stack, secrets);
     return err;
   }

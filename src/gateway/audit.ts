@@ -2,6 +2,7 @@
 // The file is created with mode 0600 (and chmod-ed, in case it pre-existed or umask interfered).
 import { appendFileSync, chmodSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { cleanField, maskDeep } from '../domain/text.js';
 
 export interface AuditEntry {
   time: string;
@@ -51,9 +52,10 @@ export class AuditLog {
       actor: e.actor,
       role: e.role,
       action: e.action,
-      target: e.target,
-      params: (scrubParams(e.params ?? {}) as Record<string, unknown>) ?? {},
-      outcome: scrubString(e.outcome),
+      target: e.target == null ? null : cleanField(e.target),
+      // the same masking rules as every other output of the gateway (safe text, secrets masked)
+      params: (maskDeep(scrubParams(e.params ?? {})) as Record<string, unknown>) ?? {},
+      outcome: maskDeep(scrubString(e.outcome)) as string,
       ...(e.job ? { job: e.job } : {}),
     };
     try {

@@ -3,6 +3,7 @@
 // the client that started it goes away, and its record is persisted (atomically) in the data
 // directory. On start, in-flight work is rediscovered — from the job file (restores cannot be
 // listed upstream) and from upstream (running deployments, unfinished backups) — and followed.
+import { cleanField, maskDeep } from '../domain/text.js';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -90,7 +91,8 @@ export class JobStore {
       for (const raw of parsed.data.jobs) {
         const j = Job.safeParse(raw);
         if (!j.success) continue;
-        this.jobs.set(j.data.id, j.data);
+        // a file written by an older gateway may hold raw text: it is cleaned like everything else
+        this.jobs.set(j.data.id, safeJob(j.data));
         this.byKey.set(j.data.idempotencyKey, j.data.id);
       }
     } catch {
@@ -131,7 +133,7 @@ export class JobStore {
   }
 
   private update(job: Job, patch: Partial<Job>, persistNow = false): Job {
-    const next: Job = { ...job, ...patch, updatedAt: Date.now() };
+    const next: Job = safeJob({ ...job, ...patch, updatedAt: Date.now() });
     this.jobs.set(next.id, next);
     this.scheduleSave(persistNow);
     for (const l of this.listeners) {
@@ -777,6 +779,23 @@ export async function probeUrl(url: string, signal: AbortSignal, retryMs = 1000,
 }
 
 /** Parameters as recorded in a job (and the audit log): no secrets, bounded lists. */
+/**
+ * A job as it may be kept, broadcast (every role reads the jobs topic), saved to jobs.json and
+ * audited: parameters, result, stage, step names and error as safe text with secrets masked. The
+ * runner keeps the real parameters; only this record is shared.
+ */
+function safeJob(j: Job): Job {
+  return {
+    ...j,
+    target: cleanField(j.target),
+    params: maskDeep(j.params) as Record<string, unknown>,
+    result: j.result ? (maskDeep(j.result) as Record<string, unknown>) : j.result,
+    stage: j.stage == null ? j.stage : (maskDeep(j.stage) as string),
+    error: j.error == null ? j.error : (maskDeep(j.error) as string),
+    steps: j.steps.map((st) => ({ ...st, name: cleanField(st.name) })),
+  };
+}
+
 function redactParams(p: Record<string, any>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(p)) {

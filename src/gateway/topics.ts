@@ -7,7 +7,7 @@ import type { Backup, Deployment, Environment, FleetRow, LogLine, LogMarker, Ser
 import { isDeployed } from '../domain/index.js';
 import type { AccessStats, BackupWithDetail, EnvData, TopicName } from '../protocol/index.js';
 import { Topic, Sub, pollLoop, rawSend, dataFrame, errorText, isOverBudget, frameBody, sendDataFrame } from './hub.js';
-import { scrubString } from './audit.js';
+import { maskVariable } from '../domain/text.js';
 import { FleetErrorSampler, errorFigures } from './fleetrates.js';
 import type { EnvLogFollower, FollowerBatch, FollowerListener } from './follower.js';
 import type { JobStore } from './jobs.js';
@@ -24,7 +24,6 @@ export interface TopicCtx {
   followerOf(env: string): EnvLogFollower | null;
 }
 
-const MASK = '••••••';
 
 // ------------------------------------------------------------------ snapshot topics
 
@@ -234,8 +233,8 @@ export class EnvTopic extends PollingTopic {
       environments,
       serviceInstances,
       domains: domains.filter((d) => !d.environment || d.environment === envUuid),
-      // sensitive values never leave the gateway; credentials inside DSN-like values are masked too
-      variables: variables.map((v) => (v.is_sensitive ? { ...v, value: v.value == null ? null : MASK } : v.value ? { ...v, value: scrubString(v.value) } : v)),
+      // sensitive (or secret-named) values never leave the gateway; secrets inside other values are masked
+      variables: variables.map((v) => ({ ...v, value: maskVariable(v.name, v.value, v.is_sensitive) })),
       deployments: deployments.filter((d) => d.environment === envUuid),
       contentVersion,
     };

@@ -10,6 +10,7 @@ import { delimiter, join } from 'node:path';
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import { LocalEngineError, describeEngineError, targetAddress, type EngineTarget } from './engine.js';
+import { cleanLogText, cleanUpstream } from '../domain/text.js';
 import { FrameDemuxer, JsonLines, LineSplitter, parseTimestamped, type StdStream } from './streams.js';
 import { computeStats, type StatsSample } from './stats.js';
 
@@ -182,7 +183,7 @@ export function toLocalContainer(entry: z.infer<typeof ListEntry>, ins: Inspect 
 async function inspectOne(docker: Docker, id: string): Promise<Inspect | null> {
   try {
     const raw = await docker.getContainer(id).inspect();
-    const p = InspectResponse.safeParse(raw);
+    const p = InspectResponse.safeParse(cleanUpstream(raw));
     return p.success ? p.data : null;
   } catch {
     // Removed between list and inspect, or the engine refused: keep the list's facts.
@@ -198,7 +199,7 @@ export async function listContainers(docker: Docker): Promise<LocalContainer[]> 
   } catch (err) {
     throw new LocalEngineError(describeEngineError(err, 'listing containers'), { cause: err });
   }
-  const p = ListResponse.safeParse(raw);
+  const p = ListResponse.safeParse(cleanUpstream(raw));
   if (!p.success) throw new LocalEngineError('listing containers: unexpected answer from the engine');
   const entries = p.data;
   const out: LocalContainer[] = [];
@@ -376,7 +377,7 @@ export function containerLogs(
       for (const l of lines) {
         const now = Date.now();
         const p = timestamps ? parseTimestamped(l) : null;
-        onLine(p ? { stream, ts: p.ts, tsIso: p.tsIso, text: p.text } : { stream, ts: now, text: l });
+        onLine(p ? { stream, ts: p.ts, tsIso: p.tsIso, text: cleanLogText(p.text) } : { stream, ts: now, text: cleanLogText(l) });
       }
     };
     const query: Record<string, unknown> = {
@@ -417,7 +418,7 @@ export function containerLogs(
       .inspect()
       .then(
         (raw) => {
-          const p = InspectResponse.safeParse(raw);
+          const p = InspectResponse.safeParse(cleanUpstream(raw));
           start(p.success ? p.data.Config?.Tty === true : false);
         },
         (err) => {

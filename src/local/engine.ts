@@ -11,6 +11,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { z } from 'zod';
+import { cleanUpstream } from '../domain/text.js';
 
 export class LocalEngineError extends Error {
   readonly statusCode: number | null;
@@ -259,7 +260,7 @@ export async function probeEngine(opts: ResolveOptions & { target?: EngineTarget
   let product: 'docker' | 'podman' = server?.[1].toLowerCase() === 'libpod' || header('libpod-api-version') ? 'podman' : 'docker';
   if (!version || !apiVersion) {
     try {
-      const v = VersionResponse.safeParse(await dockerFor(target, { timeoutMs: 10_000 }).version());
+      const v = VersionResponse.safeParse(cleanUpstream(await dockerFor(target, { timeoutMs: 10_000 }).version()));
       if (v.success) {
         version ??= v.data.Version;
         apiVersion ??= v.data.ApiVersion;

@@ -9,6 +9,7 @@
 //                   cgroup v2: memory_stats.stats.inactive_file
 //                 (never below 0; when no breakdown is sent, as Podman with cgroupfs does, = usage)
 import { z } from 'zod';
+import { cleanUpstream } from '../domain/text.js';
 
 const num = z.number().finite().nonnegative();
 
@@ -59,7 +60,7 @@ const UNLIMITED = 2 ** 62;
 
 /** Pure: one raw sample (unknown JSON) → figures. Throws a clear Error on a non-stats payload. */
 export function computeStats(raw: unknown, now: number = Date.now()): StatsSample {
-  const p = RawStats.safeParse(raw);
+  const p = RawStats.safeParse(cleanUpstream(raw));
   if (!p.success) {
     const issue = p.error.issues[0];
     throw new Error(`bad stats sample: ${issue ? `${issue.path.join('.') || '(root)'} ${issue.message}` : 'invalid'}`);

@@ -74,7 +74,7 @@ export interface LogBufferOptions {
   notifyHz?: number;
   /** Max physical lines in one grouped entry (a bigger traceback starts a new entry). Default 500. */
   maxGroupLines?: number;
-  /** Sanitise (keeping SGR) and mask secrets on append. Default true; idempotent on clean text. */
+  /** Sanitise (keeping SGR) on append. Default true; idempotent on clean text. */
   clean?: boolean;
   /** Group continuation lines (tracebacks) under their first line. Default true. */
   group?: boolean;
@@ -420,9 +420,10 @@ export class LogBuffer {
     return { ids: this.journal.slice(cursor - this.journalBase), cursor: end, overflow: false };
   }
 
-  /** Sanitised, masked, cut text; an own copy when it is not `s` itself (or always, with `copy`). */
+  /** Sanitised, cut text; an own copy when it is not `s` itself (or always, with `copy`). */
   private cleanText(s: string, copy = false): string {
-    let t = this.clean ? maskSecrets(sanitize(s, { keepSgr: true })) : s;
+    // Secrets were masked at the gateway (where the text entered); sanitising again is a cheap guard.
+    let t = this.clean ? sanitize(s, { keepSgr: true }) : s;
     if (t.length > this.maxLineLength) {
       let cut = this.maxLineLength;
       const c = t.charCodeAt(cut - 1);

@@ -64,9 +64,9 @@ describe('LogBuffer caps and eviction accounting', () => {
     expect((b.at(99_999) as LineEntry).seq).toBe(199_999);
   });
 
-  it('sanitises and masks on append (idempotent)', () => {
+  it('sanitises on append (idempotent); masking is the gateway\'s, where the text entered', () => {
     const b = new LogBuffer();
-    b.append(line('\x1b]52;c;ZXZpbA==\x07\x1b[2J\x1b[31mred\x1b[0m postgres://u:hunter2@db/x'));
+    b.append(line('\x1b]52;c;ZXZpbA==\x07\x1b[2J\x1b[31mred\x1b[0m postgres://u:****@db/x'));
     const e = b.at(0) as LineEntry;
     expect(e.text).toBe('\x1b[31mred\x1b[0m postgres://u:****@db/x');
     expect(entryPlainText(e)).toBe('red postgres://u:****@db/x');
