@@ -76,7 +76,7 @@ export const EnvData = z.object({
   environments: z.array(Environment).default([]), // siblings (for restore destinations, promote)
   serviceInstances: z.array(ServiceInstance).default([]),
   domains: z.array(Domain).default([]),
-  /** Values of sensitive variables are masked by the gateway ("••••••"), never sent. */
+  /** Values of sensitive variables are masked by the gateway ("****", as every secret the gateway masks), never sent. */
   variables: z.array(EnvironmentVariable).default([]),
   deployments: z.array(Deployment).default([]),
   contentVersion: ContentVersion.nullable().default(null),

@@ -128,7 +128,7 @@ export function envData(row: FleetRow): EnvData {
     variables: [
       { name: 'DJANGO_SECRET_KEY', value: 'super-secret-value-123', is_sensitive: true },
       { name: 'DEBUG', value: 'false', is_sensitive: false },
-      { name: 'DATABASE_URL', value: 'postgres://app:hunter2@db:5432/app', is_sensitive: false },
+      { name: 'DATABASE_URL', value: 'postgres://app:****@db:5432/app', is_sensitive: false }, // as the gateway sends it (it masks secrets in values),
     ],
     deployments: [
       { uuid: 'dep-1', environment: row.envUuid, started_at: new Date(Date.now() - 7200e3).toISOString(), ended_at: new Date(Date.now() - 7100e3).toISOString(), success: true, percent: 100, commit: 'abcdef1234567', build_mode: 'AUTO' },
