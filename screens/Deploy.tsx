@@ -7,6 +7,7 @@ import React, { useEffect, useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { Deployment, Environment as Env } from '../src/domain/index.js';
 import { envRisk } from '../src/domain/console.js';
+import { confirmationWord } from '../src/domain/outcomes.js';
 import { riskColor } from '../src/config/theme.js';
 import type { DeploymentData, EnvData } from '../src/protocol/messages.js';
 import { BUILD_MODES, BUILD_MODE_HELP, deployVerdict, deployWatch, stageViews, isErrorLine, type BuildMode } from '../src/store/deploy.js';
@@ -33,11 +34,11 @@ export function confirmDeploy(store: AppStore, target: EnvTarget, mode: BuildMod
     title: `Deploy ${target.app}@${target.slug}${live ? ' (LIVE)' : ''}?`,
     lines: [`Build mode ${mode}: ${BUILD_MODE_HELP[mode]}.${opts.branch ? ` Branch ${opts.branch}.` : ''}`, live ? 'This is the LIVE environment: its visitors get the new release.' : 'A running deployment is attached to, never started twice.'],
     danger: live,
-    confirmWord: live ? target.slug : undefined,
+    confirmWord: live ? confirmationWord(target.app, target.slug) : undefined,
     confirmLabel: 'deploy',
     onConfirm: async () => {
       try {
-        const j = await sendCommand(store, 'deploy', { env: target.env, buildMode: mode });
+        const j = await sendCommand(store, 'deploy', { env: target.env, buildMode: mode, ...(live ? { confirm: confirmationWord(target.app, target.slug) } : {}) });
         store.toast(`deploy ${j.target}: started`, 'ok');
         opts.onStarted?.(j.id);
       } catch (e) {

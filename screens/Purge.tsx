@@ -4,7 +4,7 @@
 // everything (type the environment's slug). The rate-limit state of the last purge is shown.
 import React from 'react';
 import { Box, Text } from 'ink';
-import { domainName, type Domain } from '../src/domain/index.js';
+import { confirmationWord, divioCdnCandidate, domainName, type Domain } from '../src/domain/index.js';
 import type { EnvData } from '../src/protocol/messages.js';
 import { PURGE_KIND_EXAMPLE, PURGE_KIND_LABEL, nextPurgeKind, parsePurgeInput, type PurgeKind } from '../src/store/purge.js';
 import { useActions, useAppState, useMemoNow, useRawKeys, useTopic, useUi, sx } from '../components/context.js';
@@ -27,7 +27,7 @@ interface PurgeForm {
 }
 
 export function purgeRows(domains: readonly Domain[]): PurgeRow[] {
-  const rows: PurgeRow[] = domains.filter((d) => d.cdn === 'divio-cloudflare').map((d) => ({ kind: 'divio' as const, domain: d, label: domainName(d) }));
+  const rows: PurgeRow[] = domains.filter((d) => divioCdnCandidate(d).candidate).map((d) => ({ kind: 'divio' as const, domain: d, label: domainName(d) }));
   const own = domains.filter((d) => d.cdn === 'customer-cloudflare');
   if (own.length) rows.push({ kind: 'zone', zone: own[0]!.cloudflare_zone ?? undefined, label: own.map(domainName).join(', ') });
   return rows;
@@ -65,9 +65,9 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
         title: `Purge EVERYTHING cached for ${target.app}@${target.slug}?`,
         lines: ['Every cached file of the zone is dropped; the origin gets the full load until the cache is warm again.'],
         danger: true,
-        confirmWord: target.slug,
+        confirmWord: confirmationWord(target.app, target.slug),
         confirmLabel: 'purge everything',
-        onConfirm: () => send({ everything: true, confirm: target.slug }),
+        onConfirm: () => send({ everything: true, confirm: confirmationWord(target.app, target.slug) }),
       });
       return;
     }
@@ -135,7 +135,7 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
     const input = parsePurgeInput(form.kind, form.text);
     L.push([]);
     L.push([{ text: 'Purge: ', bold: true }, ...(['files', 'prefixes', 'hosts', 'tags', 'everything'] as PurgeKind[]).map((k): Seg => ({ text: k === form.kind ? `[${PURGE_KIND_LABEL[k]}] ` : ` ${PURGE_KIND_LABEL[k]}  `, bold: k === form.kind, color: k === form.kind ? theme.accent : theme.muted })), { text: '(tab)', color: theme.muted }]);
-    if (form.kind === 'everything') L.push([{ text: 'Everything cached for the zone. Enter asks for the environment slug.', color: theme.danger }]);
+    if (form.kind === 'everything') L.push([{ text: 'Everything cached for the zone. Enter asks for APP@ENV typed.', color: theme.danger }]);
     else {
       L.push([{ text: `e.g. ${PURGE_KIND_EXAMPLE[form.kind]}`, color: theme.muted }]);
       L.push([{ text: '> ', color: theme.accent }, { text: form.text.length > width - 4 ? g.ellipsis + form.text.slice(-(width - 5)) : form.text }, { text: '_' }]);

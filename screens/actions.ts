@@ -61,9 +61,9 @@ export function runEnvAction(store: AppStore, actionId: string, target: EnvTarge
         title: `Deploy ${name}?`,
         lines: [`Build mode AUTO${row?.branch ? `, branch ${row.branch}` : ''}.`, live ? 'This is a LIVE environment.' : 'Progress shows in the jobs tray (J).'],
         danger: live,
-        confirmWord: live ? target.slug : undefined,
+        confirmWord: live ? name : undefined,
         confirmLabel: 'deploy',
-        onConfirm: () => void store.runCommand('deploy', { env: target.env, buildMode: 'AUTO' }),
+        onConfirm: () => void store.runCommand('deploy', { env: target.env, buildMode: 'AUTO', ...(live ? { confirm: name } : {}) }),
       });
     } else {
       store.openDialog({

@@ -61,7 +61,7 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
     const list = d.environments.length ? d.environments : [d.environment];
     return list.some((e) => e.uuid === d.environment.uuid) ? list : [d.environment, ...list];
   }, [home?.data]);
-  const ctx: RestoreCtx = { now, backups: backupsSlot?.data?.backups ?? null, environments, readOnly };
+  const ctx: RestoreCtx = { now, backups: backupsSlot?.data?.backups ?? null, environments, readOnly, app: target?.app ?? '' };
 
   const set = (next: RestoreState): void => store.updateView({ restore: next }, vk);
 
@@ -216,10 +216,10 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
       L.push([]);
       if (state.step === 'review') hints.push('enter continue to the confirmation', 'esc back');
       else {
-        add({ text: `Type ${destSlug} to restore into it (Enter sends, Esc goes back):`, bold: true, color: isLiveSlug(destSlug) ? theme.danger : theme.accent });
+        add({ text: `Type ${target.app}@${destSlug} to restore into it (Enter sends, Esc goes back):`, bold: true, color: isLiveSlug(destSlug) ? theme.danger : theme.accent });
         add({ text: `> ${state.typed}_`, color: theme.accent });
         if (state.submitting) muted('sending...');
-        hints.push('type the slug', 'enter restore', 'esc back');
+        hints.push(`type ${target.app}@${destSlug}`, 'enter restore', 'esc back');
       }
       break;
     }

@@ -1,8 +1,7 @@
 // Non-interactive twins of every action: plain text on a terminal, --json for scripts, non-zero exit
 // on failure. Mutations run as gateway jobs (the same path as the console's keys).
 import type { GatewayClient } from '../client/index.js';
-import type { FleetRow, Job } from '../domain/index.js';
-import { isDeployed } from '../domain/index.js';
+import { confirmationWord, divioCdnCandidate, domainName, envRisk, isDeployed, type FleetRow, type Job } from '../domain/index.js';
 import type { EnvData } from '../protocol/index.js';
 import { allowFlags, flagBool, flagString, UsageError, type ParsedArgs } from './args.js';
 import type { SessionOptions } from './session.js';
@@ -109,6 +108,11 @@ export function resolveTarget(rows: FleetRow[], app: string | undefined, env: st
   const row = appRows.find((r) => r.env === env || r.envUuid === env);
   if (!row) throw new UsageError(`${app} has no environment "${env}" (it has ${appRows.map((r) => r.env).join(', ')})`);
   return row;
+}
+
+/** What a destructive command must be confirmed with: the application and the environment, `shop@live`. */
+function confirmationOf(row: FleetRow): string {
+  return confirmationWord(row.app, row.env);
 }
 
 function appEnvTarget(rows: FleetRow[], a: ParsedArgs): FleetRow {
@@ -259,9 +263,9 @@ async function mutation(c: GatewayClient, cmd: string, a: ParsedArgs, json: bool
     const row = appEnvTarget(rows, a);
     const mode = (flagString(a, 'build-mode') ?? 'AUTO').toUpperCase();
     if (!['AUTO', 'ADOPT', 'FORCE'].includes(mode)) throw new UsageError(`--build-mode must be AUTO, ADOPT or FORCE, got "${mode}"`);
-    if (row.env === 'live' && flagString(a, 'confirm') !== row.env)
-      throw new UsageError(`deploying live needs --confirm ${row.env}`);
-    job = await c.command('deploy', { env: row.envUuid, buildMode: mode as 'AUTO' });
+    const confirm = flagString(a, 'confirm');
+    if (envRisk(row.env) === 'live' && confirm !== confirmationOf(row)) throw new UsageError(`deploying ${confirmationOf(row)} needs --confirm ${confirmationOf(row)}`);
+    job = await c.command('deploy', { env: row.envUuid, buildMode: mode as 'AUTO', ...(confirm ? { confirm } : {}) });
   } else if (cmd === 'backup') {
     const row = appEnvTarget(rows, a);
     const env = await firstData<EnvData>((h) => c.subscribe('env', { env: row.envUuid }, h));
@@ -279,8 +283,7 @@ async function mutation(c: GatewayClient, cmd: string, a: ParsedArgs, json: bool
     if (!to) throw new UsageError('restore needs --to ENV (the destination environment)');
     const dest = resolveTarget(rows, app, to);
     const confirm = flagString(a, 'confirm');
-    if (confirm !== dest.env)
-      throw new UsageError(`a restore overwrites ${dest.app}@${dest.env}: repeat its slug with --confirm ${dest.env}`);
+    if (confirm !== confirmationOf(dest)) throw new UsageError(`a restore overwrites ${confirmationOf(dest)}: name it with --confirm ${confirmationOf(dest)}`);
     // Find the backup among the app's environments.
     let found: any = null;
     for (const r of rows.filter((x) => x.appUuid === dest.appUuid)) {
@@ -317,34 +320,38 @@ async function mutation(c: GatewayClient, cmd: string, a: ParsedArgs, json: bool
     };
     const given = [kinds.everything, kinds.files.length, kinds.prefixes.length, kinds.hosts.length, kinds.tags.length].filter(Boolean).length;
     if (given === 0) {
-      // Divio-managed Cloudflare: clear the whole domain through Divio.
+      // Divio's CDN: the gateway clears every domain of the environment that is on it (Divio's
+      // default domains and domains Divio answers "not processed" for are skipped, not failures).
       const env = await firstData<EnvData>((h) => c.subscribe('env', { env: row.envUuid }, h));
-      const managed = env.domains.filter((d) => d.cdn !== 'customer-cloudflare');
-      if (!managed.length) throw new UsageError(`${row.app}@${row.env} has no domain on Divio's CDN; for a customer zone pass --everything, --url, --prefix, --purge-host or --tag`);
-      let code = 0;
-      for (const d of managed) {
-        const j = await c.command('cdn-clear', { domain: d.uuid });
-        code = Math.max(code, await followJob(c, j, json));
+      const candidates = env.domains.filter((d) => divioCdnCandidate(d).candidate);
+      if (!candidates.length) {
+        const why = env.domains.map((d) => `${domainName(d)}: ${(divioCdnCandidate(d) as { reason?: string }).reason}`).join('; ');
+        process.stderr.write(
+          `divio-tui: ${row.app}@${row.env} has no domain on Divio's CDN${why ? ` (${why})` : ''}: nothing to clear.\n` +
+            `  A Cloudflare zone of your own is purged with --url U, --prefix P, --purge-host H, --tag T or --everything --confirm ${row.app}@${row.env}\n`,
+        );
+        return 1;
       }
-      return code;
+      job = await c.command('cdn-clear', { env: row.envUuid });
+    } else {
+      if (given > 1) throw new UsageError('one kind per purge: --everything, --url, --prefix, --purge-host or --tag');
+      if (kinds.everything && flagString(a, 'confirm') !== confirmationOf(row)) throw new UsageError(`purging everything cached for ${confirmationOf(row)} needs --confirm ${confirmationOf(row)}`);
+      // validated here, before anything is sent (no scheme in prefixes/hosts, URLs with one …)
+      const { parsePurgeInput } = await import('../store/purge.js');
+      for (const [k, flag] of [['files', '--url'], ['prefixes', '--prefix'], ['hosts', '--purge-host'], ['tags', '--tag']] as const) {
+        if (!kinds[k].length) continue;
+        const v = parsePurgeInput(k, kinds[k].join(' '));
+        if (v.errors.length) throw new UsageError(`${flag}: ${v.errors.join('; ')}`);
+      }
+      job = await c.command('cloudflare-purge', {
+        env: row.envUuid,
+        ...(kinds.everything ? { everything: true, confirm: flagString(a, 'confirm') } : {}),
+        ...(kinds.files.length ? { files: kinds.files } : {}),
+        ...(kinds.prefixes.length ? { prefixes: kinds.prefixes } : {}),
+        ...(kinds.hosts.length ? { hosts: kinds.hosts } : {}),
+        ...(kinds.tags.length ? { tags: kinds.tags } : {}),
+      });
     }
-    if (given > 1) throw new UsageError('one kind per purge: --everything, --url, --prefix, --purge-host or --tag');
-    if (kinds.everything && flagString(a, 'confirm') !== row.env) throw new UsageError(`purging everything needs --confirm ${row.env}`);
-    // validated here, before anything is sent (no scheme in prefixes/hosts, URLs with one …)
-    const { parsePurgeInput } = await import('../store/purge.js');
-    for (const [k, flag] of [['files', '--url'], ['prefixes', '--prefix'], ['hosts', '--purge-host'], ['tags', '--tag']] as const) {
-      if (!kinds[k].length) continue;
-      const v = parsePurgeInput(k, kinds[k].join(' '));
-      if (v.errors.length) throw new UsageError(`${flag}: ${v.errors.join('; ')}`);
-    }
-    job = await c.command('cloudflare-purge', {
-      env: row.envUuid,
-      ...(kinds.everything ? { everything: true, confirm: flagString(a, 'confirm') } : {}),
-      ...(kinds.files.length ? { files: kinds.files } : {}),
-      ...(kinds.prefixes.length ? { prefixes: kinds.prefixes } : {}),
-      ...(kinds.hosts.length ? { hosts: kinds.hosts } : {}),
-      ...(kinds.tags.length ? { tags: kinds.tags } : {}),
-    });
   } else throw new UsageError(`unknown command "${cmd}"`);
   if (flagBool(a, 'no-wait')) {
     out(json ? jsonText(job) : `${job.kind} job ${job.id} ${job.state}: the gateway runs it on`);

@@ -1,2 +1,3 @@
 export * from './divio.js';
 export * from './console.js';
+export * from './outcomes.js';

@@ -10,11 +10,12 @@ import { join, resolve, dirname } from 'node:path';
 import { z } from 'zod';
 import { request } from 'undici';
 import { CommandParams } from '../protocol/index.js';
-import { Job, type JobKind, type JobStep, type Environment, type Backup, type ServiceInstance, domainName } from '../domain/index.js';
+import { Job, type JobKind, type JobStep, type Environment, type Backup, type ServiceInstance, type Domain, domainName, divioCdnCandidate, confirmationWord, envRisk } from '../domain/index.js';
 import type { Upstream } from './types.js';
 import type { AuditLog } from './audit.js';
 import { errorText, sleep } from './hub.js';
 import { collect } from '../divio/client.js';
+import { DivioApiError } from '../divio/errors.js';
 import { deploy, prepareDownload, fetchDownload } from '../divio/ops.js';
 
 export interface JobActor {
@@ -220,6 +221,7 @@ export class JobStore {
     switch (kind) {
       case 'deploy': {
         const { env, app } = await envOf(p.env);
+        if (envRisk(env.slug) === 'live') needConfirmation(p.confirm, app, env.slug, 'deploying');
         return { target: `${app}@${env.slug}`, app, env: env.slug, envObj: env, steps: ['deploy', 'probe'] };
       }
       case 'backup': {
@@ -228,7 +230,7 @@ export class JobStore {
       }
       case 'restore': {
         const { env, app } = await envOf(p.to);
-        if (p.confirm !== env.slug) throw new JobRejected(`confirmation does not match: type the destination environment's slug "${env.slug}" to restore into it`);
+        needConfirmation(p.confirm, app, env.slug, 'restoring into');
         let backup: Backup;
         try {
           backup = await c.backup(p.backup);
@@ -256,16 +258,39 @@ export class JobStore {
         return { target, steps: ['prepare', 'download'], backup };
       }
       case 'cdn-clear': {
-        let target = `domain ${p.domain}`;
-        try {
-          for await (const d of c.domains({})) {
-            if (d.uuid === p.domain) {
-              target = domainName(d);
-              break;
+        // One domain, or every domain of an environment that may be on Divio's CDN.
+        if (!p.env === !p.domain) throw new JobRejected('cdn-clear needs exactly one of: domain, env');
+        if (p.domain) {
+          let target = `domain ${p.domain}`;
+          try {
+            for await (const d of c.domains({})) {
+              if (d.uuid === p.domain) {
+                target = domainName(d);
+                break;
+              }
             }
-          }
-        } catch {}
-        return { target, steps: ['clear'] };
+          } catch {}
+          return { target, steps: ['clear'] };
+        }
+        const { env, app } = await envOf(p.env);
+        let domains: Domain[];
+        try {
+          domains = (await collect(c.domains({ environment: env.uuid }))).filter((d) => !d.environment || d.environment === env.uuid);
+        } catch (e) {
+          throw new JobRejected(`domains of ${app}@${env.slug}: ${errorText(e)}`);
+        }
+        const cdn: { uuid: string; name: string }[] = [];
+        const skipped: { name: string; reason: string }[] = [];
+        for (const d of domains) {
+          const v = divioCdnCandidate(d);
+          if (v.candidate) cdn.push({ uuid: d.uuid, name: domainName(d) });
+          else skipped.push({ name: domainName(d), reason: v.reason });
+        }
+        if (!cdn.length)
+          throw new JobRejected(
+            `${app}@${env.slug} has no domain on Divio's CDN${skipped.length ? ` (${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''}; a Cloudflare zone of your own is purged by URL, prefix, host, tag or everything`,
+          );
+        return { target: `${app}@${env.slug}`, app, env: env.slug, envObj: env, steps: cdn.map((d) => `clear ${d.name}`), cdn, skipped };
       }
       case 'local-action': {
         if (!this.local) throw new JobRejected('this gateway has no Local environment (Docker)');
@@ -279,7 +304,7 @@ export class JobStore {
         const n = ['files', 'prefixes', 'hosts', 'tags'].filter((k) => Array.isArray(p[k]) && p[k].length);
         if (!p.everything && n.length !== 1) throw new JobRejected('purge needs exactly one of: everything, files, prefixes, hosts, tags');
         if (p.everything && n.length) throw new JobRejected('purge everything cannot be combined with files, prefixes, hosts or tags');
-        if (p.everything && p.confirm !== env.slug) throw new JobRejected(`purging everything needs a confirmation: type the environment's slug "${env.slug}"`);
+        if (p.everything) needConfirmation(p.confirm, app, env.slug, 'purging everything cached for');
         return { target: `${app}@${env.slug}`, app, env: env.slug, envObj: env, steps: ['purge'] };
       }
     }
@@ -426,11 +451,40 @@ export class JobStore {
       h.stepEnd('download', 'succeeded', files.map((f) => `${f.path} (${f.bytes} bytes)`).join(', '));
       h.patch({ result: { download: prep.uuid, files } }, true);
     },
-    'cdn-clear': async (h, p) => {
-      h.stepStart('clear');
-      await this.up.divio.clearCdnCache(p.domain);
-      h.stepEnd('clear', 'succeeded');
-      h.patch({ result: { domain: p.domain } });
+    'cdn-clear': async (h, p, pre) => {
+      if (p.domain) {
+        h.stepStart('clear');
+        await this.up.divio.clearCdnCache(p.domain);
+        h.stepEnd('clear', 'succeeded');
+        h.patch({ result: { domain: p.domain } });
+        return;
+      }
+      // Every candidate domain of the environment; Divio answers 400 ("not processed") for a domain
+      // that is not on its CDN: that domain is skipped, not a failure.
+      const cleared: string[] = [];
+      const skipped = [...(pre.skipped ?? [])];
+      const failed: string[] = [];
+      for (const d of pre.cdn ?? []) {
+        const step = `clear ${d.name}`;
+        h.stepStart(step);
+        try {
+          await this.up.divio.clearCdnCache(d.uuid);
+          h.stepEnd(step, 'succeeded');
+          cleared.push(d.name);
+        } catch (e) {
+          if (e instanceof DivioApiError && e.status === 400) {
+            h.stepEnd(step, 'skipped', "not on Divio's CDN");
+            skipped.push({ name: d.name, reason: "not on Divio's CDN" });
+          } else {
+            h.stepEnd(step, 'failed', errorText(e));
+            failed.push(`${d.name}: ${errorText(e)}`);
+          }
+        }
+      }
+      h.patch({ result: { cleared, skipped: skipped.map((s) => `${s.name} (${s.reason})`) } }, true);
+      if (failed.length) throw new Error(`clearing the CDN cache failed for ${failed.join('; ')}`);
+      if (!cleared.length)
+        throw new Error(`${pre.target} has no domain on Divio's CDN (${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}); a Cloudflare zone of your own is purged by URL, prefix, host, tag or everything`);
     },
     'local-action': async (h, p) => {
       if (!this.local) throw new Error('this gateway has no Local environment (Docker)');
@@ -704,6 +758,9 @@ interface Prepared {
   envObj?: Environment;
   backup?: Backup;
   steps: string[];
+  /** cdn-clear of an environment: the domains that may be on Divio's CDN, and those skipped (why). */
+  cdn?: { uuid: string; name: string }[];
+  skipped?: { name: string; reason: string }[];
 }
 
 export class JobHandle {
@@ -776,6 +833,17 @@ export async function probeUrl(url: string, signal: AbortSignal, retryMs = 1000,
     await sleep(retryMs, signal);
   }
   return last;
+}
+
+/** A destructive command must carry a confirmation naming its target: `APP@ENV`. */
+function needConfirmation(given: unknown, app: string, env: string, what: string): void {
+  const word = confirmationWord(app, env);
+  if (given === word) return;
+  throw new JobRejected(
+    given === undefined || given === null || given === ''
+      ? `${what} ${word} needs a confirmation naming it: confirm "${word}"`
+      : `confirmation "${String(given).slice(0, 80)}" does not name ${word}: ${what} ${word} needs confirm "${word}"`,
+  );
 }
 
 /** Parameters as recorded in a job (and the audit log): no secrets, bounded lists. */

@@ -201,7 +201,8 @@ export const TopicData = {
 
 // ---------------------------------------------------------------- commands
 export const CommandParams = {
-  deploy: z.object({ env: z.string(), buildMode: z.enum(['AUTO', 'ADOPT', 'FORCE']).default('AUTO') }),
+  /** A live environment needs `confirm` naming it: `APP@live`. */
+  deploy: z.object({ env: z.string(), buildMode: z.enum(['AUTO', 'ADOPT', 'FORCE']).default('AUTO'), confirm: z.string().max(300).optional() }),
   backup: z.object({ env: z.string(), services: z.array(z.string()).optional(), notes: z.string().max(1000).optional() }),
   restore: z.object({
     backup: z.string(),
@@ -209,12 +210,13 @@ export const CommandParams = {
     to: z.string(),
     siBackups: z.array(z.string()).min(1),
     safetyBackup: z.boolean().default(true),
-    /** Must equal the destination environment's slug. */
-    confirm: z.string(),
+    /** Must name the destination: `APP@ENV` (its application's slug and its own). */
+    confirm: z.string().max(300),
     notes: z.string().optional(),
   }),
   download: z.object({ backup: z.string(), siBackups: z.array(z.string()).min(1), dest: z.string().optional() }),
-  'cdn-clear': z.object({ domain: z.string() }),
+  /** Clear Divio's CDN cache of one domain, or of every domain of an environment that is on it. */
+  'cdn-clear': z.object({ domain: z.string().optional(), env: z.string().optional() }),
   'cloudflare-purge': z.object({
     env: z.string(),
     zone: z.string().optional(),
@@ -223,7 +225,8 @@ export const CommandParams = {
     prefixes: z.array(z.string()).optional(),
     hosts: z.array(z.string()).optional(),
     tags: z.array(z.string()).optional(),
-    confirm: z.string().optional(),
+    /** `everything` needs it: `APP@ENV`. */
+    confirm: z.string().max(300).optional(),
   }),
   /** start/stop/restart a container of the Local environment (the gateway's engine). */
   'local-action': z.object({ container: z.string().min(1).max(128), action: z.enum(['start', 'stop', 'restart']) }).strict(),

@@ -1,7 +1,7 @@
 // The restore wizard as a pure state machine: keys in, state (and at most one effect) out. The screen
 // only renders it and performs the effect (close, send the restore command). Every step is
 // reversible with Esc until the command is sent; after that Esc only stops watching.
-import type { Environment, ServiceInstanceBackup } from '../domain/index.js';
+import { confirmationWord, type Environment, type ServiceInstanceBackup } from '../domain/index.js';
 import type { BackupWithDetail } from '../protocol/messages.js';
 
 export type RestoreStep = 'backup' | 'what' | 'dest' | 'safety' | 'review' | 'confirm' | 'progress';
@@ -52,6 +52,8 @@ export interface RestoreCtx {
   /** Every environment of the application. */
   environments: Environment[];
   readOnly: boolean;
+  /** The application's slug (the confirmation names it: `shop@live`). */
+  app: string;
 }
 
 export interface RestoreParams {
@@ -295,8 +297,9 @@ export function restoreKey(s: RestoreState, key: string | null, input: string, c
       if (key === 'backspace') return to({ typed: s.typed.slice(0, -1) });
       if (key === 'enter') {
         if (!dest || !s.backup) return { state: { ...s, error: 'the destination or the backup is unknown' }, effect: null };
-        if (s.typed !== dest.slug) {
-          return { state: { ...s, error: `"${s.typed}" is not the destination's slug: type ${dest.slug} exactly (Esc goes back)`, typed: '' }, effect: null };
+        const word = confirmationWord(ctx.app, dest.slug);
+        if (s.typed !== word) {
+          return { state: { ...s, error: `"${s.typed}" does not name the destination: type ${word} exactly (Esc goes back)`, typed: '' }, effect: null };
         }
         const params: RestoreParams = { backup: s.backup, to: dest.uuid, siBackups: s.selected, safetyBackup: s.safety, confirm: s.typed };
         return { state: { ...s, error: null, submitting: true }, effect: { type: 'submit', params } };

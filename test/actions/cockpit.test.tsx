@@ -92,7 +92,7 @@ describe('deploy cockpit', () => {
     else expect(h.frame()).toMatch(/runtime log viewer is not available/);
   });
 
-  test('after a successful test deploy with a good probe, p deploys live in one step after the typed slug', async () => {
+  test('after a successful test deploy with a good probe, p deploys live in one step after APP@live typed', async () => {
     const ok = dep('dep-ok', { ended_at: new Date().toISOString(), status: 'success', success: true, percent: 100, stage: 'scaling' });
     h = await open(env([ok]), 'deploy', [['deployment', { deployment: 'dep-ok' }, { deployment: ok, log: LOG_OK, append: false }]]);
     h.store.updateView({ job: 'job-1' }, h.store.viewKey());
@@ -112,13 +112,15 @@ describe('deploy cockpit', () => {
     expect(f).toMatch(/l runtime logs\s+p deploy live/);
     await h.press('p');
     f = await h.waitFor((x) => x.includes('Deploy shop@live (LIVE)?'));
-    await h.press('l', 'i', 'v');
+    await h.press('l', 'i', 'v', 'e');
     await h.press(KEY.enter);
-    f = await h.waitFor((x) => x.includes('type "live" exactly'));
+    f = await h.waitFor((x) => x.includes('type "shop@live" exactly'));
     expect(h.gw.commands).toHaveLength(0);
-    await h.press('e', KEY.enter);
+    await h.press(KEY.backspace, KEY.backspace, KEY.backspace, KEY.backspace);
+    for (const ch of 'shop@live') await h.press(ch);
+    await h.press(KEY.enter);
     await h.waitFor(() => h!.gw.commands.length === 1);
-    expect(h.gw.commands[0]).toEqual({ kind: 'deploy', params: { env: live.envUuid, buildMode: 'AUTO' } });
+    expect(h.gw.commands[0]).toEqual({ kind: 'deploy', params: { env: live.envUuid, buildMode: 'AUTO', confirm: 'shop@live' } });
     await h.waitFor(() => h!.store.current().params.slug === 'live');
     expect(h.store.current().screen).toBe('deploy');
   });
@@ -217,8 +219,9 @@ describe('purge', () => {
     expect(f).toContain('22/25 purge requests available (pro plan, refills 5/s)');
     await h.press(KEY.enter, KEY.tab, KEY.tab, KEY.tab, KEY.tab, KEY.enter);
     await h.waitFor((x) => x.includes('Purge EVERYTHING cached for shop@test?'));
-    await h.press('t', 'e', 's', 't', KEY.enter);
+    for (const ch of 'shop@test') await h.press(ch);
+    await h.press(KEY.enter);
     await h.waitFor(() => h!.gw.commands.length === 2);
-    expect(h.gw.commands[1]).toEqual({ kind: 'cloudflare-purge', params: { env: test_.envUuid, everything: true, confirm: 'test' } });
+    expect(h.gw.commands[1]).toEqual({ kind: 'cloudflare-purge', params: { env: test_.envUuid, everything: true, confirm: 'shop@test' } });
   });
 });

@@ -76,7 +76,7 @@ describe('deploy', () => {
     const done = await ended(job.id);
     expect(done.state).toBe('failed');
     expect(done.error).toMatch(/failed at release/);
-    expect(done.steps.find((s) => s.name === 'probe')?.state).toBe('pending'); // never probed
+    expect(done.steps.find((s) => s.name === 'probe')?.state).toBe('skipped'); // never probed, and not left pending
     const data = await firstSnapshot<DeploymentData>('deployment', { deployment: done.result!.deployment as string }, (d) => !!d.deployment.ended_at);
     const info = parseDeployLog(data.log);
     expect(info.failingStage).toMatch(/release/i);
@@ -124,7 +124,7 @@ describe('backups, restore, download', () => {
     const restores = rig.sandbox.state.restores.length;
     rig.sandbox.setFaults('POST /apps/v3/backups/ 500');
     try {
-      const job = await c.command('restore', { backup: b.uuid, to: dest, siBackups: b.service_instance_backups, confirm: 'test' });
+      const job = await c.command('restore', { backup: b.uuid, to: dest, siBackups: b.service_instance_backups, confirm: 'acme-portal@test' });
       const done = await ended(job.id);
       expect(done.state).toBe('failed');
       expect(done.error).toMatch(/safety backup failed, restore not started/);
@@ -184,10 +184,10 @@ describe('CDN', () => {
     expect((done.result!.rateLimit as { tokens: number }).tokens).toBeLessThanOrEqual(22);
   }, 30_000);
 
-  test('purge everything without the typed slug is refused before anything is sent', async () => {
+  test('purge everything without APP@ENV is refused before anything is sent', async () => {
     const env = rig.sandbox.ids('nordwind-shop', 'live').env!;
     const n = rig.sandbox.purges().length;
-    await expect(c.command('cloudflare-purge', { env, everything: true, confirm: 'test' })).rejects.toThrow(/type the environment's slug "live"/);
+    await expect(c.command('cloudflare-purge', { env, everything: true, confirm: 'live' })).rejects.toThrow(/does not name nordwind-shop@live/);
     expect(rig.sandbox.purges().length).toBe(n);
   });
 });

@@ -91,7 +91,7 @@ describe('restore machine', () => {
     { uuid: 'T', slug: 'test', application: 'a' },
   ];
   const b = { uuid: 'B', environment: 'L', state: 'COMPLETED', success: 'SUCCESS', service_instance_backups: ['S1'], trigger: 'MANUAL', created_at: new Date(0).toISOString(), details: [{ uuid: 'S1', backup: 'B', service_instance: 'x', service_type: 'DATABASE', errors: [] }] };
-  const ctx: RestoreCtx = { now: 10 * 86_400_000, backups: [b as never], environments: envs, readOnly: false };
+  const ctx: RestoreCtx = { now: 10 * 86_400_000, backups: [b as never], environments: envs, readOnly: false, app: 'shop' };
 
   test('Esc walks back one step at a time and closes only from the first step', () => {
     let s = initialRestore('L');
@@ -114,16 +114,21 @@ describe('restore machine', () => {
     expect(k('esc')).toEqual({ type: 'close' });
   });
 
-  test('the submit carries exactly what was chosen, only after the destination slug', () => {
+  test('the submit carries exactly what was chosen, only after APP@ENV of the destination', () => {
     let s: RestoreState = { ...initialRestore('L'), step: 'confirm', backup: 'B', selected: ['S1'], dest: 'T', safety: false };
     let r = restoreKey(s, 'l', 'l', ctx);
     s = r.state;
     r = restoreKey(s, 'enter', '', ctx);
     expect(r.effect).toBeNull();
-    expect(r.state.error).toMatch(/type test exactly/);
-    s = { ...r.state, typed: 'test' };
+    expect(r.state.error).toMatch(/type shop@test exactly/);
+    // the environment's slug alone (a word every application shares) is not enough
+    r = restoreKey({ ...r.state, typed: 'test' }, 'enter', '', ctx);
+    expect(r.effect).toBeNull();
+    r = restoreKey({ ...r.state, typed: 'other-app@test' }, 'enter', '', ctx);
+    expect(r.effect).toBeNull();
+    s = { ...r.state, typed: 'shop@test' };
     r = restoreKey(s, 'enter', '', ctx);
-    expect(r.effect).toEqual({ type: 'submit', params: { backup: 'B', to: 'T', siBackups: ['S1'], safetyBackup: false, confirm: 'test' } });
+    expect(r.effect).toEqual({ type: 'submit', params: { backup: 'B', to: 'T', siBackups: ['S1'], safetyBackup: false, confirm: 'shop@test' } });
     expect(restoreKey(r.state, 'enter', '', ctx).effect).toBeNull(); // no double submit
   });
 

@@ -132,14 +132,14 @@ describe('restore wizard', () => {
     expect(f).toContain('a backup of test first (on)');
     await h.press(KEY.enter);
     await h.waitFor((x) => x.includes('step 6/7'));
-    await h.press('t', 's', 'e', 't', KEY.enter);
-    f = await h.waitFor((x) => x.includes('is not the destination'));
+    await h.press('t', 'e', 's', 't', KEY.enter);
+    f = await h.waitFor((x) => x.includes('does not name the destination'));
     expect(h.gw.commands).toHaveLength(0);
-    await h.press('t', 'e', 's', 't');
-    expect(h.frame()).toContain('> test_');
+    for (const ch of 'shop@test') await h.press(ch);
+    expect(h.frame()).toContain('> shop@test_');
     await h.press(KEY.enter);
     f = await h.waitFor((x) => x.includes('step 7/7'));
-    expect(h.gw.commands).toEqual([{ kind: 'restore', params: { backup: 'b1111111', to: test_.envUuid, siBackups: ['b1111111-db'], safetyBackup: true, confirm: 'test' } }]);
+    expect(h.gw.commands).toEqual([{ kind: 'restore', params: { backup: 'b1111111', to: test_.envUuid, siBackups: ['b1111111-db'], safetyBackup: true, confirm: 'shop@test' } }]);
     const now = Date.now();
     const done: Job = {
       id: 'job-1', kind: 'restore', idempotencyKey: 'k-1-xxxxxxxx', state: 'succeeded', target: 'shop@test', params: {}, percent: 100, stage: 'done',
@@ -182,7 +182,8 @@ describe('restore wizard', () => {
     await h.waitFor((x) => x.includes('b1111111'));
     await h.press(KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
     await h.waitFor((x) => x.includes('step 6/7'));
-    await h.press('l', 'i', 'v', 'e', KEY.enter);
+    for (const ch of 'shop@live') await h.press(ch);
+    await h.press(KEY.enter);
     const f = await h.waitFor((x) => x.includes('refused: confirmation does not match'));
     expect(f).toContain('step 6/7');
   });

@@ -50,7 +50,7 @@ describe('divio-tui twins (bundled binary, embedded sandbox)', () => {
   it('restore refuses without --confirm naming the destination', () => {
     const r = run(['restore', 'acme-reports', '--backup', 'x', '--to', 'live', ...SB]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('--confirm live');
+    expect(r.err).toContain('--confirm acme-reports@live');
   });
 
   it('unknown options are a usage error, not ignored', () => {

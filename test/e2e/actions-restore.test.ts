@@ -67,10 +67,10 @@ describe.skipIf(!binAvailable())('restore wizard in a real terminal', () => {
     const before = /Now on dest\s+(database \d+ rows \(\w+\))/.exec(await pty.waitForText(/Now on dest\s+database \d+ rows/, 8000))![1]!;
     await pty.press(KEYS.enter);
     await pty.waitForText('step 6/7');
-    await pty.type('live');
-    await pty.press(KEYS.enter);
-    await pty.waitForText('is not the destination');
     await pty.type('test');
+    await pty.press(KEYS.enter);
+    await pty.waitForText('does not name the destination');
+    await pty.type('acme-reports@test');
     await pty.press(KEYS.enter);
     s = await pty.waitForText('step 7/7', 8000);
     s = await pty.waitForText(/safety backup/);

@@ -69,3 +69,40 @@ it('a deployment that fails leaves its probe step skipped, not pending', async (
   expect(job.steps.find((s: any) => s.name === 'deploy').state).toBe('failed');
   expect(job.steps.find((s: any) => s.name === 'probe').state).toBe('skipped');
 });
+
+it('purge APP ENV clears the domains on Divio\'s CDN and skips Divio\'s default domain: exit 0', async () => {
+  const r = await twin(['purge', 'acme-portal', 'live']);
+  expect(r.stderr).not.toMatch(/failed/);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/cdn-clear acme-portal@live: succeeded/);
+});
+
+it('purge APP ENV of an environment with no domain on Divio\'s CDN says so and names the customer-zone flags: exit 1', async () => {
+  const r = await twin(['purge', 'acme-reports', 'live']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/acme-reports@live has no domain on Divio's CDN/);
+  expect(r.stderr).toMatch(/--url U, --prefix P, --purge-host H, --tag T or --everything --confirm acme-reports@live/);
+});
+
+it('deploy to live needs --confirm APP@live: the slug alone or another app is a usage error (exit 2)', async () => {
+  for (const extra of [[], ['--confirm', 'live'], ['--confirm', 'nordwind-shop@live']]) {
+    const r = await twin(['deploy', 'acme-reports', 'live', ...extra]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs --confirm acme-reports@live/);
+  }
+});
+
+it('restore needs --confirm APP@ENV of the destination: another app or none is exit 2, the right one restores (exit 0)', async () => {
+  const list = await twin(['backups', 'acme-reports', 'test', '--json']);
+  expect(list.code).toBe(0);
+  const b = (JSON.parse(list.stdout) as { uuid: string; success: string | null }[]).find((x) => x.success === 'SUCCESS')!;
+  for (const extra of [[], ['--confirm', 'test'], ['--confirm', 'nordwind-shop@test']]) {
+    const r = await twin(['restore', 'acme-reports', '--backup', b.uuid, '--to', 'test', ...extra]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--confirm acme-reports@test/);
+  }
+  const ok = await twin(['restore', 'acme-reports', '--backup', b.uuid, '--to', 'test', '--no-safety-backup', '--confirm', 'acme-reports@test']);
+  expect(ok.stderr).not.toMatch(/failed/);
+  expect(ok.code).toBe(0);
+  expect(ok.stdout).toMatch(/restore acme-reports@test: succeeded/);
+});

@@ -116,7 +116,7 @@ describe('idempotency', () => {
     await c.waitLive();
     await expect(c.command('deploy', { env: 'no-such-env' })).rejects.toThrow(/environment no-such-env/);
     const env = rig.sandbox.ids('acme-reports', 'test').env!;
-    await expect(c.command('cloudflare-purge', { env, everything: true, confirm: 'live' })).rejects.toThrow(/type the environment's slug "test"/);
+    await expect(c.command('cloudflare-purge', { env, everything: true, confirm: 'live' })).rejects.toThrow(/does not name acme-reports@test/);
   });
 });
 

@@ -40,7 +40,7 @@ describe('restore jobs', () => {
     const c1 = rig.client();
     await c1.waitLive();
     const w1 = watchJobs(c1);
-    const job = await c1.command('restore', { backup: uuid, to: dest, siBackups: sibs, safetyBackup: false, confirm: 'test' });
+    const job = await c1.command('restore', { backup: uuid, to: dest, siBackups: sibs, safetyBackup: false, confirm: 'acme-reports@test' });
     expect(job.target).toBe('acme-reports@test');
     const started = await waitFor(() => (w1.get(job.id)?.upstreamId ? w1.get(job.id) : undefined), 5000, 'restore created upstream');
     const restoreUuid = started.upstreamId!;
@@ -74,7 +74,7 @@ describe('restore jobs', () => {
     await c.waitLive();
     const w = watchJobs(c);
     const { uuid, sibs } = liveBackup();
-    const job = await c.command('restore', { backup: uuid, to: dest, siBackups: sibs, confirm: 'test' });
+    const job = await c.command('restore', { backup: uuid, to: dest, siBackups: sibs, confirm: 'acme-reports@test' });
     const done = await waitFor(() => {
       const j = w.get(job.id);
       return j && (j.state === 'succeeded' || j.state === 'failed') ? j : undefined;
@@ -101,7 +101,7 @@ describe('restore jobs', () => {
     await c.waitLive();
     const w = watchJobs(c);
     const { uuid, sibs } = liveBackup();
-    const job = await c.command('restore', { backup: uuid, to: dest, siBackups: sibs, confirm: 'test' });
+    const job = await c.command('restore', { backup: uuid, to: dest, siBackups: sibs, confirm: 'acme-reports@test' });
     const done = await waitFor(() => {
       const j = w.get(job.id);
       return j && (j.state === 'succeeded' || j.state === 'failed') ? j : undefined;
@@ -112,12 +112,15 @@ describe('restore jobs', () => {
     expect(rig.sandbox.state.restores.length).toBe(restores);
   }, 30_000);
 
-  test('a restore whose confirmation is not the destination slug is refused', async () => {
+  test('a restore whose confirmation does not name the destination APP@ENV is refused', async () => {
     const dest = rig.sandbox.ids('acme-reports', 'test').env!;
     const c = rig.client();
     await c.waitLive();
     const { uuid, sibs } = liveBackup();
-    await expect(c.command('restore', { backup: uuid, to: dest, siBackups: sibs, confirm: 'live' })).rejects.toThrow(/type the destination environment's slug "test"/);
+    await expect(c.command('restore', { backup: uuid, to: dest, siBackups: sibs, confirm: 'live' })).rejects.toThrow(/does not name acme-reports@test/);
+    // the environment's slug alone, a word every application shares, is not enough
+    await expect(c.command('restore', { backup: uuid, to: dest, siBackups: sibs, confirm: 'test' })).rejects.toThrow(/confirm "acme-reports@test"/);
+    await expect(c.command('restore', { backup: uuid, to: dest, siBackups: sibs, confirm: 'nordwind-shop@test' })).rejects.toThrow(/does not name acme-reports@test/);
   });
 });
 
