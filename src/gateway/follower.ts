@@ -23,6 +23,9 @@ export interface FollowerBatch {
   markers: LogMarker[];
 }
 
+/** Lines a follower keeps for topics that join it later: as many as the first page of a fresh stream. */
+export const FOLLOWER_HISTORY_LINES = 1000;
+
 export interface FollowerListener {
   onBatch(b: FollowerBatch): void;
   onReady(): void;
@@ -39,6 +42,12 @@ export class EnvLogFollower {
   health: Omit<TopicHealth, 'updatedAt'> = { ok: true, error: null, retryInMs: null };
   /** ISO time from which this follower's coverage is complete (its `since`), or null = upstream default. */
   coveredFrom: string | null = null;
+  /**
+   * The latest lines emitted (at most FOLLOWER_HISTORY_LINES, oldest first): a topic that joins the
+   * running stream (metrics first, the merged view, a view reopened within the grace time) starts
+   * with the history a fresh stream's first page would give it.
+   */
+  readonly recent: RawLine[] = [];
   private abort = new AbortController();
   private lastTsIso: string | null = null;
   private atLast = 0;
@@ -88,7 +97,11 @@ export class EnvLogFollower {
     for (const l of this.listeners) l.onReady();
   }
 
-  private emit(b: FollowerBatch): void {
+  protected emit(b: FollowerBatch): void {
+    if (b.lines.length) {
+      for (const l of b.lines) this.recent.push(l);
+      if (this.recent.length > FOLLOWER_HISTORY_LINES + (FOLLOWER_HISTORY_LINES >> 2)) this.recent.splice(0, this.recent.length - FOLLOWER_HISTORY_LINES);
+    }
     for (const l of this.listeners) l.onBatch(b);
   }
 

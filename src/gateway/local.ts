@@ -450,7 +450,7 @@ export class LocalLogFollower extends EnvLogFollower {
       const lines = pending;
       pending = [];
       if (!lines.length) return;
-      for (const l of this.listeners) l.onBatch({ env: this.env, lines, markers: [] });
+      this.emit({ env: this.env, lines, markers: [] });
     };
     const skipUpTo = first ? -Infinity : this.lastTs;
     const readyTimer = setTimeout(() => this.becomeReady(emit), 300);

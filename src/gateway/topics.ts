@@ -500,6 +500,10 @@ export class LogsTopic extends Topic implements FollowerListener {
     this.started = true;
     for (const env of this.params.envs as string[]) {
       const f = this.ctx.acquireFollower(env, this.since);
+      // joining a stream already running: start from its history, as a fresh stream would
+      const since = this.since?.getTime();
+      const history = since === undefined ? f.recent : f.recent.filter((l) => l.ts >= since);
+      if (history.length) this.onBatch({ env, lines: history, markers: [] });
       f.listeners.add(this);
       this.followers.push(f);
     }
