@@ -98,9 +98,12 @@ async function runConsole(a: ParsedArgs): Promise<number> {
       },
     });
   } finally {
-    const s = session as { close(): Promise<void> } | null;
-    if (s) await s.close();
-    else early?.dispose();
+    const s = session as { close(): Promise<void>; notices(): string[] } | null;
+    if (s) {
+      // the status line said it at start; said again here, where it stays readable
+      for (const n of s.notices()) process.stderr.write(`divio-tui: ${n}\n`);
+      await s.close();
+    } else early?.dispose();
   }
 }
 

@@ -3,7 +3,8 @@
 import { trace, traceOn } from './terminal/trace.js';
 import React from 'react';
 import { render, type Instance } from 'ink';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { moveAside, writeFileAtomic } from './statefile/index.js';
 import { dirname } from 'node:path';
 import { enterAltScreen, leaveAltScreen, installExitGuards, CURSOR_SHOW } from './terminal/altscreen.js';
 import type { ColorDepth } from './terminal/capabilities.js';
@@ -56,21 +57,29 @@ function inkStdout(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function loadHistory(path: string | undefined): Promise<string[]> {
-  if (!path) return [];
+/** The palette history; a file that is there but unusable is moved aside (its line is shown at start). */
+async function loadHistory(path: string | undefined): Promise<{ history: string[]; notice?: string }> {
+  if (!path) return { history: [] };
+  let text: string;
   try {
-    const v = JSON.parse(await readFile(path, 'utf8')) as unknown;
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(-100) : [];
+    text = await readFile(path, 'utf8');
   } catch {
-    return [];
+    return { history: [] }; // none yet (or unreadable: the next save tries again)
+  }
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (!Array.isArray(v)) throw new Error('not a list of commands');
+    return { history: v.filter((x): x is string => typeof x === 'string').slice(-100) };
+  } catch (e) {
+    return { history: [], notice: moveAside(path, 'palette history', (e as Error).message) };
   }
 }
 
 async function saveHistory(path: string | undefined, h: string[]): Promise<void> {
   if (!path) return;
   try {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, JSON.stringify(h.slice(-100)), { mode: 0o600 });
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(path, JSON.stringify(h.slice(-100)), 0o600);
   } catch {}
 }
 
@@ -93,7 +102,9 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
   }
   const colorDepth: ColorDepth = opts.config.ui.color !== 'auto' ? opts.config.ui.color : opts.caps.color;
   const unicode = opts.caps.unicode && !opts.config.ui.ascii;
-  const store = opts.store ?? createAppStore({ initialHistory: await loadHistory(opts.historyPath) });
+  const hist = opts.store ? { history: [] as string[], notice: undefined } : await loadHistory(opts.historyPath);
+  const store = opts.store ?? createAppStore({ initialHistory: hist.history });
+  if (hist.notice) store.toast(hist.notice, 'warn');
   const ui: Ui = {
     store,
     theme: makeTheme(colorDepth, opts.config.theme),

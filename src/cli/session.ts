@@ -34,6 +34,8 @@ export interface Session {
   client: GatewayClient;
   /** What the header shows before the welcome arrives. */
   label: string;
+  /** Lines about state files found unusable and moved aside (the gateway's and its sandbox's). */
+  notices(): string[];
   close(): Promise<void>;
 }
 
@@ -46,7 +48,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     if (!/^wss?:\/\//.test(o.gateway)) throw new UsageError(`--gateway must be a ws:// or wss:// URL, got "${o.gateway}"`);
     const client = new GatewayClient({ url: o.gateway, token, clientName: o.clientName });
     client.connect();
-    return { client, label: o.gateway, close: () => client.close() };
+    return { client, label: o.gateway, notices: () => [], close: () => client.close() };
   }
 
   trace('session: importing the gateway');
@@ -78,6 +80,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   return {
     client,
     label: usesDivio ? (zone ?? 'divio.com') : 'SANDBOX',
+    notices: () => h.gateway.notices(),
     async close() {
       await client.close().catch(() => {});
       await h.close().catch(() => {});

@@ -65,6 +65,8 @@ export const Job = z.object({
   /** Upstream object being followed (deployment / backup / restore uuid). */
   upstreamId: z.string().nullable().default(null),
   actor: z.string().optional(),
+  /** Role of the actor's token when the job was started (kept, so the audit names it after a gateway restart too). */
+  role: z.string().optional(),
 });
 export type Job = z.infer<typeof Job>;
 

@@ -62,6 +62,8 @@ export interface GatewayOptions {
   rediscoverDelayMs?: number;
   /** The Local environment (Docker engine: DOCKER_HOST, cwd for .divio/config.json). */
   local?: LocalHubOptions;
+  /** Start-up notices of the caller (e.g. its sandbox's moved-aside files); read at each welcome, so lines added later show too. */
+  notices?: readonly string[];
 }
 
 export interface Gateway {
@@ -74,6 +76,8 @@ export interface Gateway {
   readonly jobs: JobStore;
   /** Resolves once start-up rediscovery has finished. */
   readonly rediscovered: Promise<void>;
+  /** One line per state file found unusable at start (moved aside): the caller's and the job store's. */
+  notices(): string[];
 }
 
 interface ClientConn extends Conn {
@@ -346,6 +350,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       role: tok.role,
       readOnly: !!opts.readOnly,
       capabilities: CAPABILITIES,
+      notices: [...(opts.notices ?? []), ...jobs.notices],
     };
     send(c, welcome);
   }
@@ -463,6 +468,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     port,
     jobs,
     rediscovered,
+    notices: () => [...(opts.notices ?? []), ...jobs.notices],
     stats: () => ({
       clients: conns.size,
       pollers: topics.size + followers.size,

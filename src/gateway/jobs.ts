@@ -5,7 +5,7 @@
 // listed upstream) and from upstream (running deployments, unfinished backups) — and followed.
 import { cleanField, maskDeep } from '../domain/text.js';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { z } from 'zod';
 import { request } from 'undici';
@@ -17,6 +17,7 @@ import { errorText, sleep } from './hub.js';
 import { collect } from '../divio/client.js';
 import { DivioApiError } from '../divio/errors.js';
 import { deploy, prepareDownload, fetchDownload } from '../divio/ops.js';
+import { moveAside, writeFileAtomicSync } from '../statefile/index.js';
 
 export interface JobActor {
   name: string;
@@ -51,8 +52,6 @@ export class JobStore {
   private pendingKeys = new Map<string, Promise<Job>>();
   private running = new Map<string, Running>();
   private listeners = new Set<Listener>();
-  /** Role of the token that started each job (for the audit line written when it ends). */
-  private roles = new Map<string, string>();
   private saveTimer: NodeJS.Timeout | null = null;
   private closed = false;
   readonly file: string;
@@ -84,20 +83,36 @@ export class JobStore {
 
   // ---------------------------------------------------------------- persistence
 
+  /** One line per unusable job file found at start (moved aside; the jobs it still held are kept). */
+  readonly notices: string[] = [];
+
+  /** Jobs are read one by one: a bad record costs that record, never the others. */
   private load(): void {
     if (!existsSync(this.file)) return;
+    let raws: unknown[];
     try {
       const parsed = JobFile.safeParse(JSON.parse(readFileSync(this.file, 'utf8')));
-      if (!parsed.success) return;
-      for (const raw of parsed.data.jobs) {
-        const j = Job.safeParse(raw);
-        if (!j.success) continue;
-        // a file written by an older gateway may hold raw text: it is cleaned like everything else
-        this.jobs.set(j.data.id, safeJob(j.data));
-        this.byKey.set(j.data.idempotencyKey, j.data.id);
+      if (!parsed.success) throw new Error('not a job file of version 1');
+      raws = parsed.data.jobs;
+    } catch (e) {
+      this.notices.push(moveAside(this.file, 'gateway job file', (e as Error).message));
+      return;
+    }
+    let bad = 0;
+    for (const raw of raws) {
+      const j = Job.safeParse(raw);
+      if (!j.success) {
+        bad++;
+        continue;
       }
-    } catch {
-      // a corrupt job file must not stop the gateway: start with an empty list
+      // a file written by an older gateway may hold raw text: it is cleaned like everything else
+      this.jobs.set(j.data.id, safeJob(j.data));
+      this.byKey.set(j.data.idempotencyKey, j.data.id);
+    }
+    if (bad) {
+      // the whole file is kept aside; the jobs that could be read are written back at once
+      this.notices.push(moveAside(this.file, 'gateway job file', `${bad} of ${raws.length} job record${raws.length === 1 ? '' : 's'} unreadable; the other ${raws.length - bad} are kept`));
+      this.saveNow();
     }
   }
 
@@ -123,11 +138,8 @@ export class JobStore {
     const all = [...this.jobs.values()].sort((a, b) => a.createdAt - b.createdAt);
     const active = all.filter((j) => j.state === 'queued' || j.state === 'running');
     const done = all.filter((j) => j.state !== 'queued' && j.state !== 'running').slice(-keep);
-    const tmp = `${this.file}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, JSON.stringify({ version: 1, jobs: [...done, ...active] }), { mode: 0o600 });
-      chmodSync(tmp, 0o600);
-      renameSync(tmp, this.file);
+      writeFileAtomicSync(this.file, JSON.stringify({ version: 1, jobs: [...done, ...active] }), 0o600);
     } catch {
       // disk full or similar: jobs keep running, the next save retries
     }
@@ -194,9 +206,9 @@ export class JobStore {
       result: null,
       upstreamId: null,
       actor: actor.name,
+      role: actor.role,
     };
     this.byKey.set(key, job.id);
-    this.roles.set(job.id, actor.role);
     this.update(job, {}, true);
     this.launch(job.id, (h) => this.runners[kind](h, params, pre));
     return this.jobs.get(job.id)!;
@@ -343,7 +355,7 @@ export class JobStore {
   _finished(job: Job): void {
     this.opts.audit.write({
       actor: job.actor ?? 'unknown',
-      role: this.roles.get(job.id) ?? (job.actor === 'upstream' ? 'upstream' : 'unknown'),
+      role: job.role ?? (job.actor === 'upstream' ? 'upstream' : 'unknown'),
       action: job.kind,
       target: job.target,
       params: job.params,

@@ -93,6 +93,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const generated = !(argv.includes('--token') || process.env.DIVIO_TUI_TOKEN);
+  for (const n of h.gateway.notices()) process.stderr.write(`divio-tui serve: ${n}\n`);
   process.stdout.write(`gateway listening on ${h.gateway.url} (upstream: ${h.upstream.kind === 'sandbox' ? 'SANDBOX' : h.upstream.zone})\n`);
   if (generated) process.stdout.write(`token (operator): ${h.token}\n`);
   process.stdout.write(`connect: divio-tui --gateway ${h.gateway.url}  (token via --token or DIVIO_TUI_TOKEN)\n`);
@@ -168,7 +169,8 @@ export async function startInProcessGateway(opts: InProcessOptions = {}): Promis
   const dataDir = opts.dataDir ?? join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'divio-tui', 'gateway');
   let gateway: Gateway;
   try {
-    gateway = await startGateway({ host: '127.0.0.1', port: 0, tokens: [{ token, role: 'operator', name: 'local-user' }], upstream, dataDir, rediscoverDelayMs: opts.rediscoverDelayMs });
+    const notices = sandbox?.notices ?? child?.notices;
+    gateway = await startGateway({ host: '127.0.0.1', port: 0, tokens: [{ token, role: 'operator', name: 'local-user' }], upstream, dataDir, rediscoverDelayMs: opts.rediscoverDelayMs, notices });
   } catch (e) {
     await upstream.close();
     await sandbox?.close();

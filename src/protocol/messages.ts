@@ -276,6 +276,8 @@ export const Welcome = z.object({
   role: Role,
   readOnly: z.boolean().default(false),
   capabilities: z.array(z.string()).default([]),
+  /** One line per state file the gateway (or its sandbox) found unusable at start and moved aside. */
+  notices: z.array(z.string()).default([]),
 });
 export type Welcome = z.infer<typeof Welcome>;
 export const Snapshot = z.object({ type: z.literal('snapshot'), sub: z.string(), topic: TopicName, seq: z.number().int(), data: z.unknown() });

@@ -16,6 +16,8 @@ export interface SandboxEndpoint {
   token: string;
   cloudflareToken: string;
   state?: { zones?: { id: string; plan: string }[] };
+  /** Lines about state files found unusable at start and moved aside (see Sandbox.notices). */
+  notices?: string[];
 }
 
 export interface SandboxProcess extends SandboxEndpoint {
@@ -26,14 +28,15 @@ export interface SandboxProcess extends SandboxEndpoint {
 
 type ToChild = { type: 'start'; options: SandboxOptions } | { type: 'close' };
 type FromChild =
-  | { type: 'ready'; divioUrl: string; cloudflareUrl: string; token: string; cloudflareToken: string; zones: { id: string; plan: string }[] }
+  | { type: 'ready'; divioUrl: string; cloudflareUrl: string; token: string; cloudflareToken: string; zones: { id: string; plan: string }[]; notices: string[] }
+  | { type: 'notices'; lines: string[] }
   | { type: 'error'; message: string }
   | { type: 'closed' };
 
 type Ready = Extract<FromChild, { type: 'ready' }>;
 
 /** One child: forked, started, ready (or a clear error). */
-function spawnOnce(options: SandboxOptions, entry: string, timeoutMs: number): Promise<{ child: ChildProcess; ready: Ready; exited: Promise<void> }> {
+function spawnOnce(options: SandboxOptions, entry: string, timeoutMs: number, notices: string[]): Promise<{ child: ChildProcess; ready: Ready; exited: Promise<void> }> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
@@ -69,9 +72,11 @@ function spawnOnce(options: SandboxOptions, entry: string, timeoutMs: number): P
     child.once('exit', (code, signal) => fail(`it exited (${signal ?? `code ${code}`})`));
     child.once('error', (e) => fail(e.message));
     child.on('message', (m: FromChild) => {
+      if (m.type === 'notices') notices.push(...m.lines);
       if (settled) return;
       if (m.type === 'error') fail(m.message);
       else if (m.type === 'ready') {
+        notices.push(...(m.notices ?? []));
         settled = true;
         clearTimeout(timer);
         // the console does not wait for the sandbox to exit (nor does its event loop keep it open)
@@ -93,7 +98,8 @@ function spawnOnce(options: SandboxOptions, entry: string, timeoutMs: number): P
  * console's panes show upstream errors meanwhile and recover by themselves.
  */
 export async function startSandboxProcess(options: SandboxOptions, entry = process.argv[1]!, timeoutMs = 20_000): Promise<SandboxProcess> {
-  let cur = await spawnOnce(options, entry, timeoutMs);
+  const notices: string[] = [];
+  let cur = await spawnOnce(options, entry, timeoutMs, notices);
   const first = cur.ready;
   const again: SandboxOptions = { ...options, port: Number(new URL(first.divioUrl).port), token: first.token, cloudflareToken: first.cloudflareToken };
   let closing = false;
@@ -106,7 +112,7 @@ export async function startSandboxProcess(options: SandboxOptions, entry = proce
       if (restarts.length >= 3) return; // crashing in a loop: leave it to the person (the panes say why)
       restarts.push(now);
       try {
-        const next = await spawnOnce(again, entry, timeoutMs);
+        const next = await spawnOnce(again, entry, timeoutMs, notices);
         if (closing) {
           next.child.kill('SIGTERM');
           return;
@@ -128,6 +134,7 @@ export async function startSandboxProcess(options: SandboxOptions, entry = proce
     token: first.token,
     cloudflareToken: first.cloudflareToken,
     state: { zones: first.zones },
+    notices,
     async close() {
       closing = true;
       const { child, exited } = cur;
@@ -186,7 +193,13 @@ export async function runSandboxChild(): Promise<void> {
             token: s.token,
             cloudflareToken: s.cloudflareToken,
             zones: (s.state.zones ?? []).map((z) => ({ id: z.id, plan: z.plan })),
+            notices: s.notices.slice(),
           } satisfies FromChild);
+          // the SSH endpoint starts in the background: a host key moved aside is said when it listens
+          const said = s.notices.length;
+          void s.sshReady.then(() => {
+            if (s.notices.length > said && process.connected) send({ type: 'notices', lines: s.notices.slice(said) } satisfies FromChild);
+          });
         },
         (e: unknown) => {
           send({ type: 'error', message: e instanceof Error ? e.message : String(e) } satisfies FromChild);

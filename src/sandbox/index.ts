@@ -62,7 +62,8 @@ import { buildRoutes, type Route } from './divio-api.js';
 import { CloudflareApi } from './cloudflare.js';
 import { Faults, faultBody, parseFaultSpec, type FaultRule } from './faults.js';
 import { DrfError, parseJsonBody, readBody, sendJson, type Ctx } from './http.js';
-import { Persister, defaultDataDir, loadState } from './persist.js';
+import { Persister, STATE_FILE, defaultDataDir, loadState } from './persist.js';
+import { moveAside } from '../statefile/index.js';
 import { Rng, randomHex } from './rng.js';
 import type { CdnClearRec, PurgeRec, SandboxState } from './model.js';
 
@@ -163,17 +164,32 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const ephemeral = o.ephemeral ?? false;
   const dataDir = ephemeral ? null : (o.dataDir ?? defaultDataDir());
 
-  // state: persisted (same seed, or no seed asked for) or a fresh scenario
+  const notices: string[] = [];
+  // state: persisted (same seed, or no seed asked for) or a fresh scenario; a state file that cannot
+  // be used is moved aside (one notice line), never overwritten
+  const unusable = (why: string) => notices.push(moveAside(join(dataDir!, STATE_FILE), 'sandbox state', why));
   let state: SandboxState | null = null;
   if (dataDir) {
     const loaded = loadState(dataDir);
+    if (loaded.corrupt) unusable(loaded.reason!);
     if (loaded.state && (o.seed === undefined || loaded.state.seed === o.seed)) state = loaded.state;
+  }
+  let engine: Engine | null = null;
+  if (state) {
+    try {
+      engine = new Engine(state, { speed, logRate: o.logRate ?? 2, logRetention: retention, seed: state.seed });
+      engine.advance(); // a state whose records do not hold together fails here, not in a request
+    } catch (e) {
+      unusable(`its records do not hold together: ${(e as Error).message}`);
+      state = null;
+      engine = null;
+    }
   }
   const seed = o.seed ?? state?.seed ?? (Math.floor(Math.random() * 2 ** 31) >>> 0);
   if (!state) state = buildScenario({ seed, nowMs: Date.now(), cloudflarePlan: o.cloudflarePlan, logRetention: retention });
   if (o.cloudflarePlan) for (const z0 of state.zones) z0.plan = o.cloudflarePlan;
 
-  const engine = new Engine(state, { speed, logRate: o.logRate ?? 2, logRetention: retention, seed });
+  engine ??= new Engine(state, { speed, logRate: o.logRate ?? 2, logRetention: retention, seed });
   const persister = dataDir ? new Persister(dataDir, () => engine.state) : null;
   engine.onChange = () => persister?.schedule();
   engine.onIdleChange = () => persister?.schedule(10_000);
@@ -195,7 +211,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   const sandbox = {} as Sandbox;
-  const notices: string[] = [];
   let divioUrl = '';
   let cloudflareUrl = '';
 

@@ -154,7 +154,7 @@ export function hostKey(dir: string, notice: (line: string) => void): { priv: st
     } catch (e) {
       why = (e as Error).message;
     }
-    notice(moveAside(keyPath, 'the sandbox SSH host key', why));
+    notice(moveAside(keyPath, 'sandbox SSH host key', why));
   }
   const k = newHostKey();
   writeFileAtomicSync(keyPath, k.priv, 0o600);

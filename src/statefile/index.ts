@@ -3,7 +3,8 @@
 // nothing of ours, so the sandbox, the gateway and the CLI all share it.
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
+import { homedir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 
 /** A temp name beside `file`, unique per process and call: two writers never share one. */
@@ -65,20 +66,30 @@ function stamp(now: Date): string {
   return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
+/** A path for a person: the home directory as `~`. */
+function shown(path: string): string {
+  const home = homedir();
+  return home && home !== '/' && path.startsWith(home + '/') ? `~${path.slice(home.length)}` : path;
+}
+
 /**
  * Move an unusable state file aside (`<file>.corrupt-<UTC time>`) so the program can start fresh
- * without losing it; returns the one line that says what happened, for the person to read.
- * `what` names the file for a person ("the sandbox state"), `why` says what is wrong with it.
+ * without losing it; returns the one line that says what happened, for the person to read:
+ * `unusable <what>: moved to <where> (<why>); starting fresh`. `what` names the file for a person
+ * ("sandbox state"), `reason` says what is wrong with it.
  */
-export function moveAside(file: string, what: string, why: string, now = new Date()): string {
+export function moveAside(file: string, what: string, reason: string, now = new Date()): string {
+  // one printable line, whatever the file held (a parser's message quotes the bad bytes)
+  const flat = reason.replace(/[\u0000-\u001f\u007f-\u009f\ufffd]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const why = flat.length > 160 ? `${flat.slice(0, 159)}…` : flat;
   // rename replaces an existing target: find a free name first (a counter when the second is taken)
   let aside = `${file}.corrupt-${stamp(now)}`;
   for (let i = 2; existsSync(aside) && i < 1000; i++) aside = `${file}.corrupt-${stamp(now)}-${i}`;
   try {
     renameSync(file, aside);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return `${what} (${file}) was unusable (${why}) and is gone already; starting fresh`;
-    return `${what} (${file}) is unusable (${why}) and could not be moved aside (${(e as Error).message}); starting fresh without it`;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return `unusable ${what}: ${shown(file)} is gone already (${why}); starting fresh`;
+    return `unusable ${what}: could not move ${shown(file)} aside (${(e as Error).message}; ${why}); starting fresh without it`;
   }
-  return `${what} was unusable (${why}): moved ${basename(file)} to ${aside}; starting fresh`;
+  return `unusable ${what}: moved to ${shown(aside)} (${why}); starting fresh`;
 }

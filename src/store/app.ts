@@ -212,6 +212,13 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
   const clientOffs: Array<() => void> = [];
   const watches = new Map<string, { topic: TopicName; params: Record<string, unknown>; count: number; sub: { unsubscribe(): void } | null }>();
   let toastTimer: ReturnType<typeof setTimeout> | null = null;
+  // State files the gateway found unusable and moved aside: said once each, not at every reconnect.
+  const noticed = new Set<string>();
+  const noticeOnce = (w: Welcome): void => {
+    const fresh = (w.notices ?? []).filter((n) => !noticed.has(n));
+    for (const n of fresh) noticed.add(n);
+    if (fresh.length) store.toast(fresh.join(' · '), 'warn');
+  };
   let toastSeq = 0;
   let disposed = false;
   const services: Services = {};
@@ -287,8 +294,9 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
       for (const off of clientOffs.splice(0)) off();
       client = c;
       setState({ conn: { ...c.state }, welcome: c.welcome ?? state.welcome, connectError: null });
+      if (c.welcome) noticeOnce(c.welcome);
       clientOffs.push(c.onState((s) => setState({ conn: { ...s }, welcome: c.welcome ?? state.welcome })));
-      if (c.onWelcome) clientOffs.push(c.onWelcome((w) => setState({ welcome: w })));
+      if (c.onWelcome) clientOffs.push(c.onWelcome((w) => { setState({ welcome: w }); noticeOnce(w); }));
       clientOffs.push(c.onJob((j) => upsertJob(j)));
       for (const key of watches.keys()) openSub(key);
     },

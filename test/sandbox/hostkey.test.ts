@@ -55,7 +55,7 @@ describe('SSH host key', () => {
       const aside = readdirSync(dataDir).find((f) => f.startsWith('ssh_host_ed25519_key.corrupt-'))!;
       expect(aside).toBeDefined();
       expect(sb.notices[0]).toContain(join(dataDir, aside));
-      expect(sb.notices[0]).toMatch(/SSH host key was unusable/);
+      expect(sb.notices[0]).toMatch(/^unusable sandbox SSH host key: moved to /);
       expect(readFileSync(join(dataDir, aside), 'utf8')).toBe(MALFORMED);
       expect(ssh2.utils.parseKey(readFileSync(keyPath, 'utf8'))).not.toBeInstanceOf(Error);
       expect(readFileSync(keyPath + '.pub', 'utf8').startsWith(first + ' ')).toBe(true);

@@ -22,6 +22,7 @@ export class FakeGateway implements GatewayLike {
     role: 'operator',
     readOnly: false,
     capabilities: [],
+    notices: [],
   };
   subs = new Map<string, { topic: TopicName; params: unknown; h: SubHandlersLike }>();
   commands: Array<{ kind: JobKind; params: unknown }> = [];

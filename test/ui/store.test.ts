@@ -17,6 +17,19 @@ describe('app store', () => {
     store.dispose();
   });
 
+  it("says the gateway's start-up notices (state files moved aside) once, as a warning, not at every reconnect", () => {
+    const gw = new FakeGateway();
+    const line = 'unusable sandbox state: moved to ~/.local/state/divio-tui/sandbox/state.json.corrupt-20261206T044313Z (unreadable state file: Unexpected end of JSON input); starting fresh';
+    gw.welcome = { ...gw.welcome, notices: [line] };
+    const store = createAppStore({ commitIntervalMs: 0 });
+    store.attach(gw);
+    expect(store.getState().toast).toMatchObject({ text: line, kind: 'warn' });
+    store.toast('something else');
+    store.attach(gw); // a reconnect: the same welcome again
+    expect(store.getState().toast?.text).toBe('something else');
+    store.dispose();
+  });
+
   it('ref-counts topic subscriptions and unsubscribes when nobody watches', async () => {
     const gw = new FakeGateway();
     gw.serve('fleet', {}, { rows: sampleFleet() });
