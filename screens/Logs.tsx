@@ -110,8 +110,7 @@ export function editKey(session: LogSession, key: string | null, input: string, 
     return true;
   }
   if (key === 'enter') {
-    session.endEdit(true);
-    if (mode === 'search') onSearchDone();
+    if (session.endEdit(true) && mode === 'search') onSearchDone();
   } else if (key === 'esc') session.endEdit(false);
   else if (key === 'backspace') session.setDraft(session.draft.slice(0, -1));
   else if (key === 'ctrl+u') session.setDraft('');

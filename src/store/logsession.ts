@@ -102,6 +102,9 @@ function hms(ts: number): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
+/** Appended to a draft's error when Enter would have kept it. */
+const REFUSED = '; not applied: fix it, or Esc clears';
+
 const GAP_KIND: Record<string, LogMarker['kind']> = {
   'slow-link': 'slow-link',
   'upstream-retention': 'retention',
@@ -135,6 +138,8 @@ export class LogSession {
   draft = '';
   /** Error of the text being typed (invalid regex …). */
   draftError: string | null = null;
+  /** The filter or search text in effect when the edit began. */
+  private committed = '';
   health: TopicHealth | null = null;
   error: string | null = null;
   /** The first snapshot arrived. */
@@ -417,26 +422,41 @@ export class LogSession {
   beginEdit(mode: 'filter' | 'search' | 'mute'): void {
     this.edit = mode;
     this.draft = mode === 'filter' ? this.query.filterText : mode === 'search' ? this.query.searchText : '';
+    this.committed = this.draft;
     this.draftError = null;
     this.changed();
   }
 
-  /** Change the draft: filter and search apply as you type (an invalid one keeps the last valid). */
+  /**
+   * Change the draft: filter and search apply as you type. While the draft is invalid the view
+   * shows what was in effect before the edit (never the last valid prefix of what was typed).
+   */
   setDraft(text: string): void {
     this.draft = text.slice(0, 500);
     if (this.edit === 'filter') {
       const r = this.query.setFilter(this.draft);
       this.draftError = r.ok ? null : r.error;
+      if (!r.ok) this.query.setFilter(this.committed);
     } else if (this.edit === 'search') {
       const r = this.query.setSearch(this.draft);
       this.draftError = r.ok ? null : r.error;
+      if (!r.ok) this.query.setSearch(this.committed);
     }
     this.changed();
   }
 
-  /** Stop editing; `keep` false clears what was being edited. */
-  endEdit(keep: boolean): void {
+  /**
+   * Stop editing; `keep` false clears what was being edited. Keeping an invalid filter or search is
+   * refused (returns false): the line stays open with its error, as Enter must never apply some
+   * other filter (the last valid prefix of what was typed) in its place.
+   */
+  endEdit(keep: boolean): boolean {
     const mode = this.edit;
+    if (keep && this.draftError && (mode === 'filter' || mode === 'search')) {
+      if (!this.draftError.endsWith(REFUSED)) this.draftError += REFUSED;
+      this.changed();
+      return false;
+    }
     this.edit = null;
     if (!keep) {
       if (mode === 'filter') this.query.setFilter('');
@@ -445,6 +465,7 @@ export class LogSession {
     this.draft = '';
     this.draftError = null;
     this.changed();
+    return true;
   }
 
   /** Show only `level` (or everything again when it is the only one shown). */

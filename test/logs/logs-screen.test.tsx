@@ -127,6 +127,40 @@ describe('log screen', () => {
     expect(f).not.toContain('request 1');
   });
 
+  it('an invalid filter or search is refused on Enter and its error stays on screen (never another filter in its place)', async () => {
+    h = await openLogs();
+    const lines = [...numbered(0, 50), line('"GET /api/items HTTP/1.1" 503 12 0.012', 50), line('"GET /api/pay HTTP/1.1" 500 12 0.012', 51), line('"GET / HTTP/1.1" 301 0 0.001', 52)];
+    feed(h, lines, [], LOGS_KEY, true);
+    await h.waitFor((x) => x.includes('GET / HTTP/1.1'));
+    for (const bad of ['@status>=50O', '@status>=abc']) {
+      await h.press('/', '\x15');
+      for (const ch of bad) h.stdin.write(ch);
+      await h.waitFor((x) => strip(x).includes(`/${bad}_`));
+      await h.press(KEY.enter);
+      const f = strip(await h.waitFor((x) => strip(x).includes('not applied')));
+      expect(f).toContain(`/${bad}_`); // still editing what was typed
+      expect(f).toMatch(/needs a number, got "(50O|abc)"; not applied/);
+      expect(f).not.toMatch(/\/@status>=50 \(|\/@status \(|no line matches/);
+      // the line stays open: more keys still edit it
+      await h.press(KEY.backspace);
+      await h.waitFor((x) => strip(x).includes(`/${bad.slice(0, -1)}_`));
+      await h.press(KEY.esc);
+      await h.waitFor((x) => !strip(x).includes(' shown') && x.includes('request 49 ') && !strip(x).includes('/@status'));
+    }
+    // fixed, it applies
+    await h.press('/');
+    for (const ch of '@status>=500') h.stdin.write(ch);
+    await h.press(KEY.enter);
+    await h.waitFor((x) => strip(x).includes('/@status>=500 (2 shown)'));
+    // an invalid search regex is refused the same way
+    await h.press('s');
+    for (const ch of '/([/') h.stdin.write(ch);
+    await h.waitFor((x) => strip(x).includes('invalid regex'));
+    await h.press(KEY.enter);
+    const f = strip(await h.waitFor((x) => strip(x).includes('not applied')));
+    expect(f).toContain('search: /([/_');
+  });
+
   it('searches the whole buffer: highlights, "1/17", n and N step and wrap, Esc clears', async () => {
     h = await openLogs();
     const lines: LogLine[] = [];

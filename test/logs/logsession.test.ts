@@ -167,7 +167,7 @@ describe('LogSession', () => {
     expect(s.newLines()).toBe(0);
   });
 
-  it('edits: filter applies as typed, an invalid regex keeps the last valid one, Esc clears', () => {
+  it('edits: filter applies as typed, an invalid one shows what was in effect before the edit and is refused on Enter, Esc clears', () => {
     const c = new MiniClient();
     const s = session();
     s.show(src(c));
@@ -182,7 +182,12 @@ describe('LogSession', () => {
     s.setDraft('/(/');
     expect(s.draftError).toMatch(/invalid regex/);
     s.query.sync();
-    expect(s.query.count).toBe(1);
+    expect(s.query.count).toBe(3); // not /et/, a prefix typed on the way: no filter was in effect
+    expect(s.endEdit(true)).toBe(false);
+    expect(s.edit).toBe('filter');
+    expect(s.draftError).toMatch(/invalid regex.*not applied/);
+    s.query.sync();
+    expect(s.query.filterText).toBe('');
     s.endEdit(false);
     s.query.sync();
     expect(s.query.count).toBe(3);
