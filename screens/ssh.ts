@@ -6,6 +6,7 @@ import type { EnvData } from '../src/protocol/messages.js';
 import type { AppStore } from '../src/store/app.js';
 import type { EnvTarget } from './registry.js';
 import { isDeployed } from '../src/domain/index.js';
+import { join } from 'node:path';
 
 /** The environment's data from the store, watching it briefly when nothing shows it yet. */
 export async function envDataOf(store: AppStore, env: string, timeoutMs = 5000): Promise<EnvData | null> {
@@ -28,15 +29,16 @@ export async function envDataOf(store: AppStore, env: string, timeoutMs = 5000):
 export interface SshRunner {
   banner(app: string, env: string, ep: { host: string; port: number; user: string; host_key?: string | null }, ascii: boolean): string;
   args(ep: { host: string; port: number; user: string; host_key?: string | null }): string[];
-  run(args: string[]): Promise<number>;
+  run(args: string[]): Promise<{ code: number; reason: string | null }>;
   write(s: string): void;
 }
 
 async function defaultRunner(): Promise<SshRunner> {
-  const m = await import('../src/terminal/ssh.js');
+  const [m, { stateDir }] = await Promise.all([import('../src/terminal/ssh.js'), import('../src/cli/paths.js')]);
   return {
     banner: (a, e, ep, ascii) => m.sshBanner(a, e, ep, ascii),
-    args: (ep) => m.sshArgs(ep),
+    // trust on first use, into our own known-hosts file, when the endpoint publishes no host key
+    args: (ep) => m.sshArgs(ep, { knownHostsFile: join(stateDir(), 'known_hosts') }),
     run: (args) => m.runSsh(args),
     write: (s) => void process.stdout.write(s),
   };
@@ -60,11 +62,13 @@ export async function sshInto(store: AppStore, target: EnvTarget, opts: { unicod
   }
   const runner = opts.runner ?? (await defaultRunner());
   const endpoint = ep as { host: string; port: number; user: string; host_key?: string | null };
-  const code = await store.services.suspend(async () => {
+  const r = await store.services.suspend(async () => {
     runner.write(runner.banner(target.app, target.slug, endpoint, opts.unicode === false));
     return runner.run(runner.args(endpoint));
   });
+  const code = r.code;
   if (code === 0) store.toast(`ssh ${name}: session ended`, 'info');
-  else store.toast(`ssh ${name}: ssh exited with code ${code}${code === 255 ? ' (connection or authentication failed)' : code === 127 ? ' (ssh not found: install the OpenSSH client)' : ''}`, 'error');
+  else if (code === 255) store.toast(`ssh ${name}: ssh failed: ${r.reason ?? 'connection or authentication failed (exit 255)'}`, 'error');
+  else store.toast(`ssh ${name}: ssh exited with code ${code}${code === 127 ? ' (ssh not found: install the OpenSSH client)' : ''}`, 'error');
   return code;
 }

@@ -18,13 +18,13 @@ Usage:
 
 Without the UI (plain text on a terminal, --json for scripts, non-zero exit on failure):
   divio-tui apps [--json]                           every application x environment
-  divio-tui logs APP ENV [--follow] [--since 10m] [--service web] [--utc] [--json]
+  divio-tui logs APP ENV [--follow] [--since 5m] [--service web] [--utc] [--json]
   divio-tui deploy APP ENV [--build-mode AUTO|ADOPT|FORCE] [--confirm ENV] [--json]
   divio-tui backups APP ENV [--json]                list backups
   divio-tui backup APP ENV [--services db,media] [--notes TEXT] [--json]
   divio-tui restore APP --backup ID --to ENV [--db] [--media] [--no-safety-backup] --confirm ENV [--json]
   divio-tui purge APP ENV [--everything --confirm ENV | --url U … | --prefix P … | --purge-host H … | --tag T …]
-  divio-tui ssh APP ENV                             a shell in the environment (OpenSSH)
+  divio-tui ssh APP ENV [-- CMD …]                  a shell in the environment (OpenSSH), or run CMD
   divio-tui metrics APP ENV [--json]
   divio-tui jobs [--json]                           running and recent jobs
   divio-tui doctor                                  check config, token, zone, terminal, ssh, docker
@@ -123,18 +123,23 @@ export async function main(argv: string[]): Promise<number> {
       return runConsole(a);
     case 'sandbox': {
       const { runSandboxCommand } = await import('./sandbox/command.js');
-      await runSandboxCommand(argv.filter((x) => x !== 'sandbox'));
-      return 0;
+      return runSandboxCommand(withoutCommand(argv, 'sandbox'));
     }
     case 'serve': {
       const { runServeCommand } = await import('./gateway/serve.js');
-      return runServeCommand(argv.filter((x) => x !== 'serve'));
+      return runServeCommand(withoutCommand(argv, 'serve'));
     }
     default: {
       const { runTwin } = await import('./cli/twins.js');
       return runTwin(a, sessionOptions);
     }
   }
+}
+
+/** argv without the command word itself (an option's value may be spelled like a command). */
+function withoutCommand(argv: string[], command: string): string[] {
+  const i = argv.indexOf(command);
+  return i < 0 ? argv : [...argv.slice(0, i), ...argv.slice(i + 1)];
 }
 
 function fail(err: unknown): number {

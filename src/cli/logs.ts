@@ -1,8 +1,12 @@
-// `divio-tui logs APP ENV [--follow] [--since 10m] [--service web] [--utc] [--json]`
-// Streams while following; exits cleanly on `| head` (EPIPE); non-zero on errors.
+// `divio-tui logs APP ENV [--follow] [--since 5m] [--service web] [--utc] [--json]`
+// Without --follow: the lines of the window (default the last 5 minutes), then exit 0. With it: streams
+// until Ctrl-C (exit 130); exits cleanly on `| head` (EPIPE); non-zero on errors.
 import { allowFlags, flagBool, flagString, UsageError, type ParsedArgs } from './args.js';
 import { jsonText, parseDuration } from './format.js';
 import type { SessionOptions } from './session.js';
+
+/** The window `logs APP ENV` prints without --follow and without --since. */
+export const DEFAULT_SINCE = '5m';
 
 const FLAGS = ['sandbox', 'zone', 'ephemeral', 'seed', 'speed', 'log-rate', 'data-dir', 'config', 'follow', 'since', 'service', 'utc', 'json'];
 
@@ -18,7 +22,7 @@ export async function runLogsCommand(a: ParsedArgs, sessionOpts: (a: ParsedArgs,
   allowFlags(a, FLAGS);
   if (a.flags.has('gateway')) throw new UsageError('logs reads the API directly; --gateway is not supported here (use the console)');
   const [appSlug, envSlug] = a.positionals;
-  if (!appSlug || !envSlug) throw new UsageError('usage: divio-tui logs APP ENV [--follow] [--since 10m] [--service web] [--utc] [--json]');
+  if (!appSlug || !envSlug) throw new UsageError('usage: divio-tui logs APP ENV [--follow] [--since 5m] [--service web] [--utc] [--json]');
   const follow = flagBool(a, 'follow');
   const json = flagBool(a, 'json');
   const utc = flagBool(a, 'utc');
@@ -33,21 +37,33 @@ export async function runLogsCommand(a: ParsedArgs, sessionOpts: (a: ParsedArgs,
     }
   }
   const { openUpstream } = await import('./session.js');
-  const [{ resolveApp, resolveEnv, followRuntimeLogs }, { sanitize }] = await Promise.all([
+  const [{ resolveApp, resolveEnv, followRuntimeLogs, runtimeLogWindow }, { sanitize }] = await Promise.all([
     import('../divio/ops.js'),
     import('../terminal/sanitize.js'),
   ]);
   const up = await openUpstream(sessionOpts(a, 'divio-tui/logs'));
   const ac = new AbortController();
-  const stop = () => ac.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Ctrl-C ends a follow as a shell expects of an interrupted command: 130 (SIGTERM: 143).
+  let signalled: NodeJS.Signals | null = null;
+  const stopOn = (sig: NodeJS.Signals) => () => {
+    signalled ??= sig;
+    ac.abort();
+  };
+  const onInt = stopOn('SIGINT');
+  const onTerm = stopOn('SIGTERM');
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  const exitCode = () => (signalled === 'SIGINT' ? 130 : signalled === 'SIGTERM' ? 143 : 0);
   const tty = Boolean(process.stdout.isTTY);
   try {
     const app = await resolveApp(up.divio, appSlug);
     const env = await resolveEnv(up.divio, app, envSlug);
     let printed = 0;
-    for await (const page of followRuntimeLogs(up.divio, env.uuid, { signal: ac.signal, since })) {
+    // Without --follow: the window asked for (default the last DEFAULT_SINCE), then exit.
+    const pages = follow
+      ? followRuntimeLogs(up.divio, env.uuid, { signal: ac.signal, since })
+      : runtimeLogWindow(up.divio, env.uuid, { signal: ac.signal, from: since ?? new Date(Date.now() - parseDuration(DEFAULT_SINCE)) });
+    for await (const page of pages) {
       for (const l of page.results) {
         if (service && l.service !== service) continue;
         if (json) {
@@ -59,16 +75,16 @@ export async function runLogsCommand(a: ParsedArgs, sessionOpts: (a: ParsedArgs,
         }
         printed++;
       }
-      if (!follow && page.results.length === 0) break;
     }
-    if (!follow && printed === 0 && !json) process.stderr.write(`no log lines for ${app.slug}@${env.slug}${since ? ` since ${sinceArg}` : ''}\n`);
-    return 0;
+    if (!follow && printed === 0 && !json)
+      process.stderr.write(`no log lines for ${app.slug}@${env.slug} in the last ${sinceArg ?? DEFAULT_SINCE}${service ? ` (service ${service})` : ''}\n`);
+    return exitCode();
   } catch (e) {
-    if (ac.signal.aborted) return 0;
+    if (ac.signal.aborted) return exitCode();
     throw e;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
     await up.close();
   }
 }

@@ -2,7 +2,7 @@
 // on failure. Mutations run as gateway jobs (the same path as the console's keys).
 import type { GatewayClient } from '../client/index.js';
 import { confirmationWord, divioCdnCandidate, domainName, envRisk, isDeployed, type FleetRow, type Job } from '../domain/index.js';
-import type { EnvData } from '../protocol/index.js';
+import type { EnvData, TopicHealth } from '../protocol/index.js';
 import { allowFlags, flagBool, flagString, UsageError, type ParsedArgs } from './args.js';
 import type { SessionOptions } from './session.js';
 import { formatAge, jsonText, renderTextTable } from './format.js';
@@ -36,7 +36,7 @@ export async function runTwin(a: ParsedArgs, sessionOpts: SessionOpts): Promise<
   if (!loaded.ok) throw new UsageError(loaded.error);
   const session = await openSession({ ...sessionOpts(a, `divio-tui/${cmd}`), cloudflare: loaded.config.cloudflare });
   try {
-    await session.client.waitLive(15_000);
+    await connected(session.client);
     const json = flagBool(a, 'json');
     switch (cmd) {
       case 'apps':
@@ -63,9 +63,13 @@ function out(s: string) {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 }
 
-/** The first snapshot (that `accept` takes, when given). */
+/**
+ * The first snapshot (that `accept` takes, when given). A `status` frame that says the upstream
+ * failed (token rejected, host not found, connection refused: the Divio client has already retried
+ * what is worth retrying) ends the wait at once with the gateway's own words, not a time-out.
+ */
 function firstData<T>(
-  subscribe: (h: { onSnapshot: (d: T) => void; onError: (m: string) => void }) => { unsubscribe(): void },
+  subscribe: (h: { onSnapshot: (d: T) => void; onError: (m: string) => void; onStatus: (h: TopicHealth) => void }) => { unsubscribe(): void },
   timeoutMs = 20_000,
   accept: (d: T) => boolean = () => true,
 ): Promise<T> {
@@ -74,6 +78,11 @@ function firstData<T>(
       sub.unsubscribe();
       reject(new Error(`no answer from the gateway within ${timeoutMs / 1000} s`));
     }, timeoutMs);
+    const fail = (m: string) => {
+      clearTimeout(timer);
+      sub.unsubscribe();
+      reject(new Error(m));
+    };
     const sub = subscribe({
       onSnapshot: (d) => {
         if (!accept(d)) return;
@@ -81,12 +90,43 @@ function firstData<T>(
         sub.unsubscribe();
         resolve(d);
       },
-      onError: (m) => {
-        clearTimeout(timer);
-        sub.unsubscribe();
-        reject(new Error(m));
+      onError: fail,
+      onStatus: (h) => {
+        if (!h.ok) fail(h.error ?? 'the upstream failed');
       },
     });
+  });
+}
+
+/**
+ * Wait for the gateway's welcome. A first connection that fails (nothing listening, wrong host,
+ * token refused) is reported at once: a person typed a command and waits for its answer.
+ */
+function connected(c: GatewayClient, timeoutMs = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      off();
+      reject(new Error(`the gateway did not answer within ${timeoutMs / 1000} s${c.state.error ? `: ${c.state.error}` : ''}`));
+    }, timeoutMs);
+    const off = c.onState((s) => {
+      if (s.status === 'reconnecting' || (s.status === 'offline' && s.error)) {
+        clearTimeout(t);
+        off();
+        reject(new Error(`cannot reach the gateway: ${s.error ?? 'connection lost'}`));
+      }
+    });
+    c.waitLive(timeoutMs).then(
+      () => {
+        clearTimeout(t);
+        off();
+        resolve();
+      },
+      (e: Error) => {
+        clearTimeout(t);
+        off();
+        reject(e);
+      },
+    );
   });
 }
 
@@ -243,11 +283,22 @@ async function ssh(c: GatewayClient, a: ParsedArgs): Promise<number> {
     process.stderr.write(`divio-tui: ${row.app}@${row.env} has never been deployed: there is nothing to SSH into\n`);
     return 1;
   }
-  const { sshArgs, sshBanner, runSsh } = await import('../terminal/ssh.js');
-  process.stderr.write(sshBanner(row.app, row.env, ep as any));
-  const code = await runSsh(sshArgs(ep as any));
-  if (code !== 0) process.stderr.write(`divio-tui: ssh exited with ${code}\n`);
-  return code;
+  const [{ sshArgs, sshBanner, runSsh }, { stateDir }, { join }] = await Promise.all([
+    import('../terminal/ssh.js'),
+    import('./paths.js'),
+    import('node:path'),
+  ]);
+  // `ssh APP ENV -- CMD …` runs CMD (as `ssh HOST CMD` and `fly ssh console -C` do): its output
+  // streams, its exit status is ours. Without a command: an interactive shell.
+  const words = a.positionals.slice(2);
+  const command = words.length ? words.join(' ') : undefined;
+  const knownHostsFile = join(stateDir(), 'known_hosts');
+  if (command === undefined) process.stderr.write(sshBanner(row.app, row.env, ep as any));
+  const r = await runSsh(sshArgs(ep as any, { knownHostsFile, command }));
+  if (r.code === 127) return r.code; // runSsh said why
+  if (r.code === 255) process.stderr.write(`divio-tui: ssh ${row.app}@${row.env} failed${r.reason ? `: ${r.reason}` : ' (exit 255: connection or authentication)'}\n`);
+  else if (r.code !== 0 && command === undefined) process.stderr.write(`divio-tui: ssh exited with ${r.code}\n`);
+  return r.code;
 }
 
 // ------------------------------------------------------------------ mutations (jobs)
@@ -403,10 +454,22 @@ function summariseResult(r: Record<string, unknown>): string {
     .join(' ');
 }
 
+/** GET /iam/v3/me/ with the token, once, within 10 s: who it belongs to, or why it is refused. */
+async function verifyToken(token: string, zone: string): Promise<string> {
+  const [{ DivioClient }, { resolveZone }] = await Promise.all([import('../divio/client.js'), import('../divio/auth.js')]);
+  const divio = new DivioClient({ baseUrl: resolveZone(zone).baseUrl, token, retry: { maxAttempts: 1 }, timeouts: { deadlineMs: 10_000 } });
+  try {
+    const me = await divio.me();
+    return me.email ?? '';
+  } finally {
+    await divio.close().catch(() => {});
+  }
+}
+
 async function doctor(a: ParsedArgs): Promise<number> {
   allowFlags(a, ['json', 'config', 'zone']);
   const { runDoctor } = await import('../config/doctor.js');
-  const r = await runDoctor({ configPath: flagString(a, 'config'), zone: flagString(a, 'zone') });
+  const r = await runDoctor({ configPath: flagString(a, 'config'), zone: flagString(a, 'zone'), verifyToken });
   if (flagBool(a, 'json')) out(jsonText(r));
   else for (const c of r.checks) out(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(12)} ${c.detail}`);
   return r.checks.every((c) => c.ok) ? 0 : 1;

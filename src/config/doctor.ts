@@ -3,6 +3,8 @@
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from './config.js';
 import { findToken } from '../divio/auth.js';
 import { detectCapabilities } from '../terminal/capabilities.js';
@@ -21,6 +23,11 @@ export interface DoctorOptions {
   isTTY?: boolean;
   columns?: number;
   rows?: number;
+  /**
+   * Asks the zone whether the token is accepted (GET /iam/v3/me/: anything but 200 = not logged in).
+   * Resolves with who it belongs to, rejects with a message that never contains the token.
+   */
+  verifyToken?: (token: string, zone: string) => Promise<string>;
 }
 
 function run(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<{ ok: boolean; out: string }> {
@@ -57,6 +64,30 @@ function tcpReachable(host: string, port: number): Promise<boolean> {
   });
 }
 
+const KEY_FILES = ['id_ed25519', 'id_ecdsa', 'id_rsa', 'id_ed25519_sk', 'id_ecdsa_sk'];
+
+/** Does ssh have a key to offer: an agent holding one, or a default key file? */
+async function sshKeyCheck(env: Record<string, string | undefined>): Promise<DoctorCheck> {
+  const sock = env.SSH_AUTH_SOCK;
+  let agent = 'no agent (SSH_AUTH_SOCK unset)';
+  if (sock) {
+    // ssh-add -l: 0 = keys listed, 1 = agent without keys, 2 = no agent there
+    const l = await run('ssh-add', ['-l'], env);
+    const n = l.ok ? l.out.split('\n').filter((x) => x.trim()).length : 0;
+    if (n > 0) return { name: 'ssh key', ok: true, detail: `an agent holds ${n} key${n === 1 ? '' : 's'} (SSH_AUTH_SOCK)` };
+    agent = /no identities/i.test(l.out) ? 'the agent holds no key' : `no agent answers at SSH_AUTH_SOCK`;
+  }
+  const home = env.HOME || homedir();
+  const files: string[] = [];
+  for (const f of KEY_FILES) if (await stat(join(home, '.ssh', f)).then(() => true, () => false)) files.push(`~/.ssh/${f}`);
+  if (files.length) return { name: 'ssh key', ok: true, detail: `${files.join(', ')} (${agent})` };
+  return {
+    name: 'ssh key',
+    ok: false,
+    detail: `no key: ${agent} and no ~/.ssh/id_* file; ssh into an environment needs a key (added to your Divio account)`,
+  };
+}
+
 export async function runDoctor(opts: DoctorOptions = {}): Promise<{ checks: DoctorCheck[] }> {
   const env = opts.env ?? process.env;
   const checks: DoctorCheck[] = [];
@@ -72,11 +103,19 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<{ checks: Doc
   try {
     tok = findToken({ env: env as NodeJS.ProcessEnv, zone });
   } catch {}
-  checks.push(
-    tok
-      ? { name: 'token', ok: true, detail: `found in ${tok.source === 'env' ? 'DIVIO_TOKEN' : `${tok.path} (machine ${tok.machine})`} (not shown)` }
-      : { name: 'token', ok: true, detail: 'none found (DIVIO_TOKEN or ~/.netrc): the console uses the embedded sandbox' },
-  );
+  if (!tok) checks.push({ name: 'token', ok: true, detail: 'none found (DIVIO_TOKEN or ~/.netrc): the console uses the embedded sandbox' });
+  else {
+    const where = `found in ${tok.source === 'env' ? 'DIVIO_TOKEN' : `${tok.path} (machine ${tok.machine})`} (not shown)`;
+    if (!opts.verifyToken) checks.push({ name: 'token', ok: true, detail: where });
+    else {
+      const secret = tok.token;
+      const v = await opts.verifyToken(secret, zone).then(
+        (who) => ({ ok: true, text: `accepted by ${zone}${who ? ` (${who})` : ''}` }),
+        (e: unknown) => ({ ok: false, text: e instanceof Error ? e.message : String(e) }),
+      );
+      checks.push({ name: 'token', ok: v.ok, detail: `${where}, ${v.text}`.split(secret).join('***') });
+    }
+  }
   checks.push({ name: 'zone', ok: true, detail: opts.zone ? `${zone} (--zone)` : env.DIVIO_ZONE ? `${zone} (from DIVIO_ZONE)` : `${zone} (default)` });
 
   // terminal
@@ -96,6 +135,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<{ checks: Doc
   // ssh
   const ssh = await run('ssh', ['-V'], env);
   checks.push(ssh.ok ? { name: 'ssh', ok: true, detail: ssh.out.split('\n')[0] || 'ssh found' } : { name: 'ssh', ok: false, detail: 'ssh not found on PATH (needed for the shell hand-off)' });
+  checks.push(await sshKeyCheck(env));
 
   // docker
   const dh = env.DOCKER_HOST;

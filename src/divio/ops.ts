@@ -265,6 +265,33 @@ export async function* runtimeLogHistory(c: DivioClient, envUuid: string, opts: 
   }
 }
 
+/**
+ * The runtime log lines of a closed window, oldest first: GET the logs from `from` (its minute, as
+ * `from_ts`; earlier lines of that minute dropped), then each page's `next`, and end at the first
+ * empty page, a page without `next`, or a line at or past `to` (default: now). Unlike
+ * followRuntimeLogs it never waits for new lines: a never-deployed environment yields nothing.
+ */
+export async function* runtimeLogWindow(
+  c: DivioClient,
+  envUuid: string,
+  opts: { from: Date; to?: Date; signal?: AbortSignal; maxPages?: number },
+): AsyncGenerator<RuntimeLogPage> {
+  const fromMs = opts.from.getTime();
+  const toMs = (opts.to ?? new Date()).getTime();
+  const max = opts.maxPages ?? 1000;
+  let page = await c.runtimeLogs(envUuid, { fromTs: formatLogTs(opts.from) }, opts.signal);
+  for (let n = 0; n < max; n++) {
+    const results = page.results.filter((e) => {
+      const t = Date.parse(e.timestamp);
+      return !(t < fromMs) && !(t > toMs);
+    });
+    if (results.length) yield { ...page, results };
+    const last = page.results[page.results.length - 1];
+    if (!last || !page.next || Date.parse(last.timestamp) >= toMs || opts.signal?.aborted) return;
+    page = await c.runtimeLogs(envUuid, { url: page.next }, opts.signal);
+  }
+}
+
 function pruneRecent(recent: Map<string, number>, lastTs: string): void {
   const horizon = Date.parse(lastTs) - 120_000;
   if (recent.size < 5000) return;

@@ -85,21 +85,22 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions & { json: boole
   };
 }
 
-export async function runSandboxCommand(argv: string[]): Promise<void> {
+/** Serves until SIGINT/SIGTERM; resolves with the exit status (2: usage error, 1: could not start). */
+export async function runSandboxCommand(argv: string[]): Promise<number> {
   if (argv.includes('--ipc')) {
     // the console's own sandbox, in a child process (src/sandbox/child.ts)
     const { runSandboxChild } = await import('./child.js');
-    return runSandboxChild();
+    await runSandboxChild();
+    return 0;
   }
   let opts: ReturnType<typeof parseSandboxArgs>;
   try {
     opts = parseSandboxArgs(argv);
   } catch (e) {
     process.stderr.write(`divio-tui sandbox: ${(e as Error).message}\n\n${SANDBOX_USAGE}`);
-    process.exitCode = 2;
-    return;
+    return 2;
   }
-  if (opts.help) { process.stdout.write(SANDBOX_USAGE); return; }
+  if (opts.help) { process.stdout.write(SANDBOX_USAGE); return 0; }
   const { json, help: _h, ...sandboxOpts } = opts;
   let sb;
   try {
@@ -108,8 +109,7 @@ export async function runSandboxCommand(argv: string[]): Promise<void> {
     const err = e as NodeJS.ErrnoException;
     const msg = err.code === 'EADDRINUSE' ? `port ${sandboxOpts.port} is already in use (try --port 0)` : err.message;
     process.stderr.write(`divio-tui sandbox: ${msg}\n`);
-    process.exitCode = 1;
-    return;
+    return 1;
   }
   for (const n of sb.notices) process.stderr.write(`divio-tui sandbox: ${n}\n`);
   if (json) {
@@ -135,4 +135,5 @@ export async function runSandboxCommand(argv: string[]): Promise<void> {
   });
   await sb.close();
   if (!json) process.stdout.write('Sandbox stopped.\n');
+  return 0;
 }

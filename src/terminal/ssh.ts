@@ -1,9 +1,10 @@
 // SSH into an environment with the real OpenSSH client, the user's own agent and keys
 // (as `divio app ssh` does): `ssh -p PORT USER@HOST` from the environment's ssh_endpoint.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { sanitizeLines } from './sanitize.js';
 
 export interface SshTarget {
   host: string;
@@ -25,8 +26,22 @@ export function sshBanner(app: string, env: string, t: SshTarget, ascii = false)
   );
 }
 
-/** The argv for `ssh`; pins the host key when the endpoint publishes one (the sandbox does). */
-export function sshArgs(t: SshTarget, extra: string[] = []): string[] {
+export interface SshArgsOptions {
+  /**
+   * Our own known-hosts file, for endpoints that publish no host key (real Divio does not): the key
+   * is trusted on first use and kept there (StrictHostKeyChecking=accept-new); a changed key is
+   * refused by ssh, loudly. Without it, ssh's own files and defaults apply.
+   */
+  knownHostsFile?: string;
+  /** Run this command instead of a shell (as `ssh HOST CMD`: no pty, output and exit status as they are). */
+  command?: string;
+}
+
+/**
+ * The argv for `ssh`. A host key the endpoint publishes (a sandbox extension) is pinned for this
+ * session; otherwise the key is trusted on first use into `knownHostsFile`.
+ */
+export function sshArgs(t: SshTarget, o: SshArgsOptions = {}): string[] {
   const args = ['-p', String(t.port)];
   if (t.host_key) {
     const dir = mkdtempSync(join(tmpdir(), 'divio-tui-ssh-'));
@@ -34,20 +49,54 @@ export function sshArgs(t: SshTarget, extra: string[] = []): string[] {
     const hostPattern = t.port === 22 ? t.host : `[${t.host}]:${t.port}`;
     writeFileSync(file, `${hostPattern} ${t.host_key.trim()}\n`, { mode: 0o600 });
     args.push('-o', `UserKnownHostsFile=${file}`, '-o', 'StrictHostKeyChecking=yes');
+  } else if (o.knownHostsFile) {
+    mkdirSync(dirname(o.knownHostsFile), { recursive: true, mode: 0o700 });
+    args.push('-o', `UserKnownHostsFile=${o.knownHostsFile}`, '-o', 'StrictHostKeyChecking=accept-new');
   }
-  args.push(...extra, `${t.user}@${t.host}`);
+  args.push(`${t.user}@${t.host}`);
+  if (o.command !== undefined) args.push(o.command);
   return args;
 }
 
-/** Run ssh with inherited stdio; resolves with its exit code (127 when ssh is missing). */
-export function runSsh(args: string[], sshBinary = process.env.DIVIO_TUI_SSH || 'ssh'): Promise<number> {
+export interface SshResult {
+  /** ssh's exit status: the remote command's, 255 when ssh itself failed, 127 when ssh is missing. */
+  code: number;
+  /**
+   * ssh's own last words on its standard error (e.g. "Permission denied (publickey)."), sanitised,
+   * when it failed with 255: the console shows them after it takes the screen back.
+   */
+  reason: string | null;
+}
+
+/**
+ * Run ssh with the terminal (stdin, stdout) inherited; its standard error is passed through as it
+ * comes and its tail kept, so that a failure can be explained once the screen is ours again.
+ */
+export function runSsh(args: string[], sshBinary = process.env.DIVIO_TUI_SSH || 'ssh'): Promise<SshResult> {
   return new Promise((resolve) => {
-    const child = spawn(sshBinary, args, { stdio: 'inherit' });
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') process.stderr.write(`divio-tui: "${sshBinary}" not found: install the OpenSSH client\n`);
-      else process.stderr.write(`divio-tui: ssh failed to start: ${err.message}\n`);
-      resolve(127);
+    const child = spawn(sshBinary, args, { stdio: ['inherit', 'inherit', 'pipe'] });
+    let tail = '';
+    child.stderr?.on('data', (b: Buffer) => {
+      process.stderr.write(b);
+      tail = (tail + b.toString('utf8')).slice(-4096);
     });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      const reason = err.code === 'ENOENT' ? `"${sshBinary}" not found: install the OpenSSH client` : `ssh failed to start: ${err.message}`;
+      process.stderr.write(`divio-tui: ${reason}\n`);
+      resolve({ code: 127, reason });
+    });
+    child.on('close', (code, signal) => {
+      const c = code ?? (signal ? 128 : 1);
+      resolve({ code: c, reason: c === 255 ? lastReason(tail) : null });
+    });
   });
+}
+
+/** The last line of ssh's diagnostics worth showing (its warnings and banners are skipped). */
+export function lastReason(stderr: string): string | null {
+  const lines = sanitizeLines(stderr)
+    .map((l) => l.trim())
+    .filter((l) => l && !/^@+$/.test(l) && !/^Warning: Permanently added/i.test(l));
+  const last = lines[lines.length - 1];
+  return last ? last.slice(0, 200) : null;
 }

@@ -71,7 +71,7 @@ describe('persistence', () => {
 });
 
 function runCommand(args: string[]) {
-  const code = "const m = await import('./src/sandbox/command.ts'); await m.runSandboxCommand(process.argv.slice(1));";
+  const code = "const m = await import('./src/sandbox/command.ts'); process.exitCode = await m.runSandboxCommand(process.argv.slice(1));";
   return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, '--', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 

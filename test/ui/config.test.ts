@@ -127,7 +127,7 @@ describe('doctor', () => {
       const env = { ...process.env, HOME: dir, XDG_CONFIG_HOME: dir, DIVIO_TOKEN: 'tok-very-secret-123', TERM: 'xterm-256color', LANG: 'C', DOCKER_HOST: 'unix:///nonexistent.sock' };
       const r = await runDoctor({ env, isTTY: true, columns: 100, rows: 30 });
       const names = r.checks.map((c) => c.name);
-      expect(names).toEqual(['config', 'token', 'zone', 'terminal', 'ssh', 'docker']);
+      expect(names).toEqual(['config', 'token', 'zone', 'terminal', 'ssh', 'ssh key', 'docker']);
       expect(JSON.stringify(r)).not.toContain('tok-very-secret-123');
       expect(r.checks.find((c) => c.name === 'token')!.detail).toContain('DIVIO_TOKEN');
       expect(r.checks.find((c) => c.name === 'terminal')!.detail).toMatch(/colour 256, ASCII/);
