@@ -4,6 +4,7 @@
 import React, { useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { DialogSpec } from '../src/store/app.js';
+import { editText } from '../src/store/textinput.js';
 import { truncateToWidth } from '../src/terminal/width.js';
 import { useOverlayKeys, useUi, sx } from './context.js';
 import { frameGlyphs, clean } from './glyphs.js';
@@ -36,9 +37,10 @@ export function Dialog({ spec, width }: { spec: DialogSpec; width: number }): Re
       if (key === 'enter') {
         if (typedRef.current === spec.confirmWord) confirm();
         else setError(`type "${spec.confirmWord}" exactly to confirm (Esc cancels)`);
-      } else if (key === 'backspace') setTyped((t) => t.slice(0, -1));
-      else if (input && !/[\x00-\x1f\x7f]/.test(input) && key !== null && !key.includes('+')) setTyped((t) => (t + input).slice(0, 100));
-      else if (key === 'space') setTyped((t) => t + ' ');
+      } else {
+        const next = editText(typedRef.current, key, input, 100);
+        if (next !== null) setTyped(() => next);
+      }
       return true;
     }
     if (key === 'y' || key === 'Y' || key === 'enter') confirm();

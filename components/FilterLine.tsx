@@ -3,6 +3,7 @@ import React from 'react';
 import { Text } from 'ink';
 import { truncateToWidth } from '../src/terminal/width.js';
 import type { AppStore } from '../src/store/app.js';
+import { editText } from '../src/store/textinput.js';
 import { useUi, sx } from './context.js';
 import { clean } from './glyphs.js';
 
@@ -26,13 +27,12 @@ export function filterKey(store: AppStore, viewKey: string, key: string | null, 
   const cur = v.filter ?? '';
   if (key === 'enter') store.updateView({ filtering: false }, viewKey);
   else if (key === 'esc') store.updateView({ filtering: false, filter: '', cursor: 0, offset: 0 }, viewKey);
-  else if (key === 'backspace') store.updateView({ filter: cur.slice(0, -1), cursor: 0, offset: 0 }, viewKey);
-  else if (key === 'ctrl+u') store.updateView({ filter: '', cursor: 0, offset: 0 }, viewKey);
   else if (key === 'up' || key === 'down') {
     store.updateView({ filtering: false }, viewKey);
     return false;
-  } else if (input && !/[\x00-\x1f\x7f]/.test(input) && (key === null || !key.includes('+') || key === 'space')) {
-    store.updateView({ filter: (cur + input).slice(0, 200), cursor: 0, offset: 0 }, viewKey);
+  } else {
+    const next = editText(cur, key, input, 200);
+    if (next !== null) store.updateView({ filter: next, cursor: 0, offset: 0 }, viewKey);
   }
   return true;
 }

@@ -4,6 +4,7 @@ import React, { useMemo, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
 import { complete, parseCommand, type ParsedCommand } from '../src/store/palette.js';
+import { editText } from '../src/store/textinput.js';
 import { truncateToWidth, padToWidth } from '../src/terminal/width.js';
 import { useAppState, useOverlayKeys, useUi, sx } from './context.js';
 import { frameGlyphs, clean } from './glyphs.js';
@@ -70,17 +71,8 @@ export function Palette({ rows, width, onRun }: PaletteProps): React.ReactElemen
       set({ sel: n, text: cs[n]!.text });
       return true;
     }
-    if (key === 'backspace') {
-      set({ text: cur.text.slice(0, -1), sel: -1 });
-      return true;
-    }
-    if (key === 'ctrl+u') {
-      set({ text: '', sel: -1 });
-      return true;
-    }
-    if (input && (key === null || !key.includes('+') || key === 'space') && !/[\x00-\x1f\x7f]/.test(input)) {
-      set({ text: (cur.text + input).slice(0, 200), sel: -1, hist: -1 });
-    }
+    const next = editText(cur.text, key, input, 200);
+    if (next !== null) set({ text: next, sel: -1, ...(key === 'backspace' || key === 'ctrl+u' || key === 'ctrl+w' ? {} : { hist: -1 }) });
     return true;
   });
 

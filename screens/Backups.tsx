@@ -6,6 +6,7 @@ import { Box, Text } from 'ink';
 import type { BackupsData, BackupWithDetail } from '../src/protocol/messages.js';
 import { backupContents, backupSize, backupStateText, backupTime, backupTrigger, backupUsable, contentKind, formatBytes } from '../src/store/restore.js';
 import { age } from '../src/store/fleet.js';
+import { editText } from '../src/store/textinput.js';
 import { Table, type Column } from '../components/Table.js';
 import { moveCursor, LIST_MOVES } from '../components/listnav.js';
 import { useActions, useAppState, useMemoNow, useRawKeys, useTopic, useUi, sx } from '../components/context.js';
@@ -46,10 +47,8 @@ export function backupFormKey(f: BackupForm, key: string | null, input: string):
     }
     return f;
   }
-  if (key === 'backspace') return { ...f, text: f.text.slice(0, -1) };
-  if (key === 'space') return { ...f, text: (f.text + ' ').slice(0, 1000) };
-  if (input && input.length === 1 && !/[\x00-\x1f\x7f]/.test(input) && key !== null && !key.includes('+')) return { ...f, text: (f.text + input).slice(0, 1000) };
-  return f;
+  const text = editText(f.text, key, input, 1000);
+  return text === null ? f : { ...f, text };
 }
 
 export function Backups({ route, width, height }: ScreenProps): React.ReactElement {

@@ -12,6 +12,7 @@ import { displayKey } from '../src/config/keymap.js';
 import { sourceColor } from '../src/store/logbuffer.js';
 import { ALL_LEVELS } from '../src/store/logquery.js';
 import { logSessionFor, type LogSession } from '../src/store/logsession.js';
+import { editText } from '../src/store/textinput.js';
 import { LogView, makeLayout, revealIndex, scrollLog, scrollToTop, useLogVersion, windowFor, FOLLOW, type LogLayout, type LogViewOptions } from '../components/LogView.js';
 import { useActions, useRawKeys, useUi, sx, type RawKeyHandler } from '../components/context.js';
 import type { AppStore } from '../src/store/app.js';
@@ -112,9 +113,10 @@ export function editKey(session: LogSession, key: string | null, input: string, 
   if (key === 'enter') {
     if (session.endEdit(true) && mode === 'search') onSearchDone();
   } else if (key === 'esc') session.endEdit(false);
-  else if (key === 'backspace') session.setDraft(session.draft.slice(0, -1));
-  else if (key === 'ctrl+u') session.setDraft('');
-  else if (input && !/[\x00-\x1f\x7f]/.test(input) && !(key && (key.startsWith('ctrl+') || key.startsWith('meta+')))) session.setDraft(session.draft + input);
+  else {
+    const next = editText(session.draft, key, input, 500);
+    if (next !== null) session.setDraft(next);
+  }
   return true;
 }
 

@@ -6,6 +6,7 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import { confirmationWord, divioCdnCandidate, domainName, type Domain } from '../src/domain/index.js';
 import type { EnvData } from '../src/protocol/messages.js';
+import { editText } from '../src/store/textinput.js';
 import { PURGE_KIND_EXAMPLE, PURGE_KIND_LABEL, nextPurgeKind, parsePurgeInput, type PurgeKind } from '../src/store/purge.js';
 import { useActions, useAppState, useMemoNow, useRawKeys, useTopic, useUi, sx } from '../components/context.js';
 import { frameGlyphs } from '../components/glyphs.js';
@@ -82,9 +83,10 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
             if (key === 'esc') return setForm(undefined), true;
             if (key === 'enter') return submitZone(f), true;
             if (key === 'tab') f = { ...f, kind: nextPurgeKind(f.kind), error: null };
-            else if (key === 'backspace') f = { ...f, text: f.text.slice(0, -1), error: null };
-            else if (key === 'space') f = { ...f, text: f.text + ' ', error: null };
-            else if (input && !/[\x00-\x1f\x7f]/.test(input) && key !== null && !key.includes('+')) f = { ...f, text: (f.text + input).slice(0, 200_000), error: null };
+            else {
+              const text = editText(f.text, key, input, 200_000);
+              if (text !== null) f = { ...f, text, error: null };
+            }
           }
           setForm(f);
           return true;

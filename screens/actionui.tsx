@@ -92,6 +92,8 @@ export function splitKeys(key: string | null, input: string): Array<[string | nu
     if (ch === '\r' || ch === '\n') out.push(['enter', '']);
     else if (ch === '\x7f' || ch === '\b') out.push(['backspace', '']);
     else if (ch === '\t') out.push(['tab', '']);
+    else if (ch === '\x15') out.push(['ctrl+u', 'u']);
+    else if (ch === '\x17') out.push(['ctrl+w', 'w']);
     else if (ch === ' ') out.push(['space', ' ']);
     else if (/[\x00-\x1f]/.test(ch)) continue;
     else out.push([ch, ch]);

@@ -3,6 +3,7 @@
 // reversible with Esc until the command is sent; after that Esc only stops watching.
 import { confirmationWord, type Environment, type ServiceInstanceBackup } from '../domain/index.js';
 import type { BackupWithDetail } from '../protocol/messages.js';
+import { editText } from './textinput.js';
 
 export type RestoreStep = 'backup' | 'what' | 'dest' | 'safety' | 'review' | 'confirm' | 'progress';
 export const RESTORE_STEPS: readonly RestoreStep[] = ['backup', 'what', 'dest', 'safety', 'review', 'confirm', 'progress'];
@@ -294,7 +295,6 @@ export function restoreKey(s: RestoreState, key: string | null, input: string, c
       return same;
     case 'confirm': {
       const dest = ctx.environments.find((e) => e.uuid === s.dest);
-      if (key === 'backspace') return to({ typed: s.typed.slice(0, -1) });
       if (key === 'enter') {
         if (!dest || !s.backup) return { state: { ...s, error: 'the destination or the backup is unknown' }, effect: null };
         const word = confirmationWord(ctx.app, dest.slug);
@@ -304,9 +304,8 @@ export function restoreKey(s: RestoreState, key: string | null, input: string, c
         const params: RestoreParams = { backup: s.backup, to: dest.uuid, siBackups: s.selected, safetyBackup: s.safety, confirm: s.typed };
         return { state: { ...s, error: null, submitting: true }, effect: { type: 'submit', params } };
       }
-      if (key === 'space') return to({ typed: (s.typed + ' ').slice(0, 100) });
-      if (input && input.length === 1 && !/[\x00-\x1f\x7f]/.test(input) && key !== null && !key.includes('+')) return to({ typed: (s.typed + input).slice(0, 100) });
-      return same;
+      const typed = editText(s.typed, key, input, 100);
+      return typed === null ? same : to({ typed });
     }
   }
   return same;
