@@ -94,7 +94,7 @@ async function runConsole(a: ParsedArgs): Promise<number> {
       connect: async () => {
         const { openSession } = await import('./cli/session.js');
         session = await openSession(opts);
-        return session.client;
+        return Object.assign(session.client, { warning: session.warning });
       },
     });
   } finally {

@@ -18,7 +18,7 @@ import type { Ui } from '../components/context.js';
 
 export interface RunTuiOptions {
   /** Connect to the gateway (in-process or remote). Called after the first frame is drawn. */
-  connect: () => Promise<GatewayLike & { close?: () => Promise<void> }>;
+  connect: () => Promise<GatewayLike & { close?: () => Promise<void>; warning?: string }>;
   config: Config;
   /** Defaults to buildKeymap(config.keys). */
   keymap?: Keymap;
@@ -209,6 +209,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
       client = c;
       trace('session ready');
       store.attach(c);
+      if (c.warning) store.toast(c.warning, 'error');
     })
     .catch((e: unknown) => {
       store.setState({ connectError: (e as Error).message || String(e) });

@@ -1,6 +1,7 @@
 // Opens a session with a gateway: attach to a shared one (--gateway), or start one in-process on a
 // random loopback port with a random token, upstream = Divio when a token is found, else the sandbox.
 // One code path for one user and for a team (DESIGN.md §2).
+import { isLoopbackHost } from '../gateway/auth.js';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,20 @@ export interface Session {
   /** Lines about state files found unusable and moved aside (the gateway's and its sandbox's). */
   notices(): string[];
   close(): Promise<void>;
+  /** Said once to the user: the token travels unencrypted (ws:// to a host that is not this machine). */
+  warning?: string;
+}
+
+/** The warning for sending a gateway token over plain ws:// to a non-loopback host, or null. */
+export function plainTextTokenWarning(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== 'ws:' || isLoopbackHost(u.hostname)) return null;
+  return `warning: the gateway token is sent unencrypted to ${u.host} (ws://): anyone on the path can read it; use wss:// (a TLS proxy in front of the gateway) or an SSH tunnel to 127.0.0.1`;
 }
 
 export async function openSession(o: SessionOptions): Promise<Session> {
@@ -48,7 +63,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     if (!/^wss?:\/\//.test(o.gateway)) throw new UsageError(`--gateway must be a ws:// or wss:// URL, got "${o.gateway}"`);
     const client = new GatewayClient({ url: o.gateway, token, clientName: o.clientName });
     client.connect();
-    return { client, label: o.gateway, notices: () => [], close: () => client.close() };
+    return { client, label: o.gateway, notices: () => [], close: () => client.close(), warning: plainTextTokenWarning(o.gateway) ?? undefined };
   }
 
   trace('session: importing the gateway');

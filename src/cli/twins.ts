@@ -35,6 +35,7 @@ export async function runTwin(a: ParsedArgs, sessionOpts: SessionOpts): Promise<
   const loaded = loadConfig({ path: flagString(a, 'config') });
   if (!loaded.ok) throw new UsageError(loaded.error);
   const session = await openSession({ ...sessionOpts(a, `divio-tui/${cmd}`), cloudflare: loaded.config.cloudflare });
+  if (session.warning) process.stderr.write(`divio-tui: ${session.warning}\n`);
   try {
     await connected(session.client);
     const json = flagBool(a, 'json');

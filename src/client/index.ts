@@ -442,7 +442,7 @@ export class GatewayClient {
             return;
           }
         }
-        if (m.code === 'unauthorized' || m.code === 'protocol') this.setState({ error: m.message });
+        if (m.code === 'unauthorized' || m.code === 'protocol' || m.code === 'overloaded') this.setState({ error: m.message });
         return;
       }
       case 'pong':
@@ -493,6 +493,8 @@ function closeText(code: number, reason: string): string | null {
       return `protocol mismatch${reason ? `: ${reason}` : ''}`;
     case 4008:
       return 'the gateway disconnected this client: it did not read its data in time (slow link)';
+    case 4029:
+      return `the gateway is at its connection limit${reason ? ` (${reason})` : ''}: retrying`;
     case 1001:
       return 'the gateway shut down';
     case 1006:

@@ -82,6 +82,7 @@ export class DivioClient {
   readonly #pageSize: number;
   readonly #random: () => number;
   #stats = { requests: 0, retries: 0 };
+  #gate: ((signal: AbortSignal) => Promise<void>) | null = null;
 
   constructor(opts: DivioClientOptions) {
     let base: URL;
@@ -123,6 +124,14 @@ export class DivioClient {
   /** Never reveal the token through inspection or JSON. */
   toJSON(): Record<string, unknown> {
     return { baseUrl: this.baseUrl, hasToken: this.hasToken };
+  }
+
+  /**
+   * Every request (each attempt) first waits for `gate` — the gateway's shared request ceiling
+   * (src/gateway/limiter.ts). Null: no ceiling.
+   */
+  setGate(gate: ((signal: AbortSignal) => Promise<void>) | null): void {
+    this.#gate = gate;
   }
 
   stats(): { requests: number; retries: number } {
@@ -419,6 +428,7 @@ export class DivioClient {
 
     try {
       for (let attempt = 1; ; attempt++) {
+        if (this.#gate) await this.#gate(signal);
         this.#stats.requests++;
         let status: number;
         let resHeaders: Record<string, string | string[] | undefined>;

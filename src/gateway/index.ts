@@ -1,6 +1,6 @@
 // The gateway: a WebSocket server (ws 8 on node:http) that turns Divio's polling API into live
 // streams and runs every mutation as a job. See /work/brief-gateway-api.md for the contract.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { z } from 'zod';
@@ -31,6 +31,8 @@ import {
   type TopicCtx,
 } from './topics.js';
 import type { Upstream } from './types.js';
+import { RequestLimiter } from './limiter.js';
+import { collect } from '../divio/client.js';
 import { LocalHub, LocalLogFollower, LocalTopic as LocalEnvTopic, isLocalEnv, type LocalHubOptions } from './local.js';
 
 export type { GatewayToken, GatewayRole } from './auth.js';
@@ -64,14 +66,60 @@ export interface GatewayOptions {
   local?: LocalHubOptions;
   /** Start-up notices of the caller (e.g. its sandbox's moved-aside files); read at each welcome, so lines added later show too. */
   notices?: readonly string[];
+  /** Load limits (defaults: DEFAULT_LIMITS; the request rate is divided by pollScale). */
+  limits?: Partial<GatewayLimits>;
 }
+
+/**
+ * What any set of clients can cost the gateway and the team's Divio account (README "Limits").
+ * Refusals name the limit that was hit.
+ */
+export interface GatewayLimits {
+  /** Open connections per token (each token entry: the operator's, the viewer's …). */
+  connectionsPerToken: number;
+  /** Open connections in total (authenticated or not). */
+  connections: number;
+  /** Subscriptions per connection. */
+  subscriptionsPerConnection: number;
+  /** Distinct topics (one poller each) per gateway. */
+  topics: number;
+  /** Distinct logs topics (each keeps a replay buffer) per gateway. */
+  logTopics: number;
+  /** Upstream (Divio API) requests a second, sustained, shared fairly between topics, followers and jobs. */
+  requestsPerSecond: number;
+  /** Requests allowed at once after a quiet spell. */
+  requestBurst: number;
+}
+
+export const DEFAULT_LIMITS: GatewayLimits = {
+  connectionsPerToken: 32,
+  connections: 256,
+  subscriptionsPerConnection: 64,
+  topics: 200,
+  logTopics: 24,
+  requestsPerSecond: 20,
+  requestBurst: 40,
+};
+
+/** Metric windows a client may ask for (minutes): others are rounded up to the next (the console's 15m/1h/6h/24h). */
+export const METRIC_WINDOWS = [15, 60, 360, 1440] as const;
+
+/** Failed hellos from one address: after FREE_FAILURES within FAILURE_WINDOW_MS, each refusal waits longer (up to 30 s). */
+const FREE_FAILURES = 3;
+const FAILURE_WINDOW_MS = 10 * 60_000;
+const MAX_FAILURE_DELAY_MS = 30_000;
 
 export interface Gateway {
   url: string;
   port: number;
   close(): Promise<void>;
-  /** clients: connected; pollers: running topics + log followers; slowClients: clients now above their send budget. */
-  stats(): { clients: number; pollers: number; upstreamRequests: number; slowClients: number };
+  /** clients: connected; pollers: running topics + log followers; slowClients: clients now above their send budget;
+   * upstreamWaiting: requests held back by the request ceiling now. */
+  stats(): { clients: number; pollers: number; upstreamRequests: number; slowClients: number; topics: number; upstreamWaiting: number };
+  /** The limits in force. */
+  readonly limits: GatewayLimits;
+  /** One line naming the limits (printed by `serve`). */
+  limitsText(): string;
   /** The job store (for in-process callers and tests). */
   readonly jobs: JobStore;
   /** Resolves once start-up rediscovery has finished. */
@@ -85,6 +133,10 @@ interface ClientConn extends Conn {
   alive: boolean;
   helloTimer: NodeJS.Timeout | null;
   name: string;
+  /** The peer's address (failed hellos are counted per address). */
+  addr: string;
+  /** Per subscription id: a generation, so a subscribe still being validated is dropped when superseded. */
+  pending: Map<string, number>;
 }
 
 const CAPABILITIES = ['topics:fleet,env,deployments,deployment,logs,backups,metrics,jobs', 'commands', 'resume', 'local'];
@@ -99,8 +151,19 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const helloTimeout = opts.helloTimeoutMs ?? 5000;
   const up = opts.upstream;
+  const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  if (!opts.limits?.requestsPerSecond && scale < 1) {
+    // faster polls (tests, the bench) get a ceiling that follows them
+    limits.requestsPerSecond = DEFAULT_LIMITS.requestsPerSecond / scale;
+    limits.requestBurst = DEFAULT_LIMITS.requestBurst / scale;
+  }
+  const limiter = new RequestLimiter({ ratePerSec: limits.requestsPerSecond, burst: limits.requestBurst });
+  up.divio.setGate((signal) => limiter.acquire(signal));
 
   const audit = new AuditLog(join(opts.dataDir, 'audit.log'));
+  const knownEnvs = new KnownEnvs(up);
+  /** Failed hellos per peer address (oldest first; bounded). */
+  const failures = new Map<string, { count: number; last: number }>();
   const jobs = new JobStore({ upstream: up, dataDir: opts.dataDir, audit, scale });
   const localHub = new LocalHub(opts.local);
   jobs.local = localHub;
@@ -120,7 +183,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       if (!f) {
         f = isLocalEnv(env) ? new LocalLogFollower(env, up, scale, localHub) : new EnvLogFollower(env, up, scale);
         followers.set(env, f);
-        f.start(since);
+        const follower = f;
+        limiter.run(`follower:${env}`, () => follower.start(since));
       }
       if (f.stopTimer) clearTimeout(f.stopTimer);
       f.stopTimer = null;
@@ -176,9 +240,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       stopTimers.delete(key);
     }
     if (!t) {
-      t = createTopic(name, key, params, resumeHint);
-      topics.set(key, t);
-      t.start();
+      const topic = createTopic(name, key, params, resumeHint);
+      topics.set(key, topic);
+      // every upstream request of this topic waits in its own lane of the shared ceiling
+      limiter.run(`topic:${key}`, () => topic.start());
+      t = topic;
     }
     return t;
   }
@@ -222,7 +288,16 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const send = (c: ClientConn, msg: unknown) => rawSend(c, JSON.stringify(msg));
   const sendError = (c: ClientConn, ref: string | null, code: string, message: string) => send(c, { type: 'error', ref, code, message });
 
-  wss.on('connection', (ws: WebSocket) => {
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+    const addr = req.socket.remoteAddress ?? 'unknown';
+    if (conns.size >= limits.connections) {
+      try {
+        ws.send(JSON.stringify({ type: 'error', ref: null, code: 'overloaded', message: `the gateway has ${limits.connections} connections open (its limit): try again later` }));
+        ws.close(CloseCode.overloaded, 'too many connections');
+      } catch {}
+      setTimeout(() => ws.terminate(), 1000).unref();
+      return;
+    }
     const c: ClientConn = {
       id: nextConnId++,
       ws,
@@ -234,6 +309,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       alive: true,
       helloTimer: null,
       name: 'client',
+      addr,
+      pending: new Map(),
     };
     conns.add(c);
     c.helloTimer = setTimeout(() => {
@@ -333,10 +410,43 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       sendError(c, 'hello', 'protocol', `protocol version ${msg.protocol} is not supported (this gateway speaks ${PROTOCOL_VERSION}); update divio-tui`);
       return closeConn(c, CloseCode.protocol, 'protocol version');
     }
+    const fails = failures.get(c.addr);
+    const now = Date.now();
+    if (fails && now - fails.last > FAILURE_WINDOW_MS) failures.delete(c.addr);
+    const delay = failureDelay(failures.get(c.addr)?.count ?? 0);
+    if (delay > 0 && now - (failures.get(c.addr)?.last ?? 0) < delay) {
+      // still cooling down: the token is not even looked at
+      audit.write({ actor: 'unknown', role: '-', action: 'hello', target: c.addr, params: { client: msg.client ?? null }, outcome: 'refused: too many failed hellos from this address' });
+      const wait = Math.ceil((delay - (now - failures.get(c.addr)!.last)) / 1000);
+      sendError(c, 'hello', 'unauthorized', `too many failed hellos from this address: try again in ${wait} s`);
+      return closeConn(c, CloseCode.unauthorized, 'slow down');
+    }
     const tok = matchToken(opts.tokens, msg.token);
     if (!tok) {
-      sendError(c, 'hello', 'unauthorized', 'invalid token');
-      return closeConn(c, CloseCode.unauthorized, 'invalid token');
+      const f = failures.get(c.addr) ?? { count: 0, last: 0 };
+      f.count++;
+      f.last = now;
+      failures.delete(c.addr);
+      failures.set(c.addr, f);
+      while (failures.size > 10_000) failures.delete(failures.keys().next().value!);
+      // audited without the token (and without its length)
+      audit.write({ actor: 'unknown', role: '-', action: 'hello', target: c.addr, params: { client: msg.client ?? null }, outcome: `refused: invalid token (failure ${f.count} from this address)` });
+      const d = failureDelay(f.count);
+      const answer = () => {
+        sendError(c, 'hello', 'unauthorized', 'invalid token');
+        closeConn(c, CloseCode.unauthorized, 'invalid token');
+      };
+      if (d > 0) setTimeout(answer, d).unref();
+      else answer();
+      return;
+    }
+    failures.delete(c.addr);
+    let same = 0;
+    for (const o of conns) if (o.token === tok) same++;
+    if (same >= limits.connectionsPerToken) {
+      audit.write({ actor: tok.name, role: tok.role, action: 'hello', target: c.addr, params: { client: msg.client ?? null }, outcome: `refused: ${limits.connectionsPerToken} connections already open with this token` });
+      sendError(c, 'hello', 'overloaded', `the "${tok.name}" token already has ${limits.connectionsPerToken} connections open (the gateway's limit per token): close one first`);
+      return closeConn(c, CloseCode.overloaded, 'too many connections for this token');
     }
     c.token = tok;
     c.name = msg.client ?? 'client';
@@ -362,16 +472,47 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     let params: any = p.data;
     if (msg.topic === 'logs') {
       const envs = [...new Set(params.envs as string[])].sort();
-      const services = params.services?.length ? [...new Set(params.services as string[])].sort() : undefined;
+      const services = params.services?.length ? [...new Set((params.services as string[]).map((x) => x.slice(0, 64)))].sort().slice(0, 16) : undefined;
       params = services ? { envs, services } : { envs };
     }
+    if (msg.topic === 'metrics' && params.minutes !== undefined) {
+      // arbitrary windows would each be a poller of their own: round up to the console's windows
+      params = { ...params, minutes: METRIC_WINDOWS.find((w) => w >= params.minutes) ?? METRIC_WINDOWS[METRIC_WINDOWS.length - 1] };
+    }
+    const envIds: string[] = msg.topic === 'logs' ? params.envs : typeof params.env === 'string' ? [params.env] : [];
+    const remote = envIds.filter((e) => !isLocalEnv(e));
+    const gen = (c.pending.get(msg.id) ?? 0) + 1;
+    c.pending.set(msg.id, gen);
+    if (remote.length === 0 || remote.every((e) => knownEnvs.has(e))) return subscribeNow(c, msg, params);
+    void knownEnvs.check(remote).then((unknown) => {
+      if (c.closed || c.pending.get(msg.id) !== gen) return;
+      if (unknown.length) {
+        return sendError(c, msg.id, 'not-found', `no environment ${unknown.slice(0, 3).join(', ')} on ${up.zone}: the gateway only watches environments that exist`);
+      }
+      subscribeNow(c, msg, params);
+    });
+  }
+
+  function subscribeNow(c: ClientConn, msg: Extract<ClientMessage, { type: 'subscribe' }>, params: any): void {
     const old = c.subs.get(msg.id);
     if (old) {
       old.topic.subs.delete(old);
       releaseTopic(old.topic);
       c.subs.delete(msg.id);
     }
-    if (c.subs.size >= 64) return sendError(c, msg.id, 'bad-params', 'too many subscriptions on one connection (64)');
+    if (c.subs.size >= limits.subscriptionsPerConnection)
+      return sendError(c, msg.id, 'overloaded', `too many subscriptions on one connection (the gateway's limit is ${limits.subscriptionsPerConnection})`);
+    const key = topicKey(msg.topic, params);
+    if (!topics.has(key)) {
+      if (topics.size >= limits.topics)
+        return sendError(c, msg.id, 'overloaded', `the gateway already runs ${limits.topics} distinct topics (its limit): subscribe to one that is already watched, or try again later`);
+      if (msg.topic === 'logs') {
+        let n = 0;
+        for (const t of topics.values()) if (t.name === 'logs') n++;
+        if (n >= limits.logTopics)
+          return sendError(c, msg.id, 'overloaded', `the gateway already follows ${limits.logTopics} distinct log views (its limit): watch a combination that is already followed, or try again later`);
+      }
+    }
     const topic = acquireTopic(msg.topic, params, msg.resumeAfter);
     const sub = new Sub(msg.id, c, topic);
     sub.resumeFrom = msg.resumeFrom;
@@ -393,8 +534,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       return sendError(c, msg.id, 'forbidden', `the "${tok.name}" token has the viewer role: it cannot run ${msg.kind}`);
     }
     const known = jobs.get(jobIdForKey(msg.idempotencyKey) ?? '');
-    void jobs
-      .submit(msg.kind as JobKind, msg.params, msg.idempotencyKey, { name: tok.name, role: tok.role })
+    void limiter
+      .run('jobs', () => jobs.submit(msg.kind as JobKind, msg.params, msg.idempotencyKey, { name: tok.name, role: tok.role }))
       .then((job) => {
         let w = jobWatchers.get(job.id);
         if (!w) jobWatchers.set(job.id, (w = new Set()));
@@ -474,7 +615,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       pollers: topics.size + followers.size,
       upstreamRequests: up.divio.stats().requests,
       slowClients: [...conns].filter((c) => c.overSince !== null).length,
+      topics: topics.size,
+      upstreamWaiting: limiter.waiting(),
     }),
+    limits,
+    limitsText: () =>
+      `${fmtRate(limits.requestsPerSecond)} upstream requests/s (burst ${Math.round(limits.requestBurst)}), ${limits.connections} connections (${limits.connectionsPerToken} per token), ` +
+      `${limits.topics} topics (${limits.logTopics} log views), ${limits.subscriptionsPerConnection} subscriptions per connection`,
     close: () =>
       (closing ??= (async () => {
         clearInterval(heartbeat);
@@ -496,12 +643,67 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         followers.clear();
         localHub.close();
         await jobs.close();
+        limiter.close();
+        up.divio.setGate(null);
         await new Promise<void>((r) => wss.close(() => r()));
         for (const ws of wss.clients) ws.terminate();
         http.closeAllConnections?.();
         await new Promise<void>((r) => http.close(() => r()));
       })()),
   };
+}
+
+function fmtRate(r: number): string {
+  return Number.isInteger(r) ? String(r) : r.toFixed(1);
+}
+
+/** How long the answer to a failed hello waits, after `count` failures from one address. */
+export function failureDelay(count: number): number {
+  if (count <= FREE_FAILURES) return 0;
+  return Math.min(MAX_FAILURE_DELAY_MS, 1000 * 2 ** (count - FREE_FAILURES - 1));
+}
+
+/**
+ * The environments that exist upstream (uuids), so that a subscription to an unknown one is refused
+ * instead of starting a poller that asks Divio about it forever. The list is fetched at most once
+ * every `minAgeMs` (an unknown id never costs more than that).
+ */
+class KnownEnvs {
+  private ids = new Set<string>();
+  private at = 0;
+  private loading: Promise<void> | null = null;
+  private failed = false;
+  constructor(
+    private up: Upstream,
+    private minAgeMs = 30_000,
+  ) {}
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+  /** The ids among `ids` that do not exist (after a refresh when the list may be stale). */
+  async check(ids: string[]): Promise<string[]> {
+    if (ids.some((e) => !this.ids.has(e)) && Date.now() - this.at >= this.minAgeMs) await this.refresh();
+    // when the list cannot be read at all, do not refuse: the topic reports the upstream's answer
+    if (this.failed && this.ids.size === 0) return [];
+    return ids.filter((e) => !this.ids.has(e));
+  }
+  private refresh(): Promise<void> {
+    this.loading ??= collect(this.up.divio.environments())
+      .then(
+        (list) => {
+          this.ids = new Set(list.map((e) => e.uuid));
+          this.failed = false;
+        },
+        () => {
+          this.failed = true;
+        },
+      )
+      .finally(() => {
+        this.at = Date.now();
+        this.loading = null;
+      });
+    return this.loading;
+  }
 }
 
 function commandTarget(params: unknown): string | null {

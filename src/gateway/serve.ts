@@ -2,6 +2,7 @@
 // required (random when none is given on loopback, printed once); a non-loopback address is
 // refused without one.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,11 +15,28 @@ export interface ServeHandle {
   gateway: Gateway;
   upstream: Upstream;
   token: string;
+  /** True when `token` was generated here (then, and only then, `serve` prints it). */
+  generated?: boolean;
   close(): Promise<void>;
 }
 
-export const SERVE_USAGE = `usage: divio-tui serve [--host H] [--port P] [--token T | DIVIO_TUI_TOKEN] [--viewer-token T]
-                       [--read-only] [--sandbox] [--zone Z] [--data-dir D]`;
+export const SERVE_USAGE = `usage: divio-tui serve [--host H] [--port P] [--token-file F | DIVIO_TUI_TOKEN | --token T]
+                       [--viewer-token-file F | DIVIO_TUI_VIEWER_TOKEN | --viewer-token T]
+                       [--read-only] [--sandbox] [--zone Z] [--data-dir D]
+  (--token/--viewer-token show in \`ps\`: prefer the environment variables or token files)`;
+
+/** The first line of a token file, trimmed; a clear error when it cannot be read or is empty. */
+export function readTokenFile(path: string, what: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read the ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const t = text.split(/\r?\n/)[0]!.trim();
+  if (!t) throw new Error(`the ${what} file ${path} is empty`);
+  return t;
+}
 
 /** Parse and start; resolves with a handle (used by tests and by runServeCommand). */
 export async function startServe(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ServeHandle> {
@@ -28,7 +46,9 @@ export async function startServe(argv: string[], env: NodeJS.ProcessEnv = proces
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '7878' },
       token: { type: 'string' },
+      'token-file': { type: 'string' },
       'viewer-token': { type: 'string' },
+      'viewer-token-file': { type: 'string' },
       'read-only': { type: 'boolean', default: false },
       sandbox: { type: 'boolean', default: false },
       zone: { type: 'string' },
@@ -42,8 +62,10 @@ export async function startServe(argv: string[], env: NodeJS.ProcessEnv = proces
   const host = values.host!;
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port "${values.port}": expected 0–65535`);
-  const given = values.token ?? env.DIVIO_TUI_TOKEN ?? null;
-  const viewer = values['viewer-token'] ?? null;
+  const given = values.token ?? (values['token-file'] ? readTokenFile(values['token-file'], '--token-file') : null) ?? (env.DIVIO_TUI_TOKEN || null);
+  const viewer =
+    values['viewer-token'] ?? (values['viewer-token-file'] ? readTokenFile(values['viewer-token-file'], '--viewer-token-file') : null) ?? (env.DIVIO_TUI_VIEWER_TOKEN || null);
+  if (given && viewer && given === viewer) throw new Error('the operator and viewer tokens must differ');
   assertSafeBind(host, [given, viewer]);
   if (!given && !viewer && !isLoopbackHost(host)) throw new Error('a token is required');
   const operatorToken = given ?? (viewer ? null : randomBytes(24).toString('base64url'));
@@ -75,6 +97,7 @@ export async function startServe(argv: string[], env: NodeJS.ProcessEnv = proces
     gateway,
     upstream,
     token: operatorToken ?? viewer!,
+    generated: !given && !!operatorToken,
     close: async () => {
       await gateway.close();
       await upstream.close();
@@ -92,10 +115,11 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     process.stderr.write(`divio-tui serve: ${e instanceof Error ? e.message : String(e)}\n${SERVE_USAGE}\n`);
     return 2;
   }
-  const generated = !(argv.includes('--token') || process.env.DIVIO_TUI_TOKEN);
   for (const n of h.gateway.notices()) process.stderr.write(`divio-tui serve: ${n}\n`);
   process.stdout.write(`gateway listening on ${h.gateway.url} (upstream: ${h.upstream.kind === 'sandbox' ? 'SANDBOX' : h.upstream.zone})\n`);
-  if (generated) process.stdout.write(`token (operator): ${h.token}\n`);
+  // A token that was given is never echoed (it would land in terminal scrollback and CI logs).
+  if (h.generated) process.stdout.write(`token (operator, generated): ${h.token}\n`);
+  process.stdout.write(`limits: ${h.gateway.limitsText()}\n`);
   process.stdout.write(`connect: divio-tui --gateway ${h.gateway.url}  (token via --token or DIVIO_TUI_TOKEN)\n`);
   return await new Promise<number>((resolve) => {
     let stopping = false;

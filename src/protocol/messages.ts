@@ -306,7 +306,7 @@ export const ErrorMessage = z.object({
   type: z.literal('error'),
   /** The id (or type) of the client message that caused it, when known. */
   ref: z.string().nullable().default(null),
-  code: z.enum(['bad-frame', 'unauthorized', 'forbidden', 'bad-params', 'unknown-topic', 'protocol', 'internal', 'not-found']),
+  code: z.enum(['bad-frame', 'unauthorized', 'forbidden', 'bad-params', 'unknown-topic', 'protocol', 'internal', 'not-found', 'overloaded']),
   message: z.string(),
 });
 export const Pong = z.object({ type: z.literal('pong'), t: z.number() });
@@ -318,5 +318,6 @@ export const CloseCode = {
   unauthorized: 4001,
   protocol: 4002,
   stalled: 4008, // client did not read past the deadline
+  overloaded: 4029, // a connection cap (per token or in total) is reached
   shutdown: 1001,
 } as const;

@@ -68,3 +68,33 @@ test('in-process gateway: random loopback port and token, sandbox upstream when 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('serve: the viewer token from DIVIO_TUI_VIEWER_TOKEN or a token file; a given token is not marked for printing', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'divio-tui-serve-'));
+  const file = join(dir, 'viewer.token');
+  writeFileSync(file, 'viewer-from-file-0123456789\n', { mode: 0o600 });
+  await expect(startServe(['--sandbox', '--port', '0', '--data-dir', dir, '--viewer-token-file', join(dir, 'missing')], { DIVIO_TUI_TOKEN: 'operator-token-abcdef' })).rejects.toThrow(
+    /cannot read the --viewer-token-file file .*missing: ENOENT/,
+  );
+  for (const [args, env, viewer] of [
+    [['--viewer-token-file', file], { DIVIO_TUI_TOKEN: 'operator-token-abcdef' }, 'viewer-from-file-0123456789'],
+    [[], { DIVIO_TUI_TOKEN: 'operator-token-abcdef', DIVIO_TUI_VIEWER_TOKEN: 'viewer-from-env-0123456789' }, 'viewer-from-env-0123456789'],
+  ] as const) {
+    const h = await startServe(['--sandbox', '--port', '0', '--data-dir', dir, ...args], env);
+    try {
+      expect(h.generated).toBe(false);
+      const c = new GatewayClient({ url: h.gateway.url, token: viewer });
+      c.connect();
+      await c.waitLive(10_000);
+      expect(c.welcome?.role).toBe('viewer');
+      await c.close();
+    } finally {
+      await h.close();
+    }
+  }
+  const g = await startServe(['--sandbox', '--port', '0', '--data-dir', dir], {});
+  expect(g.generated).toBe(true);
+  await g.close();
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
