@@ -1,9 +1,10 @@
 // `divio-tui sandbox [--port P] [--host H] [--speed N] [--log-rate R] [--seed N] [--ephemeral]
-//  [--data-dir D] [--faults SPEC] [--token T] [--cloudflare-token T] [--cloudflare-port P]
+//  [--apps N] [--data-dir D] [--faults SPEC] [--token T] [--cloudflare-token T] [--cloudflare-port P]
 //  [--cloudflare-plan free|pro|business|enterprise] [--no-ssh] [--ssh-session-limit SECONDS] [--json]`
 // Prints the URLs, tokens and SSH endpoint, then serves until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { SCENARIO, startSandbox, type SandboxOptions } from './index.js';
+import { SCENARIO_APPS, MAX_SCENARIO_APPS } from './scenario.js';
 import { FaultSpecError, parseFaultSpec } from './faults.js';
 
 export const SANDBOX_USAGE = `Usage: divio-tui sandbox [options]
@@ -12,6 +13,8 @@ export const SANDBOX_USAGE = `Usage: divio-tui sandbox [options]
   --speed N              clock multiplier for deployments, backups, restores (default 1)
   --log-rate R           runtime log lines per second per environment (default 2; 0 = none)
   --seed N               deterministic scenario
+  --apps N               scenario size: N applications, 3 environments each on average
+                         (default 9, the named scenario; at most 5000; e.g. --apps 500: 1,500 environments)
   --ephemeral            keep nothing on disk
   --data-dir D           state directory (default $XDG_STATE_HOME/divio-tui/sandbox)
   --faults SPEC          fault injection, e.g. "/apps/v3/environments/*/logs/ 503@50%; ** latency=100"
@@ -42,7 +45,7 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions & { json: boole
       strict: true,
       options: {
         port: { type: 'string' }, host: { type: 'string' }, speed: { type: 'string' }, 'log-rate': { type: 'string' },
-        seed: { type: 'string' }, ephemeral: { type: 'boolean' }, 'data-dir': { type: 'string' }, faults: { type: 'string' },
+        seed: { type: 'string' }, apps: { type: 'string' }, ephemeral: { type: 'boolean' }, 'data-dir': { type: 'string' }, faults: { type: 'string' },
         token: { type: 'string' }, 'cloudflare-token': { type: 'string' }, 'cloudflare-port': { type: 'string' },
         'cloudflare-plan': { type: 'string' }, 'no-ssh': { type: 'boolean' }, 'ssh-session-limit': { type: 'string' },
         json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -64,6 +67,8 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions & { json: boole
   if (speed !== undefined && speed <= 0) throw new UsageError('--speed must be > 0');
   const logRate = num('log-rate', str('log-rate'));
   if (logRate !== undefined && logRate < 0) throw new UsageError('--log-rate must be ≥ 0');
+  const apps = num('apps', str('apps'), true);
+  if (apps !== undefined && (apps < SCENARIO_APPS || apps > MAX_SCENARIO_APPS)) throw new UsageError(`--apps must be ${SCENARIO_APPS}–${MAX_SCENARIO_APPS} (the named scenario holds ${SCENARIO_APPS})`);
   const limit = num('ssh-session-limit', str('ssh-session-limit'));
   if (limit !== undefined && limit <= 0) throw new UsageError('--ssh-session-limit must be > 0');
   return {
@@ -71,6 +76,7 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions & { json: boole
     host: str('host'),
     speed, logRate,
     seed: num('seed', str('seed'), true),
+    apps,
     ephemeral: values.ephemeral === true,
     dataDir: str('data-dir'),
     faults,
@@ -122,6 +128,7 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
       `  Cloudflare    ${sb.cloudflareUrl}/client/v4`,
       `  CF token      ${sb.cloudflareToken}   (header: Authorization: Bearer <token>)`,
       `  SSH           ${sb.ssh ? `${sb.ssh.host}:${sb.ssh.port}  (known hosts: ${sb.ssh.knownHostsPath}; user <app>-<env>, e.g. ${SCENARIO.healthyApp}-live)` : 'off'}`,
+      `  Scenario      ${sb.state.applications.length} applications, ${sb.state.environments.length} environments`,
       `  State         ${sb.dataDir ?? 'ephemeral (nothing kept)'}`,
       `  Try           curl -H "Authorization: Token ${sb.token}" ${sb.divioUrl}/apps/v3/applications/`,
       'Press Ctrl-C to stop.',

@@ -437,6 +437,7 @@ function runtimeLogs(ctx: Ctx, engine: Engine, e: EnvRec): void {
   const before = intParam('before');
   const fromUs = parseTs('from_ts', q.get('from_ts'));
   const toUs = parseTs('to_ts', q.get('to_ts'));
+  engine.touchLogs(e.uuid);
   const L = engine.logsOf(e.uuid);
   const lines = L.lines;
   const firstSeq = lines.length ? lines[0].seq : L.nextSeq;

@@ -12,6 +12,12 @@ import type {
 export const QUEUE_MS = 1000;
 export const DAY_MS = 86_400_000;
 export const DEFAULT_LOG_RETENTION = 10_000;
+/** Runtime log lines kept per environment in a big scenario (`--apps N`): what Divio's Control Panel keeps. */
+export const BIG_SCENARIO_LOG_RETENTION = 1000;
+/** Above this many environments, logs of environments nobody reads are generated on their next read. */
+export const LAZY_LOGS_ABOVE = 60;
+/** An environment read within this long counts as watched: its lines flow as they happen. */
+const LOGS_WATCHED_MS = 60_000;
 
 export function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
@@ -38,7 +44,7 @@ export function deploymentTotalMs(d: Pick<DeploymentRec, 'stages'>): number {
   return d.stages.reduce((a, s) => a + s.durationMs, 0);
 }
 
-export function makeDeployment(state: SandboxState, rng: Rng, env: EnvRec, buildMode: 'AUTO' | 'ADOPT' | 'FORCE', nowMs: number, forceFail?: boolean): DeploymentRec {
+export function makeDeployment(state: SandboxState, rng: Rng, env: EnvRec, buildMode: 'AUTO' | 'ADOPT' | 'FORCE', nowMs: number, forceFail?: boolean, varNames?: string[]): DeploymentRec {
   const app = state.applications.find((a) => a.uuid === env.application)!;
   const commit = app.branches[env.branch] ?? (app.branches[env.branch] = rng.hex(40));
   const reuseImage = buildMode === 'AUTO' && state.environments.some((e) => e.application === app.uuid && e.uuid !== env.uuid && e.deployedCommit === commit);
@@ -49,7 +55,7 @@ export function makeDeployment(state: SandboxState, rng: Rng, env: EnvRec, build
     uuid: rng.uuid(), environment: env.uuid, application: app.uuid,
     created_at: iso(nowMs), started_at: null, ended_at: null,
     status: 'queued', percent: 0, success: null, stage: null, build_mode: buildMode, commit, branch: env.branch,
-    environment_variables: state.envVars.filter((v) => v.environment === env.uuid).map((v) => v.name),
+    environment_variables: varNames ?? state.envVars.filter((v) => v.environment === env.uuid).map((v) => v.name),
     stages, failAtMs, script, progressMs: 0,
   };
 }
@@ -132,6 +138,11 @@ export class Engine {
   private logRng: Rng;
   private lastReal = Date.now();
   private logAcc = new Map<string, number>();
+  /** Big scenarios (`--apps N`) generate an environment's runtime logs when they are read (see touchLogs). */
+  readonly lazyLogs: boolean;
+  private logsReadAt = new Map<string, number>();
+  /** Real ms of log flow not generated yet, per environment (lazy logs). */
+  private logsDeferredMs = new Map<string, number>();
   private lastLogUs = new Map<string, number>();
   private envRates = new Map<string, number>();
   private failNextKinds = new Map<string, number>();
@@ -147,6 +158,7 @@ export class Engine {
     // distinct streams: the scenario builder's engine, and each run (vclock differs after a restart)
     this.rng = new Rng(o.seed).fork(o.rngLabel ?? `runtime:${state.vclock}:${state.deployments.length}:${state.backups.length}`);
     this.logRng = new Rng(o.seed).fork('logs');
+    this.lazyLogs = state.environments.length > LAZY_LOGS_ABOVE;
   }
 
   env(uuid: string): EnvRec | undefined { return this.state.environments.find((e) => e.uuid === uuid); }
@@ -407,6 +419,11 @@ export class Engine {
       if (e.status !== 'live') continue;
       const rate = this.envRates.get(e.uuid) ?? this.logRate;
       if (rate <= 0) continue;
+      if (this.lazyLogs && !(nowMs - (this.logsReadAt.get(e.uuid) ?? -Infinity) <= LOGS_WATCHED_MS)) {
+        // nobody reads it: the lines of this time are made when someone does (same rate, same spread)
+        this.logsDeferredMs.set(e.uuid, (this.logsDeferredMs.get(e.uuid) ?? 0) + dtMs);
+        continue;
+      }
       let acc = (this.logAcc.get(e.uuid) ?? 0) + (Math.min(dtMs, 5000) / 1000) * rate;
       const lines: { service: string; message: string }[] = [];
       const app = this.appOf(e);
@@ -419,6 +436,27 @@ export class Engine {
       if (lines.length) { this.appendLogs(e.uuid, lines, nowMs, nowMs - Math.min(dtMs, 5000)); any = true; }
     }
     return any;
+  }
+
+  /**
+   * A client reads this environment's runtime logs (big scenarios): make the lines of the time it was
+   * not watched — at its rate, spread over that time, at most `logRetention` of them — so a read sees
+   * what eager generation would have kept; from now on its lines flow as they happen.
+   */
+  touchLogs(envUuid: string, nowMs = Date.now()): void {
+    if (!this.lazyLogs) return;
+    this.logsReadAt.set(envUuid, nowMs);
+    const deferred = this.logsDeferredMs.get(envUuid) ?? 0;
+    if (deferred <= 0) return;
+    this.logsDeferredMs.delete(envUuid);
+    const e = this.env(envUuid);
+    if (!e || e.status !== 'live') return;
+    const rate = this.envRates.get(envUuid) ?? this.logRate;
+    const due = Math.floor((deferred / 1000) * rate);
+    const count = Math.min(this.logRetention, due);
+    // lines past retention were never kept: their sequence numbers are skipped, as eager flow would
+    this.logsOf(envUuid).nextSeq += due - count;
+    if (count > 0) this.prefillLogs(e, count, nowMs, Math.min(deferred, (count / rate) * 1000));
   }
 
   /** Fill history (used by the scenario): `count` lines spread over the last `spanMs`. */

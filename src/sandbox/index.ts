@@ -56,8 +56,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { Engine, DEFAULT_LOG_RETENTION } from './engine.js';
-import { SCENARIO, buildScenario } from './scenario.js';
+import { Engine, DEFAULT_LOG_RETENTION, BIG_SCENARIO_LOG_RETENTION } from './engine.js';
+import { SCENARIO, SCENARIO_APPS, MAX_SCENARIO_APPS, buildScenario } from './scenario.js';
 import { buildRoutes, type Route } from './divio-api.js';
 import { CloudflareApi } from './cloudflare.js';
 import { Faults, faultBody, parseFaultSpec, type FaultRule } from './faults.js';
@@ -85,6 +85,8 @@ export interface SandboxOptions {
   /** Runtime log lines kept per environment (default 10,000). */
   logRetention?: number;
   seed?: number;
+  /** Scenario size: this many applications, 3 environments each on average (default: the 9 named ones). */
+  apps?: number;
   ephemeral?: boolean;
   dataDir?: string;
   faults?: string | FaultRule[];
@@ -140,6 +142,7 @@ const OptionsSchema = z.object({
   logRate: z.number().min(0).max(100_000).optional(),
   logRetention: z.number().int().min(100).max(1_000_000).optional(),
   seed: z.number().int().optional(),
+  apps: z.number().int().min(SCENARIO_APPS, `apps must be at least ${SCENARIO_APPS} (the named scenario)`).max(MAX_SCENARIO_APPS, `apps must be at most ${MAX_SCENARIO_APPS}`).optional(),
   ephemeral: z.boolean().optional(),
   dataDir: z.string().min(1).optional(),
   faults: z.union([z.string(), z.array(z.any())]).optional(),
@@ -160,7 +163,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const token = o.token ?? randomHex(20);
   const cfToken = o.cloudflareToken ?? randomHex(20);
   const speed = o.speed ?? 1;
-  const retention = o.logRetention ?? DEFAULT_LOG_RETENTION;
+  const apps = o.apps ?? SCENARIO_APPS;
+  // a big scenario keeps what Divio's Control Panel keeps (1,000 lines), so its memory stays bounded
+  const retention = o.logRetention ?? (apps > SCENARIO_APPS ? BIG_SCENARIO_LOG_RETENTION : DEFAULT_LOG_RETENTION);
   const ephemeral = o.ephemeral ?? false;
   const dataDir = ephemeral ? null : (o.dataDir ?? defaultDataDir());
 
@@ -172,7 +177,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (dataDir) {
     const loaded = loadState(dataDir);
     if (loaded.corrupt) unusable(loaded.reason!);
-    if (loaded.state && (o.seed === undefined || loaded.state.seed === o.seed)) state = loaded.state;
+    // (a saved scenario of another size is not reused)
+    if (loaded.state && (o.seed === undefined || loaded.state.seed === o.seed) && (o.apps === undefined || (loaded.state.apps ?? SCENARIO_APPS) === apps)) state = loaded.state;
   }
   let engine: Engine | null = null;
   if (state) {
@@ -186,7 +192,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   }
   const seed = o.seed ?? state?.seed ?? (Math.floor(Math.random() * 2 ** 31) >>> 0);
-  if (!state) state = buildScenario({ seed, nowMs: Date.now(), cloudflarePlan: o.cloudflarePlan, logRetention: retention });
+  if (!state) state = buildScenario({ seed, nowMs: Date.now(), cloudflarePlan: o.cloudflarePlan, logRetention: retention, apps });
   if (o.cloudflarePlan) for (const z0 of state.zones) z0.plan = o.cloudflarePlan;
 
   engine ??= new Engine(state, { speed, logRate: o.logRate ?? 2, logRetention: retention, seed });

@@ -103,6 +103,8 @@ export interface EnvLogs { nextSeq: number; lines: LogLineRec[] }
 export interface SandboxState {
   version: 1;
   seed: number;
+  /** Scenario size when grown past the named applications (`--apps N`); absent: the named ones. */
+  apps?: number;
   createdAt: string;
   /** Virtual clock (ms): advances by real elapsed × speed. */
   vclock: number;

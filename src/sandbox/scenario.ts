@@ -39,6 +39,10 @@ interface AppDef {
   slug: string; name: string; org: number; kind: 'healthy' | 'deploying' | 'failed' | 'never' | 'sleeping';
   qa?: boolean; liveInstances: number;
   domains: { name: string; cdn: CdnKind }[];
+  /** A fourth environment (generated applications). */
+  extraEnv?: string;
+  /** Generated (scenario size): a shorter history, fewer log lines. */
+  generated?: boolean;
 }
 
 const APPS: AppDef[] = [
@@ -53,7 +57,37 @@ const APPS: AppDef[] = [
   { slug: 'lindqvist-web', name: 'Lindqvist Website', org: 2, kind: 'healthy', liveInstances: 1, domains: [{ name: 'www.lindqvist.se', cdn: 'none' }] },
 ];
 
-export interface ScenarioOptions { seed: number; nowMs: number; cloudflarePlan?: CfPlan; logRetention: number; prefillLines?: number }
+export interface ScenarioOptions {
+  seed: number; nowMs: number; cloudflarePlan?: CfPlan; logRetention: number; prefillLines?: number;
+  /** Scenario size: this many applications (default and minimum: the 9 named ones). Every
+   * application past the named ones is generated (mostly healthy; some sleeping, never deployed,
+   * failing; one in 250 deploys continuously), and the whole account then holds 3 × apps environments. */
+  apps?: number;
+}
+
+/** The named scenario's size; `--apps N` grows it. */
+export const SCENARIO_APPS = APPS.length;
+/** Most applications a scenario may hold (memory and generation time stay bounded). */
+export const MAX_SCENARIO_APPS = 5000;
+
+/** Generated applications past the named ones (deterministic: their index decides their kind). */
+function generatedApps(total: number, orgBase: number): AppDef[] {
+  const out: AppDef[] = [];
+  const extra = Math.max(0, total - APPS.length);
+  // environments: 3 per application on average (the named ones hold 20 for 9 applications)
+  let fourth = 3 * APPS.length - 20;
+  for (let i = 0; i < extra; i++) {
+    const n = String(i + 1).padStart(4, '0');
+    const kind: AppDef['kind'] = i % 250 === 100 ? 'deploying' : i % 37 === 5 ? 'failed' : i % 23 === 7 ? 'never' : i % 11 === 3 ? 'sleeping' : 'healthy';
+    out.push({
+      slug: `client-${n}-${WORDS[i % WORDS.length]}`, name: `Client ${n} ${WORDS[i % WORDS.length][0].toUpperCase()}${WORDS[i % WORDS.length].slice(1)}`,
+      org: orgBase + Math.floor(i / 25), kind, qa: true, extraEnv: fourth-- > 0 ? 'staging' : undefined,
+      liveInstances: 1 + (i % 3), domains: [], generated: true,
+    });
+  }
+  return out;
+}
+const WORDS = ['shop', 'site', 'api', 'portal', 'blog', 'docs', 'booking', 'intranet', 'events', 'careers', 'store', 'forms'];
 
 export function buildScenario(o: ScenarioOptions): SandboxState {
   const rng = new Rng(o.seed).fork('scenario');
@@ -63,6 +97,7 @@ export function buildScenario(o: ScenarioOptions): SandboxState {
     me: { uuid: rng.uuid(), email: SCENARIO.userEmail, first_name: 'Sam', last_name: 'Rivera' },
     regions: [{ uuid: rng.uuid(), name: 'eu-central' }, { uuid: rng.uuid(), name: 'us-east' }],
     organisations: SCENARIO.orgs.map((name, i) => ({ uuid: rng.uuid(), name, created_at: iso(now - (900 - i * 200) * DAY_MS) })),
+    ...(o.apps && o.apps > APPS.length ? { apps: o.apps } : {}),
     applications: [], environments: [], deployments: [], envVars: [], serviceInstances: [], backups: [], siBackups: [],
     restores: [], downloads: [], downloadSis: [], domains: [], zones: [], purges: [], cdnClears: [], logs: {},
   };
@@ -70,14 +105,18 @@ export function buildScenario(o: ScenarioOptions): SandboxState {
   s.zones.push({ id: zoneId, name: SCENARIO.customerZoneName, plan: o.cloudflarePlan ?? SCENARIO.customerZonePlan, status: 'active', created_on: iso(now - 400 * DAY_MS) });
   const engine = new Engine(s, { speed: 1, logRate: 0, logRetention: o.logRetention, seed: o.seed, rngLabel: 'scenario-engine' });
 
-  APPS.forEach((def, ai) => {
+  const defs = [...APPS, ...generatedApps(o.apps ?? APPS.length, SCENARIO.orgs.length)];
+  for (let k = SCENARIO.orgs.length; k <= (defs.at(-1)?.org ?? 0); k++) {
+    s.organisations.push({ uuid: rng.uuid(), name: `Agency Client Group ${k - SCENARIO.orgs.length + 1}`, created_at: iso(now - 500 * DAY_MS) });
+  }
+  defs.forEach((def, ai) => {
     const app: AppRec = {
       uuid: rng.uuid(), slug: def.slug, name: def.name, organisation: s.organisations[def.org].uuid,
       repository: ai % 3 === 0 ? rng.uuid() : null, region: s.regions[ai === 8 ? 1 : 0].uuid,
-      created_at: iso(now - (600 - ai * 40) * DAY_MS), branches: { main: rng.hex(40), develop: rng.hex(40), qa: rng.hex(40) },
+      created_at: iso(now - (def.generated ? 700 - (ai % 300) : 600 - ai * 40) * DAY_MS), branches: { main: rng.hex(40), develop: rng.hex(40), qa: rng.hex(40) },
     };
     s.applications.push(app);
-    const slugs = ['test', 'live', ...(def.qa ? ['qa'] : [])];
+    const slugs = ['test', 'live', ...(def.qa ? ['qa'] : []), ...(def.extraEnv ? [def.extraEnv] : [])];
     for (const slug of slugs) {
       const rows = rng.int(2_000, 400_000);
       const files = rng.int(40, 9_000);
@@ -112,6 +151,7 @@ export function buildScenario(o: ScenarioOptions): SandboxState {
         ['DOMAIN', slug === 'live' && def.domains[0] ? def.domains[0].name : `${def.slug}-${slug === 'test' ? 'stage' : slug}.eu.aldryn.io`, false],
       ];
       if (def.slug === 'nordwind-shop') vars.push(['STRIPE_API_KEY', `sk_live_${rng.hex(24)}`, true], ['EMAIL_URL', `smtp://mailer:${rng.hex(16)}@smtp.mailgun.org:587/?tls=True`, true]);
+      const varNames = vars.map((v) => v[0]);
       for (const [name, value, is_sensitive] of vars) s.envVars.push({ uuid: rng.uuid(), name, value, is_sensitive, environment: env.uuid });
 
       // domains: the platform default domain, plus the custom ones on live
@@ -125,14 +165,14 @@ export function buildScenario(o: ScenarioOptions): SandboxState {
 
       if (def.kind === 'never') continue;
       // deployment history: a few past successful deploys
-      const past = slug === 'live' ? 4 : 3;
+      const past = def.generated ? (slug === 'live' ? 2 : 1) : slug === 'live' ? 4 : 3;
       for (let k = past; k >= 1; k--) {
         const created = now - k * rng.int(2, 6) * DAY_MS - rng.int(0, DAY_MS / 2);
         const failThis = def.kind === 'failed' && slug === 'test' && k === 1;
-        historic(s, engine, rng, env, created, failThis);
+        historic(s, engine, rng, env, created, failThis, varNames);
       }
       if (def.kind === 'failed' && slug === 'test') {
-        historic(s, engine, rng, env, now - 2 * 3_600_000, true);
+        historic(s, engine, rng, env, now - 2 * 3_600_000, true, varNames);
       }
       if (def.kind === 'deploying' && slug === 'test') {
         app.branches[env.branch] = rng.hex(40);
@@ -146,7 +186,8 @@ export function buildScenario(o: ScenarioOptions): SandboxState {
 
       // backup history: daily scheduled on live (7 days), a few manual ones on test
       const sis = [dbSi, stSi];
-      const backupDays = slug === 'live' ? [7, 6, 5, 4, 3, 2, 1] : [9, 3];
+      // (generated applications: their qa and staging environments were never backed up)
+      const backupDays = slug === 'live' ? [7, 6, 5, 4, 3, 2, 1] : def.generated && slug !== 'test' ? [] : [9, 3];
       for (const day of backupDays) {
         const created = now - day * DAY_MS + rng.int(0, 3_600_000);
         const fail = def.slug === SCENARIO.failedBackupApp && slug === SCENARIO.failedBackupEnv && day === 2;
@@ -157,19 +198,20 @@ export function buildScenario(o: ScenarioOptions): SandboxState {
         const oldRows = Math.max(0, db.rows - day * 137);
         const oldFiles = Math.max(0, md.files - day * 3);
         const oldBytes = Math.max(0, md.bytes - day * 3 * 150_000);
-        for (const sib of s.siBackups.filter((x) => x.backup === b.uuid)) {
+        // (its service-instance backups are the last ones pushed: no scan of the whole list)
+        for (const sib of s.siBackups.slice(-b.service_instance_backups.length)) {
           sib.snapshot = sib.service_type === 'DATABASE'
             ? { database: { rows: oldRows, checksum: dbChecksum(`${app.slug}/${slug}`, oldRows) } }
             : { media: { files: oldFiles, bytes: oldBytes, checksum: mediaChecksum(`${app.slug}/${slug}`, oldFiles, oldBytes) } };
         }
         b.progressMs = QUEUE_MS + b.durationMs;
         b.state = 'RUNNING';
-        finishHistoricBackup(s, b.uuid, created);
+        finishHistoricBackup(s, b, created);
       }
 
       // runtime log history
-      if (env.status === 'live') engine.prefillLogs(env, o.prefillLines ?? 200, now, 10 * 60_000);
-      else if (env.status === 'sleeping') engine.prefillLogs(env, 40, now - 3 * 3_600_000, 30 * 60_000);
+      if (env.status === 'live') engine.prefillLogs(env, def.generated ? Math.min(40, o.prefillLines ?? 40) : (o.prefillLines ?? 200), now, 10 * 60_000);
+      else if (env.status === 'sleeping') engine.prefillLogs(env, def.generated ? 10 : 40, now - 3 * 3_600_000, 30 * 60_000);
     }
   });
   settleLastFinished(s);
@@ -196,8 +238,8 @@ function settleLastFinished(s: SandboxState): void {
   }
 }
 
-function historic(s: SandboxState, engine: Engine, rng: Rng, env: EnvRec, createdMs: number, fail: boolean): void {
-  const d = makeDeployment(s, rng, env, 'AUTO', createdMs, fail);
+function historic(s: SandboxState, engine: Engine, rng: Rng, env: EnvRec, createdMs: number, fail: boolean, varNames: string[]): void {
+  const d = makeDeployment(s, rng, env, 'AUTO', createdMs, fail, varNames);
   const total = deploymentTotalMs(d);
   const runMs = fail && d.failAtMs !== null ? d.failAtMs : total;
   d.started_at = iso(createdMs + QUEUE_MS);
@@ -213,13 +255,12 @@ function historic(s: SandboxState, engine: Engine, rng: Rng, env: EnvRec, create
   void engine;
 }
 
-function finishHistoricBackup(s: SandboxState, uuid: string, createdMs: number): void {
-  const b = s.backups.find((x) => x.uuid === uuid)!;
+function finishHistoricBackup(s: SandboxState, b: SandboxState['backups'][number], createdMs: number): void {
   b.state = 'COMPLETED';
   b.started_at = iso(createdMs + QUEUE_MS);
   b.ended_at = iso(createdMs + QUEUE_MS + b.durationMs);
   b.success = b.willFail ? 'FAILURE' : 'SUCCESS';
-  s.siBackups.filter((x) => x.backup === uuid).forEach((sib, i) => {
+  s.siBackups.slice(-b.service_instance_backups.length).forEach((sib, i) => {
     sib.started_at = b.started_at;
     sib.taken_at = b.started_at;
     sib.ended_at = b.ended_at;
