@@ -1,13 +1,13 @@
 // The fleet: every application × environment the token can see, windowed, sortable, filterable,
 // grouped by organisation on request. Enter opens the environment; l/d/b/m/s/D/B/R/P act on the row.
-import React, { useMemo, useRef } from 'react';
+import React, { useEffect, useMemo, useRef } from 'react';
 import { Box, Text } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
 import { envRisk } from '../src/domain/console.js';
 import { riskColor } from '../src/config/theme.js';
 import type { FleetData, LocalData } from '../src/protocol/messages.js';
 import { FLEET_SORTS, age, errorRateText, fleetItems, lastDeployText, stateText, type FleetItem } from '../src/store/fleet.js';
-import { Table, type Column } from '../components/Table.js';
+import { Table, windowStart, type Column } from '../components/Table.js';
 import { truncateToWidth } from '../src/terminal/width.js';
 import { FilterLine, filterKey } from '../components/FilterLine.js';
 import { stateColor } from '../components/StatusBadge.js';
@@ -118,7 +118,7 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
         color: c((x) => (x.lastDeployment && !x.lastDeployment.endedAt ? theme.warning : x.lastDeployment?.success === false ? theme.danger : undefined)),
       },
       { id: 'state', title: 'STATE', width: 15, priority: 0, cell: r(stateText), color: c((x) => stateColor(theme, x.state)) },
-      { id: 'backup', title: 'BACKUP', width: 6, priority: 2, align: 'right', cell: r((x) => age(x.lastBackupAt, t)) },
+      { id: 'backup', title: 'BACKUP', width: 6, priority: 2, align: 'right', cell: r((x) => (x.backupKnown === false ? '?' : age(x.lastBackupAt, t))) },
       { id: 'errors', title: 'ERR', width: 7, priority: 3, align: 'right', cell: r(errorRateText), color: c((x) => ((x.errorRate ?? 0) > 5 ? theme.danger : (x.errorRate ?? 0) > 0 ? theme.warning : undefined)) },
       {
         id: 'trend',
@@ -130,6 +130,16 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
       },
     ];
   }, [theme, unicode, t]);
+
+  // the rows on screen, for the gateway to refresh first (a big fleet refreshes the others in turn)
+  const shownStart = windowStart(Math.min(cursor, Math.max(0, items.length - 1)), view?.offset ?? 0, Math.max(0, tableHeight - 1), items.length);
+  const shown = items
+    .slice(shownStart, shownStart + Math.max(0, tableHeight - 1))
+    .flatMap((it) => (it.kind === 'row' && !isLocalRow(it.row) ? [it.row.envUuid] : []))
+    .join(' ');
+  useEffect(() => {
+    if (shown) store.setVisible('fleet', {}, shown.split(' '));
+  }, [shown]);
 
   if (!slot?.data) {
     return (
@@ -154,7 +164,10 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
       />
       {filterShown ? <FilterLine text={view?.filter ?? ''} editing={!!view?.filtering} matches={count} total={rows?.length ?? 0} width={width} /> : null}
       <Text wrap="truncate" {...sx(theme, { color: theme.muted })}>
-        {truncateToWidth(`${count} environment${count === 1 ? '' : 's'}, sorted by ${SORT_TITLE[view?.sort ?? 'app']}${view?.desc ? ' (reversed)' : ''}${grouped ? ', grouped by organisation' : ''}`, width)}
+        {truncateToWidth(
+          `${count} environment${count === 1 ? '' : 's'}, sorted by ${SORT_TITLE[view?.sort ?? 'app']}${view?.desc ? ' (reversed)' : ''}${grouped ? ', grouped by organisation' : ''}${slot.data.notes?.length ? ` · ${slot.data.notes.join(' · ')}` : ''}`,
+          width,
+        )}
       </Text>
     </Box>
   );

@@ -56,6 +56,8 @@ export interface GatewayClientOptions {
 
 export interface Subscription {
   unsubscribe(): void;
+  /** Tell the gateway what this subscriber shows (fleet: environment uuids); kept across reconnects. */
+  view(visible: string[]): void;
   readonly lastSeq: number;
 }
 
@@ -68,6 +70,8 @@ interface SubRecord {
   /** logs: where the client's stream ended (for a restarted gateway). */
   lastTsIso: string | null;
   atLast: number;
+  /** The last `view` hint (re-sent after a resubscribe). */
+  view?: string[];
   active: boolean;
 }
 
@@ -313,6 +317,11 @@ export class GatewayClient {
         this.subs.delete(id);
         if (this._state.status === 'live') this.sendRaw({ type: 'unsubscribe', id });
       },
+      view: (visible: string[]) => {
+        if (!rec.active) return;
+        rec.view = visible.slice(0, 500);
+        if (this._state.status === 'live') this.sendRaw({ type: 'view', id, visible: rec.view });
+      },
       get lastSeq() {
         return rec.lastSeq ?? 0;
       },
@@ -324,6 +333,7 @@ export class GatewayClient {
     if (rec.lastSeq !== undefined) msg.resumeFrom = rec.lastSeq;
     if (rec.topic === 'logs' && rec.lastTsIso) msg.resumeAfter = { tsIso: rec.lastTsIso, count: rec.atLast };
     this.sendRaw(msg);
+    if (rec.view) this.sendRaw({ type: 'view', id: rec.id, visible: rec.view });
   }
 
   // ---------------------------------------------------------------- commands

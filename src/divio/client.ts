@@ -380,6 +380,23 @@ export class DivioClient {
     return { [Symbol.asyncIterator]: () => pages.call(this) };
   }
 
+  /**
+   * One page of a DRF list (one request): its items, the total `count` when the server sends it, and
+   * the `next` page (same origin only) or null. `from` is a path (first page, with `query`) or the
+   * `next` of a previous page. For callers that budget their requests page by page.
+   */
+  async listPage<T extends z.ZodType>(
+    from: string | URL,
+    query: Record<string, string | number | undefined>,
+    item: T,
+    signal?: AbortSignal,
+  ): Promise<{ results: z.infer<T>[]; count: number | null; next: URL | null }> {
+    const url = typeof from === 'string' ? this.url(from, { page_size: this.#pageSize, ...query }) : from;
+    const p = await this.call({ method: 'GET', url, schema: page(item), signal });
+    const endpoint = `GET ${url.pathname}`;
+    return { results: p.results as z.infer<T>[], count: typeof p.count === 'number' ? p.count : null, next: p.next ? this.link(p.next, endpoint) : null };
+  }
+
   private loopError(endpoint: string): DivioApiError {
     return this.error(`${endpoint}: the server's "next" link loops back to a page already read`, { kind: 'malformed', endpoint });
   }

@@ -96,10 +96,12 @@ export const FleetRow = z.object({
     })
     .nullable(),
   lastBackupAt: z.string().nullable().default(null),
+  /** false: the newest successful backup is not known (yet): `lastBackupAt` null then means unknown, not "none". */
+  backupKnown: z.boolean().optional(),
   /** 5xx per minute over the recent window, when known. */
   errorRate: z.number().nullable().default(null),
-  /** Small error-rate history for a sparkline, oldest first. */
-  errorHistory: z.array(z.number()).default([]),
+  /** Small error-rate history for a sparkline, oldest first; null = unknown (not sampled then), not zero. */
+  errorHistory: z.array(z.number().nullable()).default([]),
   /** Set on the very first snapshot while the last deployments are still being fetched. */
   pending: z.boolean().optional(),
 });

@@ -33,8 +33,8 @@ interface EnvSample {
 export interface EnvErrorFigures {
   /** 5xx responses per minute over the last 5 minutes (of what was read). */
   errorRate: number;
-  /** 5xx per bucket over the last 30 minutes, oldest first (15 buckets). */
-  history: number[];
+  /** 5xx per bucket over the last 30 minutes, oldest first (15 buckets); null: not read (unknown). */
+  history: (number | null)[];
 }
 
 const WINDOW_MS = 5 * 60_000;
@@ -47,9 +47,12 @@ export class FleetErrorSampler {
   private readonly maxPages: number;
   private readonly lookbackMs: number;
 
+  /** Requests the last `sample()` made (pages read). */
+  lastRequests = 0;
+
   constructor(
     private readonly up: Upstream,
-    private readonly signal: AbortSignal,
+    private signal: AbortSignal,
     opts: SamplerOptions = {},
   ) {
     const scale = opts.scale ?? 1;
@@ -83,6 +86,11 @@ export class FleetErrorSampler {
     }
   }
 
+  /** Keep sampling under a new owner (the fleet came back within its grace period). */
+  rebind(signal: AbortSignal): void {
+    this.signal = signal;
+  }
+
   /** One sample of one environment; returns the number of lines read. */
   async sample(env: string, now = Date.now()): Promise<number> {
     let s = this.envs.get(env);
@@ -99,7 +107,9 @@ export class FleetErrorSampler {
     }
     let read = 0;
     let caughtUp = false;
+    this.lastRequests = 0;
     for (let i = 0; i < this.maxPages && url; i++) {
+      this.lastRequests++;
       const page = await c.runtimeLogs(env, { url }, this.signal);
       for (const l of page.results) {
         const ts = Date.parse(l.timestamp);
@@ -141,5 +151,10 @@ export function errorFigures(m: AccessMetrics, now: number, coveredFrom: number 
   const st = m.stats(from, now);
   const minutes = (now - from) / 60_000;
   const s = m.series(now - 30 * 60_000, now, 15, '5xx');
-  return { errorRate: Math.round((st.errors5xx / minutes) * 100) / 100, history: s.values.map((v) => v ?? 0) };
+  // a bucket that ends before what was read is unknown (null), not zero: a fresh sample never draws
+  // as a quiet past followed by a spike
+  const start = now - 30 * 60_000;
+  const span = (30 * 60_000) / Math.max(1, s.values.length);
+  const known = (k: number) => coveredFrom === null || start + (k + 1) * span > coveredFrom;
+  return { errorRate: Math.round((st.errors5xx / minutes) * 100) / 100, history: s.values.map((v, k) => (known(k) ? (v ?? 0) : null)) };
 }

@@ -28,6 +28,7 @@ import {
   JobsTopic,
   LogsTopic,
   MetricsTopic,
+  Retainer,
   type TopicCtx,
 } from './topics.js';
 import type { Upstream } from './types.js';
@@ -173,7 +174,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const topics = new Map<string, Topic>();
   const stopTimers = new Map<string, NodeJS.Timeout>();
 
+  const retained = new Retainer();
   const ctx: TopicCtx = {
+    retained,
     up,
     scale,
     jobs,
@@ -401,6 +404,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       }
       case 'command':
         return onCommand(c, msg);
+      case 'view': {
+        const sub = c.subs.get(msg.id);
+        if (sub && sub.topic instanceof FleetTopic) sub.topic.setView(sub, msg.visible);
+        return;
+      }
     }
   }
 
@@ -636,6 +644,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         stopTimers.clear();
         for (const t of topics.values()) t.stop();
         topics.clear();
+        retained.clear();
         for (const f of followers.values()) {
           if (f.stopTimer) clearTimeout(f.stopTimer);
           f.stop();

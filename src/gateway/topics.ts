@@ -3,12 +3,10 @@
 // (logs, deployment log) keep a bounded replay buffer with sequence numbers.
 import { collect } from '../divio/client.js';
 import type { AccessMetrics } from '../domain/metrics.js';
-import type { Backup, Deployment, Environment, FleetRow, LogLine, LogMarker, ServiceInstanceBackup } from '../domain/index.js';
-import { isDeployed } from '../domain/index.js';
+import type { Backup, Deployment, LogLine, LogMarker, ServiceInstanceBackup } from '../domain/index.js';
 import type { AccessStats, BackupWithDetail, EnvData, TopicName } from '../protocol/index.js';
 import { Topic, Sub, pollLoop, rawSend, dataFrame, errorText, isOverBudget, frameBody, sendDataFrame } from './hub.js';
 import { maskVariable } from '../domain/text.js';
-import { FleetErrorSampler, errorFigures } from './fleetrates.js';
 import type { EnvLogFollower, FollowerBatch, FollowerListener } from './follower.js';
 import type { JobStore } from './jobs.js';
 import type { Upstream } from './types.js';
@@ -22,6 +20,33 @@ export interface TopicCtx {
   releaseFollower(f: EnvLogFollower): void;
   /** The follower of an environment if its logs are being followed right now. */
   followerOf(env: string): EnvLogFollower | null;
+  /** Figures a topic keeps for a grace period after its last watcher left (the fleet's). */
+  retained?: Retainer;
+}
+
+/** What stopped topics keep for a while, by topic key (taken back by the next instance). */
+export class Retainer {
+  private items = new Map<string, { value: unknown; timer: NodeJS.Timeout }>();
+  put<T>(key: string, value: T, ms: number): void {
+    this.drop(key);
+    const timer = setTimeout(() => this.items.delete(key), ms);
+    timer.unref();
+    this.items.set(key, { value, timer });
+  }
+  take<T>(key: string): T | undefined {
+    const it = this.items.get(key);
+    if (!it) return undefined;
+    this.drop(key);
+    return it.value as T;
+  }
+  private drop(key: string): void {
+    const it = this.items.get(key);
+    if (it) clearTimeout(it.timer);
+    this.items.delete(key);
+  }
+  clear(): void {
+    for (const k of [...this.items.keys()]) this.drop(k);
+  }
 }
 
 
@@ -55,163 +80,8 @@ abstract class PollingTopic extends Topic {
 }
 
 const FAST = 1500;
-/** The fleet is an overview: running deployments refresh every 5 s (the PaaS CLIs poll every 3–5 s);
- * the cockpit's deployment topic is the fast one. Each refresh redraws the screen (idle CPU). */
-const FLEET_FAST = 5000;
 
-export class FleetTopic extends PollingTopic {
-  private rows: FleetRow[] = [];
-  private lastFull = 0;
-  private sampler: FleetErrorSampler | null = null;
-  override start(): void {
-    super.start();
-    // Error rates of environments nobody tails: sampled slowly from their runtime logs. The figures
-    // go out with the fleet's own next snapshot (every 5 s while something deploys, else 15 s), not
-    // as extra snapshots: each one redraws the whole screen.
-    this.sampler = new FleetErrorSampler(this.ctx.up, this.signal, { scale: this.ctx.scale });
-    void this.sampler.run(() =>
-      this.rows.filter((r) => r.state !== 'sleeping' && r.state !== 'never-deployed' && !this.ctx.followerOf(r.envUuid)).map((r) => r.envUuid),
-    );
-  }
-  protected async step(): Promise<number> {
-    const c = this.ctx.up.divio;
-    const deploying = this.rows.filter((r) => r.state === 'deploying' && r.lastDeployment);
-    const now = Date.now();
-    if (this.rows.length && deploying.length && now - this.lastFull < 15_000 * this.ctx.scale) {
-      // fast path: only the running deployments
-      let ended = false;
-      for (const r of deploying) {
-        const d = await c.deployment(r.lastDeployment!.uuid, this.signal);
-        r.lastDeployment = deploymentSummary(d);
-        if (d.ended_at) ended = true;
-      }
-      if (!ended) {
-        this.publish();
-        return FLEET_FAST;
-      }
-    }
-    await this.full();
-    this.lastFull = Date.now();
-    this.publish();
-    return this.rows.some((r) => r.state === 'deploying') ? FLEET_FAST : 15_000;
-  }
-  private async full(): Promise<void> {
-    const c = this.ctx.up.divio;
-    const [orgs, apps, envs] = await Promise.all([
-      collect(c.organisations()).catch(() => []),
-      collect(c.applications({})),
-      collect(c.environments({})),
-    ]);
-    const orgName = new Map(orgs.map((o) => [o.uuid, o.name]));
-    const appBy = new Map(apps.map((a) => [a.uuid, a]));
-    const known = new Map(this.rows.map((r) => [r.envUuid, r]));
-    /** `d` undefined: not known (still loading, or its request failed: the previous figures stay). */
-    const rowOf = (e: Environment, d: Deployment | null | undefined, loading = false): FleetRow | null => {
-      const a = appBy.get(e.application);
-      if (!a) return null;
-      const prev = d === undefined ? known.get(e.uuid) : undefined;
-      const keep = prev && !prev.pending ? prev : undefined;
-      return {
-        appUuid: a.uuid,
-        app: a.slug,
-        appName: a.name,
-        orgUuid: a.organisation,
-        org: orgName.get(a.organisation) ?? a.organisation,
-        envUuid: e.uuid,
-        env: e.slug,
-        branch: e.branch ?? null,
-        state: keep ? keep.state : envState(e, d),
-        url: e.url ?? null,
-        lastDeployment: d ? deploymentSummary(d) : keep ? keep.lastDeployment : null,
-        lastBackupAt: this.lastBackup.get(e.uuid) ?? null,
-        errorRate: null,
-        errorHistory: [],
-        ...(loading ? { pending: true } : {}),
-      };
-    };
-    const rowsOf = (deployment: (e: Environment) => Deployment | null | undefined, loading = false): FleetRow[] =>
-      envs
-        .map((e) => rowOf(e, deployment(e), loading))
-        .filter((r): r is FleetRow => r !== null)
-        .sort((x, y) => x.app.localeCompare(y.app) || envOrder(x.env) - envOrder(y.env) || x.env.localeCompare(y.env));
-    if (!this.published) {
-      // The very first snapshot: every application × environment at once, their last deployments
-      // marked as still loading (about 20 more requests) — the rows are on screen a moment sooner.
-      this.rows = rowsOf(() => undefined, true);
-      this.publish();
-    }
-    // Backup ages and last deployments are fetched side by side; the first snapshot does not wait for
-    // the backup walk (the rows are published again when it ends).
-    const backupsDone = this.walkBackups(c);
-    const latest = new Map<string, Deployment | null>();
-    const queue = envs.filter((e) => appBy.has(e.application));
-    await Promise.all(
-      Array.from({ length: 6 }, async () => {
-        for (let e = queue.shift(); e; e = queue.shift()) {
-          latest.set(e.uuid, await c.latestDeployment(e.uuid, this.signal).catch(() => undefined as unknown as null));
-        }
-      }),
-    );
-    this.rows = rowsOf((e) => latest.get(e.uuid));
-    if (await backupsDone) for (const r of this.rows) r.lastBackupAt = this.lastBackup.get(r.envUuid) ?? null;
-  }
-  private published = false;
-  private lastBackup = new Map<string, string>();
-  /** Newest successful backup per environment; false when the walk failed (the old ages stay). */
-  private async walkBackups(c: typeof this.ctx.up.divio): Promise<boolean> {
-    const found = new Map<string, string>();
-    try {
-      let n = 0;
-      for await (const b of c.backups({})) {
-        if (++n > 1000) break;
-        const t = b.ended_at ?? b.created_at ?? null;
-        if (!t || b.success !== 'SUCCESS') continue;
-        const prev = found.get(b.environment);
-        if (!prev || prev < t) found.set(b.environment, t);
-      }
-    } catch {
-      return false;
-    }
-    this.lastBackup = found;
-    return true;
-  }
-  private publish(): void {
-    this.published = true;
-    const now = Date.now();
-    for (const r of this.rows) {
-      if (r.lastDeployment) r.state = r.lastDeployment.endedAt === null ? 'deploying' : r.state === 'deploying' ? (r.lastDeployment.success === false ? 'failed' : 'live') : r.state;
-      const f = this.ctx.followerOf(r.envUuid);
-      const fig = f && f.ready ? errorFigures(f.access, now, f.access.firstTs) : (this.sampler?.figures(r.envUuid) ?? null);
-      r.errorRate = fig ? fig.errorRate : null;
-      r.errorHistory = fig ? fig.history : [];
-    }
-    this.publishSnapshot({ rows: this.rows });
-  }
-}
-
-function envOrder(slug: string): number {
-  return slug === 'live' ? 1 : slug === 'test' ? 0 : 2;
-}
-
-export function envState(e: Environment, d: Deployment | null | undefined): FleetRow['state'] {
-  if (d === undefined) return 'unknown';
-  if (d && d.ended_at === null) return 'deploying';
-  if (String(e.status ?? '').toLowerCase() === 'sleeping') return 'sleeping';
-  if (!d && !isDeployed(e)) return 'never-deployed';
-  if (d && d.success === false) return 'failed';
-  return 'live';
-}
-
-function deploymentSummary(d: Deployment): NonNullable<FleetRow['lastDeployment']> {
-  return {
-    uuid: d.uuid,
-    startedAt: d.started_at ?? null,
-    endedAt: d.ended_at,
-    success: d.success ?? null,
-    percent: d.percent ?? null,
-    status: d.status ?? null,
-  };
-}
+export { FleetTopic, envState } from './fleet.js';
 
 export class EnvTopic extends PollingTopic {
   protected async step(): Promise<number> {

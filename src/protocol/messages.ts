@@ -67,7 +67,8 @@ export const TopicHealth = z.object({
 });
 export type TopicHealth = z.infer<typeof TopicHealth>;
 
-export const FleetData = z.object({ rows: z.array(FleetRow) });
+/** `notes`: what the fleet could not do, in words for the screen (e.g. backup ages not known yet). */
+export const FleetData = z.object({ rows: z.array(FleetRow), notes: z.array(z.string()).optional() });
 export type FleetData = z.infer<typeof FleetData>;
 
 export const EnvData = z.object({
@@ -262,7 +263,12 @@ export const Command = z.object({
   idempotencyKey: z.string().min(8).max(200),
 });
 export const Ping = z.object({ type: z.literal('ping'), t: z.number() });
-export const ClientMessage = z.discriminatedUnion('type', [Hello, Subscribe, Unsubscribe, Command, Ping]);
+/**
+ * What a subscriber has on screen (fleet: environment uuids): the gateway refreshes those first.
+ * A hint only: topics that do not use it ignore it; a new one replaces the previous one.
+ */
+export const View = z.object({ type: z.literal('view'), id: z.string().min(1).max(100), visible: z.array(z.string().min(1).max(100)).max(500) });
+export const ClientMessage = z.discriminatedUnion('type', [Hello, Subscribe, Unsubscribe, Command, Ping, View]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 // ---------------------------------------------------------------- gateway → client

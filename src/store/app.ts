@@ -31,7 +31,7 @@ export interface GatewayLike {
   onWelcome?(fn: (w: Welcome) => void): () => void;
   onJob(fn: (job: Job) => void): () => void;
   /** `opts.resumeAfter` (logs): continue after lines the caller already holds (see GatewayClient). */
-  subscribe(topic: TopicName, params: any, h: SubHandlersLike, opts?: { resumeAfter?: { tsIso: string; count: number } }): { unsubscribe(): void };
+  subscribe(topic: TopicName, params: any, h: SubHandlersLike, opts?: { resumeAfter?: { tsIso: string; count: number } }): { unsubscribe(): void; view?(visible: string[]): void };
   command(kind: JobKind, params: any, opts?: { idempotencyKey?: string; timeoutMs?: number }): Promise<Job>;
 }
 
@@ -118,6 +118,8 @@ export interface AppStore {
   readonly client: GatewayLike | null;
   /** Subscribe to a topic while something shows it; returns the release function (ref-counted). */
   watch(topic: TopicName, params: Record<string, unknown>): () => void;
+  /** What a watched topic's screen shows (fleet: environment uuids), for the gateway to refresh first. */
+  setVisible(topic: TopicName, params: Record<string, unknown>, visible: string[]): void;
   /** Number of live gateway subscriptions (for tests and the hand-off). */
   activeWatches(): string[];
   topic<T = unknown>(topic: TopicName, params: Record<string, unknown>): TopicSlot<T> | undefined;
@@ -210,7 +212,7 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
   let lastNotify = 0;
   let client: GatewayLike | null = null;
   const clientOffs: Array<() => void> = [];
-  const watches = new Map<string, { topic: TopicName; params: Record<string, unknown>; count: number; sub: { unsubscribe(): void } | null }>();
+  const watches = new Map<string, { topic: TopicName; params: Record<string, unknown>; count: number; sub: { unsubscribe(): void; view?(visible: string[]): void } | null; visible?: string[] }>();
   let toastTimer: ReturnType<typeof setTimeout> | null = null;
   // State files the gateway found unusable and moved aside: said once each, not at every reconnect.
   const noticed = new Set<string>();
@@ -256,7 +258,7 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
     const w = watches.get(key);
     if (!w || !client || w.sub) return;
     const { topic } = w;
-    w.sub = client.subscribe(topic, w.params, {
+    const sub = (w.sub = client.subscribe(topic, w.params, {
       onSnapshot: (data, seq) => {
         trace(`snapshot ${topic}`);
         if (topic === 'jobs') {
@@ -273,7 +275,8 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
       onGap: (gap) => setSlot(key, (s) => ({ gaps: s.gaps + Math.max(1, gap.missed) })),
       onStatus: (health) => setSlot(key, () => ({ health })),
       onError: (message) => setSlot(key, () => ({ error: message })),
-    });
+    }));
+    if (w.visible) sub.view?.(w.visible);
   };
 
   const store: AppStore = {
@@ -299,6 +302,12 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
       if (c.onWelcome) clientOffs.push(c.onWelcome((w) => { setState({ welcome: w }); noticeOnce(w); }));
       clientOffs.push(c.onJob((j) => upsertJob(j)));
       for (const key of watches.keys()) openSub(key);
+    },
+    setVisible(topic, params, visible) {
+      const w = watches.get(topicKey(topic, params));
+      if (!w) return;
+      w.visible = visible;
+      w.sub?.view?.(visible);
     },
     watch(topic, params) {
       const key = topicKey(topic, params);

@@ -36,7 +36,7 @@ test('a sample counts the 5xx of what it read; the next sample reads on from its
   const after = s.figures(env)!;
   // 10 more 5xx responses in a 5-minute window: 2 more per minute
   expect(after.errorRate - before.errorRate).toBeCloseTo(2, 5);
-  expect(after.history.reduce((a, b) => a + b, 0) - before.history.reduce((a, b) => a + b, 0)).toBe(10);
+  expect(after.history.reduce<number>((a, b) => a + (b ?? 0), 0) - before.history.reduce<number>((a, b) => a + (b ?? 0), 0)).toBe(10);
   // nothing new: nothing read again, the figures stay
   expect(await s.sample(env)).toBe(0);
   expect(s.figures(env)!.errorRate).toBeCloseTo(after.errorRate, 5);
