@@ -420,10 +420,19 @@ function matchesService(s: { type: string; prefix: string; uuid: string }, w: st
   return s.prefix.toLowerCase() === x;
 }
 
-/** Follow a job to its end, printing progress; exit code 0 only when it succeeded. */
+/** How long a followed job waits for a gateway that went away to come back before giving up. */
+export const GATEWAY_GRACE_MS = 15_000;
+
+/**
+ * Follow a job to its end, printing progress; exit code 0 only when it succeeded. When the gateway
+ * goes away the client reconnects; back within GATEWAY_GRACE_MS, the job is looked up again (it may
+ * have ended meanwhile); not back, the command says so and exits 1 (the job runs on in the gateway).
+ */
 function followJob(c: GatewayClient, job: Job, json: boolean): Promise<number> {
   return new Promise((resolve) => {
     let last = '';
+    let finished = false;
+    let lost: NodeJS.Timeout | null = null;
     const print = (j: Job) => {
       if (json) return;
       const step = j.steps.find((s) => s.state === 'running');
@@ -431,20 +440,57 @@ function followJob(c: GatewayClient, job: Job, json: boolean): Promise<number> {
       if (line !== last) process.stderr.write(`${line}\n`);
       last = line;
     };
-    const done = (j: Job) => {
+    const stop = () => {
+      finished = true;
       off();
+      offState();
+      if (lost) clearTimeout(lost);
+    };
+    const done = (j: Job) => {
+      if (finished) return;
+      stop();
       if (json) out(jsonText(j));
       else if (j.state === 'succeeded') out(`${j.kind} ${j.target}: succeeded${j.result ? ` ${summariseResult(j.result)}` : ''}`);
       else process.stderr.write(`divio-tui: ${j.kind} ${j.target} failed: ${j.error ?? 'unknown error'}\n`);
       resolve(j.state === 'succeeded' ? 0 : 1);
     };
+    const ended = (j: Job) => j.state === 'succeeded' || j.state === 'failed';
     print(job);
     const off = c.onJob((j) => {
       if (j.id !== job.id) return;
       print(j);
-      if (j.state === 'succeeded' || j.state === 'failed') done(j);
+      if (ended(j)) done(j);
     });
-    if (job.state === 'succeeded' || job.state === 'failed') done(job);
+    const offState = c.onState((st) => {
+      if (finished) return;
+      if (st.status === 'live') {
+        if (!lost) return;
+        clearTimeout(lost);
+        lost = null;
+        process.stderr.write('gateway back: following the job again\n');
+        // it may have ended while we were away: ask for it
+        firstData<{ jobs: Job[] }>((h) => c.subscribe('jobs', {}, h)).then(
+          (d) => {
+            const j = d.jobs.find((x) => x.id === job.id);
+            if (j && ended(j)) done(j);
+          },
+          () => {},
+        );
+        return;
+      }
+      if (lost) return;
+      process.stderr.write(`lost the gateway (${st.error ?? 'connection lost'}): reconnecting…\n`);
+      lost = setTimeout(() => {
+        if (finished) return;
+        stop();
+        process.stderr.write(
+          `divio-tui: lost the gateway for ${GATEWAY_GRACE_MS / 1000} s (${c.state.error ?? 'connection lost'}); ` +
+            `${job.kind} job ${job.id} (${job.target}) may still be running there: see \`divio-tui jobs\`\n`,
+        );
+        resolve(1);
+      }, GATEWAY_GRACE_MS);
+    });
+    if (ended(job)) done(job);
   });
 }
 

@@ -179,15 +179,18 @@ export class GatewayClient {
     ws.on('ping', () => {
       this.lastMessageAt = Date.now();
     });
+    // this socket's own error (connect ECONNREFUSED, ENOTFOUND …) says more than "connection lost"
+    let sockError: string | null = null;
     ws.on('error', (e) => {
       if (ws !== this.ws) return;
-      this.setState({ error: `${safeUrl(this.opts.url)}: ${errText(e)}` });
+      sockError = `${safeUrl(this.opts.url)}: ${errText(e)}`;
+      this.setState({ error: sockError });
     });
     ws.on('close', (code, reason) => {
       if (ws !== this.ws) return;
       this.ws = null;
       if (this.closedByUser) return;
-      const why = closeText(code, reason.toString()) ?? this._state.error ?? 'connection lost';
+      const why = (code === 1006 ? sockError : null) ?? closeText(code, reason.toString()) ?? this._state.error ?? 'connection lost';
       if (code === 4001 || code === 4002) {
         // wrong token or protocol: retrying will not help; stay offline with a clear error
         this.failPending(why);

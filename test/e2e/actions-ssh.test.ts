@@ -71,6 +71,27 @@ describe.skipIf(!haveSsh || !binAvailable())('ssh hand-off', () => {
     await pty.waitForText(/Services \(\d+\)/);
   }, 60_000);
 
+  test("a session ssh refuses: back in the console, ssh's own reason is on screen, not only its exit code", async () => {
+    // an agent without keys, and no key file in this home: the endpoint refuses the login
+    const emptySock = join(home, 'empty-agent.sock');
+    const empty = spawn('ssh-agent', ['-D', '-a', emptySock], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !existsSync(emptySock); i++) await new Promise((r) => setTimeout(r, 20));
+      pty = spawnConsole({ cols: 140, rows: 36, env: { HOME: join(home, 'nokeys'), SSH_AUTH_SOCK: emptySock } });
+      await pty.waitForText('acme-reports', 20_000);
+      await pty.press(':');
+      await typeSeen(pty, ':', 'env acme-reports@live');
+      await pty.press(KEYS.enter);
+      await pty.waitForText(/SSH\s+ssh -p \d+ acme-reports-live@127\.0\.0\.1/, 8000);
+      await pty.press('s');
+      await pty.waitForText('SSH into acme-reports @ live', 8000);
+      const s = await pty.waitForText(/ssh acme-reports@live: ssh failed: acme-reports-live@127\.0\.0\.1: Permission denied \(publickey\)/, 15_000);
+      expect(s).toMatch(/acme-reports › live › environment/);
+    } finally {
+      empty.kill();
+    }
+  }, 60_000);
+
   test('an environment that was never deployed gets a clear message instead of a shell', async () => {
     pty = spawnConsole({ cols: 120, rows: 36, env: { HOME: home, SSH_AUTH_SOCK: sock } });
     await pty.waitForText('acme-labs', 20_000);
