@@ -326,13 +326,63 @@ function cut(s: string, max: number): string {
   return s.length > max ? s.slice(0, max) + '…' : s;
 }
 
-/** One log text: every line sanitised keeping SGR, secrets masked, line breaks kept (CRLF → LF). */
+/** One log text: every line sanitised keeping SGR, secrets masked, line breaks kept (CRLF → LF), carriage-return overwrites resolved. */
 export function cleanLogText(s: string): string {
   s = cut(s, MAX_LOG_CHARS);
-  if (s.indexOf('\n') < 0) return maskSecrets(sanitize(s, { keepSgr: true }));
+  if (s.indexOf('\n') < 0) return maskSecrets(sanitize(overwriteCarriageReturns(s), { keepSgr: true }));
   const lines = s.split('\n');
-  for (let i = 0; i < lines.length; i++) lines[i] = maskSecrets(sanitize(lines[i], { keepSgr: true }));
+  for (let i = 0; i < lines.length; i++) lines[i] = maskSecrets(sanitize(overwriteCarriageReturns(lines[i]), { keepSgr: true }));
   return lines.join('\n');
+}
+
+/** A CSI sequence, an OSC string, or another two-character escape, at the sticky position. */
+const ESCAPE_AT = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[^[\]])?/y;
+
+/**
+ * One line as a terminal shows it after its carriage returns: a `\r` moves back to the start of the
+ * line and what follows overwrites what was there (progress output: `10%\r60%\r100%` is `100%`);
+ * erase-in-line (`ESC[K`, `ESC[1K`, `ESC[2K`) erases as a terminal does. A trailing `\r` (CRLF) changes
+ * nothing. Escape sequences are kept (zero width) in front of the character they precede; one
+ * character is one column. A line without `\r` is returned as it is.
+ */
+export function overwriteCarriageReturns(line: string): string {
+  if (line.indexOf('\r') < 0) return line;
+  const cells: string[] = [];
+  let cur = 0;
+  let pending = ''; // escape sequences waiting for the next character
+  const n = line.length;
+  let i = 0;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c === 0x0d) {
+      cur = 0;
+      i++;
+      continue;
+    }
+    if (c === 0x1b) {
+      ESCAPE_AT.lastIndex = i;
+      const m = ESCAPE_AT.exec(line);
+      const seq = m ? m[0] : '\x1b';
+      i += seq.length;
+      const el = /^\x1b\[([012]?)K$/.exec(seq);
+      if (!el) {
+        pending += seq;
+        continue;
+      }
+      if (el[1] === '2') for (let k = 0; k < cells.length; k++) cells[k] = ' ';
+      else if (el[1] === '1') for (let k = 0; k <= cur && k < cells.length; k++) cells[k] = ' ';
+      if (el[1] !== '1') cells.length = Math.min(cells.length, cur);
+      if (el[1] === '2') while (cells.length && cells[cells.length - 1] === ' ') cells.pop();
+      continue;
+    }
+    const cp = line.codePointAt(i)!;
+    const ch = String.fromCodePoint(cp);
+    i += ch.length;
+    while (cells.length < cur) cells.push(' ');
+    cells[cur++] = pending + ch;
+    pending = '';
+  }
+  return cells.join('') + pending;
 }
 
 /** One upstream string that is not log text: a single safe line, prose masked. */

@@ -156,7 +156,7 @@ export function deploymentScript(
           for (const p of ['Django==4.2.17', 'djangorestframework==3.15.2', 'psycopg[binary]==3.2.3', 'django-storages==1.14.4', 'celery==5.4.0', 'uwsgi==2.0.28', 'sentry-sdk==2.19.0']) {
             lines.push(`Collecting ${p}`, `  Downloading ${p.split('==')[0].replace(/\[.*\]/, '')}-${p.split('==')[1]}-py3-none-any.whl (${rng.int(40, 9000)} kB)`);
           }
-          lines.push('Successfully installed Django-4.2.17 djangorestframework-3.15.2 psycopg-3.2.3 celery-5.4.0 uwsgi-2.0.28', 'Step 5/12 : COPY . /app', 'Step 6/12 : RUN DJANGO_MODE=build python manage.py collectstatic --noinput', `${rng.int(200, 900)} static files copied to '/app/static_collected'.`, 'Step 12/12 : CMD ["uwsgi", "--ini", "/app/uwsgi.ini"]', `Successfully built ${rng.hex(12)}`, `Pushing image registry.divio.com/${o.app}:${o.commit.slice(0, 12)}…`, 'Image pushed.');
+          lines.push('Successfully installed Django-4.2.17 djangorestframework-3.15.2 psycopg-3.2.3 celery-5.4.0 uwsgi-2.0.28', 'Step 5/12 : COPY . /app', 'Step 6/12 : RUN DJANGO_MODE=build python manage.py collectstatic --noinput', `${rng.int(200, 900)} static files copied to '/app/static_collected'.`, 'Step 12/12 : CMD ["uwsgi", "--ini", "/app/uwsgi.ini"]', `Successfully built ${rng.hex(12)}`, `Pushing image registry.divio.com/${o.app}:${o.commit.slice(0, 12)}…`, `  layer ${o.commit.slice(0, 12)}: pushing  10%\r  layer ${o.commit.slice(0, 12)}: pushing  60%\r  layer ${o.commit.slice(0, 12)}: pushed 100%`, 'Image pushed.');
           stamp(st, lines);
         }
         break;
