@@ -29,6 +29,8 @@ export interface SessionOptions {
   sandboxProcess?: () => Promise<SandboxProcess>;
   clientName: string;
   env?: NodeJS.ProcessEnv;
+  /** false: do not ask the zone whose token it is before the first poll (the one-shot commands). */
+  whoami?: boolean;
 }
 
 export interface Session {
@@ -88,6 +90,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     cloudflare: cloudflareConfig(o.cloudflare, env),
     sandboxOptions: sandboxOptionsFor(o, env),
     sandboxProcess: o.sandboxProcess,
+    whoami: o.whoami,
   });
   trace('session: sandbox + gateway started');
   const client = new GatewayClient({ url: h.gateway.url, token: h.token, clientName: o.clientName });

@@ -34,7 +34,8 @@ export async function runTwin(a: ParsedArgs, sessionOpts: SessionOpts): Promise<
   const { loadConfig } = await import('../config/index.js');
   const loaded = loadConfig({ path: flagString(a, 'config') });
   if (!loaded.ok) throw new UsageError(loaded.error);
-  const session = await openSession({ ...sessionOpts(a, `divio-tui/${cmd}`), cloudflare: loaded.config.cloudflare });
+  // No whoami: a command has no header to show it in, and the first poll finds a bad token or zone anyway.
+  const session = await openSession({ ...sessionOpts(a, `divio-tui/${cmd}`), cloudflare: loaded.config.cloudflare, whoami: false });
   if (session.warning) process.stderr.write(`divio-tui: ${session.warning}\n`);
   try {
     await connected(session.client);

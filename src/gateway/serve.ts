@@ -155,6 +155,8 @@ export interface InProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** See GatewayOptions.rediscoverDelayMs. */
   rediscoverDelayMs?: number;
+  /** Ask the zone whose token it is (GET /iam/v3/me/, for the header); false: the one-shot commands. */
+  whoami?: boolean;
 }
 
 export interface InProcessGateway extends ServeHandle {
@@ -175,7 +177,7 @@ export async function startInProcessGateway(opts: InProcessOptions = {}): Promis
   let child: import('../sandbox/child.js').SandboxProcess | null = null;
   let upstream: Upstream;
   if (divioToken) {
-    upstream = await createUpstream({ zone: opts.zone, token: divioToken, cloudflare: opts.cloudflare });
+    upstream = await createUpstream({ zone: opts.zone, token: divioToken, cloudflare: opts.cloudflare, whoami: opts.whoami });
   } else if (opts.sandboxProcess) {
     child = await opts.sandboxProcess();
     try {
