@@ -39,6 +39,8 @@ export async function runTwin(a: ParsedArgs, sessionOpts: SessionOpts): Promise<
   if (session.warning) process.stderr.write(`divio-tui: ${session.warning}\n`);
   try {
     await connected(session.client);
+    // e.g. "another divio-tui is using the sandbox state …; started a private sandbox instead"
+    for (const n of session.notices()) process.stderr.write(`divio-tui: ${n}\n`);
     const json = flagBool(a, 'json');
     switch (cmd) {
       case 'apps':

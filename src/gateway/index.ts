@@ -19,6 +19,7 @@ import { matchToken, type GatewayToken } from './auth.js';
 import { EnvLogFollower } from './follower.js';
 import { Sub, Topic, rawSend, errorText, type Conn } from './hub.js';
 import { JobRejected, JobStore } from './jobs.js';
+import { DirBusyError, lockDir } from '../statefile/index.js';
 import {
   BackupsTopic,
   DeploymentTopic,
@@ -65,8 +66,8 @@ export interface GatewayOptions {
   rediscoverDelayMs?: number;
   /** The Local environment (Docker engine: DOCKER_HOST, cwd for .divio/config.json). */
   local?: LocalHubOptions;
-  /** Start-up notices of the caller (e.g. its sandbox's moved-aside files); read at each welcome, so lines added later show too. */
-  notices?: readonly string[];
+  /** Start-up notices of the caller (e.g. its sandbox's moved-aside files); asked at each welcome, so lines added later show too. */
+  notices?: () => readonly string[];
   /** Load limits (defaults: DEFAULT_LIMITS; the request rate is divided by pollScale). */
   limits?: Partial<GatewayLimits>;
 }
@@ -161,6 +162,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const limiter = new RequestLimiter({ ratePerSec: limits.requestsPerSecond, burst: limits.requestBurst });
   up.divio.setGate((signal) => limiter.acquire(signal));
 
+  // One gateway per data directory: two writers of jobs.json would undo each other's jobs.
+  const taken = lockDir(opts.dataDir);
+  if (!taken.lock) throw new DirBusyError(opts.dataDir, taken.heldBy, 'gateway state (jobs.json, audit.log)');
+  const dirLock = taken.lock;
   const audit = new AuditLog(join(opts.dataDir, 'audit.log'));
   const knownEnvs = new KnownEnvs(up);
   /** Failed hellos per peer address (oldest first; bounded). */
@@ -468,7 +473,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       role: tok.role,
       readOnly: !!opts.readOnly,
       capabilities: CAPABILITIES,
-      notices: [...(opts.notices ?? []), ...jobs.notices],
+      notices: [...(opts.notices?.() ?? []), ...jobs.notices],
     };
     send(c, welcome);
   }
@@ -598,6 +603,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       http.off('error', reject);
       resolve();
     });
+  }).catch((e: unknown) => {
+    dirLock.release();
+    throw e;
   });
   const addr = http.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
@@ -617,7 +625,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     port,
     jobs,
     rediscovered,
-    notices: () => [...(opts.notices ?? []), ...jobs.notices],
+    notices: () => [...(opts.notices?.() ?? []), ...jobs.notices],
     stats: () => ({
       clients: conns.size,
       pollers: topics.size + followers.size,
@@ -658,6 +666,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         for (const ws of wss.clients) ws.terminate();
         http.closeAllConnections?.();
         await new Promise<void>((r) => http.close(() => r()));
+        dirLock.release();
       })()),
   };
 }

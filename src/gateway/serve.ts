@@ -2,14 +2,15 @@
 // required (random when none is given on loopback, printed once); a non-loopback address is
 // refused without one.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startGateway, type Gateway } from './index.js';
 import { assertSafeBind, isLoopbackHost, type GatewayToken } from './auth.js';
 import { createUpstream } from './upstream.js';
 import type { Upstream } from './types.js';
+import { DirBusyError, shown } from '../statefile/index.js';
 
 export interface ServeHandle {
   gateway: Gateway;
@@ -192,15 +193,40 @@ export async function startInProcessGateway(opts: InProcessOptions = {}): Promis
     upstream = await createUpstream({ sandbox });
   }
   const token = randomBytes(24).toString('base64url');
-  const dataDir = opts.dataDir ?? join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'divio-tui', 'gateway');
+  let dataDir = opts.dataDir ?? join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'divio-tui', 'gateway');
+  const notices: string[] = [];
+  const sandboxNotices = sandbox?.notices ?? child?.notices ?? [];
+  let privateDir: string | null = null;
+  // A sandbox that runs privately (its data directory was in use) gets private jobs too: they name
+  // objects only it knows.
+  const sbo = opts.sandboxOptions;
+  if ((sandbox || child) && sbo && !sbo.ephemeral && (sandbox ? sandbox.dataDir : child!.dataDir) === null) {
+    dataDir = privateDir = mkdtempSync(join(tmpdir(), 'divio-tui-gw-'));
+  }
   let gateway: Gateway;
+  const start = (dir: string) => startGateway({
+    host: '127.0.0.1', port: 0, tokens: [{ token, role: 'operator', name: 'local-user' }], upstream, dataDir: dir,
+    rediscoverDelayMs: opts.rediscoverDelayMs,
+    // live: a line the sandbox adds later (its SSH host key) reaches later welcomes
+    notices: () => [...sandboxNotices, ...notices],
+  });
   try {
-    const notices = sandbox?.notices ?? child?.notices;
-    gateway = await startGateway({ host: '127.0.0.1', port: 0, tokens: [{ token, role: 'operator', name: 'local-user' }], upstream, dataDir, rediscoverDelayMs: opts.rediscoverDelayMs, notices });
+    try {
+      gateway = await start(dataDir);
+    } catch (e) {
+      if (!(e instanceof DirBusyError)) throw e;
+      // another console uses this directory: this one keeps its jobs apart (a real zone's in a
+      // directory that stays, for its audit; the sandbox's for as long as it runs)
+      const busy = e;
+      dataDir = divioToken ? `${busy.dir}.pid-${process.pid}` : (privateDir = mkdtempSync(join(tmpdir(), 'divio-tui-gw-')));
+      notices.push(`another divio-tui${Number.isNaN(busy.pid) ? '' : ` (pid ${busy.pid})`} is using ${shown(busy.dir)}; this console keeps its jobs and audit in ${divioToken ? shown(dataDir) : 'a private directory (gone when it ends)'}`);
+      gateway = await start(dataDir);
+    }
   } catch (e) {
     await upstream.close();
     await sandbox?.close();
     await child?.close();
+    if (privateDir) rmSync(privateDir, { recursive: true, force: true });
     throw e;
   }
   return {
@@ -213,6 +239,7 @@ export async function startInProcessGateway(opts: InProcessOptions = {}): Promis
       await upstream.close();
       await sandbox?.close();
       await child?.close();
+      if (privateDir) rmSync(privateDir, { recursive: true, force: true });
     },
   };
 }

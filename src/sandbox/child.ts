@@ -18,6 +18,8 @@ export interface SandboxEndpoint {
   state?: { zones?: { id: string; plan: string }[] };
   /** Lines about state files found unusable at start and moved aside (see Sandbox.notices). */
   notices?: string[];
+  /** Where its state is kept; null when ephemeral or private (its data directory was in use). */
+  dataDir?: string | null;
 }
 
 export interface SandboxProcess extends SandboxEndpoint {
@@ -28,7 +30,7 @@ export interface SandboxProcess extends SandboxEndpoint {
 
 type ToChild = { type: 'start'; options: SandboxOptions } | { type: 'close' };
 type FromChild =
-  | { type: 'ready'; divioUrl: string; cloudflareUrl: string; token: string; cloudflareToken: string; zones: { id: string; plan: string }[]; notices: string[] }
+  | { type: 'ready'; divioUrl: string; cloudflareUrl: string; token: string; cloudflareToken: string; zones: { id: string; plan: string }[]; notices: string[]; dataDir: string | null }
   | { type: 'notices'; lines: string[] }
   | { type: 'error'; message: string }
   | { type: 'closed' };
@@ -135,6 +137,7 @@ export async function startSandboxProcess(options: SandboxOptions, entry = proce
     cloudflareToken: first.cloudflareToken,
     state: { zones: first.zones },
     notices,
+    dataDir: first.dataDir ?? null,
     async close() {
       closing = true;
       const { child, exited } = cur;
@@ -194,6 +197,7 @@ export async function runSandboxChild(): Promise<void> {
             cloudflareToken: s.cloudflareToken,
             zones: (s.state.zones ?? []).map((z) => ({ id: z.id, plan: z.plan })),
             notices: s.notices.slice(),
+            dataDir: s.dataDir,
           } satisfies FromChild);
           // the SSH endpoint starts in the background: a host key moved aside is said when it listens
           const said = s.notices.length;

@@ -63,7 +63,7 @@ import { CloudflareApi } from './cloudflare.js';
 import { Faults, faultBody, parseFaultSpec, type FaultRule } from './faults.js';
 import { DrfError, parseJsonBody, readBody, sendJson, type Ctx } from './http.js';
 import { Persister, STATE_FILE, defaultDataDir, loadState } from './persist.js';
-import { moveAside } from '../statefile/index.js';
+import { lockDir, moveAside, shown, type DirLock } from '../statefile/index.js';
 import { Rng, randomHex } from './rng.js';
 import type { CdnClearRec, PurgeRec, SandboxState } from './model.js';
 
@@ -167,9 +167,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // a big scenario keeps what Divio's Control Panel keeps (1,000 lines), so its memory stays bounded
   const retention = o.logRetention ?? (apps > SCENARIO_APPS ? BIG_SCENARIO_LOG_RETENTION : DEFAULT_LOG_RETENTION);
   const ephemeral = o.ephemeral ?? false;
-  const dataDir = ephemeral ? null : (o.dataDir ?? defaultDataDir());
-
   const notices: string[] = [];
+  // One sandbox per data directory: a second one (another console started at the same moment, a
+  // `divio-tui sandbox` beside the console) runs privately rather than share the files.
+  let dataDir = ephemeral ? null : (o.dataDir ?? defaultDataDir());
+  let dirLock: DirLock | null = null;
+  if (dataDir) {
+    const taken = lockDir(dataDir);
+    if (taken.lock) dirLock = taken.lock;
+    else {
+      notices.push(`another divio-tui${Number.isNaN(taken.heldBy) ? '' : ` (pid ${taken.heldBy})`} is using the sandbox state in ${shown(dataDir)}; started a private sandbox instead (nothing of it is kept)`);
+      dataDir = null;
+    }
+  }
   // state: persisted (same seed, or no seed asked for) or a fresh scenario; a state file that cannot
   // be used is moved aside (one notice line), never overwritten
   const unusable = (why: string) => notices.push(moveAside(join(dataDir!, STATE_FILE), 'sandbox state', why));
@@ -356,7 +366,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // Idle connections live a minute, as behind a real API's load balancer (with Node's 5 s default,
   // every poll of a 5 s cadence opened a new connection).
   server.keepAliveTimeout = 60_000;
-  const port = await listen(server, o.port ?? 0);
+  let port: number;
+  try {
+    port = await listen(server, o.port ?? 0);
+  } catch (e) {
+    dirLock?.release();
+    throw e;
+  }
   divioUrl = `http://${hostForUrl}:${port}`;
   let cfServer: Server | null = null;
   cloudflareUrl = divioUrl;
@@ -366,6 +382,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       cloudflareUrl = `http://${hostForUrl}:${await listen(cfServer, o.cloudflarePort)}`;
     } catch (e) {
       server.close();
+      dirLock?.release();
       throw e;
     }
   }
@@ -388,6 +405,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       } catch (e) {
         server.close();
         cfServer?.close();
+        dirLock?.release();
         throw e;
       }
     }
@@ -433,6 +451,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const closing = (srv: Server) => new Promise<void>((r) => { srv.close(() => r()); srv.closeAllConnections(); });
       await Promise.all([closing(server), cfServer ? closing(cfServer) : Promise.resolve(), sshInfo?.close()]);
       await persister?.close();
+      dirLock?.release();
       if (sshTmp) rmSync(sshTmp, { recursive: true, force: true });
     },
   } satisfies Partial<Sandbox>);

@@ -1,9 +1,9 @@
 // State files on disk (sandbox state, host key, gateway jobs, known hosts, history): written
 // atomically, and moved aside — never trusted, never deleted — when they cannot be used. Imports
 // nothing of ours, so the sandbox, the gateway and the CLI all share it.
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 
@@ -67,7 +67,7 @@ function stamp(now: Date): string {
 }
 
 /** A path for a person: the home directory as `~`. */
-function shown(path: string): string {
+export function shown(path: string): string {
   const home = homedir();
   return home && home !== '/' && path.startsWith(home + '/') ? `~${path.slice(home.length)}` : path;
 }
@@ -92,4 +92,90 @@ export function moveAside(file: string, what: string, reason: string, now = new 
     return `unusable ${what}: could not move ${shown(file)} aside (${(e as Error).message}; ${why}); starting fresh without it`;
   }
   return `unusable ${what}: moved to ${shown(aside)} (${why}); starting fresh`;
+}
+
+// ---------------------------------------------------------------- one process per state directory
+
+export const LOCK_FILE = '.lock';
+
+/** Another live process uses a state directory (see lockDir). */
+export class DirBusyError extends Error {
+  constructor(readonly dir: string, readonly pid: number, what: string) {
+    super(`another divio-tui${Number.isNaN(pid) ? '' : ` (pid ${pid})`} is using the ${what} in ${shown(dir)}; stop it or use another --data-dir`);
+  }
+}
+
+/** A state directory taken by this process (see lockDir). */
+export interface DirLock {
+  readonly dir: string;
+  release(): void;
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // there, but another user's
+  }
+}
+
+const held = new Map<string, number>(); // lock file → this process's holds (released on exit)
+let exitHook = false;
+
+/**
+ * Take `dir` for this process, or learn who has it: `{ lock }`, or `{ heldBy: pid }` when another
+ * live process (or this one, through another holder) uses it. The lock file (`<dir>/.lock`) holds the
+ * pid; one left by a process that is gone is taken over. Released by release() or at exit.
+ */
+export function lockDir(dir: string): { lock: DirLock; heldBy?: undefined } | { heldBy: number; lock?: undefined } {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const fd = openSync(file, 'wx', 0o600);
+      try { writeSync(fd, `${process.pid}\n`); fsyncSync(fd); } finally { closeSync(fd); }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let pid = NaN;
+      try { pid = Number.parseInt(readFileSync(file, 'utf8'), 10); } catch {}
+      if (alive(pid)) return { heldBy: pid };
+      // left by a process that is gone (or half-written): move it out of the way, then try again;
+      // of two processes that race here, only one can create the new file
+      try { renameSync(file, `${file}.stale-${process.pid}`); rmSync(`${file}.stale-${process.pid}`, { force: true }); } catch {}
+      continue;
+    }
+    // a racing taker may have moved our fresh file aside as stale: the file must still name us
+    let owner = NaN;
+    try { owner = Number.parseInt(readFileSync(file, 'utf8'), 10); } catch {}
+    if (owner !== process.pid) {
+      if (alive(owner)) return { heldBy: owner };
+      continue;
+    }
+    held.set(file, (held.get(file) ?? 0) + 1);
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', () => { for (const f of held.keys()) releaseFile(f); });
+    }
+    let released = false;
+    return {
+      lock: {
+        dir,
+        release() {
+          if (released) return;
+          released = true;
+          held.delete(file);
+          releaseFile(file);
+        },
+      },
+    };
+  }
+  return { heldBy: NaN };
+}
+
+function releaseFile(file: string): void {
+  try {
+    if (Number.parseInt(readFileSync(file, 'utf8'), 10) === process.pid) rmSync(file, { force: true });
+  } catch {}
 }

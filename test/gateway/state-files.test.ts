@@ -2,10 +2,13 @@
 // the file is moved aside with one line the console shows), and the audit of a job that outlived a
 // gateway restart still names who started it.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startGateway } from '../../src/gateway/index.js';
+import { startInProcessGateway } from '../../src/gateway/serve.js';
 import type { Job } from '../../src/domain/index.js';
-import { startRig, waitFor, type Rig } from './helpers.js';
+import { OPERATOR, startRig, waitFor, type Rig } from './helpers.js';
 
 let rig: Rig;
 beforeAll(async () => {
@@ -96,3 +99,27 @@ test('a deploy started by ops-alice that ends after a gateway restart: its audit
   const end = lines.find((l) => l.job === job.id && /^(succeeded|failed)/.test(l.outcome));
   expect(end).toMatchObject({ actor: 'ops-alice', role: 'operator', action: 'deploy', target: 'acme-reports@test' });
 }, 45_000);
+
+describe('two gateways on one data directory', () => {
+  test('a second gateway on a directory in use is refused with a clear message (serve)', async () => {
+    await expect(startGateway({ tokens: [{ token: OPERATOR, role: 'operator', name: 'x' }], upstream: rig.upstream, dataDir: rig.dataDir, rediscover: false }))
+      .rejects.toThrow(`another divio-tui (pid ${process.pid}) is using the gateway state (jobs.json, audit.log) in ${rig.dataDir}; stop it or use another --data-dir`);
+  });
+
+  test("two consoles' gateways started at once: one keeps the directory, the other keeps its jobs privately and says so", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'divio-tui-gw-shared-'));
+    const env = { NETRC_PATH: join(dir, 'no-netrc') };
+    const [a, b] = await Promise.all([0, 1].map(() => startInProcessGateway({ dataDir: dir, env, sandboxOptions: { ephemeral: true, seed: 3 } })));
+    try {
+      const notices = [a!.gateway.notices(), b!.gateway.notices()];
+      const quiet = notices.filter((n) => n.length === 0);
+      const told = notices.filter((n) => n.length === 1);
+      expect(quiet).toHaveLength(1);
+      expect(told).toHaveLength(1);
+      expect(told[0]![0]).toBe(`another divio-tui (pid ${process.pid}) is using ${dir}; this console keeps its jobs and audit in a private directory (gone when it ends)`);
+    } finally {
+      await Promise.all([a!.close(), b!.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
