@@ -157,6 +157,8 @@ export interface FollowLogsOptions {
   maxIdleMs?: number;
   /** Transient failures (network, timeout, 5xx, 429) are reported here and retried after the idle wait; others end the stream with an error. */
   onError?(err: DivioApiError): void;
+  /** Each request: `start` before it is sent, `answer` when a page came back (empty or not). */
+  onRequest?(phase: 'start' | 'answer'): void;
 }
 
 const logKey = (e: RuntimeLogEntry): string => `${e.timestamp}\u0000${e.service}\u0000${e.message}`;
@@ -189,9 +191,11 @@ export async function* followRuntimeLogs(c: DivioClient, envUuid: string, opts: 
     if (opts.signal?.aborted) return;
     let page: RuntimeLogPage;
     try {
+      opts.onRequest?.('start');
       if (nextUrl) page = await c.runtimeLogs(envUuid, { url: nextUrl }, opts.signal);
       else if (lastTs) page = await c.runtimeLogs(envUuid, { fromTs: lastTs.slice(0, 16) }, opts.signal);
       else page = await c.runtimeLogs(envUuid, opts.since ? { fromTs: formatLogTs(opts.since) } : {}, opts.signal);
+      opts.onRequest?.('answer');
     } catch (err) {
       if (opts.signal?.aborted) return;
       if (err instanceof DivioApiError && ['network', 'timeout', 'server', 'rate-limit'].includes(err.kind)) {

@@ -23,6 +23,10 @@ export interface FollowerBatch {
   markers: LogMarker[];
 }
 
+/** A log request without an answer for this long is reported ("not answering"), long before the client's own deadline. */
+export const FOLLOWER_STALL_MS = 10_000;
+const NOT_ANSWERING = `not answering: no answer for ${FOLLOWER_STALL_MS / 1000} s`;
+
 /** Lines a follower keeps for topics that join it later: as many as the first page of a fresh stream. */
 export const FOLLOWER_HISTORY_LINES = 1000;
 
@@ -49,6 +53,9 @@ export class EnvLogFollower {
    */
   readonly recent: RawLine[] = [];
   private abort = new AbortController();
+  /** When the request now in flight was sent (null: none), for the stall watchdog. */
+  private askedAt: number | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
   private lastTsIso: string | null = null;
   private atLast = 0;
 
@@ -70,6 +77,21 @@ export class EnvLogFollower {
 
   stop(): void {
     this.abort.abort();
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+  }
+
+  /** A hung upstream (a request with no answer, not even an error) is said within seconds; an answer clears it. */
+  private request(phase: 'start' | 'answer' | 'error'): void {
+    this.askedAt = phase === 'start' ? Date.now() : null;
+    // an answer (even an empty page of a quiet environment) means the upstream is back
+    if (phase === 'answer' && !this.health.ok) this.setHealth({ ok: true, error: null, retryInMs: null });
+    if (phase === 'start' && !this.watchdog) {
+      this.watchdog = setInterval(() => {
+        if (this.askedAt !== null && Date.now() - this.askedAt >= FOLLOWER_STALL_MS) this.setHealth({ ok: false, error: NOT_ANSWERING, retryInMs: null });
+      }, 1000);
+      this.watchdog.unref?.();
+    }
   }
 
   private async resolveLabel(): Promise<void> {
@@ -122,7 +144,8 @@ export class EnvLogFollower {
             page_size: 1000,
             from_ts: restartSince ? restartSince.toISOString().slice(0, 16) : undefined,
           });
-          const first = await c.runtimeLogs(this.env, { url: firstUrl.toString() }, signal);
+          this.request('start');
+          const first = await c.runtimeLogs(this.env, { url: firstUrl.toString() }, signal).finally(() => this.request('error'));
           const minMs = restartSince ? restartSince.getTime() : null;
           this.skipDup = this.atLast;
           this.ingest(first.results.filter((e) => minMs === null || !(Date.parse(e.timestamp) < minMs)), first);
@@ -140,7 +163,11 @@ export class EnvLogFollower {
           since: startUrl ? undefined : (restartSince ?? new Date()),
           idleMs: Math.max(20, 1000 * this.scale),
           maxIdleMs: Math.max(50, 5000 * this.scale),
-          onError: (err) => this.setHealth({ ok: false, error: errorText(err), retryInMs: Math.round(1000 * this.scale) }),
+          onError: (err) => {
+            this.request('error');
+            this.setHealth({ ok: false, error: errorText(err), retryInMs: Math.round(1000 * this.scale) });
+          },
+          onRequest: (phase) => this.request(phase),
         });
         for await (const page of it) {
           this.setHealth({ ok: true, error: null, retryInMs: null });

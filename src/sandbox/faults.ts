@@ -12,6 +12,8 @@
 //            | latency=MS[-MS][@RATE]  add latency before answering (a range picks uniformly)
 //            | malformed[@RATE]     answer normally but with a truncated, invalid JSON body
 //            | reset[@RATE]         destroy the connection without answering
+//            | hang[@RATE]          no answer at all while the rule is in force (a hung upstream): the
+//                                   request is held, and answered normally once the faults change
 //            | times=N              the rule fires at most N times, then is inert
 //   RATE    := 0..1 or a percentage: 0.5 and 50% are the same; default 1 (always)
 //
@@ -34,6 +36,7 @@ export const FaultRuleSchema = z.object({
   latencyRate: z.number().min(0).max(1).optional(),
   malformedRate: z.number().min(0).max(1).optional(),
   resetRate: z.number().min(0).max(1).optional(),
+  hangRate: z.number().min(0).max(1).optional(),
   times: z.number().int().positive().optional(),
 }).strict();
 export type FaultRule = z.infer<typeof FaultRuleSchema>;
@@ -90,10 +93,12 @@ export function parseFaultSpec(spec: string | FaultRule[] | null | undefined): F
         rule.malformedRate = parseRate(m[1], part);
       } else if ((m = /^reset(?:@(.+))?$/.exec(t))) {
         rule.resetRate = parseRate(m[1], part);
+      } else if ((m = /^hang(?:@(.+))?$/.exec(t))) {
+        rule.hangRate = parseRate(m[1], part);
       } else if ((m = /^times=(\d+)$/.exec(t)) && Number(m[1]) > 0) {
         rule.times = Number(m[1]);
       } else {
-        throw new FaultSpecError(`fault rule "${part}": unknown effect "${t}" (expected CODE[@RATE], retry-after=S, latency=MS[-MS][@RATE], malformed[@RATE], reset[@RATE], times=N)`);
+        throw new FaultSpecError(`fault rule "${part}": unknown effect "${t}" (expected CODE[@RATE], retry-after=S, latency=MS[-MS][@RATE], malformed[@RATE], reset[@RATE], hang[@RATE], times=N)`);
       }
     }
     rules.push(FaultRuleSchema.parse(rule));
@@ -113,20 +118,38 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-export interface FaultDecision { latencyMs: number; reset: boolean; status: number | null; retryAfter: number; malformed: boolean }
+export interface FaultDecision { latencyMs: number; reset: boolean; status: number | null; retryAfter: number; malformed: boolean; hang: boolean }
 
 export class Faults {
   private rules: { rule: FaultRule; re: RegExp; fired: number }[] = [];
+  private held = new Set<() => void>();
   constructor(private random: () => number = Math.random) {}
 
   set(spec: string | FaultRule[] | null | undefined): void {
     this.rules = parseFaultSpec(spec).map((rule) => ({ rule, re: globToRegExp(rule.path), fired: 0 }));
+    // the upstream recovers: hung requests are answered now
+    for (const release of [...this.held]) release();
+  }
+
+  /** Hold a hung request until the faults change (true) or its connection closes (false). */
+  hold(socket: { once(ev: 'close', f: () => void): unknown; off(ev: 'close', f: () => void): unknown }): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (answer: boolean): void => {
+        this.held.delete(release);
+        socket.off('close', closed);
+        resolve(answer);
+      };
+      const release = (): void => done(true);
+      const closed = (): void => done(false);
+      this.held.add(release);
+      socket.once('close', closed);
+    });
   }
   list(): FaultRule[] { return this.rules.map((r) => r.rule); }
 
   decide(method: string, path: string): FaultDecision | null {
     if (this.rules.length === 0 || path.startsWith('/_sandbox/')) return null;
-    const d: FaultDecision = { latencyMs: 0, reset: false, status: null, retryAfter: 1, malformed: false };
+    const d: FaultDecision = { latencyMs: 0, reset: false, status: null, retryAfter: 1, malformed: false, hang: false };
     let any = false;
     for (const r of this.rules) {
       const { rule } = r;
@@ -140,6 +163,7 @@ export class Faults {
         fired = true;
       }
       if (rule.resetRate !== undefined && this.random() < rule.resetRate) { d.reset = true; fired = true; }
+      if (rule.hangRate !== undefined && this.random() < rule.hangRate) { d.hang = true; fired = true; }
       if (rule.status !== undefined && d.status === null && this.random() < (rule.statusRate ?? 1)) {
         d.status = rule.status; d.retryAfter = rule.retryAfter ?? 1; fired = true;
       }

@@ -317,6 +317,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
       const fault = faults.decide(method, path);
       if (fault) {
+        if (fault.hang && !(await faults.hold(req.socket))) return;
         if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs));
         if (fault.reset) { req.socket.destroy(); return; }
         if (fault.status !== null) {

@@ -73,6 +73,23 @@ describe('faults over HTTP', () => {
     sb.setFaults(null);
   });
 
+  it('hang: no answer while the rule is in force; the held request is answered once the faults change', async () => {
+    expect(parseFaultSpec('/x hang@25%')).toEqual([{ path: '/x', hangRate: 0.25 }]);
+    sb.setFaults('/iam/v3/me/ hang');
+    let answered = false;
+    const pending = api.get('/iam/v3/me/').then((r) => ((answered = true), r));
+    // another path is not held
+    expect((await api.get('/apps/v3/regions/')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answered).toBe(false);
+    sb.setFaults(null);
+    expect((await pending).status).toBe(200);
+    // a client that gives up closes its connection: nothing is left held
+    sb.setFaults('/iam/v3/me/ hang');
+    await expect(fetch(`${sb.divioUrl}/iam/v3/me/`, { headers: { authorization: `Token ${sb.token}` }, signal: AbortSignal.timeout(200) })).rejects.toThrow();
+    sb.setFaults(null);
+  });
+
   it('faults given at start apply; Cloudflare paths can be faulted too', async () => {
     const f = await start({ faults: '/client/v4/** 502' });
     try {
