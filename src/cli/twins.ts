@@ -68,9 +68,16 @@ function out(s: string) {
 }
 
 /**
+ * Upstream failures that retrying will not mend, in the Divio client's words: a one-shot command
+ * reports them at once instead of waiting for a snapshot that cannot come.
+ */
+const PERMANENT = /token rejected|permission denied|no Divio token|host not found|connection refused|refusing to send|not found: /i;
+
+/**
  * The first snapshot (that `accept` takes, when given). A `status` frame that says the upstream
- * failed (token rejected, host not found, connection refused: the Divio client has already retried
- * what is worth retrying) ends the wait at once with the gateway's own words, not a time-out.
+ * failed for good (token rejected, host not found, connection refused: the Divio client has already
+ * retried what is worth retrying) ends the wait at once with the gateway's own words; a passing
+ * failure (a time-out, a 503) is retried by the gateway, and named if the wait runs out.
  */
 function firstData<T>(
   subscribe: (h: { onSnapshot: (d: T) => void; onError: (m: string) => void; onStatus: (h: TopicHealth) => void }) => { unsubscribe(): void },
@@ -78,9 +85,10 @@ function firstData<T>(
   accept: (d: T) => boolean = () => true,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
+    let lastError: string | null = null;
     const timer = setTimeout(() => {
       sub.unsubscribe();
-      reject(new Error(`no answer from the gateway within ${timeoutMs / 1000} s`));
+      reject(new Error(`no answer from the gateway within ${timeoutMs / 1000} s${lastError ? `: ${lastError}` : ''}`));
     }, timeoutMs);
     const fail = (m: string) => {
       clearTimeout(timer);
@@ -96,7 +104,9 @@ function firstData<T>(
       },
       onError: fail,
       onStatus: (h) => {
-        if (!h.ok) fail(h.error ?? 'the upstream failed');
+        if (h.ok) return;
+        lastError = h.error ?? 'the upstream failed';
+        if (PERMANENT.test(lastError)) fail(lastError);
       },
     });
   });

@@ -196,14 +196,20 @@ describe('read commands', () => {
       run(['metrics', 'acme-reports', 'live', '--json']),
       run(['jobs']),
     ]);
-    expect(apps.code).toBe(0);
+    expect(apps.code, apps.all).toBe(0);
     const rows = JSON.parse(apps.stdout) as Array<{ app: string; env: string }>;
     expect(rows.some((x) => x.app === 'acme-reports' && x.env === 'live')).toBe(true);
-    expect(metrics.code).toBe(0);
+    expect(metrics.code, metrics.all).toBe(0);
     const m = JSON.parse(metrics.stdout) as { access: { requests: number } | null };
     expect(m).toHaveProperty('access');
-    expect(jobs.code).toBe(0);
-    expect(jobs.stdout).toMatch(/^(no jobs|JOB +KIND)/);
+    expect(jobs.code, jobs.all).toBe(0);
+    expect(jobs.stdout, jobs.all).toMatch(/^(no jobs|JOB +KIND)/);
+  });
+
+  test('a passing upstream failure (503s past the retries of the client) is waited out, not reported as final', async () => {
+    const r = await run(['apps', '--json', '--sandbox', '--ephemeral', '--seed', '7', '--faults', '/apps/v3/applications/ 503 times=5']);
+    expect(r.code, r.all).toBe(0);
+    expect((JSON.parse(r.stdout) as unknown[]).length).toBeGreaterThan(5);
   });
 
   test('metrics in plain text names the environment and its request figures', async () => {
