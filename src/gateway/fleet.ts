@@ -221,6 +221,16 @@ export class FleetTopic extends Topic {
   private async boot(): Promise<void> {
     const [orgs] = await Promise.all([this.listAll<{ uuid: string; name: string }>('/iam/v3/organisations/', {}, OrganisationSchema).catch(() => []), this.refreshApps()]);
     for (const o of orgs) this.orgName.set(o.uuid, o.name);
+    // One walk of the account's environment list (15 pages for 1,500) puts every row on screen
+    // at once. The per-application lists (Divio's CLI's filter) stay the truth: each application's
+    // is read again in turn (its rows on screen first), so an account list that left some out, or a
+    // zone that refuses it, costs freshness, never rows.
+    if (await this.bootFromAccountList()) {
+      this.booted = true;
+      this.appsDue = Date.now() + this.iv('apps');
+      this.publish();
+      return;
+    }
     const queue = [...this.apps.values()];
     let lastProgress = Date.now();
     await Promise.all(
@@ -330,12 +340,42 @@ export class FleetTopic extends Topic {
     return n;
   }
 
+  /** The account's environment list, unfiltered; false when the zone refuses it (then: per application). */
+  private async bootFromAccountList(): Promise<boolean> {
+    let list: Environment[];
+    try {
+      list = await this.listAll<Environment>('/apps/v3/environments/', {}, EnvironmentSchema);
+    } catch {
+      if (this.signal.aborted) throw new Error('stopped');
+      return false;
+    }
+    const byApp = new Map<string, Environment[]>();
+    for (const e of list) {
+      const l = byApp.get(e.application);
+      if (l) l.push(e);
+      else byApp.set(e.application, [e]);
+    }
+    const now = Date.now();
+    for (const a of this.apps.values()) {
+      this.mergeEnvs(a, byApp.get(a.app.uuid) ?? [], now, false);
+      // each application's own list, in turn over the next interval
+      a.envsDue = now + this.iv('envsHidden') * hashFrac(a.app.uuid);
+    }
+    return true;
+  }
+
   /** One application's environments (`?application=`, as Divio's CLI asks). */
   private async refreshEnvs(a: AppInfo): Promise<number> {
     const now = Date.now();
     a.envsDue = now + this.iv('envsHidden') * (0.75 + 0.5 * hashFrac(a.app.uuid));
     const list = await this.listAll<Environment>('/apps/v3/environments/', { application: a.app.uuid }, EnvironmentSchema);
     const pages = this.lastPages;
+    this.mergeEnvs(a, list, now, true);
+    return pages;
+  }
+
+  /** Rows of one application from a list; `complete`: environments it lacks are gone. */
+  private mergeEnvs(a: AppInfo, list: Environment[], now: number, complete: boolean): void {
     const seen = new Set<string>();
     for (const e of list) {
       if (e.application !== a.app.uuid) continue; // a zone that ignored the filter: not this application's
@@ -366,8 +406,7 @@ export class FleetTopic extends Topic {
         if (lastFinished(e)?.uuid !== before && !(x.dep && x.dep.ended_at === null)) x.due.dep = Math.min(x.due.dep, now);
       }
     }
-    for (const [id, x] of this.envs) if (x.env.application === a.app.uuid && !seen.has(id)) this.envs.delete(id);
-    return pages;
+    if (complete) for (const [id, x] of this.envs) if (x.env.application === a.app.uuid && !seen.has(id)) this.envs.delete(id);
   }
 
   /** The environment's running deployment, or its newest (`?environment=`, newest first). */
