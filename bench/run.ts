@@ -3,7 +3,7 @@
 // WebSockets. Prints one table and writes bench/results/latest.json.
 //   --quick         short durations (for iterating on the bench itself)
 //   --check         exit 1 when a budget is missed (or a budgeted row could not be measured)
-//   --only a,b      run only some groups: startup, logs, screen, fanout
+//   --only a,b      run only some groups: startup, logs, screen, fanout, fleet
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import { startGatewayProc, startSandboxHost, type GatewayProc, type SandboxHost 
 import { measureStartup } from './m-startup.js';
 import { measureIngest, measureScreen, type LogsOpts } from './m-logs.js';
 import { measureFanout } from './m-fanout.js';
+import { measureFleet } from './m-fleet.js';
 import { naRow, renderTable, type Row } from './report.js';
 
 const argv = process.argv.slice(2);
@@ -110,6 +111,11 @@ async function main(): Promise<number> {
     }
     await gw?.close();
     await sb?.close();
+  }
+
+  if (want('fleet')) {
+    log('9-10. the fleet of a big account (sandbox --apps 500) …');
+    rows.push(...(await measureFleet({ apps: 500, windowS: quick ? 20 : 60, visible: 40, log })));
   }
 
   const load1 = loadavg()[0];

@@ -6,7 +6,9 @@ const seed = Number(process.env.BENCH_SEED ?? '1');
 const port = Number(process.env.BENCH_PORT ?? '0');
 const token = process.env.BENCH_TOKEN || undefined;
 
-startSandbox({ ephemeral: true, seed, logRate: 0, ssh: false, port, token }).then(
+const apps = process.env.BENCH_APPS ? Number(process.env.BENCH_APPS) : undefined;
+
+startSandbox({ ephemeral: true, seed, logRate: 0, ssh: false, port, token, apps }).then(
   (sb) => {
     process.stdout.write(JSON.stringify({ ready: true, url: sb.divioUrl, token: sb.token }) + '\n');
     const stop = () => void sb.close().finally(() => process.exit(0));

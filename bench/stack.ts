@@ -65,10 +65,11 @@ const FILLER =
 let counter = 0;
 
 /** Start the sandbox: `divio-tui sandbox --ephemeral --seed N --log-rate 0`, else the in-repo fallback. */
-export async function startSandboxHost(seed = 1, log: (s: string) => void = () => {}): Promise<SandboxHost> {
+export async function startSandboxHost(seed = 1, log: (s: string) => void = () => {}, apps?: number): Promise<SandboxHost> {
   const port = await freePort();
   const token = randomBytes(16).toString('hex');
-  let svc: Service | null = spawnBinary(['sandbox', '--port', String(port), '--token', token, '--ephemeral', '--seed', String(seed), '--log-rate', '0'], {
+  const size = apps ? ['--apps', String(apps), '--no-ssh'] : [];
+  let svc: Service | null = spawnBinary(['sandbox', '--port', String(port), '--token', token, '--ephemeral', '--seed', String(seed), '--log-rate', '0', ...size], {
     HOME: `/tmp/divio-bench-sb-${process.pid}`,
     XDG_STATE_HOME: `/tmp/divio-bench-sb-${process.pid}/state`,
   });
@@ -76,15 +77,16 @@ export async function startSandboxHost(seed = 1, log: (s: string) => void = () =
   let url = `http://127.0.0.1:${port}`;
   let tok = token;
   try {
-    await waitListening(svc, port, 'divio-tui sandbox');
+    // (a big scenario takes a few seconds to build)
+    await waitListening(svc, port, 'divio-tui sandbox', apps ? 90_000 : 20_000);
   } catch (e) {
     log(`  divio-tui sandbox: ${(e as Error).message}; using the in-repo launcher (bench/sandbox-host.ts)`);
     await svc.kill();
     const tsxCli = resolve(process.cwd(), 'node_modules/tsx/dist/cli.mjs');
     svc = spawnService(process.execPath, [tsxCli, resolve(process.cwd(), 'bench/sandbox-host.ts')], {
-      env: { BENCH_SEED: String(seed), BENCH_PORT: String(port), BENCH_TOKEN: token },
+      env: { BENCH_SEED: String(seed), BENCH_PORT: String(port), BENCH_TOKEN: token, ...(apps ? { BENCH_APPS: String(apps) } : {}) },
     });
-    const m = await svc.waitOutput(/^\{"ready".*\}$/m, 30_000).catch(async (err) => {
+    const m = await svc.waitOutput(/^\{"ready".*\}$/m, apps ? 90_000 : 30_000).catch(async (err) => {
       await svc!.kill();
       throw err;
     });
