@@ -141,7 +141,7 @@ export class FleetTopic extends Topic {
       this.sampler.rebind(this.signal);
       this.publish();
     } else {
-      this.sampler = new FleetErrorSampler(this.ctx.up, this.signal, { scale: this.ctx.scale });
+      this.sampler = new FleetErrorSampler(this.ctx.up, this.signal);
     }
     void this.run();
   }
@@ -219,13 +219,17 @@ export class FleetTopic extends Topic {
 
   /** Applications, then each one's environments (side by side): every row, from the lists alone. */
   private async boot(): Promise<void> {
-    const [orgs] = await Promise.all([this.listAll<{ uuid: string; name: string }>('/iam/v3/organisations/', {}, OrganisationSchema).catch(() => []), this.refreshApps()]);
+    const [orgs, , envs] = await Promise.all([
+      this.listAll<{ uuid: string; name: string }>('/iam/v3/organisations/', {}, OrganisationSchema).catch(() => []),
+      this.refreshApps(true),
+      this.listAll<Environment>('/apps/v3/environments/', {}, EnvironmentSchema, true).catch(() => null),
+    ]);
     for (const o of orgs) this.orgName.set(o.uuid, o.name);
     // One walk of the account's environment list (15 pages for 1,500) puts every row on screen
     // at once. The per-application lists (Divio's CLI's filter) stay the truth: each application's
     // is read again in turn (its rows on screen first), so an account list that left some out, or a
     // zone that refuses it, costs freshness, never rows.
-    if (await this.bootFromAccountList()) {
+    if (envs && this.bootFromAccountList(envs)) {
       this.booted = true;
       this.appsDue = Date.now() + this.iv('apps');
       this.publish();
@@ -299,11 +303,37 @@ export class FleetTopic extends Topic {
   // ------------------------------------------------------------------ the pieces
 
   /** Walk a list to its end; returns the items (the requests are counted by the caller's page count). */
-  private async listAll<T>(path: string, query: Record<string, string | number | undefined>, schema: z.ZodType): Promise<T[]> {
+  private async listAll<T>(path: string, query: Record<string, string | number | undefined>, schema: z.ZodType, parallel = false): Promise<T[]> {
     const c = this.ctx.up.divio;
     const out: T[] = [];
     let from: string | URL | null = path;
     let pages = 0;
+    if (parallel) {
+      // start-up: the first page says how many there are; the others (`?page=N`, DRF page-number
+      // paging) are asked a few at a time instead of one after another
+      const p1 = await c.listPage(path, query, schema, this.signal);
+      out.push(...(p1.results as T[]));
+      pages = 1;
+      if (p1.next && p1.count !== null && p1.results.length > 0) {
+        const total = Math.ceil(p1.count / p1.results.length);
+        const size = p1.results.length;
+        const rest: T[][] = [];
+        const todo = Array.from({ length: total - 1 }, (_, i) => i + 2);
+        await Promise.all(
+          Array.from({ length: Math.min(4, todo.length) }, async () => {
+            for (let n = todo.shift(); n; n = todo.shift()) {
+              const p = await c.listPage(path, { ...query, page_size: size, page: n }, schema, this.signal);
+              rest[n] = p.results as T[];
+            }
+          }),
+        );
+        for (const r of rest) if (r) out.push(...r);
+        pages = total;
+        this.lastPages = pages;
+        return out;
+      }
+      from = p1.next;
+    }
     while (from) {
       const p: { results: unknown[]; next: URL | null } = await c.listPage(from, pages === 0 ? query : {}, schema, this.signal);
       out.push(...(p.results as T[]));
@@ -315,8 +345,8 @@ export class FleetTopic extends Topic {
   }
   private lastPages = 0;
 
-  private async refreshApps(): Promise<number> {
-    const list = await this.listAll<Application>('/apps/v3/applications/', {}, ApplicationSchema);
+  private async refreshApps(parallel = false): Promise<number> {
+    const list = await this.listAll<Application>('/apps/v3/applications/', {}, ApplicationSchema, parallel);
     const pages = this.lastPages;
     const seen = new Set<string>();
     for (const app of list) {
@@ -340,15 +370,9 @@ export class FleetTopic extends Topic {
     return n;
   }
 
-  /** The account's environment list, unfiltered; false when the zone refuses it (then: per application). */
-  private async bootFromAccountList(): Promise<boolean> {
-    let list: Environment[];
-    try {
-      list = await this.listAll<Environment>('/apps/v3/environments/', {}, EnvironmentSchema);
-    } catch {
-      if (this.signal.aborted) throw new Error('stopped');
-      return false;
-    }
+  /** Rows from the account's environment list (read unfiltered at start; when a zone refuses it, per application). */
+  private bootFromAccountList(list: Environment[]): boolean {
+    if (this.signal.aborted) throw new Error('stopped');
     const byApp = new Map<string, Environment[]>();
     for (const e of list) {
       const l = byApp.get(e.application);

@@ -1,23 +1,18 @@
-// The fleet's "recent error rate" for environments whose logs nobody is tailing. Each deployed,
-// awake environment's runtime logs are sampled once a minute, one environment after another (at most
-// one a second: a fleet of 200 takes 200 s a round), continuing from where its previous sample ended
-// (the forward `next` cursor) and reading at most a few pages a time, so the cost is about one request
-// per environment per minute however busy it is, and never more than one a second.
+// The fleet's "recent error rate" for environments whose logs nobody is tailing. The fleet's
+// scheduler (fleet.ts) asks for one environment's sample at a time, within its one-request-a-second
+// budget; a sample continues from where the previous one ended (the forward `next` cursor) and reads
+// at most a few pages, so its cost does not depend on how busy the environment is.
 // When an environment's backlog is larger than that, the sample skips ahead and its rate is computed
 // over the part it did read (never reported as zero for the part it did not). A live follower (someone
 // tails the logs) is exact and wins over the sample.
 import { AccessMetrics } from '../domain/metrics.js';
-import { sleep } from './hub.js';
 import type { Upstream } from './types.js';
 
 export interface SamplerOptions {
-  /** A whole round over every environment (default 60 s; multiplied by `scale`). */
-  roundMs?: number;
-  /** Pages read per environment per round (default 3). */
+  /** Pages read per sample (default 3). */
   maxPages?: number;
   /** How far back the first sample of an environment reaches (default 5 min). */
   lookbackMs?: number;
-  scale?: number;
 }
 
 interface EnvSample {
@@ -42,8 +37,6 @@ const PAGE_SIZE = 1000;
 
 export class FleetErrorSampler {
   private readonly envs = new Map<string, EnvSample>();
-  private readonly roundMs: number;
-  private readonly minGapMs: number;
   private readonly maxPages: number;
   private readonly lookbackMs: number;
 
@@ -55,35 +48,8 @@ export class FleetErrorSampler {
     private signal: AbortSignal,
     opts: SamplerOptions = {},
   ) {
-    const scale = opts.scale ?? 1;
-    this.roundMs = (opts.roundMs ?? 60_000) * scale;
-    this.minGapMs = 1000 * scale;
     this.maxPages = opts.maxPages ?? 3;
     this.lookbackMs = opts.lookbackMs ?? WINDOW_MS;
-  }
-
-  /**
-   * Sample round after round until aborted. `targets` is asked before each environment (the fleet
-   * changes). The figures are read with `figures()` when the fleet publishes.
-   */
-  async run(targets: () => string[]): Promise<void> {
-    while (!this.signal.aborted) {
-      const list = targets();
-      if (!list.length) {
-        await sleep(Math.min(5000, this.roundMs), this.signal);
-        continue;
-      }
-      // forget environments that left the fleet (or fell asleep)
-      for (const k of this.envs.keys()) if (!list.includes(k)) this.envs.delete(k);
-      const gap = Math.max(this.roundMs / list.length, this.minGapMs);
-      for (const env of list) {
-        if (this.signal.aborted) return;
-        if (!targets().includes(env)) continue;
-        // a failed sample keeps the previous figures; the next round tries again
-        await this.sample(env).catch(() => 0);
-        await sleep(gap, this.signal);
-      }
-    }
   }
 
   /** Keep sampling under a new owner (the fleet came back within its grace period). */

@@ -25,6 +25,8 @@ export class FakeGateway implements GatewayLike {
     notices: [],
   };
   subs = new Map<string, { topic: TopicName; params: unknown; h: SubHandlersLike }>();
+  /** The last `view` hint per topic key (what a screen shows). */
+  views = new Map<string, string[]>();
   commands: Array<{ kind: JobKind; params: unknown }> = [];
   private stateL = new Set<(s: ConnStateLike) => void>();
   private jobL = new Set<(j: Job) => void>();
@@ -40,12 +42,12 @@ export class FakeGateway implements GatewayLike {
     this.jobL.add(fn);
     return () => this.jobL.delete(fn);
   }
-  subscribe(topic: TopicName, params: any, h: SubHandlersLike): { unsubscribe(): void } {
+  subscribe(topic: TopicName, params: any, h: SubHandlersLike): { unsubscribe(): void; view(v: string[]): void } {
     const key = topicKey(topic, params);
     this.subs.set(key, { topic, params, h });
     const d = this.data.get(key);
     if (d !== undefined) queueMicrotask(() => h.onSnapshot?.(d, ++this.seq));
-    return { unsubscribe: () => this.subs.delete(key) };
+    return { unsubscribe: () => this.subs.delete(key), view: (v: string[]) => this.views.set(key, v) };
   }
   async command(kind: JobKind, params: any): Promise<Job> {
     this.commands.push({ kind, params });

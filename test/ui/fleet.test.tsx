@@ -105,6 +105,24 @@ describe('fleet', () => {
     expect(h.frame()).toContain('app0000');
   });
 
+  it('tells the gateway which rows are on screen (scrolling too); an unknown backup age is "?", the fleet\'s notes are in the footer', async () => {
+    const { fleetRow } = await import('./fake.js');
+    const rows = Array.from({ length: 2000 }, (_, i) => ({ ...fleetRow(`app${String(i).padStart(4, '0')}`, 'live'), ...(i === 0 ? { backupKnown: false, lastBackupAt: null } : {}) }));
+    h = await mount({ fleet: rows });
+    await h.waitFor(() => (h!.gw.views.get('fleet:{}')?.length ?? 0) > 0);
+    const shown = h.gw.views.get('fleet:{}')!;
+    expect(shown[0]).toBe(rows[0]!.envUuid);
+    expect(shown.length).toBeGreaterThan(10);
+    expect(shown.length).toBeLessThan(40);
+    const first = h.frame().split('\n').find((l) => l.includes('app0000'))!;
+    expect(first).toMatch(/\s\?\s/);
+    await h.press('G');
+    await h.waitFor(() => h!.gw.views.get('fleet:{}')?.includes(rows[1999]!.envUuid) ?? false);
+    expect(h.gw.views.get('fleet:{}')).not.toContain(rows[0]!.envUuid);
+    h.gw.subs.get('fleet:{}')!.h.onSnapshot?.({ rows, notes: ['backups: 12 of 2000 checked'] }, 99);
+    await h.waitFor((f) => f.includes('backups: 12 of 2000 checked'));
+  });
+
   it('shows the keys from a remapped keymap in the footer and help, and they work', async () => {
     h = await mount({ keymap: buildKeymap({ 'fleet.sort': 'S', 'app.help': 'h' }) });
     expect(h.frame()).toContain('S sort');
