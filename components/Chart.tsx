@@ -204,8 +204,10 @@ export function renderChart(series: ChartSeries, opts: ChartOptions): ChartRende
     segments.push(segs);
     rows.push(segs.map((s) => s.text).join(''));
   }
-  // X axis.
-  const axis = [{ text: ' '.repeat(labelW), tone: 'label' as ChartTone }, { text: g.axisCorner + g.box.h.repeat(plotW), tone: 'axis' as ChartTone }];
+  // X axis: dotted under the columns with no known value (unknown is not zero, and not drawn as zero).
+  const unknownCh = opts.unicode ? '\u2508' : '.';
+  const axisText = g.axisCorner + colMax.map((v) => (v === null ? unknownCh : g.box.h)).join('');
+  const axis = [{ text: ' '.repeat(labelW), tone: 'label' as ChartTone }, { text: axisText, tone: 'axis' as ChartTone }];
   segments.push(axis);
   rows.push(axis.map((s) => s.text).join(''));
   // Time labels: start at the left, end at the right, middle when there is room.

@@ -98,8 +98,9 @@ export function accessSeries(a: NonNullable<MetricsData['access']>): { rate: Cha
   const start = s.length ? s[0]!.t : a.windowStart;
   const secs = (t: number) => Math.max(1, Math.min(step, a.windowEnd - t)) / 1000;
   return {
-    rate: { start, stepMs: step, values: s.map((p) => p.requests / secs(p.t)) },
-    errors: { start, stepMs: step, values: s.map((p) => p.errors / secs(p.t)) },
+    // null (unknown: before the followed logs begin) stays null: drawn as a gap, never as zero
+    rate: { start, stepMs: step, values: s.map((p) => (p.requests === null ? null : p.requests / secs(p.t))) },
+    errors: { start, stepMs: step, values: s.map((p) => (p.errors === null ? null : p.errors / secs(p.t))) },
     p95: { start, stepMs: step, values: s.map((p) => p.p95) },
   };
 }

@@ -116,6 +116,8 @@ export class AccessMetrics {
   lastTs: number | null = null;
   /** Oldest sample time ingested (where coverage starts: rates over longer ranges would understate). */
   firstTs: number | null = null;
+  /** Oldest log line seen, access line or not: before it the request figures are unknown, not zero. */
+  firstLineTs: number | null = null;
   /** Samples dropped because they were older than the retention window. */
   tooOld = 0;
   total = 0;
@@ -169,6 +171,7 @@ export class AccessMetrics {
 
   /** Parse an access line and ingest it; returns whether it was one. */
   ingestLine(ts: number, message: string): boolean {
+    if (Number.isFinite(ts) && (this.firstLineTs === null || ts < this.firstLineTs)) this.firstLineTs = ts;
     const a = parseAccessLine(message);
     if (!a) return false;
     this.ingest({ ts, status: a.status, durationMs: a.durationMs });

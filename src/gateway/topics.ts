@@ -197,6 +197,9 @@ export function accessStats(m: AccessMetrics, from: number, to: number, points =
   const req = m.series(from, to, points, 'requests');
   const e5 = m.series(from, to, points, '5xx');
   const p95 = m.series(from, to, points, 'p95');
+  // slots that end before the first line the followed logs hold are unknown (null), not "no requests"
+  const known = Math.min(m.firstLineTs ?? Infinity, m.firstTs ?? Infinity);
+  const unknown = (i: number): boolean => req.start + (i + 1) * req.stepMs <= known;
   return {
     windowStart: st.from,
     windowEnd: st.to,
@@ -207,7 +210,9 @@ export function accessStats(m: AccessMetrics, from: number, to: number, points =
     p50: st.latency?.p50 ?? null,
     p95: st.latency?.p95 ?? null,
     p99: st.latency?.p99 ?? null,
-    series: req.values.map((v, i) => ({ t: req.start + i * req.stepMs, requests: v ?? 0, errors: e5.values[i] ?? 0, p95: p95.values[i] ?? null })),
+    series: req.values.map((v, i) =>
+      unknown(i) ? { t: req.start + i * req.stepMs, requests: null, errors: null, p95: null } : { t: req.start + i * req.stepMs, requests: v ?? 0, errors: e5.values[i] ?? 0, p95: p95.values[i] ?? null },
+    ),
   };
 }
 

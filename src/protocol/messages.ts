@@ -117,7 +117,8 @@ export const AccessStats = z.object({
   p50: z.number().nullable(),
   p95: z.number().nullable(),
   p99: z.number().nullable(),
-  series: z.array(z.object({ t: z.number(), requests: z.number(), errors: z.number(), p95: z.number().nullable() })).default([]),
+  /** Oldest first; null = unknown (before the followed logs begin), not zero. */
+  series: z.array(z.object({ t: z.number(), requests: z.number().nullable(), errors: z.number().nullable(), p95: z.number().nullable() })).default([]),
 });
 export type AccessStats = z.infer<typeof AccessStats>;
 export const MetricsData = z.object({
