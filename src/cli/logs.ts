@@ -4,6 +4,7 @@
 import { allowFlags, flagBool, flagString, UsageError, type ParsedArgs } from './args.js';
 import { jsonText, parseDuration } from './format.js';
 import type { SessionOptions } from './session.js';
+import type { FollowedLogPage } from '../divio/ops.js';
 
 /** The window `logs APP ENV` prints without --follow and without --since. */
 export const DEFAULT_SINCE = '5m';
@@ -37,9 +38,10 @@ export async function runLogsCommand(a: ParsedArgs, sessionOpts: (a: ParsedArgs,
     }
   }
   const { openUpstream } = await import('./session.js');
-  const [{ resolveApp, resolveEnv, followRuntimeLogs, runtimeLogWindow }, { sanitize }] = await Promise.all([
+  const [{ resolveApp, resolveEnv, followRuntimeLogs, runtimeLogWindow }, { sanitize }, { logGapText }] = await Promise.all([
     import('../divio/ops.js'),
     import('../terminal/sanitize.js'),
+    import('../domain/loggap.js'),
   ]);
   const up = await openUpstream(sessionOpts(a, 'divio-tui/logs'));
   const ac = new AbortController();
@@ -64,6 +66,13 @@ export async function runLogsCommand(a: ParsedArgs, sessionOpts: (a: ParsedArgs,
       ? followRuntimeLogs(up.divio, env.uuid, { signal: ac.signal, since })
       : runtimeLogWindow(up.divio, env.uuid, { signal: ac.signal, from: since ?? new Date(Date.now() - parseDuration(DEFAULT_SINCE)) });
     for await (const page of pages) {
+      const gap = (page as FollowedLogPage).gap;
+      if (gap) {
+        // in-band in the text stream; on stderr beside JSON lines (every stdout line stays one log entry)
+        const text = `── ${logGapText(gap, `${app.slug}@${env.slug}`)} ──\n`;
+        if (json) process.stderr.write(`divio-tui: ${text}`);
+        else process.stdout.write(text);
+      }
       for (const l of page.results) {
         if (service && l.service !== service) continue;
         if (json) {

@@ -15,6 +15,7 @@ import type {
   RuntimeLogEntry,
   RuntimeLogPage,
 } from '../domain/divio.js';
+import { cursorGap, resumeGap, type LogGap } from '../domain/loggap.js';
 import { collect, type DivioClient, type RestoreItem } from './client.js';
 import { DivioApiError, DivioOperationError, scrubbedCause } from './errors.js';
 import { abortReason, sleep } from './retry.js';
@@ -166,10 +167,13 @@ const logKey = (e: RuntimeLogEntry): string => `${e.timestamp}\u0000${e.service}
 /**
  * Tail runtime logs with the Divio CLI's cursor semantics: GET the logs, yield the page, GET its
  * `next` at once after a non-empty page, wait (idle back-off) after an empty one. Only non-empty
- * pages are yielded; each page's `next` is the cursor to resume from. If the server gives no `next`,
- * it re-polls by `from_ts` and drops lines already seen. Ends quietly when `signal` aborts.
+ * pages are yielded, and pages that reveal a gap: `gap` says lines were lost between the previous
+ * page and this one (domain/loggap.ts: from what real pages carry, never a sandbox-only field). Each
+ * page's `next` is the cursor to resume from. If the server gives no `next`, it re-polls by `from_ts`
+ * and drops lines already seen. Ends quietly when `signal` aborts.
  */
-export async function* followRuntimeLogs(c: DivioClient, envUuid: string, opts: FollowLogsOptions = {}): AsyncGenerator<RuntimeLogPage> {
+export type FollowedLogPage = RuntimeLogPage & { gap?: LogGap };
+export async function* followRuntimeLogs(c: DivioClient, envUuid: string, opts: FollowLogsOptions = {}): AsyncGenerator<FollowedLogPage> {
   const idleMin = opts.idleMs ?? 1000;
   const idleMax = Math.max(idleMin, opts.maxIdleMs ?? 5000);
   const sinceMs = opts.since ? opts.since.getTime() : null;
@@ -190,6 +194,8 @@ export async function* followRuntimeLogs(c: DivioClient, envUuid: string, opts: 
   for (;;) {
     if (opts.signal?.aborted) return;
     let page: RuntimeLogPage;
+    const requested = nextUrl;
+    const resumeAfter = nextUrl ? null : lastTs;
     try {
       opts.onRequest?.('start');
       if (nextUrl) page = await c.runtimeLogs(envUuid, { url: nextUrl }, opts.signal);
@@ -205,6 +211,7 @@ export async function* followRuntimeLogs(c: DivioClient, envUuid: string, opts: 
       }
       throw err;
     }
+    const gap = requested ? cursorGap(requested, page.next, page.results.length) : resumeGap(resumeAfter, page.results[0]?.timestamp);
     let results = page.results;
     if (sinceMs !== null) results = results.filter((e) => !(Date.parse(e.timestamp) < sinceMs));
     if (fallback) results = results.filter((e) => !recent.has(logKey(e)));
@@ -215,9 +222,9 @@ export async function* followRuntimeLogs(c: DivioClient, envUuid: string, opts: 
     }
     fallback = !page.next;
     nextUrl = page.next ?? null;
-    if (results.length) {
+    if (results.length || gap) {
       idle = idleMin;
-      yield { ...page, results };
+      yield gap ? { ...page, results, gap } : { ...page, results };
       if (page.results.length && page.next) continue; // more may be waiting: ask at once
     }
     if (!page.results.length || !page.next) {

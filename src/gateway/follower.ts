@@ -4,6 +4,7 @@
 // AccessMetrics (request rate, 5xx, latency derived from access lines).
 import { followRuntimeLogs } from '../divio/ops.js';
 import { AccessMetrics } from '../domain/metrics.js';
+import { logGapText, resumeGap, type LogGap } from '../domain/loggap.js';
 import type { Deployment, LogMarker } from '../domain/index.js';
 import type { TopicHealth } from '../protocol/index.js';
 import type { Upstream } from './types.js';
@@ -148,7 +149,9 @@ export class EnvLogFollower {
           const first = await c.runtimeLogs(this.env, { url: firstUrl.toString() }, signal).finally(() => this.request('error'));
           const minMs = restartSince ? restartSince.getTime() : null;
           this.skipDup = this.atLast;
-          this.ingest(first.results.filter((e) => minMs === null || !(Date.parse(e.timestamp) < minMs)), first);
+          // resuming after lines already received: the first line served must not be newer than the last one
+          const gap = resumeGap(this.lastTsIso, first.results[0]?.timestamp);
+          this.ingest(first.results.filter((e) => minMs === null || !(Date.parse(e.timestamp) < minMs)), gap);
           this.markReady();
           this.setHealth({ ok: true, error: null, retryInMs: null });
           if (!first.next) {
@@ -171,7 +174,7 @@ export class EnvLogFollower {
         });
         for await (const page of it) {
           this.setHealth({ ok: true, error: null, retryInMs: null });
-          this.ingest(page.results, page);
+          this.ingest(page.results, page.gap ?? null);
           if (page.next) startUrl = page.next;
         }
         if (signal.aborted) return 0;
@@ -182,19 +185,11 @@ export class EnvLogFollower {
     });
   }
 
-  /** Normalise, de-duplicate (across restarts), feed metrics, emit. Marks upstream retention gaps. */
-  private ingest(entries: { timestamp: string; service?: string; message: string }[], page: Record<string, unknown>): void {
+  /** Normalise, de-duplicate (across restarts), feed metrics, emit. Marks upstream retention gaps in-band. */
+  private ingest(entries: { timestamp: string; service?: string; message: string }[], gap: LogGap | null): void {
     const lines: RawLine[] = [];
     const markers: LogMarker[] = [];
-    const missed = retentionMissed(page);
-    if (missed > 0) {
-      markers.push({
-        kind: 'retention',
-        ts: Date.now(),
-        count: missed,
-        text: `${missed} line${missed === 1 ? '' : 's'} of ${this.label} expired upstream before they could be fetched (retention)`,
-      });
-    }
+    if (gap) markers.push({ kind: 'retention', ts: Date.now(), count: gap.count ?? 0, text: logGapText(gap, this.label) });
     for (const e of entries) {
       const tsIso = e.timestamp;
       if (this.lastTsIso !== null) {
@@ -256,13 +251,4 @@ export class EnvLogFollower {
   get lastSeen(): { tsIso: string | null; count: number } {
     return { tsIso: this.lastTsIso, count: this.atLast };
   }
-}
-
-/** Some upstreams (the sandbox) say how many lines expired before a cursor could fetch them. */
-function retentionMissed(page: Record<string, unknown>): number {
-  for (const k of ['missed', 'dropped', 'gap']) {
-    const v = page[k];
-    if (typeof v === 'number' && Number.isFinite(v) && v > 0) return Math.floor(v);
-  }
-  return 0;
 }

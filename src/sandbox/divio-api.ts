@@ -458,12 +458,10 @@ function runtimeLogs(ctx: Ctx, engine: Engine, e: EnvRec): void {
     return lo;
   };
   let out: typeof lines;
-  let missed = 0;
   let next: string | null;
   if (after !== undefined) {
     const r = engine.linesAfter(e.uuid, after, size, toUs);
     out = r.lines;
-    missed = r.missed;
     const cursor = out.length ? out[out.length - 1].seq : Math.min(after, L.nextSeq - 1);
     next = rangeClosed && out.length < size ? null : link({ after: String(cursor) });
   } else {
@@ -486,11 +484,11 @@ function runtimeLogs(ctx: Ctx, engine: Engine, e: EnvRec): void {
     next = rangeClosed && exhausted ? null : link({ after: String(cursor) });
   }
   const previous = out.length && out[0].seq > firstSeq ? link({ before: String(out[0].seq) }) : null;
+  // `results`, `next`, `previous` only, as Divio's pages: nothing says lines expired. A client tells
+  // a retention loss from the cursor (`after=` moved past lines it never got) or the timestamps.
   sendJson(ctx, 200, {
     results: out.map((l) => ({ timestamp: l.timestamp, service: l.service, message: l.message })),
     next, previous,
-    // sandbox-only: lines dropped by retention between the cursor and the first line of this page
-    missed,
   });
 }
 

@@ -468,10 +468,9 @@ export class Engine {
   }
 
   /** Runtime-log lines with seq > after (forward cursor). */
-  linesAfter(envUuid: string, after: number, limit: number, toUs?: number): { lines: LogLineRec[]; missed: number } {
+  linesAfter(envUuid: string, after: number, limit: number, toUs?: number): { lines: LogLineRec[] } {
     const L = this.logsOf(envUuid);
     const first = L.lines.length ? L.lines[0].seq : L.nextSeq;
-    const missed = Math.max(0, first - 1 - after);
     const start = Math.max(0, after + 1 - first);
     const out: LogLineRec[] = [];
     for (let i = start; i < L.lines.length && out.length < limit; i++) {
@@ -479,7 +478,7 @@ export class Engine {
       if (toUs !== undefined && parseIsoMicros(l.timestamp) >= toUs) break;
       out.push(l);
     }
-    return { lines: out, missed };
+    return { lines: out };
   }
 }
 

@@ -37,8 +37,9 @@
  *   null while tailing (an empty page means no newer lines yet) and never repeats or skips a line;
  *   `previous` (`before=<seq>`) pages backwards; `from_ts` (inclusive) / `to_ts` (exclusive), format
  *   `YYYY-MM-DDThh:mm[:ss[.ffffff]][Z]`, UTC; when `to_ts` lies in the past and the range is exhausted,
- *   `next` is null. Retention: the last `logRetention` (default 10,000) lines per environment; each
- *   page carries `missed`: how many lines fell out of retention between the cursor and this page.
+ *   `next` is null. Retention: the last `logRetention` (default 10,000) lines per environment. Pages
+ *   carry `results`, `next`, `previous` only (as Divio's): a cursor that fell behind retention gets the
+ *   oldest line still kept, and its next `after=` shows how many it skipped.
  * - Control surface (Divio token required): `GET /_sandbox/stats`, `POST /_sandbox/stats/reset`,
  *   `GET|PUT /_sandbox/faults` (body: the spec string, a FaultRule[] or `{spec}`; null clears),
  *   `POST /_sandbox/log-rate {rate, environment?}`, `POST /_sandbox/emit-log {environment, lines}`,
