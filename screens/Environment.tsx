@@ -50,7 +50,7 @@ export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number
     { text: env.slug, bold: true, color: riskColor(theme, envRisk(env.slug)) },
     { text: env.status ? `   status: ${env.status}` : '', color: stateColor(theme, env.status ?? '') },
   ]);
-  label('URL', env.url ?? '-');
+  label('URL', env.url ?? 'not offered by this zone', env.url ? undefined : theme.muted);
   label('Branch', env.branch ?? '-');
   const ssh = env.ssh_endpoint;
   label('SSH', ssh ? `ssh -p ${ssh.port} ${ssh.user}@${ssh.host}   (${keyOf('env.ssh')} opens a shell)` : 'not available (never deployed?)', ssh ? undefined : theme.muted);
@@ -59,7 +59,7 @@ export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number
     const db = cv.database ? `database ${cv.database.rows} rows (${cv.database.checksum.slice(0, 8)})` : 'no database';
     const media = cv.media ? `media ${cv.media.files} files, ${bytes(cv.media.bytes)}` : 'no media';
     label('Content', `${db}; ${media}`);
-  }
+  } else label('Content', 'content version not offered by this zone', theme.muted);
   section(`Services (${d.serviceInstances.length})`);
   if (!d.serviceInstances.length) L.push([{ text: '  none', color: theme.muted }]);
   for (const s of d.serviceInstances) {

@@ -171,7 +171,7 @@ export function metricsLines(d: MetricsData | null, o: MetricsViewOptions): Line
   const inRange = samples ? samples.filter((s) => Date.parse(s.timestamp) >= from) : [];
   const last = samples && samples.length ? samples[samples.length - 1]! : null;
   if (samples === null) {
-    L.push([{ text: 'CPU/memory: not offered by this upstream', color: theme.muted }, { text: '  (request figures below come from the access logs)', color: theme.muted }]);
+    L.push([{ text: 'CPU/memory: not offered by this zone', color: theme.muted }, { text: '  (request figures below come from the access logs)', color: theme.muted }]);
   } else if (!last) {
     L.push([{ text: 'CPU/memory: no samples in this range yet', color: theme.muted }]);
   } else {

@@ -74,7 +74,7 @@ export function jobDone(j: Job | undefined | null): boolean {
 }
 
 export function contentVersionText(cv: unknown): string {
-  if (!cv || typeof cv !== 'object') return 'unknown';
+  if (!cv || typeof cv !== 'object') return 'not offered by this zone';
   const c = cv as { database?: { rows?: number; checksum?: string } | null; media?: { files?: number; bytes?: number; checksum?: string } | null };
   const db = c.database ? `database ${c.database.rows ?? '?'} rows (${String(c.database.checksum ?? '').slice(0, 8)})` : 'no database';
   const media = c.media ? `media ${c.media.files ?? '?'} files${c.media.checksum ? ` (${String(c.media.checksum).slice(0, 8)})` : ''}` : 'no media';

@@ -116,6 +116,8 @@ function sandboxOptionsFor(o: SessionOptions, env: NodeJS.ProcessEnv): SandboxOp
     dataDir: o.ephemeral ? undefined : join(o.dataDir ?? stateDir(env), 'sandbox'),
     ssh: true,
     sshInBackground: true,
+    // the console's own sandbox: with the sandbox-only extensions (charts, content version, …)
+    extensions: true,
   };
 }
 
@@ -183,6 +185,7 @@ export async function openUpstream(o: SessionOptions) {
     logRate: o.logRate,
     dataDir: o.ephemeral ? undefined : join(o.dataDir ?? stateDir(env), 'sandbox'),
     ssh: false,
+    extensions: true,
   });
   const divio = new DivioClient({ baseUrl: sb.divioUrl, token: sb.token });
   return {

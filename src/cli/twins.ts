@@ -276,7 +276,7 @@ async function metrics(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<
       `  CPU ${perInst.toFixed(1)} % per instance (${inst} instance${inst === 1 ? '' : 's'})${cpuLvl}   ` +
         `memory ${Math.round(last.memory_mb)} MB${last.memory_nominal_mb ? ` of ${last.memory_nominal_mb} MB nominal (${Math.round((ratio ?? 0) * 100)} %)` : ''}${memLvl}   (sample from ${formatAge(last.timestamp)})`,
     );
-  } else out(d.samples === null ? '  CPU/memory: not offered by this upstream' : '  CPU/memory: no samples in this window');
+  } else out(d.samples === null ? '  CPU/memory: not offered by this zone' : '  CPU/memory: no samples in this window');
   if (d.access) {
     const mins = Math.max(1, Math.round((d.access.windowEnd - d.access.windowStart) / 60_000));
     const rate = (v: number) => (v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toFixed(4));

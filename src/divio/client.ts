@@ -299,28 +299,53 @@ export class DivioClient {
     await this.call({ method: 'POST', url: this.url(`/apps/v3/domains/${seg(domainUuid)}/action/clear-cdn-cache/`), body: {}, schema: null });
   }
 
-  /** Sandbox extension `/apps/v3/environments/{uuid}/metrics/`; null when the API lacks it (404). */
+  /**
+   * Sandbox-only extensions this zone answered 404 for: probed once, never asked again (Divio's API
+   * has no metrics or content-version route; polling a 404 every 10 s per environment helps nobody).
+   */
+  #notOffered = new Set<'metrics' | 'content-version'>();
+  /** The first request of each extension, while it is in flight: concurrent callers wait for its verdict. */
+  #probing = new Map<'metrics' | 'content-version', Promise<unknown>>();
+  async #extension<T>(ext: 'metrics' | 'content-version', ask: () => Promise<T | null>): Promise<T | null> {
+    const first = this.#probing.get(ext);
+    if (first) await first.catch(() => {});
+    if (this.#notOffered.has(ext)) return null;
+    const p = ask();
+    if (!first) {
+      this.#probing.set(ext, p);
+      p.then(() => {}, () => this.#probing.delete(ext)); // a failed probe (not a 404) decides nothing
+    }
+    const r = await p;
+    if (r == null) this.#notOffered.add(ext);
+    return r;
+  }
+  /** Whether a sandbox-only extension is known to be missing from this zone (after its first 404). */
+  notOffered(ext: 'metrics' | 'content-version'): boolean {
+    return this.#notOffered.has(ext);
+  }
+
+  /** Sandbox extension `/apps/v3/environments/{uuid}/metrics/`; null when the zone lacks it (404, then never asked again). */
   async metrics(envUuid: string, minutes?: number, signal?: AbortSignal): Promise<MetricSample[] | null> {
-    const r = await this.call({
+    const r = await this.#extension('metrics', () => this.call({
       method: 'GET',
       url: this.url(`/apps/v3/environments/${seg(envUuid)}/metrics/`, { minutes }),
       schema: MetricsBody,
       nullOn404: true,
       signal,
-    });
+    }));
     if (r == null) return null;
     return Array.isArray(r) ? r : r.results;
   }
 
-  /** Sandbox extension `/apps/v3/environments/{uuid}/content-version/`; null on 404. */
+  /** Sandbox extension `/apps/v3/environments/{uuid}/content-version/`; null when the zone lacks it (404, then never asked again). */
   contentVersion(envUuid: string, signal?: AbortSignal): Promise<ContentVersion | null> {
-    return this.call({
+    return this.#extension('content-version', () => this.call({
       method: 'GET',
       url: this.url(`/apps/v3/environments/${seg(envUuid)}/content-version/`),
       schema: ContentVersion,
       nullOn404: true,
       signal,
-    });
+    }));
   }
 
   // ---------------------------------------------------------------- plumbing

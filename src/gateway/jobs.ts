@@ -400,7 +400,7 @@ export class JobStore {
       const fresh = await this.up.divio.environment(pre.envObj!.uuid, h.signal).catch(() => pre.envObj!);
       const url = typeof fresh.url === 'string' && /^https?:\/\//.test(fresh.url) ? fresh.url : null;
       if (!url) {
-        h.stepEnd('probe', 'skipped', 'the environment publishes no URL');
+        h.stepEnd('probe', 'skipped', 'site URL not offered by this zone');
         h.patch({ stage: 'done', result: { ...(h.job.result ?? {}), probe: null } });
         return;
       }
@@ -632,7 +632,7 @@ export class JobStore {
     }
     h.stepStart('content version');
     const cv = await c.contentVersion(destEnv, h.signal).catch(() => null);
-    h.stepEnd('content version', cv ? 'succeeded' : 'skipped', cv ? undefined : 'not offered by this upstream');
+    h.stepEnd('content version', cv ? 'succeeded' : 'skipped', cv ? undefined : 'not offered by this zone');
     h.patch({ result: { ...(h.job.result ?? {}), restore: uuid, contentVersion: cv } }, true);
   }
 

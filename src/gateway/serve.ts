@@ -81,7 +81,7 @@ export async function startServe(argv: string[], env: NodeJS.ProcessEnv = proces
   let upstream: Upstream;
   if (values.sandbox) {
     const { startSandbox } = await import('../sandbox/index.js');
-    sandbox = await startSandbox({ ephemeral: true, ssh: false, ...(values.seed ? { seed: Number(values.seed) } : {}) });
+    sandbox = await startSandbox({ ephemeral: true, ssh: false, extensions: true, ...(values.seed ? { seed: Number(values.seed) } : {}) });
     upstream = await createUpstream({ sandbox });
   } else {
     upstream = await createUpstream({ zone: values.zone });

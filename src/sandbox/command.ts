@@ -1,6 +1,6 @@
 // `divio-tui sandbox [--port P] [--host H] [--speed N] [--log-rate R] [--seed N] [--ephemeral]
 //  [--apps N] [--data-dir D] [--faults SPEC] [--token T] [--cloudflare-token T] [--cloudflare-port P]
-//  [--cloudflare-plan free|pro|business|enterprise] [--no-ssh] [--ssh-session-limit SECONDS] [--json]`
+//  [--cloudflare-plan free|pro|business|enterprise] [--no-ssh] [--ssh-session-limit SECONDS] [--extensions] [--json]`
 // Prints the URLs, tokens and SSH endpoint, then serves until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { SCENARIO, startSandbox, type SandboxOptions } from './index.js';
@@ -24,6 +24,8 @@ export const SANDBOX_USAGE = `Usage: divio-tui sandbox [options]
   --cloudflare-plan P    free | pro | business | enterprise (default per scenario: pro)
   --no-ssh               do not start the SSH endpoint
   --ssh-session-limit S  SSH session limit in seconds (default 1800)
+  --extensions           also serve what Divio's API does not offer: metrics, content version,
+                         sleeping state, site URL, cdn on domains, SSH host_key (default: off)
   --json                 print the endpoints as one JSON line
 `;
 
@@ -48,7 +50,7 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions & { json: boole
         seed: { type: 'string' }, apps: { type: 'string' }, ephemeral: { type: 'boolean' }, 'data-dir': { type: 'string' }, faults: { type: 'string' },
         token: { type: 'string' }, 'cloudflare-token': { type: 'string' }, 'cloudflare-port': { type: 'string' },
         'cloudflare-plan': { type: 'string' }, 'no-ssh': { type: 'boolean' }, 'ssh-session-limit': { type: 'string' },
-        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        extensions: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (e) {
@@ -86,6 +88,7 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions & { json: boole
     cloudflarePlan: plan as SandboxOptions['cloudflarePlan'],
     ssh: values['no-ssh'] !== true,
     sshSessionLimitMs: limit !== undefined ? Math.round(limit * 1000) : undefined,
+    extensions: values.extensions === true,
     json: values.json === true,
     help: values.help === true,
   };
@@ -119,7 +122,7 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
   }
   for (const n of sb.notices) process.stderr.write(`divio-tui sandbox: ${n}\n`);
   if (json) {
-    process.stdout.write(JSON.stringify({ divioUrl: sb.divioUrl, token: sb.token, cloudflareUrl: sb.cloudflareUrl, cloudflareToken: sb.cloudflareToken, ssh: sb.ssh, dataDir: sb.dataDir }) + '\n');
+    process.stdout.write(JSON.stringify({ divioUrl: sb.divioUrl, token: sb.token, cloudflareUrl: sb.cloudflareUrl, cloudflareToken: sb.cloudflareToken, ssh: sb.ssh, dataDir: sb.dataDir, extensions: sandboxOpts.extensions === true }) + '\n');
   } else {
     const lines = [
       'Divio sandbox running',
@@ -130,6 +133,7 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
       `  SSH           ${sb.ssh ? `${sb.ssh.host}:${sb.ssh.port}  (known hosts: ${sb.ssh.knownHostsPath}; user <app>-<env>, e.g. ${SCENARIO.healthyApp}-live)` : 'off'}`,
       `  Scenario      ${sb.state.applications.length} applications, ${sb.state.environments.length} environments`,
       `  State         ${sb.dataDir ?? 'ephemeral (nothing kept)'}`,
+      `  Extensions    ${sandboxOpts.extensions ? 'on (metrics, content version, sleeping state, site URL, cdn, host_key)' : 'off: answers as Divio does (--extensions adds metrics, content version, …)'}`,
       `  Try           curl -H "Authorization: Token ${sb.token}" ${sb.divioUrl}/apps/v3/applications/`,
       'Press Ctrl-C to stop.',
     ];

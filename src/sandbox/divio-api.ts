@@ -13,6 +13,11 @@ import { hashInt } from './rng.js';
 
 export interface RouteDeps {
   engine: Engine;
+  /**
+   * Serve the sandbox-only extensions (metrics, content version, sleeping state, site URL, `cdn` on
+   * domains, `host_key`). Off, the sandbox answers only what Divio's API is known to answer.
+   */
+  extensions?: boolean;
   ssh: () => { host: string; port: number; hostKey?: string } | null;
   onCdnClear?: (domain: DomainRec) => void;
 }
@@ -34,12 +39,12 @@ function lastFinishedJson(s: SandboxState, e: EnvRec) {
   if (!d) return { uuid: e.last_finished_deployment };
   return { uuid: d.uuid, started_at: d.started_at, ended_at: d.ended_at, status: d.status, success: d.success };
 }
-function envJson(ctx: Ctx, s: SandboxState, e: EnvRec) {
-  return {
+function envJson(ctx: Ctx, s: SandboxState, e: EnvRec, ext: boolean) {
+  const real = {
     uuid: e.uuid, slug: e.slug, name: e.slug[0].toUpperCase() + e.slug.slice(1), branch: e.branch, application: e.application,
     last_finished_deployment: lastFinishedJson(s, e), created_at: e.created_at,
-    url: siteUrl(ctx.base, s, e), status: e.status, instances: e.instances,
   };
+  return ext ? { ...real, url: siteUrl(ctx.base, s, e), status: e.status, instances: e.instances } : real;
 }
 function depJson(d: DeploymentRec) {
   return {
@@ -54,10 +59,10 @@ const backupJson = (b: BackupRec) => ({
   notes: b.notes, trigger: b.trigger, created_at: b.created_at, started_at: b.started_at, ended_at: b.ended_at,
   scheduled_for_deletion_at: b.scheduled_for_deletion_at,
 });
-const sibJson = (b: SiBackupRec) => ({
+const sibJson = (b: SiBackupRec, ext: boolean) => ({
   uuid: b.uuid, backup: b.backup, service_instance: b.service_instance, service_type: b.service_type, queued_at: b.queued_at,
   started_at: b.started_at, ended_at: b.ended_at, taken_at: b.taken_at, size: b.size, errors: b.errors,
-  content_version: b.snapshot ? (b.snapshot.database ?? b.snapshot.media ?? null) : null,
+  ...(ext ? { content_version: b.snapshot ? (b.snapshot.database ?? b.snapshot.media ?? null) : null } : {}),
 });
 const restoreJson = (r: RestoreRec) => ({
   uuid: r.uuid, backup: r.backup, environment: r.environment, notes: r.notes, service_instance_restores: r.service_instance_restores,
@@ -73,9 +78,9 @@ function downloadSiJson(ctx: Ctx, s: SandboxState, d: DownloadSiRec) {
     download_url: ok ? `${ctx.base}/_downloads/${d.secret}/${sib?.service_type === 'STORAGE' ? 'media' : 'database'}-${d.service_instance_backup.slice(0, 8)}.tar` : null,
   };
 }
-const domainJson = (d: DomainRec) => ({
+const domainJson = (d: DomainRec, ext: boolean) => ({
   uuid: d.uuid, domain: d.domain, name: d.domain, environment: d.environment, application: d.application, is_primary: d.is_primary,
-  cdn: d.cdn, cloudflare_zone: d.cloudflare_zone, created_at: d.created_at,
+  created_at: d.created_at, ...(ext ? { cdn: d.cdn, cloudflare_zone: d.cloudflare_zone } : {}),
 });
 
 /** One PostgreSQL and one object storage service per region, uuids derived from the region's. */
@@ -202,6 +207,7 @@ export function downloadArchive(s: SandboxState, d: DownloadSiRec): { name: stri
 // ---------- routes ----------
 export function buildRoutes(deps: RouteDeps): Route[] {
   const { engine } = deps;
+  const ext = deps.extensions ?? false;
   const S = () => engine.state;
   const routes: Route[] = [];
   const add = (method: string, path: string, handler: Handler, auth = true) => {
@@ -236,7 +242,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   add('GET', '/apps/v3/environments/', (ctx) => {
     const apps = filterParam(ctx, 'application', isApp);
     const slug = ctx.url.searchParams.get('slug');
-    pageMapped(ctx, S().environments.filter((e) => (!apps || apps.includes(e.application)) && (!slug || e.slug === slug)), (e) => envJson(ctx, S(), e));
+    pageMapped(ctx, S().environments.filter((e) => (!apps || apps.includes(e.application)) && (!slug || e.slug === slug)), (e) => envJson(ctx, S(), e, ext));
   });
   add('GET', '/apps/v3/environments/{uuid}/', (ctx) => sendJson(ctx, 200, envDetail(ctx, envOr404(ctx.params.uuid))));
   add('PATCH', '/apps/v3/environments/{uuid}/', (ctx) => {
@@ -256,11 +262,12 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   const envDetail = (ctx: Ctx, e: EnvRec) => {
     const ssh = deps.ssh();
     const app = engine.appOf(e);
-    return { ...envJson(ctx, S(), e), ssh_endpoint: ssh && e.last_finished_deployment && e.status !== 'not_deployed' ? { host: ssh.host, port: ssh.port, user: `${app.slug}-${e.slug}`, ...(ssh.hostKey ? { host_key: ssh.hostKey } : {}) } : null };
+    return { ...envJson(ctx, S(), e, ext), ssh_endpoint: ssh && e.last_finished_deployment && e.status !== 'not_deployed' ? { host: ssh.host, port: ssh.port, user: `${app.slug}-${e.slug}`, ...(ext && ssh.hostKey ? { host_key: ssh.hostKey } : {}) } : null };
   };
 
   add('GET', '/apps/v3/environments/{uuid}/logs/', (ctx) => runtimeLogs(ctx, engine, envOr404(ctx.params.uuid)));
-  add('GET', '/apps/v3/environments/{uuid}/metrics/', (ctx) => {
+  // sandbox-only extensions: without them these paths answer 404 as on Divio
+  if (ext) add('GET', '/apps/v3/environments/{uuid}/metrics/', (ctx) => {
     const e = envOr404(ctx.params.uuid);
     const mq = ctx.url.searchParams.get('minutes');
     const minutes = mq === null ? 60 : Number(mq);
@@ -268,7 +275,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
     const { step, results } = metricSamples(S(), e, !!engine.runningDeployment(e.uuid), minutes, Date.now());
     sendJson(ctx, 200, { environment: e.uuid, minutes, step_seconds: step, results });
   });
-  add('GET', '/apps/v3/environments/{uuid}/content-version/', (ctx) => {
+  if (ext) add('GET', '/apps/v3/environments/{uuid}/content-version/', (ctx) => {
     const e = envOr404(ctx.params.uuid);
     sendJson(ctx, 200, { environment: e.uuid, database: e.content.database, media: e.content.media });
   });
@@ -344,9 +351,9 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   add('GET', '/apps/v3/backups/{uuid}/', (ctx) => sendJson(ctx, 200, backupJson(find(S().backups, ctx.params.uuid))));
   add('GET', '/apps/v3/service-instance-backups/', (ctx) => {
     const bs = filterParam(ctx, 'backup', (v) => S().backups.some((b) => b.uuid === v));
-    pageOf(ctx, S().siBackups.filter((x) => !bs || bs.includes(x.backup)).map(sibJson));
+    pageOf(ctx, S().siBackups.filter((x) => !bs || bs.includes(x.backup)).map((b) => sibJson(b, ext)));
   });
-  add('GET', '/apps/v3/service-instance-backups/{uuid}/', (ctx) => sendJson(ctx, 200, sibJson(find(S().siBackups, ctx.params.uuid))));
+  add('GET', '/apps/v3/service-instance-backups/{uuid}/', (ctx) => sendJson(ctx, 200, sibJson(find(S().siBackups, ctx.params.uuid), ext)));
 
   add('GET', '/apps/v3/backup-restores/', (ctx) => {
     const bs = filterParam(ctx, 'backup', (v) => S().backups.some((b) => b.uuid === v));
@@ -377,9 +384,9 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   add('GET', '/apps/v3/domains/', (ctx) => {
     const apps = filterParam(ctx, 'application', isApp);
     const envs = filterParam(ctx, 'environment', isEnv);
-    pageOf(ctx, S().domains.filter((d) => (!apps || apps.includes(d.application)) && (!envs || envs.includes(d.environment))).map(domainJson));
+    pageOf(ctx, S().domains.filter((d) => (!apps || apps.includes(d.application)) && (!envs || envs.includes(d.environment))).map((d) => domainJson(d, ext)));
   });
-  add('GET', '/apps/v3/domains/{uuid}/', (ctx) => sendJson(ctx, 200, domainJson(find(S().domains, ctx.params.uuid))));
+  add('GET', '/apps/v3/domains/{uuid}/', (ctx) => sendJson(ctx, 200, domainJson(find(S().domains, ctx.params.uuid), ext)));
   add('POST', '/apps/v3/domains/{uuid}/action/clear-cdn-cache/', (ctx) => {
     const d = find(S().domains, ctx.params.uuid);
     if (d.cdn !== 'divio-cloudflare') throw nonField(`The domain ${d.domain} is not served through Divio's Cloudflare CDN; there is no cache to clear.`);

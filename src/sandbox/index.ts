@@ -7,7 +7,8 @@
  * paths need `Authorization: Bearer <cloudflareToken>`. Unknown paths: 404 `{"detail":"Not found."}`.
  * Lists use DRF page-number paging (`page`, `page_size` ≤ 100, default 20) with absolute next/previous.
  *
- * Sandbox-only extensions (the real API lacks them or they are unverified):
+ * Sandbox-only extensions (the real API lacks them or they are unverified), served only with
+ * `extensions: true` (`divio-tui sandbox --extensions`; the console's own sandbox has them on):
  * - `GET /apps/v3/environments/{uuid}/metrics/?minutes=N` (1–1440, default 60) →
  *   `{environment, minutes, step_seconds, results: MetricSample[]}` (CPU % summed over instances, RAM MB).
  * - `GET /apps/v3/environments/{uuid}/content-version/` → `ContentVersion` `{environment, database:
@@ -95,6 +96,12 @@ export interface SandboxOptions {
   /** Start the SSH endpoint without delaying start-up (`sandbox.ssh` is set once it listens; see sshReady). */
   sshInBackground?: boolean;
   sshSessionLimitMs?: number;
+  /**
+   * Serve the sandbox-only extensions (metrics, content version, sleeping state and instances, site URL,
+   * `cdn`/`cloudflare_zone` on domains, `host_key` on ssh_endpoint). Default off: the sandbox answers
+   * as Divio does. The console's own sandbox turns them on.
+   */
+  extensions?: boolean;
 }
 
 export interface SandboxStats { total: number; byRoute: Record<string, number>; logRequests: number }
@@ -150,6 +157,7 @@ const OptionsSchema = z.object({
   ssh: z.boolean().optional(),
   sshInBackground: z.boolean().optional(),
   sshSessionLimitMs: z.number().int().positive().optional(),
+  extensions: z.boolean().optional(),
 }).strict();
 
 const LogRateBody = z.object({ rate: z.number().min(0).max(100_000), environment: z.string().min(1).optional() });
@@ -217,7 +225,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   faults.set(o.faults as string | FaultRule[] | undefined);
 
   let sshInfo: { host: string; port: number; knownHostsPath: string; hostKey: string; close: () => Promise<void> } | null = null;
-  const routes = buildRoutes({ engine, ssh: () => (sshInfo ? { host: sshInfo.host, port: sshInfo.port, hostKey: sshInfo.hostKey } : null) });
+  const routes = buildRoutes({ engine, extensions: o.extensions ?? false, ssh: () => (sshInfo ? { host: sshInfo.host, port: sshInfo.port, hostKey: sshInfo.hostKey } : null) });
   const cf = new CloudflareApi(() => engine.state, cfToken, o.cloudflarePlan, () => persister?.schedule());
 
   let stats: SandboxStats = { total: 0, byRoute: {}, logRequests: 0 };

@@ -30,7 +30,7 @@ let dir: string;
 const FAST = { intervalMs: 25 };
 
 beforeAll(async () => {
-  sb = await startSandbox({ seed: 7, ephemeral: true, speed: 2000, logRate: 0, ssh: false });
+  sb = await startSandbox({ seed: 7, ephemeral: true, speed: 2000, logRate: 0, ssh: false, extensions: true });
   c = new DivioClient({ baseUrl: sb.divioUrl, token: sb.token, retry: { baseDelayMs: 5, maxDelayMs: 50 } });
   dir = mkdtempSync(join(tmpdir(), 'divio-it-'));
 });
@@ -105,7 +105,7 @@ describe('deployments', () => {
 
   it('attaches to a running deployment instead of starting another', async () => {
     // a real-time sandbox, so that the scenario's running deployment is still running when we look
-    const slow = await startSandbox({ seed: 7, ephemeral: true, speed: 1, logRate: 0, ssh: false });
+    const slow = await startSandbox({ seed: 7, ephemeral: true, speed: 1, logRate: 0, ssh: false, extensions: true });
     const sc = new DivioClient({ baseUrl: slow.divioUrl, token: slow.token });
     try {
       const app = await resolveApp(sc, SCENARIO.deployingApp);

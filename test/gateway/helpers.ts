@@ -21,7 +21,7 @@ export interface Rig {
 }
 
 export async function startRig(opts: { sandbox?: Parameters<typeof startSandbox>[0]; gateway?: Partial<GatewayOptions> } = {}): Promise<Rig> {
-  const sandbox = await startSandbox({ seed: 7, ephemeral: true, ssh: false, speed: 20, logRate: 0, ...opts.sandbox });
+  const sandbox = await startSandbox({ seed: 7, ephemeral: true, ssh: false, speed: 20, logRate: 0, extensions: true, ...opts.sandbox });
   const upstream = await createUpstream({ sandbox });
   const dataDir = mkdtempSync(join(tmpdir(), 'divio-tui-gw-'));
   const gwOpts = (): GatewayOptions => ({

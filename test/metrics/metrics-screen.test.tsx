@@ -84,7 +84,7 @@ describe('metrics view (pure)', () => {
   it('says CPU/memory are not offered when the upstream has no metrics endpoint, and still charts requests', () => {
     const lines = metricsLines({ samples: null, access: access() }, view());
     const text = lines.map((l) => l.map((s) => s.text).join('')).join('\n');
-    expect(text).toContain('CPU/memory: not offered by this upstream');
+    expect(text).toContain('CPU/memory: not offered by this zone');
     expect(text).not.toContain('CPU % per instance');
     expect(text).toContain('requests/s');
     expect(text).toContain('latency p95 ms');
@@ -168,7 +168,7 @@ describe('metrics screen', () => {
   it('null samples: a plain statement, not an error', async () => {
     h = await openMetrics({}, { samples: null, access: access(Date.now()) });
     const f = strip(await h.waitFor((x) => x.includes('requests/s')));
-    expect(f).toContain('CPU/memory: not offered by this upstream');
+    expect(f).toContain('CPU/memory: not offered by this zone');
     expect(f).not.toMatch(/error|unavailable/i);
   });
 

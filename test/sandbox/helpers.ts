@@ -2,7 +2,7 @@
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 
 export async function start(o: SandboxOptions = {}): Promise<Sandbox> {
-  return startSandbox({ ephemeral: true, seed: 42, speed: 500, logRate: 0, ssh: false, ...o });
+  return startSandbox({ ephemeral: true, seed: 42, speed: 500, logRate: 0, ssh: false, extensions: true, ...o });
 }
 
 export interface Res<T = any> { status: number; body: T; headers: Headers }
