@@ -34,10 +34,17 @@ Common options:
   --zone Z           Divio zone (default divio.com; an http(s) URL is used verbatim); env DIVIO_ZONE
   --gateway URL      use a shared gateway (token: --token or DIVIO_TUI_TOKEN)
   --ephemeral        sandbox without persistence;  --seed N  deterministic sandbox
+  --scenario hostile sandbox whose names, notes and logs attack the terminal and leak secrets (tests)
   --ascii            ASCII only (automatic when the locale is not UTF-8); NO_COLOR is honoured
 `;
 
-const SESSION_FLAGS = ['sandbox', 'zone', 'gateway', 'token', 'ephemeral', 'seed', 'speed', 'log-rate', 'data-dir', 'faults', 'config'];
+const SESSION_FLAGS = ['sandbox', 'zone', 'gateway', 'token', 'ephemeral', 'seed', 'speed', 'log-rate', 'data-dir', 'faults', 'config', 'scenario'];
+
+function scenarioFlag(a: ParsedArgs): 'default' | 'hostile' | undefined {
+  const s = flagString(a, 'scenario');
+  if (s === undefined || s === 'default' || s === 'hostile') return s;
+  throw new UsageError(`--scenario must be default or hostile, got "${s}"`);
+}
 
 export function sessionOptions(a: ParsedArgs, clientName: string) {
   return {
@@ -51,6 +58,7 @@ export function sessionOptions(a: ParsedArgs, clientName: string) {
     ephemeral: flagBool(a, 'ephemeral'),
     dataDir: flagString(a, 'data-dir'),
     faults: flagString(a, 'faults'),
+    scenario: scenarioFlag(a),
     clientName,
   };
 }

@@ -15,7 +15,7 @@ export class UsageError extends Error {
 }
 
 /** Flags that take a value. Everything else is boolean. */
-const VALUE_FLAGS = new Set([
+const VALUE_FLAGS = new Set(['scenario', 
   'gateway', 'token', 'viewer-token', 'zone', 'port', 'host', 'speed', 'log-rate', 'seed', 'data-dir', 'faults',
   'since', 'service', 'backup', 'to', 'confirm', 'build-mode', 'url', 'prefix', 'host-name', 'tag', 'notes',
   'services', 'config', 'output', 'minutes', 'theme', 'cloudflare-token', 'zone-id', 'env', 'dest', 'purge-host',

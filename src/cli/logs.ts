@@ -9,7 +9,7 @@ import type { FollowedLogPage } from '../divio/ops.js';
 /** The window `logs APP ENV` prints without --follow and without --since. */
 export const DEFAULT_SINCE = '5m';
 
-const FLAGS = ['sandbox', 'zone', 'ephemeral', 'seed', 'speed', 'log-rate', 'data-dir', 'config', 'follow', 'since', 'service', 'utc', 'json'];
+const FLAGS = ['sandbox', 'zone', 'ephemeral', 'seed', 'speed', 'log-rate', 'data-dir', 'config', 'scenario', 'follow', 'since', 'service', 'utc', 'json'];
 
 export function formatLogTime(iso: string, utc: boolean): string {
   const d = new Date(iso);

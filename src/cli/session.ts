@@ -18,6 +18,8 @@ export interface SessionOptions {
   sandbox?: boolean;
   zone?: string;
   seed?: number;
+  /** Sandbox scenario (`hostile`: src/sandbox/hostile.ts). */
+  scenario?: 'default' | 'hostile';
   speed?: number;
   logRate?: number;
   ephemeral?: boolean;
@@ -113,6 +115,7 @@ function sandboxOptionsFor(o: SessionOptions, env: NodeJS.ProcessEnv): SandboxOp
     speed: o.speed,
     logRate: o.logRate,
     faults: o.faults,
+    ...(o.scenario ? { scenario: o.scenario } : {}),
     dataDir: o.ephemeral ? undefined : join(o.dataDir ?? stateDir(env), 'sandbox'),
     ssh: true,
     sshInBackground: true,
@@ -180,6 +183,7 @@ export async function openUpstream(o: SessionOptions) {
   const { startSandbox } = await import('../sandbox/index.js');
   const sb = await startSandbox({
     ephemeral: o.ephemeral,
+    ...(o.scenario ? { scenario: o.scenario } : {}),
     seed: o.seed,
     speed: o.speed,
     logRate: o.logRate,

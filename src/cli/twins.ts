@@ -8,7 +8,7 @@ import type { SessionOptions } from './session.js';
 import { formatAge, jsonText, renderTextTable } from './format.js';
 
 type SessionOpts = (a: ParsedArgs, clientName: string) => SessionOptions;
-const SESSION_FLAGS = ['sandbox', 'zone', 'gateway', 'token', 'ephemeral', 'seed', 'speed', 'log-rate', 'data-dir', 'faults', 'config'];
+const SESSION_FLAGS = ['sandbox', 'zone', 'gateway', 'token', 'ephemeral', 'seed', 'speed', 'log-rate', 'data-dir', 'faults', 'config', 'scenario'];
 
 export async function runTwin(a: ParsedArgs, sessionOpts: SessionOpts): Promise<number> {
   const cmd = a.command!;

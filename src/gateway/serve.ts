@@ -23,7 +23,7 @@ export interface ServeHandle {
 
 export const SERVE_USAGE = `usage: divio-tui serve [--host H] [--port P] [--token-file F | DIVIO_TUI_TOKEN | --token T]
                        [--viewer-token-file F | DIVIO_TUI_VIEWER_TOKEN | --viewer-token T]
-                       [--read-only] [--sandbox] [--zone Z] [--data-dir D]
+                       [--read-only] [--sandbox [--scenario hostile]] [--zone Z] [--data-dir D]
   (--token/--viewer-token show in \`ps\`: prefer the environment variables or token files)`;
 
 /** The first line of a token file, trimmed; a clear error when it cannot be read or is empty. */
@@ -50,6 +50,7 @@ export async function startServe(argv: string[], env: NodeJS.ProcessEnv = proces
       'token-file': { type: 'string' },
       'viewer-token': { type: 'string' },
       'viewer-token-file': { type: 'string' },
+      scenario: { type: 'string' },
       'read-only': { type: 'boolean', default: false },
       sandbox: { type: 'boolean', default: false },
       zone: { type: 'string' },
@@ -81,7 +82,9 @@ export async function startServe(argv: string[], env: NodeJS.ProcessEnv = proces
   let upstream: Upstream;
   if (values.sandbox) {
     const { startSandbox } = await import('../sandbox/index.js');
-    sandbox = await startSandbox({ ephemeral: true, ssh: false, extensions: true, ...(values.seed ? { seed: Number(values.seed) } : {}) });
+    const scenario = values.scenario;
+    if (scenario !== undefined && scenario !== 'default' && scenario !== 'hostile') throw new Error(`--scenario must be default or hostile, got "${scenario}"`);
+    sandbox = await startSandbox({ ephemeral: true, ssh: false, extensions: true, ...(values.seed ? { seed: Number(values.seed) } : {}), ...(scenario ? { scenario } : {}) });
     upstream = await createUpstream({ sandbox });
   } else {
     upstream = await createUpstream({ zone: values.zone });

@@ -15,6 +15,7 @@ export const SANDBOX_USAGE = `Usage: divio-tui sandbox [options]
   --seed N               deterministic scenario
   --apps N               scenario size: N applications, 3 environments each on average
                          (default 9, the named scenario; at most 5000; e.g. --apps 500: 1,500 environments)
+  --scenario hostile     names, notes and logs full of terminal escape sequences and secrets (tests; ephemeral)
   --ephemeral            keep nothing on disk
   --data-dir D           state directory (default $XDG_STATE_HOME/divio-tui/sandbox)
   --faults SPEC          fault injection, e.g. "/apps/v3/environments/*/logs/ 503@50%; ** latency=100"
@@ -50,7 +51,7 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions & { json: boole
         seed: { type: 'string' }, apps: { type: 'string' }, ephemeral: { type: 'boolean' }, 'data-dir': { type: 'string' }, faults: { type: 'string' },
         token: { type: 'string' }, 'cloudflare-token': { type: 'string' }, 'cloudflare-port': { type: 'string' },
         'cloudflare-plan': { type: 'string' }, 'no-ssh': { type: 'boolean' }, 'ssh-session-limit': { type: 'string' },
-        extensions: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        extensions: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, scenario: { type: 'string' },
       },
     }));
   } catch (e) {
@@ -63,6 +64,8 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions & { json: boole
   if (faults !== undefined) {
     try { parseFaultSpec(faults); } catch (e) { if (e instanceof FaultSpecError) throw new UsageError(`--faults: ${e.message}`); throw e; }
   }
+  const scenario = str('scenario');
+  if (scenario !== undefined && scenario !== 'default' && scenario !== 'hostile') throw new UsageError(`--scenario must be default or hostile, got "${scenario}"`);
   const port = num('port', str('port'), true);
   if (port !== undefined && (port < 0 || port > 65535)) throw new UsageError('--port must be 0–65535');
   const speed = num('speed', str('speed'));
@@ -79,6 +82,7 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions & { json: boole
     speed, logRate,
     seed: num('seed', str('seed'), true),
     apps,
+    ...(scenario ? { scenario: scenario as 'default' | 'hostile' } : {}),
     ephemeral: values.ephemeral === true,
     dataDir: str('data-dir'),
     faults,

@@ -102,6 +102,8 @@ export interface SandboxOptions {
    * as Divio does. The console's own sandbox turns them on.
    */
   extensions?: boolean;
+  /** `hostile`: upstream text that attacks terminals and leaks secrets (src/sandbox/hostile.ts). Implies a fresh, unsaved state. */
+  scenario?: 'default' | 'hostile';
 }
 
 export interface SandboxStats { total: number; byRoute: Record<string, number>; logRequests: number }
@@ -158,6 +160,7 @@ const OptionsSchema = z.object({
   sshInBackground: z.boolean().optional(),
   sshSessionLimitMs: z.number().int().positive().optional(),
   extensions: z.boolean().optional(),
+  scenario: z.enum(['default', 'hostile']).optional(),
 }).strict();
 
 const LogRateBody = z.object({ rate: z.number().min(0).max(100_000), environment: z.string().min(1).optional() });
@@ -175,7 +178,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const apps = o.apps ?? SCENARIO_APPS;
   // a big scenario keeps what Divio's Control Panel keeps (1,000 lines), so its memory stays bounded
   const retention = o.logRetention ?? (apps > SCENARIO_APPS ? BIG_SCENARIO_LOG_RETENTION : DEFAULT_LOG_RETENTION);
-  const ephemeral = o.ephemeral ?? false;
+  const ephemeral = (o.ephemeral ?? false) || o.scenario === 'hostile';
   const notices: string[] = [];
   // One sandbox per data directory: a second one (another console started at the same moment, a
   // `divio-tui sandbox` beside the console) runs privately rather than share the files.
@@ -215,6 +218,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (o.cloudflarePlan) for (const z0 of state.zones) z0.plan = o.cloudflarePlan;
 
   engine ??= new Engine(state, { speed, logRate: o.logRate ?? 2, logRetention: retention, seed });
+  if (o.scenario === 'hostile') {
+    const { applyHostileScenario } = await import('./hostile.js');
+    applyHostileScenario(state, engine, Date.now());
+  }
   const persister = dataDir ? new Persister(dataDir, () => engine.state) : null;
   engine.onChange = () => persister?.schedule();
   engine.onIdleChange = () => persister?.schedule(10_000);
