@@ -145,8 +145,9 @@ function connected(c: GatewayClient, timeoutMs = 15_000): Promise<void> {
 }
 
 async function fleet(c: GatewayClient): Promise<FleetRow[]> {
-  // not the very first snapshot, whose last deployments are still loading
-  const d = await firstData<{ rows: FleetRow[] }>((h) => c.subscribe('fleet', {}, h), 20_000, (x) => !x.rows.some((r) => r.pending));
+  // the whole listing (not a snapshot of the applications that answered first), with no row whose
+  // last deployment is still loading
+  const d = await firstData<{ rows: FleetRow[]; loading?: boolean }>((h) => c.subscribe('fleet', {}, h), 20_000, (x) => !x.loading && !x.rows.some((r) => r.pending));
   return d.rows;
 }
 

@@ -581,7 +581,7 @@ export class FleetTopic extends Topic {
         `backups: this zone cannot list them per environment; reading all of the account's backups${w ? ` (page ${w.pages}${w.count != null ? ` of ${Math.ceil(w.count / 100)}` : ''})` : ''}${unknown ? `: ${unknown} ages unknown (?)` : ''}`,
       );
     } else if (unknown && this.booted) notes.push(`backups: ${rows.length - unknown} of ${rows.length} checked`);
-    const json = JSON.stringify(notes.length ? { rows, notes } : { rows });
+    const json = JSON.stringify({ rows, ...(notes.length ? { notes } : {}), ...(this.booted ? {} : { loading: true }) });
     if (this.latest && this.latest.json === json) return;
     // (Topic.publishSnapshot without a second JSON.stringify of ~1,500 rows)
     this.seq++;

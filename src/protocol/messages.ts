@@ -68,7 +68,12 @@ export const TopicHealth = z.object({
 export type TopicHealth = z.infer<typeof TopicHealth>;
 
 /** `notes`: what the fleet could not do, in words for the screen (e.g. backup ages not known yet). */
-export const FleetData = z.object({ rows: z.array(FleetRow), notes: z.array(z.string()).optional() });
+export const FleetData = z.object({
+  rows: z.array(FleetRow),
+  notes: z.array(z.string()).optional(),
+  /** true while the first listing is still coming in (rows appear as their applications answer). */
+  loading: z.boolean().optional(),
+});
 export type FleetData = z.infer<typeof FleetData>;
 
 export const EnvData = z.object({
