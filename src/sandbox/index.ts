@@ -7,8 +7,11 @@
  * paths need `Authorization: Bearer <cloudflareToken>`. Unknown paths: 404 `{"detail":"Not found."}`.
  * Lists use DRF page-number paging (`page`, `page_size` ≤ 100, default 20) with absolute next/previous.
  *
- * Sandbox-only extensions (the real API lacks them or they are unverified), served only with
- * `extensions: true` (`divio-tui sandbox --extensions`; the console's own sandbox has them on):
+ * Sandbox details (the real API lacks them or they are unverified). The extensions — metrics,
+ * content version (also `content_version` on service-instance backups), `url`/`status`/`instances` on
+ * environments, `ssh_endpoint.host_key`, `cdn`/`cloudflare_zone` on domains — are served only with
+ * `extensions: true` (`divio-tui sandbox --extensions`; the console's own sandbox has them on); without
+ * them those paths answer 404 and those fields are absent, as on Divio:
  * - `GET /apps/v3/environments/{uuid}/metrics/?minutes=N` (1–1440, default 60) →
  *   `{environment, minutes, step_seconds, results: MetricSample[]}` (CPU % summed over instances, RAM MB).
  * - `GET /apps/v3/environments/{uuid}/content-version/` → `ContentVersion` `{environment, database:
