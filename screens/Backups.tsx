@@ -22,7 +22,7 @@ export interface BackupForm {
   items: { id: string; label: string; size?: number | null }[];
   selected: string[];
   cursor: number;
-  /** create: the note; download: the destination path (empty = the gateway's download folder). */
+  /** create: the note (a download always goes to the gateway's download folder, under a name it chooses). */
   text: string;
   field: 'items' | 'text';
   backup?: string;
@@ -32,7 +32,7 @@ export interface BackupForm {
 /** Pure key handling for the form. Returns the next form, or 'cancel' / 'submit'. */
 export function backupFormKey(f: BackupForm, key: string | null, input: string): BackupForm | 'cancel' | 'submit' {
   if (key === 'esc') return 'cancel';
-  if (key === 'tab') return { ...f, field: f.field === 'items' ? 'text' : 'items', error: null };
+  if (key === 'tab') return f.kind === 'download' ? f : { ...f, field: f.field === 'items' ? 'text' : 'items', error: null };
   if (key === 'enter') {
     if (!f.selected.length) return { ...f, error: f.kind === 'create' ? 'choose at least one service (space toggles)' : 'choose at least one part to download' };
     return 'submit';
@@ -77,7 +77,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
     const p =
       f.kind === 'create'
         ? sendCommand(store, 'backup', { env: target.env, services: f.selected, ...(f.text.trim() ? { notes: f.text.trim() } : {}) })
-        : sendCommand(store, 'download', { backup: f.backup!, siBackups: f.selected, ...(f.text.trim() ? { dest: f.text.trim() } : {}) });
+        : sendCommand(store, 'download', { backup: f.backup!, siBackups: f.selected });
     p.then((j) => {
       store.updateView({ job: j.id }, vk);
       store.toast(`${j.kind} ${j.target}: started`, 'ok');
@@ -169,10 +169,10 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
     );
     formLines.push([
       { text: form.kind === 'create' ? 'Note: ' : 'Save to: ', color: form.field === 'text' ? theme.accent : theme.muted, bold: form.field === 'text' },
-      { text: form.text || (form.field === 'text' ? '' : form.kind === 'create' ? '(none)' : "(the gateway's download folder)"), color: form.text ? undefined : theme.muted },
+      { text: form.kind === 'download' ? "the gateway's download folder, under a name it chooses" : form.text || (form.field === 'text' ? '' : '(none)'), color: form.text ? undefined : theme.muted },
       { text: form.field === 'text' ? '_' : '' },
     ]);
-    formLines.push([{ text: form.error ? form.error : 'space toggle   tab ' + (form.kind === 'create' ? 'note' : 'path') + '   enter ' + (form.kind === 'create' ? 'create the backup' : 'download') + '   esc cancel', color: form.error ? theme.danger : theme.muted }]);
+    formLines.push([{ text: form.error ? form.error : 'space toggle   ' + (form.kind === 'create' ? 'tab note   ' : '') + 'enter ' + (form.kind === 'create' ? 'create the backup' : 'download') + '   esc cancel', color: form.error ? theme.danger : theme.muted }]);
   }
   const jobLines: Seg[][] = [];
   if (job) {

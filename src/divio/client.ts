@@ -8,6 +8,7 @@ import {
   BackupDownloadServiceInstance,
   Backup,
   BackupRestore,
+  BackupUpload,
   ContentVersion,
   Deployment,
   DeploymentLog,
@@ -43,8 +44,6 @@ export interface DivioClientOptions {
   /** Jitter source (tests). */
   random?: () => number;
 }
-
-export type RestoreItem = string | { service_instance_backup: string; service_instance?: string };
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 const IDEMPOTENT = new Set<Method>(['GET', 'HEAD', 'PUT', 'DELETE']);
@@ -254,19 +253,21 @@ export class DivioClient {
   }
 
   /**
-   * Restore service-instance backups. An item may be a uuid (restore into the backed-up service
-   * instance) or `{ service_instance_backup, service_instance }` naming the destination service
-   * instance (another environment's), which is how a cross-environment restore is expressed.
+   * Restore service-instance backups of a backup: the documented body, which names no destination
+   * (each goes back into the service instance it was taken of). To put a backup into another
+   * environment, upload it as a backup of that environment first (`createUploadBackup`).
    */
-  createRestore(backupUuid: string, siBackups: RestoreItem[], notes?: string): Promise<{ uuid: string }> {
-    const body: Record<string, unknown> = {
-      backup: backupUuid,
-      service_instance_restores: siBackups.map((u) =>
-        typeof u === 'string' ? { service_instance_backup: u } : { service_instance_backup: u.service_instance_backup, ...(u.service_instance ? { service_instance: u.service_instance } : {}) },
-      ),
-    };
+  createRestore(backupUuid: string, siBackups: string[], notes?: string): Promise<{ uuid: string }> {
+    const body: Record<string, unknown> = { backup: backupUuid, service_instance_restores: siBackups.map((u) => ({ service_instance_backup: u })) };
     if (notes) body.notes = notes;
     return this.call({ method: 'POST', url: this.url('/apps/v3/backup-restores/'), body, schema: Created });
+  }
+
+  /** A backup of `serviceInstances` of an environment made of uploaded files (`POST /apps/v3/backups/upload/`). */
+  createUploadBackup(envUuid: string, serviceInstances: string[], notes?: string): Promise<BackupUpload> {
+    const body: Record<string, unknown> = { environment: envUuid, services: serviceInstances };
+    if (notes) body.notes = notes;
+    return this.call({ method: 'POST', url: this.url('/apps/v3/backups/upload/'), body, schema: BackupUpload });
   }
 
   restore(uuid: string, signal?: AbortSignal): Promise<BackupRestore> {

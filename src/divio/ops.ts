@@ -2,22 +2,24 @@
 // with attach, follow deployments, tail runtime logs with the cursor semantics, backups, restores
 // and downloads (the download itself is fetched without the Divio token).
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { link, rename, rm } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request, type Dispatcher } from 'undici';
 import type {
   Application,
   Backup,
   BackupRestore,
+  BackupUploadTarget,
   Deployment,
   Environment,
   RuntimeLogEntry,
   RuntimeLogPage,
 } from '../domain/divio.js';
 import { cursorGap, resumeGap, type LogGap } from '../domain/loggap.js';
-import { collect, type DivioClient, type RestoreItem } from './client.js';
-import { DivioApiError, DivioOperationError, scrubbedCause } from './errors.js';
+import { backupOutcome, restoreOutcome } from '../domain/outcomes.js';
+import { collect, type DivioClient } from './client.js';
+import { DivioApiError, DivioOperationError, scrubbedCause, scrubSecrets } from './errors.js';
 import { abortReason, sleep } from './retry.js';
 import { DEFAULT_USER_AGENT } from './version.js';
 
@@ -309,79 +311,51 @@ function pruneRecent(recent: Map<string, number>, lastTs: string): void {
   for (const [k, t] of recent) if (t < horizon) recent.delete(k);
 }
 
-export interface JobFollowOptions<T> extends FollowOptions {
-  notes?: string;
-  /** Called on every observed change of the job. */
+export interface ProgressOptions<T> extends FollowOptions {
+  /** Called on every observed change. */
   onProgress?(x: T): void;
 }
 
 /**
- * Take a backup of `services` (service-instance uuids; all of the environment's when empty) and poll
- * it every 2 s until it completes. Resolves with the final Backup: check `success === "SUCCESS"`.
+ * Poll a backup (Divio's CLI: every 2 s) until it has ended — by the one definition of "ended" in
+ * the domain (`backupOutcome`: a FAILED backup without `ended_at` ends too). Resolves with the last
+ * Backup; the caller judges success with `backupOutcome`. Rejects with the abort reason on abort.
  */
-export async function backupAndFollow(
-  c: DivioClient,
-  envUuid: string,
-  services: string[],
-  opts: JobFollowOptions<Backup> = {},
-): Promise<Backup> {
-  const sis = services.length ? services : (await collect(c.serviceInstances(envUuid))).map((s) => s.uuid);
-  const { uuid } = await c.createBackup(envUuid, sis, opts.notes);
+export async function followBackup(c: DivioClient, uuid: string, opts: ProgressOptions<Backup> = {}): Promise<Backup> {
+  return pollUntil(() => c.backup(uuid, opts.signal), (b) => backupOutcome(b).done, (b) => JSON.stringify([b.state, b.success, b.ended_at]), opts);
+}
+
+/** Poll a restore until `finished` (`restoreOutcome`); resolves with the last BackupRestore. */
+export async function followRestore(c: DivioClient, uuid: string, opts: ProgressOptions<BackupRestore> = {}): Promise<BackupRestore> {
+  return pollUntil(() => c.restore(uuid, opts.signal), (r) => restoreOutcome(r).done, (r) => JSON.stringify([r.finished, r.success]), opts);
+}
+
+async function pollUntil<T>(get: () => Promise<T>, done: (x: T) => boolean, key: (x: T) => string, opts: ProgressOptions<T>): Promise<T> {
   const interval = opts.intervalMs ?? 2000;
   let last = '';
   for (;;) {
-    const b = await c.backup(uuid, opts.signal);
-    const key = JSON.stringify([b.state, b.success, b.ended_at]);
-    if (key !== last) {
-      last = key;
-      opts.onProgress?.(b);
+    if (opts.signal?.aborted) throw abortReason(opts.signal);
+    const x = await get();
+    const k = key(x);
+    if (k !== last) {
+      last = k;
+      opts.onProgress?.(x);
     }
-    if (isBackupDone(b)) return b;
-    await sleep(interval, opts.signal);
-  }
-}
-
-export function isBackupDone(b: Backup): boolean {
-  const state = b.state.toUpperCase();
-  return state === 'COMPLETED' || state === 'FAILED' || state === 'ERROR' || !!b.ended_at;
-}
-
-/**
- * Restore `siBackups` (service-instance-backup uuids; all of the backup's when empty) of a backup and
- * poll every 2 s until `finished`. Resolves with the final BackupRestore: check `success === "SUCCESS"`.
- */
-export async function restoreAndFollow(
-  c: DivioClient,
-  backupUuid: string,
-  siBackups: RestoreItem[],
-  opts: JobFollowOptions<BackupRestore> = {},
-): Promise<BackupRestore> {
-  const sibs = siBackups.length ? siBackups : (await c.backup(backupUuid, opts.signal)).service_instance_backups;
-  const { uuid } = await c.createRestore(backupUuid, sibs, opts.notes);
-  const interval = opts.intervalMs ?? 2000;
-  let last = '';
-  for (;;) {
-    const r = await c.restore(uuid, opts.signal);
-    const key = JSON.stringify([r.finished, r.success]);
-    if (key !== last) {
-      last = key;
-      opts.onProgress?.(r);
-    }
-    if (r.finished) return r;
+    if (done(x)) return x;
     await sleep(interval, opts.signal);
   }
 }
 
 /**
- * Ask Divio to prepare a download of a backup's service-instance backups and wait until the first
- * one has a `download_url`. Throws DivioOperationError when Divio reports errors.
+ * Ask Divio to prepare a download of a backup's service-instance backups and wait until each has a
+ * `download_url` (in the order of `siBackups`). Throws DivioOperationError when Divio reports errors.
  */
 export async function prepareDownload(
   c: DivioClient,
   backupUuid: string,
   siBackups: string[],
   opts: FollowOptions & { timeoutMs?: number } = {},
-): Promise<{ url: string; uuid: string; urls: string[] }> {
+): Promise<{ url: string; uuid: string; urls: string[]; bySib: Record<string, string> }> {
   const sibs = siBackups.length ? siBackups : (await c.backup(backupUuid, opts.signal)).service_instance_backups;
   const { uuid } = await c.createDownload(backupUuid, sibs);
   const interval = opts.intervalMs ?? 2000;
@@ -393,9 +367,16 @@ export async function prepareDownload(
       const errors = detailed.flatMap((d) => (d.errors ?? []).map((e) => (typeof e === 'string' ? e : JSON.stringify(e))));
       if (errors.length) throw new DivioOperationError('download', uuid, `the download of backup ${backupUuid} failed: ${errors.join('; ')}`, errors);
       if (detailed.every((d) => d.ended_at)) {
+        const bySib: Record<string, string> = {};
+        detailed.forEach((d, i) => {
+          const sib = typeof d.service_instance_backup === 'string' ? d.service_instance_backup : (items[i] as { service_instance_backup?: unknown }).service_instance_backup;
+          if (d.download_url && typeof sib === 'string') bySib[sib] = d.download_url;
+        });
         const urls = detailed.map((d) => d.download_url).filter((u): u is string => !!u);
         if (!urls.length) throw new DivioOperationError('download', uuid, `the download of backup ${backupUuid} finished without a download URL`);
-        return { url: urls[0], uuid, urls };
+        // one service-instance backup asked for: its URL whatever the item says
+        if (sibs.length === 1 && !bySib[sibs[0]!]) bySib[sibs[0]!] = urls[0]!;
+        return { url: urls[0]!, uuid, urls, bySib };
       }
     }
     if (Date.now() > deadline) throw new DivioOperationError('download', uuid, `the download of backup ${backupUuid} was not ready in time`);
@@ -413,18 +394,17 @@ export interface FetchDownloadOptions {
 }
 
 /**
- * Fetch a prepared download to `destPath` (written to `destPath.part`, then renamed). A plain
- * request: the Divio token is NOT sent (the URL is presigned and may be on another host). The URL's
- * query (a signature) never appears in errors.
+ * Open a prepared download: a plain GET (the Divio token is NOT sent: the URL is presigned and may be
+ * on another host), redirects followed. Resolves with the body as a stream and its length when the
+ * server says it. The URL's query (a signature) never appears in errors.
  */
-export async function fetchDownload(url: string, destPath: string, opts: FetchDownloadOptions = {}): Promise<{ path: string; bytes: number }> {
+export async function openDownload(url: string, opts: FetchDownloadOptions = {}): Promise<{ body: Readable; length: number | null; endpoint: string; secret: string }> {
   let target: URL;
   try {
     target = new URL(url);
   } catch {
     throw new DivioApiError('the download URL is not a valid URL', { kind: 'malformed', endpoint: 'GET download' });
   }
-  const tmp = `${destPath}.part`;
   const maxRedirects = opts.maxRedirects ?? 5;
   for (let hop = 0; ; hop++) {
     if (target.protocol !== 'https:' && target.protocol !== 'http:') {
@@ -463,25 +443,114 @@ export async function fetchDownload(url: string, destPath: string, opts: FetchDo
         endpoint,
       });
     }
-    let bytes = 0;
-    const body = res.body as Readable;
-    body.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-    });
-    try {
-      await pipeline(body, createWriteStream(tmp, { mode: 0o600 }));
-      await rename(tmp, destPath);
-    } catch (err) {
+    const len = Number(res.headers['content-length']);
+    return { body: res.body as Readable, length: Number.isFinite(len) && len >= 0 ? len : null, endpoint, secret: target.search.slice(1) };
+  }
+}
+
+/**
+ * Fetch a prepared download to `destPath` (written to `destPath.part` with mode 0600, then renamed;
+ * `exclusive`: an existing `destPath` is never overwritten).
+ */
+export async function fetchDownload(url: string, destPath: string, opts: FetchDownloadOptions & { exclusive?: boolean } = {}): Promise<{ path: string; bytes: number }> {
+  const { body, endpoint, secret } = await openDownload(url, opts);
+  const tmp = `${destPath}.part`;
+  let bytes = 0;
+  body.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+  });
+  try {
+    await pipeline(body, createWriteStream(tmp, { mode: 0o600 }));
+    if (opts.exclusive) {
+      // link() fails when the name exists: an existing file is never replaced
+      await link(tmp, destPath);
       await rm(tmp, { force: true });
+    } else await rename(tmp, destPath);
+  } catch (err) {
+    body.destroy();
+    await rm(tmp, { force: true });
+    if (opts.signal?.aborted) throw abortReason(opts.signal);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new DivioApiError(`${destPath} exists already: it is not overwritten`, { kind: 'validation', endpoint });
+    throw new DivioApiError(`downloading ${endpoint.slice(4)} was interrupted after ${bytes} bytes`, { kind: 'network', endpoint, cause: scrubbedCause(err, [secret]) });
+  }
+  return { path: destPath, bytes };
+}
+
+/** The upload handlers this client can use (Divio's CLI also knows s3-sts-v1 and az-sas-v1). */
+export const SUPPORTED_UPLOAD_HANDLERS = ['exo-presigned-v1'] as const;
+
+/**
+ * Upload one file of a backup made by upload (`DivioClient.createUploadBackup`): the
+ * `exo-presigned-v1` handler (an HTTP PUT of the stream to the presigned `url`, at most
+ * `max_file_size` bytes, without the Divio token), then a POST to `finish_url` (without the token).
+ * Other handlers are refused with a clear message before anything is sent.
+ */
+export async function uploadBackupFile(
+  target: BackupUploadTarget,
+  body: Readable,
+  length: number,
+  opts: FetchDownloadOptions & { onBytes?(sent: number): void } = {},
+): Promise<void> {
+  if (!(SUPPORTED_UPLOAD_HANDLERS as readonly string[]).includes(target.handler)) {
+    body.destroy();
+    throw new DivioApiError(
+      `Divio asked for the "${target.handler}" upload handler; this console uploads only with ${SUPPORTED_UPLOAD_HANDLERS.join(', ')} (use Divio's CLI, \`divio app push\`, for this one)`,
+      { kind: 'validation', endpoint: 'POST /apps/v3/backups/upload/' },
+    );
+  }
+  const p = target.upload_parameters;
+  const max = typeof p.max_file_size === 'number' ? p.max_file_size : null;
+  if (typeof p.url !== 'string') throw new DivioApiError('the upload answer has no URL to upload to', { kind: 'malformed', endpoint: 'POST /apps/v3/backups/upload/' });
+  if (max !== null && length > max) {
+    body.destroy();
+    throw new DivioApiError(`the file is ${length} bytes, above the upload size limit of ${max} bytes`, { kind: 'validation', endpoint: 'PUT upload' });
+  }
+  let url: URL;
+  try {
+    url = new URL(p.url);
+  } catch {
+    throw new DivioApiError('the upload URL is not a valid URL', { kind: 'malformed', endpoint: 'PUT upload' });
+  }
+  const endpoint = `PUT ${url.origin}${url.pathname}`;
+  const secret = url.search.slice(1);
+  let sent = 0;
+  // counted on the way through (a 'data' listener on the source would start it before the PUT reads it)
+  const counted = body.pipe(
+    new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        sent += chunk.length;
+        opts.onBytes?.(sent);
+        cb(null, chunk);
+      },
+    }),
+  );
+  body.on('error', (e) => counted.destroy(e));
+  const send = async (method: 'PUT' | 'POST', u: URL, b: Readable | null, headers: Record<string, string>): Promise<void> => {
+    let res: Dispatcher.ResponseData;
+    const ep = `${method} ${u.origin}${u.pathname}`;
+    try {
+      res = await request(u, { method, headers: { 'user-agent': opts.userAgent ?? DEFAULT_USER_AGENT, ...headers }, body: b ?? undefined, signal: opts.signal, dispatcher: opts.dispatcher, headersTimeout: opts.headersTimeoutMs ?? 60_000, bodyTimeout: opts.bodyTimeoutMs ?? 60_000 });
+    } catch (err) {
       if (opts.signal?.aborted) throw abortReason(opts.signal);
-      throw new DivioApiError(`downloading ${target.origin}${target.pathname} was interrupted after ${bytes} bytes`, {
-        kind: 'network',
-        endpoint,
-        cause: scrubbedCause(err, [target.search.slice(1)]),
+      throw new DivioApiError(`${method === 'PUT' ? 'uploading' : 'finishing the upload'} to ${u.origin}${u.pathname} failed${method === 'PUT' ? ` after ${sent} bytes` : ''}: ${(err as Error).message.split(u.search).join('')}`, { kind: 'network', endpoint: ep, cause: scrubbedCause(err, [u.search.slice(1), secret]) });
+    }
+    const text = await res.body.text().catch(() => '');
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      throw new DivioApiError(`${method === 'PUT' ? 'uploading' : 'finishing the upload'} to ${u.origin}${u.pathname} failed (${res.statusCode})${text ? `: ${scrubSecrets(text.slice(0, 200), [secret, u.search.slice(1)])}` : ''}`, {
+        kind: res.statusCode >= 500 ? 'server' : 'validation',
+        status: res.statusCode,
+        endpoint: ep,
       });
     }
-    return { path: destPath, bytes };
+  };
+  await send('PUT', url, counted, { 'content-length': String(length), 'content-type': 'application/octet-stream' });
+  let finish: URL;
+  try {
+    finish = new URL(target.finish_url);
+  } catch {
+    throw new DivioApiError('the upload answer has no valid finish URL', { kind: 'malformed', endpoint });
   }
+  await send('POST', finish, null, {});
 }
 
 /** Up to 3 candidates that look like `key` (substring or small edit distance). */

@@ -237,3 +237,18 @@ export const ContentVersion = z.looseObject({
   media: z.looseObject({ files: z.number(), bytes: z.number(), checksum: z.string().optional() }).nullable(),
 });
 export type ContentVersion = z.infer<typeof ContentVersion>;
+
+/**
+ * The answer of `POST /apps/v3/backups/upload/`: the new backup and, per service instance (its
+ * uuid), how to upload its file: `handler` (`exo-presigned-v1`: an HTTP PUT to `url`, at most
+ * `max_file_size` bytes; `s3-sts-v1`, `az-sas-v1`) and the `finish_url` to POST (without the Divio
+ * token) once the file is in.
+ */
+export const BackupUploadTarget = z.looseObject({
+  handler: z.string(),
+  upload_parameters: z.record(z.string(), z.unknown()).default({}),
+  finish_url: z.string(),
+});
+export type BackupUploadTarget = z.infer<typeof BackupUploadTarget>;
+export const BackupUpload = z.looseObject({ uuid, results: z.record(z.string(), BackupUploadTarget) });
+export type BackupUpload = z.infer<typeof BackupUpload>;

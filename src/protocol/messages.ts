@@ -219,9 +219,15 @@ export const CommandParams = {
     safetyBackup: z.boolean().default(true),
     /** Must name the destination: `APP@ENV` (its application's slug and its own). */
     confirm: z.string().max(300),
+    /** A backup of another application: must name the source `APP@ENV` as well (refused without). */
+    crossApplication: z.string().max(300).optional(),
     notes: z.string().optional(),
   }),
-  download: z.object({ backup: z.string(), siBackups: z.array(z.string()).min(1), dest: z.string().optional() }),
+  /**
+   * Written under the gateway's download directory with a name the gateway chooses (in the job's
+   * result); `dest` is refused whatever it holds (accepted only to answer it clearly).
+   */
+  download: z.object({ backup: z.string(), siBackups: z.array(z.string()).min(1), dest: z.string().max(4096).optional() }),
   /** Clear Divio's CDN cache of one domain, or of every domain of an environment that is on it. */
   'cdn-clear': z.object({ domain: z.string().optional(), env: z.string().optional() }),
   'cloudflare-purge': z.object({

@@ -9,6 +9,7 @@ import type {
   AppRec, BackupRec, DeploymentRec, DomainRec, DownloadRec, DownloadSiRec, EnvRec, RestoreRec, SandboxState, SiBackupRec,
 } from './model.js';
 import { writeTar } from './tar.js';
+import { createUploadBackup, finishUpload, receiveUpload } from './uploads.js';
 import { hashInt } from './rng.js';
 
 export interface RouteDeps {
@@ -23,7 +24,8 @@ export interface RouteDeps {
 }
 
 type Handler = (ctx: Ctx) => void | Promise<void>;
-export interface Route { method: string; name: string; re: RegExp; keys: string[]; handler: Handler; auth: boolean }
+/** `raw`: the handler reads the request body itself (uploads), it is not parsed as JSON first. */
+export interface Route { method: string; name: string; re: RegExp; keys: string[]; handler: Handler; auth: boolean; raw?: boolean }
 
 // ---------- serializers ----------
 const orgJson = (o: SandboxState['organisations'][number]) => ({ uuid: o.uuid, name: o.name, created_at: o.created_at });
@@ -119,11 +121,14 @@ const PostBackup = z.object({
   notes: z.string().max(1000).optional().nullable(),
   scheduled_for_deletion_at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'Datetime has wrong format.').optional().nullable(),
 });
+// The documented body. Unknown fields (a `service_instance` in an item, say) are dropped, as Django
+// REST framework's serializers do: a restore always goes into the backed-up service instances.
 const PostRestore = z.object({
   backup: uuidField,
-  service_instance_restores: z.array(z.object({ service_instance_backup: z.string().min(1), service_instance: z.string().min(1).optional() })).min(1, 'This list may not be empty.'),
+  service_instance_restores: z.array(z.object({ service_instance_backup: z.string().min(1) })).min(1, 'This list may not be empty.'),
   notes: z.string().max(1000).optional().nullable(),
 });
+const PostUpload = PostBackup.omit({ trigger: true });
 const PostDownload = z.object({
   backup: uuidField,
   service_instance_backups: z.array(z.string().min(1)).min(1, 'This list may not be empty.'),
@@ -210,10 +215,10 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   const ext = deps.extensions ?? false;
   const S = () => engine.state;
   const routes: Route[] = [];
-  const add = (method: string, path: string, handler: Handler, auth = true) => {
+  const add = (method: string, path: string, handler: Handler, auth = true, raw = false) => {
     const keys: string[] = [];
     const re = new RegExp('^' + path.replace(/\/$/, '').replace(/\{(\w+)\}/g, (_, k: string) => { keys.push(k); return '([^/]+)'; }) + '/?$');
-    routes.push({ method, name: path, re, keys, handler, auth });
+    routes.push({ method, name: path, re, keys, handler, auth, raw });
   };
   const envOr404 = (uuid: string) => engine.env(uuid) ?? (() => { throw notFound(); })();
   const find = <T extends { uuid: string }>(list: T[], uuid: string): T => list.find((x) => x.uuid === uuid) ?? (() => { throw notFound(); })();
@@ -348,6 +353,21 @@ export function buildRoutes(deps: RouteDeps): Route[] {
     });
     sendJson(ctx, 201, backupJson(engine.createBackup(e, sis, body.notes ?? '', body.scheduled_for_deletion_at ?? null)));
   });
+  // A backup made of uploaded files (Divio's CLI `push`): the answer says, per service instance, how
+  // to upload (handler, upload_parameters) and where to say it is done (finish_url, no token).
+  add('POST', '/apps/v3/backups/upload/', (ctx) => {
+    const body = drfParse(PostUpload, ctx.body);
+    const e = engine.env(body.environment);
+    if (!e) throw badRequest('environment', `Invalid pk "${body.environment}" - object does not exist.`);
+    const sis = body.services.map((u) => {
+      const si = S().serviceInstances.find((x) => x.uuid === u && x.environment === e.uuid);
+      if (!si) throw badRequest('services', `Invalid pk "${u}" - object does not exist in this environment.`);
+      return si;
+    });
+    sendJson(ctx, 201, createUploadBackup(ctx, engine, e, sis, body.notes ?? '', body.scheduled_for_deletion_at ?? null).body);
+  });
+  add('PUT', '/_uploads/{secret}/{sib}', (ctx) => receiveUpload(ctx, engine), false, true);
+  add('POST', '/_uploads/{secret}/{sib}/finish/', (ctx) => finishUpload(ctx, engine), false, true);
   add('GET', '/apps/v3/backups/{uuid}/', (ctx) => sendJson(ctx, 200, backupJson(find(S().backups, ctx.params.uuid))));
   add('GET', '/apps/v3/service-instance-backups/', (ctx) => {
     const bs = filterParam(ctx, 'backup', (v) => S().backups.some((b) => b.uuid === v));

@@ -134,6 +134,8 @@ export interface Sandbox {
   emitLog(envUuid: string, lines: { service?: string; message: string }[]): void;
   /** Make the next `count` operations of a kind fail (optionally only for one environment). */
   failNext(kind: 'deployment' | 'backup' | 'restore', envUuid?: string, count?: number): void;
+  /** How `POST /apps/v3/backups/upload/` asks for files: `exo-presigned-v1` (default, served here), or another of Divio's handlers. */
+  setUploadHandler(handler: 'exo-presigned-v1' | 's3-sts-v1' | 'az-sas-v1', maxFileSize?: number): void;
   /** Cloudflare purge requests received (accepted or refused), oldest first. */
   purges(): PurgeRec[];
   /** Divio clear-cdn-cache actions, oldest first. */
@@ -368,7 +370,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         if (!mt) throw new DrfError(401, { detail: 'Invalid token header. No credentials provided.' }, { 'www-authenticate': 'Token' });
         if (mt[1] !== token) throw new DrfError(401, { detail: 'Invalid token.' }, { 'www-authenticate': 'Token' });
       }
-      if (method === 'POST' || method === 'PATCH' || method === 'PUT') ctx.body = parseJsonBody(await readBody(req));
+      if (!route.raw && (method === 'POST' || method === 'PATCH' || method === 'PUT')) ctx.body = parseJsonBody(await readBody(req));
       await route.handler(ctx);
     } catch (e) {
       if (e instanceof DrfError) sendJson(ctx, e.status, e.body, e.headers);
@@ -455,6 +457,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       persister?.schedule(10_000);
     },
     failNext(kind: 'deployment' | 'backup' | 'restore', envUuid?: string, n?: number) { engine.failNext(kind, envUuid, n); },
+    setUploadHandler(handler, maxFileSize) { engine.uploadHandler = handler; if (maxFileSize) engine.maxUploadBytes = maxFileSize; },
     purges() { return engine.state.purges.slice(); },
     cdnClears() { return engine.state.cdnClears.slice(); },
     ids(appSlug: string, envSlug?: string) {

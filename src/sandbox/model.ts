@@ -64,6 +64,11 @@ export interface BackupRec {
   created_at: string; started_at: string | null; ended_at: string | null;
   scheduled_for_deletion_at: string | null;
   progressMs: number; durationMs: number; willFail: boolean;
+  /**
+   * A backup made by uploading a file (`POST /apps/v3/backups/upload/`): it waits for every service
+   * instance's file (a PUT to its presigned URL, then a POST to its finish URL) before it runs.
+   */
+  upload?: { secret: string; finishedAt: string | null };
 }
 export interface SiBackupRec {
   uuid: string; backup: string; service_instance: string; service_type: 'DATABASE' | 'STORAGE';
@@ -71,6 +76,10 @@ export interface SiBackupRec {
   size: number | null; errors: string[];
   /** The content captured (set when taken). */
   snapshot: { database?: DbContent; media?: MediaContent } | null;
+  /** Upload backups: the file was received (PUT) / its finish URL was called / why it is unusable. */
+  uploaded?: boolean;
+  uploadFinished?: boolean;
+  uploadError?: string | null;
 }
 export interface SiRestoreRec { uuid: string; service_instance_backup: string; service_instance: string }
 export interface RestoreRec {

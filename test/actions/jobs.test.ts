@@ -130,6 +130,9 @@ describe('backups, restore, download', () => {
       expect(done.error).toMatch(/safety backup failed, restore not started/);
       expect(done.steps.map((s) => [s.name, s.state])).toEqual([
         ['safety backup', 'failed'],
+        ['download', 'skipped'],
+        ['upload', 'skipped'],
+        ['uploaded backup', 'skipped'],
         ['restore', 'skipped'],
         ['content version', 'skipped'],
       ]);
@@ -140,16 +143,16 @@ describe('backups, restore, download', () => {
     expect(await rig.upstream.divio.contentVersion(dest)).toEqual(before);
   }, 30_000);
 
-  test('a download is prepared, saved to the given path and unpacks to the database dump', async () => {
+  test('a download is prepared, saved under the gateway\'s download directory with a name it chooses, and unpacks to the database dump', async () => {
     const env = rig.sandbox.ids('acme-reports', 'live').env!;
     const b = rig.sandbox.state.backups.filter((x: any) => x.environment === env && x.success === 'SUCCESS').at(-1)!;
     const dbSib = rig.sandbox.state.siBackups.find((s: any) => s.backup === b.uuid && s.service_type === 'DATABASE')!;
-    const dest = join(tmp, 'db.tar');
-    const job = await c.command('download', { backup: b.uuid, siBackups: [dbSib.uuid], dest });
+    const job = await c.command('download', { backup: b.uuid, siBackups: [dbSib.uuid] });
     const done = await ended(job.id);
     expect(done.error).toBeNull();
     const files = done.result!.files as { path: string; bytes: number }[];
-    expect(files).toEqual([{ path: dest, bytes: expect.any(Number) }]);
+    expect(files).toEqual([{ path: expect.stringMatching(new RegExp(`^${rig.dataDir}/downloads/acme-reports-live-${b.uuid.slice(0, 8)}-1-database-`)), bytes: expect.any(Number) }]);
+    const dest = files[0]!.path;
     const entries = readTar(readFileSync(dest));
     const names = entries.map((e) => e.name);
     expect(names).toContain('manifest.json');

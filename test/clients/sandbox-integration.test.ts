@@ -7,19 +7,21 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CloudflareClient } from '../../src/cloudflare/index.js';
 import {
-  backupAndFollow,
   collect,
   DivioApiError,
   DivioClient,
   deploy,
   fetchDownload,
+  followBackup,
+  followRestore,
   followRuntimeLogs,
+  openDownload,
   prepareDownload,
   readTar,
   resolveApp,
   resolveEnv,
-  restoreAndFollow,
   runtimeLogHistory,
+  uploadBackupFile,
 } from '../../src/divio/index.js';
 import type { Domain, Environment } from '../../src/domain/divio.js';
 import { SCENARIO, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -40,6 +42,13 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 afterEach(() => sb.setFaults(null));
+
+/** An on-demand backup of every service instance of `envUuid`, followed to its end. */
+async function backupAndFollow(envUuid: string, opts: { notes?: string; onProgress?: (b: { state: string }) => void } = {}) {
+  const sis = (await collect(c.serviceInstances(envUuid))).map((s) => s.uuid);
+  const { uuid } = await c.createBackup(envUuid, sis, opts.notes);
+  return followBackup(c, uuid, { ...FAST, onProgress: opts.onProgress });
+}
 
 async function env(appSlug: string, envSlug: string): Promise<Environment> {
   const app = await resolveApp(c, appSlug);
@@ -137,18 +146,16 @@ describe('deployments', () => {
 });
 
 describe('backups, restores, downloads', () => {
-  it('a backup of live restored into test changes test’s content version to live’s', async () => {
+  it('the documented restore goes back into the backed-up service instances: an item naming another one (the old body) restores the SOURCE', async () => {
+    // Divio documents no destination field; like Django REST framework, the sandbox ignores it. The
+    // body divio-tui used to send for "restore live's backup into test" overwrote live instead.
     const src = await env(SCENARIO.healthyApp, 'live');
     const dst = await env(SCENARIO.healthyApp, 'test');
-    const srcVersion = await c.contentVersion(src.uuid);
-    const before = await c.contentVersion(dst.uuid);
-    expect(before?.database?.checksum).not.toBe(srcVersion?.database?.checksum);
-
-    const states: string[] = [];
-    const backup = await backupAndFollow(c, src.uuid, [], { ...FAST, notes: 'before test refresh', onProgress: (b) => states.push(b.state) });
+    const backup = await backupAndFollow(src.uuid, { notes: 'old-body check' });
     expect(backup.success).toBe('SUCCESS');
-    expect(states.at(-1)).toBe('COMPLETED');
-
+    const live = sb.state.environments.find((e) => e.uuid === src.uuid)!;
+    live.content.database = { rows: 1, checksum: 'changed-after-the-backup' };
+    const testBefore = await c.contentVersion(dst.uuid);
     const dstSis = await collect(c.serviceInstances(dst.uuid));
     const items = await Promise.all(
       backup.service_instance_backups.map(async (u) => {
@@ -156,11 +163,53 @@ describe('backups, restores, downloads', () => {
         return { service_instance_backup: u, service_instance: dstSis.find((s) => s.type === sib.service_type)!.uuid };
       }),
     );
-    const restore = await restoreAndFollow(c, backup.uuid, items, FAST);
+    const { uuid } = await c.call({ method: 'POST', url: c.url('/apps/v3/backup-restores/'), body: { backup: backup.uuid, service_instance_restores: items }, schema: null }).then(
+      () => ({ uuid: sb.state.restores.at(-1)!.uuid }),
+    );
+    const restore = await followRestore(c, uuid, FAST);
     expect(restore).toMatchObject({ finished: true, success: 'SUCCESS' });
-    const after = await c.contentVersion(dst.uuid);
-    expect(after?.database).toEqual(srcVersion?.database);
-    expect(after?.media).toEqual(srcVersion?.media);
+    expect(sb.state.restores.at(-1)!.environment).toBe(src.uuid);
+    expect((await c.contentVersion(src.uuid))?.database?.checksum).not.toBe('changed-after-the-backup'); // live was overwritten
+    expect((await c.contentVersion(dst.uuid))?.database).toEqual(testBefore?.database); // test untouched
+  });
+
+  it('into another environment, the documented path: download the source, upload it as a backup of the destination (exo-presigned-v1), restore that', async () => {
+    const src = await env(SCENARIO.healthyApp, 'live');
+    const dst = await env(SCENARIO.healthyApp, 'test');
+    const srcVersion = await c.contentVersion(src.uuid);
+    const states: string[] = [];
+    const backup = await backupAndFollow(src.uuid, { notes: 'before test refresh', onProgress: (b) => states.push(b.state) });
+    expect(backup.success).toBe('SUCCESS');
+    expect(states.at(-1)).toBe('COMPLETED');
+    const sib = (await Promise.all(backup.service_instance_backups.map((u) => c.serviceInstanceBackup(u)))).find((x) => x.service_type === 'DATABASE')!;
+    const destSi = (await collect(c.serviceInstances(dst.uuid))).find((s) => s.type === 'DATABASE')!;
+    const { bySib } = await prepareDownload(c, backup.uuid, [sib.uuid], FAST);
+    const up = await c.createUploadBackup(dst.uuid, [destSi.uuid], 'push from live');
+    expect(up.results[destSi.uuid]).toMatchObject({ handler: 'exo-presigned-v1', upload_parameters: { url: expect.any(String), max_file_size: expect.any(Number) } });
+    const dl = await openDownload(bySib[sib.uuid]!);
+    await uploadBackupFile(up.results[destSi.uuid]!, dl.body, dl.length!);
+    const uploaded = await followBackup(c, up.uuid, FAST);
+    expect(uploaded).toMatchObject({ state: 'COMPLETED', success: 'SUCCESS', environment: dst.uuid });
+    const restore = await followRestore(c, (await c.createRestore(uploaded.uuid, uploaded.service_instance_backups)).uuid, FAST);
+    expect(restore).toMatchObject({ finished: true, success: 'SUCCESS' });
+    expect((await c.contentVersion(dst.uuid))?.database).toEqual(srcVersion?.database);
+    expect((await c.contentVersion(src.uuid))?.database).toEqual(srcVersion?.database);
+  });
+
+  it('an upload above max_file_size, or with a handler this client does not use, is refused before sending', async () => {
+    const dst = await env(SCENARIO.healthyApp, 'test');
+    const destSi = (await collect(c.serviceInstances(dst.uuid))).find((s) => s.type === 'DATABASE')!;
+    const { Readable } = await import('node:stream');
+    sb.setUploadHandler('exo-presigned-v1', 100);
+    try {
+      const up = await c.createUploadBackup(dst.uuid, [destSi.uuid]);
+      await expect(uploadBackupFile(up.results[destSi.uuid]!, Readable.from([Buffer.alloc(200)]), 200)).rejects.toThrow(/200 bytes, above the upload size limit of 100 bytes/);
+      sb.setUploadHandler('s3-sts-v1');
+      const s3 = await c.createUploadBackup(dst.uuid, [destSi.uuid]);
+      await expect(uploadBackupFile(s3.results[destSi.uuid]!, Readable.from([Buffer.alloc(10)]), 10)).rejects.toThrow(/"s3-sts-v1" upload handler; this console uploads only with exo-presigned-v1/);
+    } finally {
+      sb.setUploadHandler('exo-presigned-v1', 64 * 1024 * 1024);
+    }
   });
 
   it('a restore of a failed backup is refused with Divio’s reason', async () => {
@@ -176,7 +225,7 @@ describe('backups, restores, downloads', () => {
   it('a download is fetched without the token and unpacks to a dump matching the content version', async () => {
     const e = await env(SCENARIO.healthyApp, 'live');
     const version = await c.contentVersion(e.uuid);
-    const backup = await backupAndFollow(c, e.uuid, [], FAST);
+    const backup = await backupAndFollow(e.uuid);
     const sibs = await Promise.all(backup.service_instance_backups.map((u) => c.serviceInstanceBackup(u)));
     const db = sibs.find((s) => s.service_type === 'DATABASE')!;
     const { url } = await prepareDownload(c, backup.uuid, [db.uuid], FAST);

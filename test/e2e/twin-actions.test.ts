@@ -4,11 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { binAvailable, BIN } from './harness.js';
 import { startSandboxProcess } from '../../src/sandbox/child.js';
 
 const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
+// each test runs the program a few times, a restore among them: minutes on a loaded machine
+vi.setConfig({ testTimeout: 60_000 * SCALE });
 let sb: Awaited<ReturnType<typeof startSandboxProcess>>;
 let dir: string;
 

@@ -42,8 +42,8 @@ describe('restore jobs', () => {
     const w1 = watchJobs(c1);
     const job = await c1.command('restore', { backup: uuid, to: dest, siBackups: sibs, safetyBackup: false, confirm: 'acme-reports@test' });
     expect(job.target).toBe('acme-reports@test');
-    const started = await waitFor(() => (w1.get(job.id)?.upstreamId ? w1.get(job.id) : undefined), 5000, 'restore created upstream');
-    const restoreUuid = started.upstreamId!;
+    const started = await waitFor(() => (w1.get(job.id)?.result?.restore ? w1.get(job.id) : undefined), 10_000, 'restore created upstream');
+    const restoreUuid = started.result!.restore as string;
     expect(rig.sandbox.state.restores.find((r: any) => r.uuid === restoreUuid)?.finished).toBe(false);
 
     // a new gateway instance on the same data directory
@@ -82,6 +82,9 @@ describe('restore jobs', () => {
     expect(done.error).toBeNull();
     expect(done.steps.map((s) => [s.name, s.state])).toEqual([
       ['safety backup', 'succeeded'],
+      ['download', 'succeeded'],
+      ['upload', 'succeeded'],
+      ['uploaded backup', 'succeeded'],
       ['restore', 'succeeded'],
       ['content version', 'succeeded'],
     ]);
@@ -160,7 +163,7 @@ describe('other jobs', () => {
     const sent = rig.sandbox.purges().slice(before);
     expect(sent.filter((p) => p.accepted).map((p) => (p.body as any).files.length)).toEqual([100, 100, 50]);
     // an environment without a customer zone gets a clear failure, not a crash
-    const other = await run(c, 'cloudflare-purge', { env: rig.sandbox.ids('acme-reports', 'live').env!, files: files.slice(0, 1) });
+    const other = await run(c, 'cloudflare-purge', { env: rig.sandbox.ids('acme-reports', 'live').env!, tags: ['product-1'] });
     expect(other.state).toBe('failed');
     expect(other.error).toMatch(/no customer-owned Cloudflare zone/);
   }, 20_000);

@@ -120,11 +120,9 @@ describe('deployments', () => {
 });
 
 describe('backups and restores', () => {
-  it('backup of A, restore into B: B gets exactly A\'s content version', async () => {
+  it('backup of A restored with the documented body goes back into A; an unknown destination field is ignored, as DRF does', async () => {
     const a = sb.ids(SCENARIO.healthyApp, 'live').env!;
     const b = sb.ids(SCENARIO.healthyApp, 'test').env!;
-    const before = { a: await contentOf(a), b: await contentOf(b) };
-    expect(before.a.database!.checksum).not.toBe(before.b.database!.checksum);
     const sis = await sisOf(a);
     const post = await api.post('/apps/v3/backups/', { environment: a, services: sis.map((s) => s.uuid), trigger: 'MANUAL', notes: 'before restore test' });
     expect(post.status).toBe(201);
@@ -133,22 +131,65 @@ describe('backups and restores', () => {
     expect(done.success).toBe('SUCCESS');
     expect(done.notes).toBe('before restore test');
     expect(done.service_instance_backups).toHaveLength(2);
+    const taken = await contentOf(a);
+    sb.state.environments.find((e) => e.uuid === a)!.content.database = { rows: 1, checksum: 'after-the-backup' };
+    const before = { a: await contentOf(a), b: await contentOf(b) };
     const targets = await sisOf(b);
     const items = [];
     for (const u of done.service_instance_backups) {
       const sib = (await api.get(`/apps/v3/service-instance-backups/${u}/`)).body;
       expect(sib.size).toBeGreaterThan(0);
+      // `service_instance` is not part of Divio's documented body: it must not redirect the restore
       items.push({ service_instance_backup: u, service_instance: targets.find((t) => t.type === sib.service_type)!.uuid });
     }
-    const restore = await api.post('/apps/v3/backup-restores/', { backup: done.uuid, service_instance_restores: items, notes: 'live → test' });
+    const restore = await api.post('/apps/v3/backup-restores/', { backup: done.uuid, service_instance_restores: items, notes: 'live → test?' });
     expect(restore.status).toBe(201);
     expect(restore.body.finished).toBe(false);
     const r = await waitRestore(restore.body.uuid);
     expect(r.success).toBe('SUCCESS');
     const after = { a: await contentOf(a), b: await contentOf(b) };
-    expect(after.b.database).toEqual(before.a.database);
-    expect(after.b.media).toEqual(before.a.media);
-    expect(after.a).toEqual(before.a);
+    expect(after.a.database).toEqual(taken.database);
+    expect(after.a.database).not.toEqual(before.a.database);
+    expect(after.b).toEqual(before.b);
+  });
+
+  it('a backup uploaded into B (exo-presigned-v1: PUT without token, then the finish URL) restores into B: B gets A\'s content, A unchanged', async () => {
+    const a = sb.ids(SCENARIO.healthyApp, 'live').env!;
+    const b = sb.ids(SCENARIO.healthyApp, 'test').env!;
+    const aDb = (await sisOf(a)).find((s) => s.type === 'DATABASE')!;
+    const bDb = (await sisOf(b)).find((s) => s.type === 'DATABASE')!;
+    const done = await waitBackup((await api.post('/apps/v3/backups/', { environment: a, services: [aDb.uuid] })).body.uuid);
+    const dl = await api.post('/apps/v3/backup-downloads/', { backup: done.uuid, service_instance_backups: done.service_instance_backups, trigger: 'PULL' });
+    const item = await until(async () => {
+      const list = (await api.get(`/apps/v3/backup-download-service-instances/?backup=${dl.body.uuid}`)).body.results;
+      return list[0]?.download_url ? list[0] : null;
+    });
+    const file = Buffer.from(await (await fetch(item.download_url)).arrayBuffer());
+    const before = { a: await contentOf(a), b: await contentOf(b) };
+    const up = await api.post('/apps/v3/backups/upload/', { environment: b, services: [bDb.uuid], notes: 'push' });
+    expect(up.status).toBe(201);
+    const target = up.body.results[bDb.uuid];
+    expect(target).toMatchObject({ handler: 'exo-presigned-v1', upload_parameters: { url: expect.stringMatching(/^http/), max_file_size: expect.any(Number) }, finish_url: expect.stringMatching(/^http/) });
+    // not started before its file is in
+    expect((await api.get(`/apps/v3/backups/${up.body.uuid}/`)).body.state).toBe('QUEUED');
+    expect((await fetch(target.upload_parameters.url, { method: 'PUT', body: file })).status).toBe(200);
+    expect((await fetch(target.finish_url, { method: 'POST' })).status).toBe(200);
+    const uploaded = await waitBackup(up.body.uuid);
+    expect(uploaded).toMatchObject({ success: 'SUCCESS', environment: b });
+    const r = await waitRestore((await api.post('/apps/v3/backup-restores/', { backup: uploaded.uuid, service_instance_restores: uploaded.service_instance_backups.map((u) => ({ service_instance_backup: u })) })).body.uuid);
+    expect(r.success).toBe('SUCCESS');
+    expect((await contentOf(b)).database).toEqual(before.a.database);
+    expect(await contentOf(a)).toEqual(before.a);
+    // a used link is refused; a file that is not a backup fails the upload backup with the reason
+    expect((await fetch(target.upload_parameters.url, { method: 'PUT', body: file })).status).toBe(403);
+    const up2 = await api.post('/apps/v3/backups/upload/', { environment: b, services: [bDb.uuid] });
+    const t2 = up2.body.results[bDb.uuid];
+    await fetch(t2.upload_parameters.url, { method: 'PUT', body: 'not a tar' });
+    await fetch(t2.finish_url, { method: 'POST' });
+    const bad = await waitBackup(up2.body.uuid);
+    expect(bad.success).toBe('FAILURE');
+    const sib = (await api.get(`/apps/v3/service-instance-backups/${bad.service_instance_backups[0]}/`)).body;
+    expect(sib.errors[0]).toMatch(/the uploaded file is not usable/);
   });
 
   it('a restore of a failed backup is refused with a DRF error', async () => {
@@ -168,13 +209,13 @@ describe('backups and restores', () => {
     expect(bad.success).toBe('FAILURE');
     const good = await waitBackup((await api.post('/apps/v3/backups/', { environment: env, services: sis.map((s) => s.uuid) })).body.uuid);
     expect(good.success).toBe('SUCCESS');
-    const dest = sb.ids('lindqvist-web', 'test').env!;
-    const target = await sisOf(dest);
+    const dest = env;
+    sb.state.environments.find((e) => e.uuid === env)!.content.database = { rows: 2, checksum: 'after-the-backup' };
     const before = await contentOf(dest);
     sb.failNext('restore', dest);
     const sib = (await api.get(`/apps/v3/service-instance-backups/${good.service_instance_backups[0]}/`)).body;
     const r = await waitRestore((await api.post('/apps/v3/backup-restores/', {
-      backup: good.uuid, service_instance_restores: [{ service_instance_backup: sib.uuid, service_instance: target.find((t) => t.type === sib.service_type)!.uuid }],
+      backup: good.uuid, service_instance_restores: [{ service_instance_backup: sib.uuid }],
     })).body.uuid);
     expect(r.success).toBe('FAILURE');
     expect(await contentOf(dest)).toEqual(before);

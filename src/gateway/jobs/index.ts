@@ -1,0 +1,21 @@
+// The table of job kinds: one home per kind (see kind.ts for what a kind is made of).
+import type { KindTable } from './kind.js';
+import { backupKind } from './backup.js';
+import { deployKind } from './deploy.js';
+import { downloadKind } from './download.js';
+import { localActionKind } from './local.js';
+import { cdnClearKind, cloudflarePurgeKind } from './purge.js';
+import { restoreKind } from './restore.js';
+
+export const KINDS: KindTable = {
+  deploy: deployKind,
+  backup: backupKind,
+  restore: restoreKind,
+  download: downloadKind,
+  'cdn-clear': cdnClearKind,
+  'cloudflare-purge': cloudflarePurgeKind,
+  'local-action': localActionKind,
+};
+
+export { JobHandle, JobRejected, type KindContext, type LocalActions, type Prepared } from './kind.js';
+export { probeUrl, type ProbeResult } from './deploy.js';
