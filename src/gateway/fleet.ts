@@ -272,7 +272,8 @@ export class FleetTopic extends Topic {
     for (const [id, x] of this.envs) {
       const shown = vis.has(id);
       const deploying = !!x.dep && x.dep.ended_at === null;
-      const w = deploying ? WEIGHT.deploying : shown ? WEIGHT.visible : WEIGHT.hidden;
+      // (a row on screen: whether it deploys now matters more than its other pieces)
+      const w = deploying ? WEIGHT.deploying : shown ? WEIGHT.visible * 3 : WEIGHT.hidden;
       consider(x.due.dep, deploying ? this.iv('deploying') : shown ? this.iv('depVisible') : this.iv('depHidden'), w, () => this.checkDeployment(x), x.dep === undefined && !!lastFinished(x.env) && !lastFinished(x.env)!.ended_at);
       if (this.samplable(x)) consider(x.due.err, shown ? this.iv('errVisible') : this.iv('errHidden'), shown ? WEIGHT.visible : WEIGHT.hidden, () => this.sampleErrors(x), !this.sampler.figures(id));
       if (this.backupFilter !== false) consider(x.due.backup, shown ? this.iv('backupVisible') : this.iv('backupHidden'), shown ? WEIGHT.visible : WEIGHT.hidden, () => this.checkBackups(x), x.backupAt === undefined);
