@@ -3,7 +3,7 @@
 // WebSockets. Prints one table and writes bench/results/latest.json.
 //   --quick         short durations (for iterating on the bench itself)
 //   --check         exit 1 when a budget is missed (or a budgeted row could not be measured)
-//   --only a,b      run only some groups: startup, logs, screen, fanout, fleet
+//   --only a,b      run only some groups: startup, logs, screen, fanout, load, fleet
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import { measureStartup } from './m-startup.js';
 import { measureIngest, measureScreen, type LogsOpts } from './m-logs.js';
 import { measureFanout } from './m-fanout.js';
 import { measureFleet } from './m-fleet.js';
+import { measureLoad } from './m-load.js';
 import { naRow, renderTable, type Row } from './report.js';
 
 const argv = process.argv.slice(2);
@@ -69,7 +70,7 @@ async function main(): Promise<number> {
     else rows.push(...(await measureStartup({ runs: cfg.runs, idleSeconds: cfg.idle, log })));
   }
 
-  if (want('logs') || want('screen') || want('fanout')) {
+  if (want('logs') || want('screen') || want('fanout') || want('load')) {
     let sb: SandboxHost | null = null;
     let gw: GatewayProc | null = null;
     let why: string | null = null;
@@ -108,6 +109,11 @@ async function main(): Promise<number> {
       }
       if (sb && gw) rows.push(...(await measureFanout(sb, gw, sb.envs[`${APP}/${ENV}`], { ...cfg.fan, log })));
       else rows.push(naRow('fanoutRatio', 'fan-out', '= 1.0', why!), naRow('pollingRatio', 'polling directly', 'reported', why!));
+    }
+    if (want('load')) {
+      log('11-12. hostile viewers: the request ceiling and the memory bound …');
+      if (sb) rows.push(...(await measureLoad(sb, { clients: 10, seconds: quick ? 15 : 40, log })));
+      else rows.push(naRow('hostileViewersRps', 'hostile viewers: upstream requests', '≤ 20/s', why!), naRow('hostileViewersRssMB', 'hostile viewers: gateway memory', '≤ 300 MB', why!));
     }
     await gw?.close();
     await sb?.close();

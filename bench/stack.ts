@@ -157,7 +157,7 @@ export async function startSandboxHost(seed = 1, log: (s: string) => void = () =
 export interface GatewayProc { url: string; token: string; pid: number; svc: Service; how: string; close(): Promise<void> }
 
 /** `divio-tui serve --port P --token T --zone <sandbox>` with DIVIO_TOKEN = the sandbox's token. */
-export async function startGatewayProc(sb: SandboxHost, log: (s: string) => void = () => {}): Promise<GatewayProc> {
+export async function startGatewayProc(sb: SandboxHost, log: (s: string) => void = () => {}, viewerToken?: string): Promise<GatewayProc> {
   const port = await freePort();
   const token = randomBytes(16).toString('hex');
   const dir = `/tmp/divio-bench-gw-${process.pid}-${port}`;
@@ -167,6 +167,7 @@ export async function startGatewayProc(sb: SandboxHost, log: (s: string) => void
     XDG_STATE_HOME: `${dir}/state`,
     XDG_CONFIG_HOME: `${dir}/config`,
     XDG_DATA_HOME: `${dir}/data`,
+    ...(viewerToken ? { DIVIO_TUI_VIEWER_TOKEN: viewerToken } : {}),
   });
   let how = 'divio-tui serve';
   try {
