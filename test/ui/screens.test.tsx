@@ -20,7 +20,7 @@ const strip = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
 async function openShop(h: Harness, env: 'live' | 'test' | 'qa'): Promise<string> {
   await h.press(':');
   for (const ch of `env shop@${env}`) h.stdin.write(ch);
-  await h.wait(30);
+  await h.waitFor((x) => x.includes(`env shop@${env}`));
   await h.press(KEY.enter);
   return h.waitFor((x) => x.includes(`https://shop-${env}.example.com`));
 }
@@ -53,8 +53,7 @@ describe('environment screen', () => {
     h = await mount();
     await openShop(h, 'test');
     runEnvAction(h.store, 'env.future', { env: 'env-shop-test', slug: 'test', app: 'shop', appUuid: 'app-shop', org: 'Acme' });
-    await h.wait(30);
-    expect(strip(h.frame())).toContain('env.future for shop@test: coming in a later version');
+    await h.waitFor((x) => strip(x).includes('env.future for shop@test: coming in a later version'));
   });
 
   it('destructive keys never act on the key alone', async () => {
@@ -72,17 +71,15 @@ describe('environment screen', () => {
     h = await mount();
     let confirmed = 0;
     h.store.openDialog({ title: 'Deploy shop@test?', lines: ['Build mode AUTO.'], confirmLabel: 'deploy', onConfirm: () => void confirmed++ });
-    await h.wait(30);
-    expect(strip(h.frame())).toContain('Deploy shop@test?');
+    await h.waitFor((x) => strip(x).includes('Deploy shop@test?'));
     await h.press('n');
     expect(strip(h.frame())).not.toContain('Deploy shop@test?');
     h.store.openDialog({ title: 'Deploy shop@test?', lines: [], onConfirm: () => void confirmed++ });
-    await h.wait(30);
+    await h.waitFor((x) => strip(x).includes('Deploy shop@test?'));
     await h.press('y');
     expect(confirmed).toBe(1);
     h.store.openDialog({ title: 'Deploy shop@live?', lines: ['This is a LIVE environment.'], danger: true, confirmWord: 'live', confirmLabel: 'deploy', onConfirm: () => void confirmed++ });
-    await h.wait(30);
-    expect(strip(h.frame())).toContain('Type live to deploy');
+    await h.waitFor((x) => strip(x).includes('Type live to deploy'));
     await h.press('y', KEY.enter);
     expect(strip(h.frame())).toContain('type "live" exactly');
     expect(confirmed).toBe(1);
@@ -97,8 +94,7 @@ describe('environment screen', () => {
     h.store.setState({ welcome: h.gw.welcome });
     await openShop(h, 'test');
     runEnvAction(h.store, 'env.backup', { env: 'env-shop-test', slug: 'test', app: 'shop', appUuid: 'app-shop', org: 'Acme' });
-    await h.wait(30);
-    expect(strip(h.frame())).toContain('read-only');
+    await h.waitFor((x) => strip(x).includes('read-only'));
     expect(h.store.getState().dialog).toBe(null);
   });
 });
@@ -108,8 +104,7 @@ describe('palette', () => {
     h = await mount();
     await h.press(':');
     for (const ch of 'env shop@q') h.stdin.write(ch);
-    await h.wait(30);
-    expect(strip(h.frame())).toContain('env shop@qa');
+    await h.waitFor((x) => strip(x).includes('env shop@qa'));
     await h.press('a', KEY.enter);
     await h.waitFor((x) => x.includes('https://shop-qa.example.com'));
     await h.press(':', 'f', 'l', 'e', 'e', 't', KEY.enter);
@@ -127,7 +122,7 @@ describe('palette', () => {
     h = await mount();
     await h.press(':');
     for (const ch of 'blog@test') h.stdin.write(ch);
-    await h.wait(30);
+    await h.waitFor((x) => x.includes('blog@test'));
     await h.press(KEY.enter);
     await h.waitFor((x) => x.includes('https://blog-test.example.com'));
   });
@@ -136,7 +131,7 @@ describe('palette', () => {
     h = await mount();
     await h.press(':');
     for (const ch of 'env nope@live') h.stdin.write(ch);
-    await h.wait(30);
+    await h.waitFor((x) => x.includes('env nope@live'));
     await h.press(KEY.enter);
     expect(strip(h.frame())).toContain('no environment nope@live in the fleet');
   });
@@ -155,8 +150,7 @@ describe('jobs tray', () => {
       ],
     };
     h.gw.pushJob(job);
-    await h.wait(30);
-    expect(strip(h.frame())).toContain('1 job running');
+    await h.waitFor((x) => strip(x).includes('1 job running'));
     await h.press(KEY.enter); // into an environment first: J works from anywhere
     await h.press('J');
     const f = strip(await h.waitFor((x) => x.includes('safety backup')));
@@ -202,15 +196,15 @@ describe('keys that arrive before the next render', () => {
     h = await mount();
     let confirmed = 0;
     h.store.openDialog({ title: 'Deploy shop@test?', lines: [], onConfirm: () => void confirmed++ });
-    await h.wait(30);
+    await h.waitFor((x) => strip(x).includes('Deploy shop@test?'));
     h.stdin.write('y');
     h.stdin.write('y');
-    await h.wait(40);
-    expect(confirmed).toBe(1);
+    await h.waitFor((x) => !strip(x).includes('Deploy shop@test?'));
     h.stdin.write('/');
-    await h.wait(30);
+    await h.waitFor((x) => strip(x).includes('Enter keep, Esc clear')); // the filter line, editing
+    expect(confirmed).toBe(1); // both y were read before the / (stdin is in order)
     h.stdin.write('crm');
-    await h.wait(30);
+    await h.waitFor((x) => strip(x).includes('/crm_'));
     h.stdin.write('\r');
     h.stdin.write('\r');
     await h.waitFor((x) => x.includes('https://crm-live.example.com'));
