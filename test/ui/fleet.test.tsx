@@ -81,11 +81,12 @@ describe('fleet', () => {
   it('subscribes to what is on screen only', async () => {
     h = await mount();
     expect([...h.gw.subs.keys()].sort()).toEqual(['fleet:{}', 'jobs:{}', 'local:{}']); // local: linked compose projects beside test/live
+    const subs = () => [...h.gw.subs.keys()].sort().join(' ');
     await h.press(KEY.enter);
-    await h.wait(30);
+    await h.waitFor(() => subs() === 'env:{"env":"env-blog-live"} jobs:{}').catch(() => undefined);
     expect([...h.gw.subs.keys()].sort()).toEqual(['env:{"env":"env-blog-live"}', 'jobs:{}']);
     await h.press(KEY.esc);
-    await h.wait(30);
+    await h.waitFor(() => subs() === 'fleet:{} jobs:{} local:{}').catch(() => undefined);
     expect([...h.gw.subs.keys()].sort()).toEqual(['fleet:{}', 'jobs:{}', 'local:{}']); // local: linked compose projects beside test/live
   });
 
@@ -154,8 +155,7 @@ describe('keys typed faster than the console reads', () => {
     h = await mount();
     // separate reads, no render in between: s would otherwise be "ssh", h "fleet", o "sort"
     for (const k of ['/', 's', 'h', 'o']) h.stdin.write(k);
-    await h.wait(60);
-    expect(h.frame()).toContain('/sho');
+    await h.waitFor((x) => x.includes('/sho'));
     expect(appsInOrder(h.frame())).toEqual(['shop@live', 'shop@test', 'shop@qa']);
     expect(h.store.current().screen).toBe('fleet');
     expect(h.frame()).not.toContain('sorted by organisation');
