@@ -81,7 +81,8 @@ describe('fleet', () => {
   it('subscribes to what is on screen only', async () => {
     h = await mount();
     expect([...h.gw.subs.keys()].sort()).toEqual(['fleet:{}', 'jobs:{}', 'local:{}']); // local: linked compose projects beside test/live
-    const subs = () => [...h.gw.subs.keys()].sort().join(' ');
+    const gw = h.gw;
+    const subs = () => [...gw.subs.keys()].sort().join(' ');
     await h.press(KEY.enter);
     await h.waitFor(() => subs() === 'env:{"env":"env-blog-live"} jobs:{}').catch(() => undefined);
     expect([...h.gw.subs.keys()].sort()).toEqual(['env:{"env":"env-blog-live"}', 'jobs:{}']);
