@@ -165,7 +165,7 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
       {filterShown ? <FilterLine text={view?.filter ?? ''} editing={!!view?.filtering} matches={count} total={rows?.length ?? 0} width={width} /> : null}
       <Text wrap="truncate" {...sx(theme, { color: theme.muted })}>
         {truncateToWidth(
-          `${count} environment${count === 1 ? '' : 's'}, sorted by ${SORT_TITLE[view?.sort ?? 'app']}${view?.desc ? ' (reversed)' : ''}${grouped ? ', grouped by organisation' : ''}${slot.data.notes?.length ? ` · ${slot.data.notes.join(' · ')}` : ''}`,
+          `${count} environment${count === 1 ? '' : 's'}, sorted by ${SORT_TITLE[view?.sort ?? 'app']}${view?.desc ? ' (reversed)' : ''}${grouped ? ', grouped by organisation' : ''}${slot.data.notes?.length ? `${unicode ? ' · ' : ' - '}${slot.data.notes.join(unicode ? ' · ' : ' - ')}` : ''}`,
           width,
         )}
       </Text>
