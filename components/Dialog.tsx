@@ -43,7 +43,8 @@ export function Dialog({ spec, width }: { spec: DialogSpec; width: number }): Re
       }
       return true;
     }
-    if (key === 'y' || key === 'Y' || key === 'enter') confirm();
+    if (key === 'y' || key === 'Y' || (key === 'enter' && !spec.yOnly)) confirm();
+    else if (key === 'enter') setError(`press y to ${spec.confirmLabel ?? 'confirm'} (Enter does not confirm this one), n or Esc cancels`);
     else if (key === 'n' || key === 'N' || key === 'q') store.closeDialog();
     return true;
   });
@@ -65,7 +66,10 @@ export function Dialog({ spec, width }: { spec: DialogSpec; width: number }): Re
           {error ? <Text {...sx(theme, { color: theme.danger })}>{error}</Text> : null}
         </>
       ) : (
-        <Text {...sx(theme, { color: theme.muted })}>{`y / Enter: ${spec.confirmLabel ?? 'confirm'}    n / Esc: cancel`}</Text>
+        <>
+          <Text {...sx(theme, { color: theme.muted })}>{`${spec.yOnly ? 'y' : 'y / Enter'}: ${spec.confirmLabel ?? 'confirm'}    n / Esc: cancel`}</Text>
+          {error ? <Text {...sx(theme, { color: theme.danger })}>{error}</Text> : null}
+        </>
       )}
     </Box>
   );

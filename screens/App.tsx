@@ -304,7 +304,7 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
   const height = Math.max(6, rows - 1);
   const width = Math.max(20, columns);
   const paletteH = paletteOpen ? 10 : 0;
-  const dialogH = dialog ? dialog.lines.length + 4 + (dialog.confirmWord !== undefined ? 2 : 0) : 0;
+  const dialogH = dialog ? dialog.lines.length + 4 + (dialog.confirmWord !== undefined ? 2 : dialog.yOnly ? 1 : 0) : 0;
   const bodyH = Math.max(1, height - 2 - 2 - paletteH - dialogH);
   const Screen = def?.component;
   return (

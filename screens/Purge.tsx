@@ -110,6 +110,7 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
       title: `Clear the CDN cache of ${r.label}?`,
       lines: [`Divio's Cloudflare drops every cached file of ${r.label}; the next requests go to ${target.app}@${target.slug}.`],
       confirmLabel: 'clear',
+      yOnly: true,
       onConfirm: () =>
         sendCommand(store, 'cdn-clear', { domain: r.domain!.uuid })
           .then((j) => started(j.id))

@@ -183,7 +183,8 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
           { text: isLiveSlug(e.slug) ? '   LIVE: the site serves it at once' : '', color: theme.danger },
         );
       });
-      hints.push('enter choose', 'esc back');
+      if (state.destCursor < 0) add({ text: 'Nothing is chosen for you: move to the destination with j/k.', color: theme.muted });
+      hints.push('j/k pick', 'enter choose', 'esc back');
       break;
     }
     case 'safety': {
@@ -242,6 +243,8 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
     }
   }
   if (state.error) add({ text: state.error, color: theme.danger, bold: true });
+  if (state.quitAsk) add({ text: 'Leave the restore wizard? Nothing has been sent. y leaves, n stays.', color: theme.warning, bold: true });
+  else if (state.step !== 'progress' && state.step !== 'confirm') hints.push('q leave');
   const body = L.slice(0, Math.max(1, height - 1));
   return (
     <Box flexDirection="column" width={width} height={height}>

@@ -81,6 +81,8 @@ export interface DialogSpec {
   /** Red styling: production or irreversible. */
   danger?: boolean;
   confirmLabel?: string;
+  /** Only `y` confirms: the dialog was opened with Enter, so a second Enter must not confirm it. */
+  yOnly?: boolean;
   onConfirm: () => void | Promise<void>;
 }
 

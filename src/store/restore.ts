@@ -44,6 +44,8 @@ export interface RestoreState {
   error: string | null;
   submitting: boolean;
   jobId: string | null;
+  /** `q` was pressed: leaving waits for y (n or Esc stays). */
+  quitAsk?: boolean;
 }
 
 export interface RestoreCtx {
@@ -212,6 +214,13 @@ export function restoreKey(s: RestoreState, key: string | null, input: string, c
   const to = (patch: Partial<RestoreState>, effect: RestoreEffect = null) => ({ state: { ...s, error: null, ...patch }, effect });
   if (s.step === 'progress') return key === 'esc' || key === 'q' ? { state: s, effect: { type: 'close' } } : same;
   if (s.submitting) return same; // the command is on its way
+  if (s.quitAsk) {
+    if (key === 'y' || key === 'Y') return { state: { ...s, quitAsk: false }, effect: { type: 'close' } };
+    if (key === 'n' || key === 'N' || key === 'esc' || key === 'q') return to({ quitAsk: false });
+    return same;
+  }
+  // q leaves from any step (after a y), except while the confirmation is typed (q may be in a name)
+  if (key === 'q' && s.step !== 'confirm') return to({ quitAsk: true });
   if (key === 'esc') {
     const prev = PREV[s.step];
     if (!prev) return { state: s, effect: { type: 'close' } };
@@ -264,15 +273,16 @@ export function restoreKey(s: RestoreState, key: string | null, input: string, c
         if (!backup) return { state: { ...s, error: 'the backup is no longer listed' }, effect: null };
         const chosen = s.selected.filter((u) => details.some((d) => d.uuid === u));
         if (!chosen.length) return { state: { ...s, error: 'choose at least one: database and/or media (space toggles)' }, effect: null };
-        const destIdx = Math.max(0, ctx.environments.findIndex((e) => e.uuid === (s.dest ?? s.source)));
-        return to({ step: 'dest', selected: chosen, destCursor: destIdx, dest: s.dest ?? s.source });
+        // no default destination: the person picks one (coming back keeps the earlier choice)
+        const destIdx = s.dest ? ctx.environments.findIndex((e) => e.uuid === s.dest) : -1;
+        return to({ step: 'dest', selected: chosen, destCursor: destIdx, dest: destIdx >= 0 ? s.dest : null });
       }
       return same;
     }
     case 'dest': {
       const envs = ctx.environments;
       if (key && UP.has(key)) {
-        const c = clamp(s.destCursor - 1, envs.length);
+        const c = s.destCursor < 0 ? 0 : clamp(s.destCursor - 1, envs.length);
         return to({ destCursor: c, dest: envs[c]?.uuid ?? s.dest });
       }
       if (key && DOWN.has(key)) {
@@ -280,6 +290,7 @@ export function restoreKey(s: RestoreState, key: string | null, input: string, c
         return to({ destCursor: c, dest: envs[c]?.uuid ?? s.dest });
       }
       if (key === 'enter') {
+        if (s.destCursor < 0 || !s.dest) return { state: { ...s, error: envs.length ? 'choose the destination: move to it with j/k (nothing is chosen for you), then Enter' : 'no destination environment known yet' }, effect: null };
         const e = envs[clamp(s.destCursor, envs.length)];
         if (!e) return { state: { ...s, error: 'no destination environment known yet' }, effect: null };
         return to({ step: 'safety', dest: e.uuid });

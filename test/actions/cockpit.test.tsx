@@ -188,11 +188,14 @@ describe('purge', () => {
     { uuid: 'dom-c', domain: 'shop.com', cdn: 'customer-cloudflare' as const, cloudflare_zone: 'zone1234abcd' },
   ];
 
-  test('a Divio-managed domain is cleared after a confirmation', async () => {
+  test('a Divio-managed domain is cleared after a confirmation with y: a double Enter does not purge', async () => {
     h = await open(env([], { domains }), 'purge');
     await h.waitFor((x) => x.includes('www.shop.de'));
     await h.press(KEY.enter);
     await h.waitFor((x) => x.includes('Clear the CDN cache of www.shop.de?'));
+    await h.press(KEY.enter); // the key that opened it
+    await h.waitFor((x) => x.includes('press y to clear'));
+    expect(h.gw.commands).toHaveLength(0);
     await h.press('y');
     await h.waitFor(() => h!.gw.commands.length === 1);
     expect(h.gw.commands[0]).toEqual({ kind: 'cdn-clear', params: { domain: 'dom-d' } });

@@ -102,6 +102,10 @@ describe('restore machine', () => {
     };
     k('enter');
     k('enter');
+    expect(s.dest).toBeNull(); // no default destination
+    k('enter');
+    expect(s.step).toBe('dest');
+    k('down');
     k('down');
     k('enter');
     k('enter');

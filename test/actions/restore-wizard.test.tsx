@@ -107,7 +107,12 @@ describe('restore wizard', () => {
     await h.press(KEY.enter);
     f = await h.waitFor((x) => x.includes('step 3/7'));
     expect(f).toContain('live → live (in place)');
-    await h.press(KEY.down);
+    // no default destination: Enter alone does not go on
+    expect(f).toContain('Nothing is chosen for you');
+    await h.press(KEY.enter);
+    await h.waitFor((x) => x.includes('choose the destination: move to it with j/k'));
+    expect(h.frame()).toContain('step 3/7');
+    await h.press(KEY.down, KEY.down);
     expect(h.frame()).toContain('live → test');
     // Esc goes back one step and keeps the choice
     await h.press(KEY.esc);
@@ -167,7 +172,7 @@ describe('restore wizard', () => {
     await h.press(KEY.enter, 'a'); // a: none (all were on)
     await h.press(KEY.enter);
     expect(h.frame()).toContain('choose at least one');
-    await h.press('m', KEY.enter, KEY.enter, KEY.enter);
+    await h.press('m', KEY.enter, KEY.down, KEY.enter, KEY.enter);
     const f = await h.waitFor((x) => x.includes('step 5/7'));
     expect(f).toContain('publicly readable');
     expect(f).toContain('live → live (in place)');
@@ -180,12 +185,29 @@ describe('restore wizard', () => {
       throw new Error('confirmation does not match');
     };
     await h.waitFor((x) => x.includes('b1111111'));
-    await h.press(KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
+    await h.press(KEY.enter, KEY.enter, KEY.down, KEY.enter, KEY.enter, KEY.enter);
     await h.waitFor((x) => x.includes('step 6/7'));
     for (const ch of 'shop@live') await h.press(ch);
     await h.press(KEY.enter);
     const f = await h.waitFor((x) => x.includes('refused: confirmation does not match'));
     expect(f).toContain('step 6/7');
+  });
+
+  test('q leaves the wizard from any step after a y; n stays', async () => {
+    h = await openWizard();
+    await h.waitFor((x) => x.includes('b1111111'));
+    await h.press(KEY.enter, KEY.enter);
+    await h.waitFor((x) => x.includes('step 3/7'));
+    await h.press('q');
+    await h.waitFor((x) => x.includes('Leave the restore wizard?'));
+    await h.press('n');
+    await h.waitFor((x) => !x.includes('Leave the restore wizard?'));
+    expect(h.frame()).toContain('step 3/7');
+    await h.press('q');
+    await h.waitFor((x) => x.includes('Leave the restore wizard?'));
+    await h.press('y');
+    await h.waitFor((x) => !x.includes('step 3/7'));
+    expect(h.gw.commands).toHaveLength(0);
   });
 
   test('a read-only token sees the backups but cannot restore', async () => {
@@ -201,7 +223,7 @@ describe('restore wizard', () => {
   test('ASCII mode without colour: every step draws plain ASCII, no escape sequences', async () => {
     h = await openWizard({ ascii: true });
     const frames: string[] = [await h.waitFor((x) => x.includes('b1111111'))];
-    for (const k of [KEY.enter, KEY.enter, KEY.down, KEY.enter, KEY.enter, KEY.enter]) {
+    for (const k of [KEY.enter, KEY.enter, KEY.down, KEY.down, KEY.enter, KEY.enter, KEY.enter]) {
       await h.press(k);
       frames.push(h.frame());
     }

@@ -51,8 +51,10 @@ describe.skipIf(!binAvailable())('restore wizard in a real terminal', () => {
     const testRow = destRows.findIndex((l) => /live → test/.test(l));
     const cur = destRows.findIndex((l) => /live → live/.test(l));
     expect(testRow).toBeGreaterThan(0);
-    for (let i = cur; i < testRow; i++) await pty.press('j');
-    for (let i = cur; i > testRow; i--) await pty.press('k');
+    // no default destination: the first j lands on the first environment listed
+    expect(pty.screenText()).toContain('Nothing is chosen for you');
+    await pty.press('j');
+    for (let i = Math.min(cur, testRow); i < testRow; i++) await pty.press('j');
     // Esc goes back a step, Enter comes forward again
     await pty.press(KEYS.esc);
     await pty.waitForText('step 2/7');
