@@ -325,6 +325,7 @@ function list(a: ParsedArgs, name: string): string[] {
 async function mutation(c: GatewayClient, cmd: string, a: ParsedArgs, json: boolean): Promise<number> {
   const rows = await fleet(c);
   let job: Job;
+  let failHint: ((j: Job) => string | undefined) | undefined;
   if (cmd === 'deploy') {
     const row = appEnvTarget(rows, a);
     const mode = (flagString(a, 'build-mode') ?? 'AUTO').toUpperCase();
@@ -394,11 +395,14 @@ async function mutation(c: GatewayClient, cmd: string, a: ParsedArgs, json: bool
         const why = env.domains.map((d) => `${domainName(d)}: ${(divioCdnCandidate(d) as { reason?: string }).reason}`).join('; ');
         process.stderr.write(
           `divio-tui: ${row.app}@${row.env} has no domain on Divio's CDN${why ? ` (${why})` : ''}: nothing to clear.\n` +
-            `  A Cloudflare zone of your own is purged with --url U, --prefix P, --purge-host H, --tag T or --everything --confirm ${row.app}@${row.env}\n`,
+            `${customerZoneHint(row)}\n`,
         );
         return 1;
       }
       job = await c.command('cdn-clear', { env: row.envUuid });
+      // without the sandbox-only `cdn` flag, Divio's "not processed" answer is what tells that no
+      // domain is on its CDN: the job fails then, and the flags for a zone of one's own are named
+      failHint = (j) => (/no domain on Divio's CDN/.test(j.error ?? '') ? customerZoneHint(row) : undefined);
     } else {
       if (given > 1) throw new UsageError('one kind per purge: --everything, --url, --prefix, --purge-host or --tag');
       if (kinds.everything && flagString(a, 'confirm') !== confirmationOf(row)) throw new UsageError(`purging everything cached for ${confirmationOf(row)} needs --confirm ${confirmationOf(row)}`);
@@ -423,7 +427,12 @@ async function mutation(c: GatewayClient, cmd: string, a: ParsedArgs, json: bool
     out(json ? jsonText(job) : `${job.kind} job ${job.id} ${job.state}: the gateway runs it on`);
     return 0;
   }
-  return followJob(c, job, json);
+  return followJob(c, job, json, failHint);
+}
+
+/** The flags that purge a Cloudflare zone of the customer's own (when Divio's CDN has none of the domains). */
+function customerZoneHint(row: { app: string; env: string }): string {
+  return `  A Cloudflare zone of your own is purged with --url U, --prefix P, --purge-host H, --tag T or --everything --confirm ${row.app}@${row.env}`;
 }
 
 function matchesService(s: { type: string; prefix: string; uuid: string }, w: string): boolean {
@@ -442,7 +451,7 @@ export const GATEWAY_GRACE_MS = 15_000;
  * goes away the client reconnects; back within GATEWAY_GRACE_MS, the job is looked up again (it may
  * have ended meanwhile); not back, the command says so and exits 1 (the job runs on in the gateway).
  */
-function followJob(c: GatewayClient, job: Job, json: boolean): Promise<number> {
+function followJob(c: GatewayClient, job: Job, json: boolean, failHint?: (j: Job) => string | undefined): Promise<number> {
   return new Promise((resolve) => {
     let last = '';
     let finished = false;
@@ -465,7 +474,11 @@ function followJob(c: GatewayClient, job: Job, json: boolean): Promise<number> {
       stop();
       if (json) out(jsonText(j));
       else if (j.state === 'succeeded') out(`${j.kind} ${j.target}: succeeded${j.result ? ` ${summariseResult(j.result)}` : ''}`);
-      else process.stderr.write(`divio-tui: ${j.kind} ${j.target} failed: ${j.error ?? 'unknown error'}\n`);
+      else {
+        process.stderr.write(`divio-tui: ${j.kind} ${j.target} failed: ${j.error ?? 'unknown error'}\n`);
+        const hint = failHint?.(j);
+        if (hint) process.stderr.write(`${hint}\n`);
+      }
       resolve(j.state === 'succeeded' ? 0 : 1);
     };
     const ended = (j: Job) => j.state === 'succeeded' || j.state === 'failed';

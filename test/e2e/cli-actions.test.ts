@@ -69,7 +69,8 @@ describe('backup and restore', () => {
 
     const intoTest = await run(['restore', 'acme-reports', '--backup', id!, '--to', 'test', '--confirm', 'acme-reports@test']);
     expect(intoTest.code).toBe(0);
-    expect(intoTest.stdout).toMatch(new RegExp(`^restore acme-reports@test: succeeded safetyBackup=${UUID} restore=${UUID}`, 'm'));
+    // into another environment: the documented path (download, upload into test's service instances, restore that)
+    expect(intoTest.stdout).toMatch(new RegExp(`^restore acme-reports@test: succeeded safetyBackup=${UUID} download=${UUID} uploadBackup=${UUID} uploaded=true restore=${UUID}`, 'm'));
 
     const intoLive = await run(['restore', 'acme-reports', '--backup', id!.slice(0, 8), '--to', 'live', '--db', '--confirm', 'acme-reports@live']);
     expect(intoLive.code).toBe(0);

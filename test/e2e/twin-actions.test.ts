@@ -25,13 +25,13 @@ afterAll(async () => {
 });
 
 /** Runs the bundle with args against the sandbox; resolves with its exit status and output. */
-function twin(args: string[], timeoutMs = 60_000 * SCALE): Promise<{ code: number; stdout: string; stderr: string }> {
+function twin(args: string[], timeoutMs = 60_000 * SCALE, up: { divioUrl: string; token: string } = sb): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [BIN, ...args], {
       env: {
         ...process.env,
-        DIVIO_ZONE: sb.divioUrl,
-        DIVIO_TOKEN: sb.token,
+        DIVIO_ZONE: up.divioUrl,
+        DIVIO_TOKEN: up.token,
         NETRC_PATH: '/dev/null',
         XDG_STATE_HOME: join(dir, 'state'),
         XDG_CONFIG_HOME: join(dir, 'config'),
@@ -54,13 +54,27 @@ function twin(args: string[], timeoutMs = 60_000 * SCALE): Promise<{ code: numbe
   });
 }
 
-it('a deployment that succeeds upstream is reported succeeded, its probe step done', async () => {
+it('a deployment that succeeds upstream is reported succeeded, its probe step done (a zone that offers the site URL)', async () => {
+  // the site URL is a sandbox-only extension: only a sandbox started with it gives the probe a URL
+  const ext = await startSandboxProcess({ ephemeral: true, seed: 7, speed: 20, ssh: false, extensions: true }, BIN);
+  try {
+    const r = await twin(['deploy', 'acme-reports', 'test', '--json'], 60_000 * SCALE, ext);
+    expect(r.stderr).not.toMatch(/is not a function/);
+    expect(r.code).toBe(0);
+    const job = JSON.parse(r.stdout);
+    expect(job.state).toBe('succeeded');
+    expect(job.steps.find((s: any) => s.name === 'probe').state).toBe('succeeded');
+  } finally {
+    await ext.close();
+  }
+});
+
+it('against a zone without the site URL (as real Divio), a good deployment succeeds and its probe says why it was skipped', async () => {
   const r = await twin(['deploy', 'acme-reports', 'test', '--json']);
-  expect(r.stderr).not.toMatch(/is not a function/);
   expect(r.code).toBe(0);
   const job = JSON.parse(r.stdout);
   expect(job.state).toBe('succeeded');
-  expect(job.steps.find((s: any) => s.name === 'probe').state).toBe('succeeded');
+  expect(job.steps.find((s: any) => s.name === 'probe')).toMatchObject({ state: 'skipped', detail: 'site URL not offered by this zone' });
 });
 
 it('a deployment that fails leaves its probe step skipped, not pending', async () => {
