@@ -342,15 +342,18 @@ export function buildRoutes(deps: RouteDeps): Route[] {
     const appEnvs = apps ? new Set(S().environments.filter((e) => apps.includes(e.application)).map((e) => e.uuid)) : null;
     pageOf(ctx, S().backups.filter((b) => (!envs || envs.includes(b.environment)) && (!appEnvs || appEnvs.has(b.environment)) && (!trigger || b.trigger === trigger)).sort(newestFirst).map(backupJson));
   });
+  /** The environment's service instances named in a request's `services` (400 for any other). */
+  const servicesOf = (env: string, uuids: string[]) =>
+    uuids.map((u) => {
+      const si = S().serviceInstances.find((x) => x.uuid === u && x.environment === env);
+      if (!si) throw badRequest('services', `Invalid pk "${u}" - object does not exist in this environment.`);
+      return si;
+    });
   add('POST', '/apps/v3/backups/', (ctx) => {
     const body = drfParse(PostBackup, ctx.body);
     const e = engine.env(body.environment);
     if (!e) throw badRequest('environment', `Invalid pk "${body.environment}" - object does not exist.`);
-    const sis = body.services.map((u) => {
-      const si = S().serviceInstances.find((x) => x.uuid === u && x.environment === e.uuid);
-      if (!si) throw badRequest('services', `Invalid pk "${u}" - object does not exist in this environment.`);
-      return si;
-    });
+    const sis = servicesOf(e.uuid, body.services);
     sendJson(ctx, 201, backupJson(engine.createBackup(e, sis, body.notes ?? '', body.scheduled_for_deletion_at ?? null)));
   });
   // A backup made of uploaded files (Divio's CLI `push`): the answer says, per service instance, how
@@ -359,11 +362,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
     const body = drfParse(PostUpload, ctx.body);
     const e = engine.env(body.environment);
     if (!e) throw badRequest('environment', `Invalid pk "${body.environment}" - object does not exist.`);
-    const sis = body.services.map((u) => {
-      const si = S().serviceInstances.find((x) => x.uuid === u && x.environment === e.uuid);
-      if (!si) throw badRequest('services', `Invalid pk "${u}" - object does not exist in this environment.`);
-      return si;
-    });
+    const sis = servicesOf(e.uuid, body.services);
     sendJson(ctx, 201, createUploadBackup(ctx, engine, e, sis, body.notes ?? '', body.scheduled_for_deletion_at ?? null).body);
   });
   add('PUT', '/_uploads/{secret}/{sib}', (ctx) => receiveUpload(ctx, engine), false, true);

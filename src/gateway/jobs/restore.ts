@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import type { CommandParams } from '../../protocol/index.js';
 import type { Backup, Environment, ServiceInstance, ServiceInstanceBackup } from '../../domain/index.js';
 import { backupOutcome, confirmationWord, restoreOutcome } from '../../domain/index.js';
 import { collect } from '../../divio/client.js';
@@ -22,15 +24,8 @@ import { errorText } from '../hub.js';
 import { followToEnd } from './backup.js';
 import { envOf, JobRejected, needConfirmation, type JobHandle, type JobKindDef, type KindContext, type Prepared } from './kind.js';
 
-export interface RestoreParams {
-  backup: string;
-  to: string;
-  siBackups: string[];
-  safetyBackup: boolean;
-  confirm: string;
-  crossApplication?: string;
-  notes?: string;
-}
+/** What a restore command carries (validated against the protocol's schema before prepare). */
+export type RestoreParams = z.infer<typeof CommandParams.restore>;
 
 interface Mapping {
   /** The source's service-instance backup. */
