@@ -19,11 +19,11 @@ Usage:
 Without the UI (plain text on a terminal, --json for scripts, non-zero exit on failure):
   divio-tui apps [--json]                           every application x environment
   divio-tui logs APP ENV [--follow] [--since 5m] [--service web] [--utc] [--json]
-  divio-tui deploy APP ENV [--build-mode AUTO|ADOPT|FORCE] [--confirm ENV] [--json]
+  divio-tui deploy APP ENV [--build-mode AUTO|ADOPT|FORCE] [--confirm APP@live] [--json]
   divio-tui backups APP ENV [--json]                list backups
   divio-tui backup APP ENV [--services db,media] [--notes TEXT] [--json]
-  divio-tui restore APP --backup ID --to ENV [--db] [--media] [--no-safety-backup] --confirm ENV [--json]
-  divio-tui purge APP ENV [--everything --confirm ENV | --url U … | --prefix P … | --purge-host H … | --tag T …]
+  divio-tui restore APP --backup ID --to ENV [--db] [--media] [--no-safety-backup] --confirm APP@ENV [--json]
+  divio-tui purge APP ENV [--everything --confirm APP@ENV | --url U … | --prefix P … | --purge-host H … | --tag T …]
   divio-tui ssh APP ENV [-- CMD …]                  a shell in the environment (OpenSSH), or run CMD
   divio-tui metrics APP ENV [--json]
   divio-tui jobs [--json]                           running and recent jobs
