@@ -94,7 +94,7 @@ export interface GatewayLimits {
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = {
-  connectionsPerToken: 32,
+  connectionsPerToken: 128,
   connections: 256,
   subscriptionsPerConnection: 64,
   topics: 200,
