@@ -23,6 +23,8 @@ export interface SpawnOptions {
   /** Arguments before `args` (default: [BIN]). */
   prefix?: string[];
   cwd?: string;
+  /** Trace into tempDir/trace.log (DIVIO_TUI_TRACE: start-up marks and every render's time). */
+  trace?: boolean;
 }
 
 export interface ConsoleProc {
@@ -72,6 +74,7 @@ export function spawnConsole(o: SpawnOptions = {}): ConsoleProc {
     XDG_DATA_HOME: join(tempDir, 'data'),
     XDG_CACHE_HOME: join(tempDir, 'cache'),
   };
+  if (o.trace) env.DIVIO_TUI_TRACE = join(tempDir, 'trace.log');
   // Diagnostics: node options for the console only (e.g. BENCH_CONSOLE_NODE_OPTIONS=--max-old-space-size=160).
   if (process.env.BENCH_CONSOLE_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_CONSOLE_NODE_OPTIONS;
   for (const [k, v] of Object.entries(o.env ?? {})) {
