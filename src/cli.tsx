@@ -22,6 +22,7 @@ Without the UI (plain text on a terminal, --json for scripts, non-zero exit on f
   divio-tui deploy APP ENV [--build-mode AUTO|ADOPT|FORCE] [--confirm APP@live] [--json]
   divio-tui backups APP ENV [--json]                list backups
   divio-tui backup APP ENV [--services db,media] [--notes TEXT] [--json]
+  divio-tui backup download APP ENV [--backup ID] [--to DIR] [--json]   the files on stdout, progress on stderr
   divio-tui restore APP --backup ID --to ENV [--db] [--media] [--no-safety-backup] --confirm APP@ENV [--json]
   divio-tui purge APP ENV [--everything --confirm APP@ENV | --url U … | --prefix P … | --purge-host H … | --tag T …]
   divio-tui ssh APP ENV [-- CMD …]                  a shell in the environment (OpenSSH), or run CMD

@@ -23,6 +23,7 @@ export async function runTwin(a: ParsedArgs, sessionOpts: SessionOpts): Promise<
     deploy: ['json', 'build-mode', 'confirm', 'no-wait'],
     backups: ['json'],
     backup: ['json', 'services', 'notes', 'no-wait'],
+    'backup download': ['json', 'backup', 'to'],
     restore: ['json', 'backup', 'to', 'db', 'media', 'no-safety-backup', 'confirm', 'no-wait'],
     purge: ['json', 'everything', 'url', 'prefix', 'purge-host', 'tag', 'confirm', 'no-wait'],
     ssh: [],
@@ -30,7 +31,9 @@ export async function runTwin(a: ParsedArgs, sessionOpts: SessionOpts): Promise<
     metrics: ['json', 'minutes'],
   };
   if (!extra[cmd]) throw new UsageError(`unknown command "${cmd}"`);
-  allowFlags(a, [...SESSION_FLAGS, ...extra[cmd]]);
+  // `backup download APP ENV`: a sub-command (an application named "download" is still `backup download APP ENV` away)
+  const sub = cmd === 'backup' && a.positionals[0] === 'download' && a.positionals.length >= 3 ? 'backup download' : cmd;
+  allowFlags(a, [...SESSION_FLAGS, ...extra[sub]!]);
   const { loadConfig } = await import('../config/index.js');
   const loaded = loadConfig({ path: flagString(a, 'config') });
   if (!loaded.ok) throw new UsageError(loaded.error);
@@ -53,6 +56,12 @@ export async function runTwin(a: ParsedArgs, sessionOpts: SessionOpts): Promise<
         return await metrics(session.client, a, json);
       case 'ssh':
         return await ssh(session.client, a);
+      case 'backup':
+        if (sub === 'backup download') {
+          const { backupDownload } = await import('./download.js');
+          return await backupDownload(session.client, a, json, flagString(a, 'gateway') ?? null);
+        }
+        return await mutation(session.client, cmd, a, json);
       default:
         return await mutation(session.client, cmd, a, json);
     }
@@ -63,7 +72,7 @@ export async function runTwin(a: ParsedArgs, sessionOpts: SessionOpts): Promise<
 
 // ------------------------------------------------------------------ helpers
 
-function out(s: string) {
+export function out(s: string) {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 }
 
@@ -79,7 +88,7 @@ const PERMANENT = /token rejected|permission denied|no Divio token|host not foun
  * retried what is worth retrying) ends the wait at once with the gateway's own words; a passing
  * failure (a time-out, a 503) is retried by the gateway, and named if the wait runs out.
  */
-function firstData<T>(
+export function firstData<T>(
   subscribe: (h: { onSnapshot: (d: T) => void; onError: (m: string) => void; onStatus: (h: TopicHealth) => void }) => { unsubscribe(): void },
   timeoutMs = 20_000,
   accept: (d: T) => boolean = () => true,
@@ -144,7 +153,7 @@ function connected(c: GatewayClient, timeoutMs = 15_000): Promise<void> {
   });
 }
 
-async function fleet(c: GatewayClient): Promise<FleetRow[]> {
+export async function fleet(c: GatewayClient): Promise<FleetRow[]> {
   // the whole listing (not a snapshot of the applications that answered first), with no row whose
   // last deployment is still loading
   const d = await firstData<{ rows: FleetRow[]; loading?: boolean }>((h) => c.subscribe('fleet', {}, h), 20_000, (x) => !x.loading && !x.rows.some((r) => r.pending));
@@ -451,7 +460,14 @@ export const GATEWAY_GRACE_MS = 15_000;
  * goes away the client reconnects; back within GATEWAY_GRACE_MS, the job is looked up again (it may
  * have ended meanwhile); not back, the command says so and exits 1 (the job runs on in the gateway).
  */
-function followJob(c: GatewayClient, job: Job, json: boolean, failHint?: (j: Job) => string | undefined): Promise<number> {
+export function followJob(
+  c: GatewayClient,
+  job: Job,
+  json: boolean,
+  failHint?: (j: Job) => string | undefined,
+  /** What a succeeded job prints instead of its summary line, and the exit status it gives. */
+  succeeded?: (j: Job) => Promise<number>,
+): Promise<number> {
   return new Promise((resolve) => {
     let last = '';
     let finished = false;
@@ -472,6 +488,13 @@ function followJob(c: GatewayClient, job: Job, json: boolean, failHint?: (j: Job
     const done = (j: Job) => {
       if (finished) return;
       stop();
+      if (j.state === 'succeeded' && succeeded) {
+        succeeded(j).then(resolve, (e: Error) => {
+          process.stderr.write(`divio-tui: ${e.message}\n`);
+          resolve(1);
+        });
+        return;
+      }
       if (json) out(jsonText(j));
       else if (j.state === 'succeeded') out(`${j.kind} ${j.target}: succeeded${j.result ? ` ${summariseResult(j.result)}` : ''}`);
       else {
