@@ -8,6 +8,9 @@ import { logGapText, resumeGap, type LogGap } from '../domain/loggap.js';
 import type { Deployment, LogMarker } from '../domain/index.js';
 import type { TopicHealth } from '../protocol/index.js';
 import type { Upstream } from './types.js';
+import type { LogCursor, LogCursorBook } from './cursors.js';
+import { cursorGap } from '../domain/loggap.js';
+import { DivioApiError } from '../divio/errors.js';
 import { errorText, pollLoop, sleep } from './hub.js';
 
 export interface RawLine {
@@ -60,16 +63,28 @@ export class EnvLogFollower {
   private lastTsIso: string | null = null;
   private atLast = 0;
 
+  /** Where a previous gateway's follower stood, when this one continues from it (see cursors.ts). */
+  private resume: LogCursor | null = null;
+
   constructor(
     readonly env: string,
     private up: Upstream,
     private scale: number,
+    private cursors?: LogCursorBook,
   ) {
     this.label = env.slice(0, 8);
   }
 
   start(since?: Date): void {
     this.coveredFrom = since ? since.toISOString() : null;
+    // A client resuming after a restart (`since` = its last line): continue from the upstream's own
+    // cursor where the previous gateway stood, when that is not after the client's last line — the
+    // lines that came meanwhile are fetched, and a cursor that skipped lines says how many.
+    const saved = since ? this.cursors?.get(this.env) : null;
+    if (since && saved && saved.lastTsIso <= since.toISOString()) {
+      this.resume = saved;
+      this.coveredFrom = saved.lastTsIso;
+    }
     void this.resolveLabel().then(() => {
       void this.run(since);
       void this.watchDeployments();
@@ -138,6 +153,29 @@ export class EnvLogFollower {
       scale: this.scale,
       onHealth: (h) => this.setHealth(h),
       step: async () => {
+        if (!startUrl && this.resume) {
+          const r = this.resume;
+          this.request('start');
+          let first;
+          try {
+            first = await c.runtimeLogs(this.env, { url: r.next }, signal).finally(() => this.request('error'));
+          } catch (e) {
+            // a cursor the upstream no longer takes (or of another origin): resume by time instead
+            if (!(e instanceof DivioApiError) || ['network', 'timeout', 'server', 'rate-limit'].includes(e.kind)) throw e;
+            first = null;
+          }
+          this.resume = null;
+          if (first) {
+            this.lastTsIso = r.lastTsIso;
+            this.atLast = r.atLast;
+            this.skipDup = 0; // a forward cursor never repeats a line
+            this.ingest(first.results, cursorGap(r.next, first.next, first.results.length));
+            this.markReady();
+            this.setHealth({ ok: true, error: null, retryInMs: null });
+            startUrl = first.next ?? r.next;
+            this.saveCursor(startUrl);
+          } else this.coveredFrom = restartSince ? restartSince.toISOString() : null;
+        }
         // The first page is fetched here so that "ready" is known even when it is empty.
         if (!startUrl) {
           // large pages: fewer requests when lines pour in (the cursor keeps the page size)
@@ -157,7 +195,10 @@ export class EnvLogFollower {
           if (!first.next) {
             // no cursor offered: followRuntimeLogs re-polls by from_ts and drops what it saw
             startUrl = undefined;
-          } else startUrl = first.next;
+          } else {
+            startUrl = first.next;
+            this.saveCursor(startUrl);
+          }
         }
         if (!startUrl) this.skipDup = this.atLast;
         const it = followRuntimeLogs(c, this.env, {
@@ -175,7 +216,10 @@ export class EnvLogFollower {
         for await (const page of it) {
           this.setHealth({ ok: true, error: null, retryInMs: null });
           this.ingest(page.results, page.gap ?? null);
-          if (page.next) startUrl = page.next;
+          if (page.next) {
+            startUrl = page.next;
+            this.saveCursor(startUrl);
+          }
         }
         if (signal.aborted) return 0;
         // the stream ended with a non-transient error or quietly: resume from the last line seen
@@ -212,6 +256,11 @@ export class EnvLogFollower {
     }
     this.skipDup = 0;
     if (lines.length || markers.length) this.emit({ env: this.env, lines, markers });
+  }
+
+  /** Remember where this stream stands, for a gateway that restarts (cursors.ts). */
+  private saveCursor(next: string): void {
+    if (this.cursors && this.lastTsIso !== null) this.cursors.set(this.env, { next, lastTsIso: this.lastTsIso, atLast: this.atLast });
   }
 
   /** After a restart of the stream, this many lines at `lastTsIso` were already emitted. */

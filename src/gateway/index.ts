@@ -18,6 +18,7 @@ import { AuditLog } from './audit.js';
 import { matchToken, type GatewayToken } from './auth.js';
 import { EnvLogFollower } from './follower.js';
 import { Sub, Topic, rawSend, errorText, type Conn } from './hub.js';
+import { LogCursorBook } from './cursors.js';
 import { JobRejected, JobStore } from './jobs.js';
 import { DirBusyError, lockDir } from '../statefile/index.js';
 import {
@@ -171,6 +172,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   /** Failed hellos per peer address (oldest first; bounded). */
   const failures = new Map<string, { count: number; last: number }>();
   const jobs = new JobStore({ upstream: up, dataDir: opts.dataDir, audit, scale });
+  const cursors = new LogCursorBook(opts.dataDir, up.divio.baseUrl);
   const localHub = new LocalHub(opts.local);
   jobs.local = localHub;
 
@@ -189,7 +191,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     acquireFollower(env, since) {
       let f = followers.get(env);
       if (!f) {
-        f = isLocalEnv(env) ? new LocalLogFollower(env, up, scale, localHub) : new EnvLogFollower(env, up, scale);
+        f = isLocalEnv(env) ? new LocalLogFollower(env, up, scale, localHub) : new EnvLogFollower(env, up, scale, cursors);
         followers.set(env, f);
         const follower = f;
         limiter.run(`follower:${env}`, () => follower.start(since));
@@ -473,7 +475,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       role: tok.role,
       readOnly: !!opts.readOnly,
       capabilities: CAPABILITIES,
-      notices: [...(opts.notices?.() ?? []), ...jobs.notices],
+      notices: [...(opts.notices?.() ?? []), ...jobs.notices, ...cursors.notices],
     };
     send(c, welcome);
   }
@@ -625,7 +627,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     port,
     jobs,
     rediscovered,
-    notices: () => [...(opts.notices?.() ?? []), ...jobs.notices],
+    notices: () => [...(opts.notices?.() ?? []), ...jobs.notices, ...cursors.notices],
     stats: () => ({
       clients: conns.size,
       pollers: topics.size + followers.size,
@@ -658,6 +660,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           f.stop();
         }
         followers.clear();
+        cursors.flush();
         localHub.close();
         await jobs.close();
         limiter.close();

@@ -352,6 +352,8 @@ function liveFrames(lines: LogLine[], markers: LogMarker[], lastSeq: number, max
  */
 export class LogsTopic extends Topic implements FollowerListener {
   private buf: LogLine[] = [];
+  /** Markers of the first pages (e.g. a retention gap found on resuming), for the subscribers held until ready. */
+  private catchUpMarkers: LogMarker[] = [];
   private followers: EnvLogFollower[] = [];
   private pending: { line: FollowerBatch['lines'][number]; order: number }[] = [];
   private pendingMarkers: LogMarker[] = [];
@@ -446,6 +448,7 @@ export class LogsTopic extends Topic implements FollowerListener {
         this.catchUp(sub);
       }
     }
+    this.catchUpMarkers = [];
   }
 
   private flush(): void {
@@ -459,7 +462,12 @@ export class LogsTopic extends Topic implements FollowerListener {
     for (const l of lines) this.buf.push(l);
     const cap = Math.max(100, this.ctx.replayLines);
     if (this.buf.length > cap + Math.min(5000, cap >> 2)) this.buf.splice(0, this.buf.length - cap);
-    if (!this.isReady) return; // held subscribers get it in their catch-up
+    if (!this.isReady) {
+      // held subscribers get it in their catch-up — the lines from the buffer, the markers from here
+      this.catchUpMarkers.push(...markers);
+      if (this.catchUpMarkers.length > 50) this.catchUpMarkers.splice(0, this.catchUpMarkers.length - 50);
+      return;
+    }
     const all: Sub[] = [];
     for (const sub of this.subs) {
       if (!sub.ready) continue;
@@ -530,9 +538,11 @@ export class LogsTopic extends Topic implements FollowerListener {
   }
 
   private replay(sub: Sub, lines: LogLine[]): void {
+    const markers = this.catchUpMarkers;
+    if (!lines.length && markers.length) rawSend(sub.conn, dataFrame('event', sub.id, 'logs', this.seq, JSON.stringify({ lines: [], markers })));
     for (let i = 0; i < lines.length; i += REPLAY_CHUNK) {
       const chunk = lines.slice(i, i + REPLAY_CHUNK);
-      rawSend(sub.conn, dataFrame('event', sub.id, 'logs', chunk[chunk.length - 1].seq, JSON.stringify({ lines: chunk, markers: [] })));
+      rawSend(sub.conn, dataFrame('event', sub.id, 'logs', chunk[chunk.length - 1].seq, JSON.stringify({ lines: chunk, markers: i === 0 ? markers : [] })));
     }
   }
 

@@ -1,7 +1,7 @@
 // The gateway process is killed (SIGKILL) mid-stream and restarted: the client is live again
 // quickly, lines continue, and nothing is lost silently.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,4 +136,73 @@ test('SIGKILL mid-stream: live again within 3 s of the restart, lines continue, 
   // and nothing twice: the restarted gateway resumed where the client's stream ended
   expect(got.length).toBe(seen.size);
   await client.close();
+}, 30_000);
+
+test('lines that expired upstream while the gateway was down: the restarted gateway says exactly how many', async () => {
+  // its own sandbox, keeping only 300 lines per environment, and its own data directory
+  const small = await startSandbox({ seed: 12, ephemeral: true, ssh: false, logRate: 0, speed: 1, logRetention: 300 });
+  const dir = mkdtempSync(join(tmpdir(), 'divio-tui-gw-cursor-'));
+  const start = (port: number) => {
+    const p = spawn(process.execPath, [childScript], {
+      env: { ...process.env, GW_UPSTREAM_URL: small.divioUrl, GW_UPSTREAM_TOKEN: small.token, GW_PORT: String(port), GW_TOKEN: TOKEN, GW_DATA_DIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new Promise<ChildProcess>((resolve, reject) => {
+      let out = '';
+      p.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('READY ')) resolve(p);
+      });
+      p.once('exit', (code) => reject(new Error(`gateway child exited (${code})`)));
+    });
+  };
+  let gw: ChildProcess | null = null;
+  try {
+    const env = small.ids('acme-reports', 'live').env!;
+    const port = await freePort();
+    gw = await start(port);
+    const client = new GatewayClient({ url: `ws://127.0.0.1:${port}`, token: TOKEN, backoff: { baseMs: 50, maxMs: 400 } });
+    client.connect();
+    await client.waitLive(5000);
+    const got: string[] = [];
+    const markers: LogMarker[] = [];
+    const gaps: GapInfo[] = [];
+    const take = (lines: LogLine[], m: LogMarker[]) => {
+      for (const l of lines) if (l.message.startsWith('m-')) got.push(l.message);
+      markers.push(...m);
+    };
+    client.subscribe('logs', { envs: [env] }, { onSnapshot: (d) => take(d.lines, d.markers), onEvent: (d) => take(d.lines, d.markers), onGap: (g) => gaps.push(g) });
+    const line = (i: number) => `m-${String(i).padStart(6, '0')}`;
+    small.emitLog(env, Array.from({ length: 20 }, (_, i) => ({ message: line(i) })));
+    await waitFor(() => got.includes(line(19)), 5000, 'the first 20 lines');
+    // the gateway writes where it stands at most once a second: wait until the file holds line 19's cursor
+    await waitFor(() => {
+      try {
+        return readFileSync(join(dir, 'log-cursors.json'), 'utf8').includes(env);
+      } catch {
+        return false;
+      }
+    }, 5000, 'the cursor file');
+    gw.kill('SIGKILL');
+    await waitFor(() => client.state.status === 'reconnecting', 3000, 'client notices the loss');
+    // 1,000 lines while the gateway is down: the upstream keeps the last 300, so 700 expire
+    for (let b = 0; b < 10; b++) small.emitLog(env, Array.from({ length: 100 }, (_, i) => ({ message: line(20 + b * 100 + i) })));
+    gw = await start(port);
+    await waitFor(() => got.includes(line(1019)), 8000, 'the lines the upstream still has');
+    const seen = new Set(got);
+    const missing = Array.from({ length: 1020 }, (_, i) => line(i)).filter((l) => !seen.has(l));
+    expect(missing.length).toBe(700);
+    // said in-band, with the count, where the lines are missing — not "unknown count"
+    const retention = markers.filter((m) => m.kind === 'retention');
+    expect(retention.map((m) => m.text)).toEqual([expect.stringMatching(/^700 lines of acme-reports@live expired upstream/)]);
+    expect(retention[0].count).toBe(700);
+    expect(gaps.filter((g) => /unknown count/.test(g.text))).toEqual([]);
+    // nothing twice
+    expect(got.length).toBe(seen.size);
+    await client.close();
+  } finally {
+    gw?.kill('SIGKILL');
+    await small.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 30_000);

@@ -100,6 +100,31 @@ test('a deploy started by ops-alice that ends after a gateway restart: its audit
   expect(end).toMatchObject({ actor: 'ops-alice', role: 'operator', action: 'deploy', target: 'acme-reports@test' });
 }, 45_000);
 
+test('a garbled log-cursors.json is moved aside with one line; the gateway starts and follows logs as usual', async () => {
+  await rig.gateway.close();
+  const file = join(rig.dataDir, 'log-cursors.json');
+  writeFileSync(file, '{"version":1,"upstream":"http://x","cursors":{"e":{"next":');
+  await rig.restartGateway();
+  const c = rig.client();
+  const w = await c.waitLive();
+  const aside = readdirSync(rig.dataDir).filter((f) => f.startsWith('log-cursors.json.corrupt-'));
+  expect(aside).toHaveLength(1);
+  expect(w.notices.some((n) => n.includes('gateway log cursor file') && n.includes(aside[0]!))).toBe(true);
+  // the logs of an environment still flow (and the cursor file is written afresh)
+  const env = rig.sandbox.ids('acme-reports', 'live').env!;
+  let got = 0;
+  c.subscribe('logs', { envs: [env] }, { onSnapshot: (d) => (got += d.lines.length), onEvent: (d) => (got += d.lines.length) });
+  rig.sandbox.emitLog(env, [{ message: 'after the garbled cursor file' }]);
+  await waitFor(() => got > 0, 10_000, 'log lines');
+  await waitFor(() => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')).cursors[env] !== undefined;
+    } catch {
+      return false;
+    }
+  }, 10_000, 'a fresh cursor file');
+});
+
 describe('two gateways on one data directory', () => {
   test('a second gateway on a directory in use is refused with a clear message (serve)', async () => {
     await expect(startGateway({ tokens: [{ token: OPERATOR, role: 'operator', name: 'x' }], upstream: rig.upstream, dataDir: rig.dataDir, rediscover: false }))
