@@ -22,7 +22,12 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called with the child and the output so far on every chunk (send a signal, close a pipe …). */
   onOutput?: (child: ChildProcess, out: { stdout: string; stderr: string }) => void;
+  /** Run this program (an installed bin, the single file) instead of `node dist/divio-tui.js`. */
+  command?: string;
 }
+
+/** The program and its leading arguments: `node dist/divio-tui.js`, or the given one. */
+const program = (command: string | undefined, args: string[]): [string, string[]] => (command ? [command, args] : [process.execPath, [BIN, ...args]]);
 
 /** A home of its own: temp XDG dirs, no netrc, no colours; DIVIO_TOKEN only when given. */
 export function cleanEnv(home: string, extra: Record<string, string | undefined> = {}): Record<string, string> {
@@ -45,7 +50,7 @@ export function cleanEnv(home: string, extra: Record<string, string | undefined>
 
 export function runBin(args: string[], o: RunOptions & { home: string }): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(o.home, o.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(...program(o.command, args), { cwd: ROOT, env: cleanEnv(o.home, o.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let all = '';
@@ -92,14 +97,17 @@ export interface SandboxBin {
   stop(): Promise<void>;
 }
 
-/** `divio-tui sandbox --port 0 --ephemeral --json …` from the bundle; resolves once it printed its endpoints. */
-export function startSandboxBin(extra: string[] = ['--seed', '7', '--speed', '20']): Promise<SandboxBin> {
+/**
+ * `divio-tui sandbox --port 0 --ephemeral --json …` from the bundle (or from `o.command`, with `o.env`
+ * added to its environment); resolves once it printed its endpoints.
+ */
+export function startSandboxBin(extra: string[] = ['--seed', '7', '--speed', '20'], o: { command?: string; env?: Record<string, string | undefined> } = {}): Promise<SandboxBin> {
   const home = mkdtempSync(join(tmpdir(), 'divio-tui-cli-e2e-'));
   mkdirSync(join(home, 'state'), { recursive: true });
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--ephemeral', '--json', ...extra], {
+    const child = spawn(...program(o.command, ['sandbox', '--port', '0', '--ephemeral', '--json', ...extra]), {
       cwd: ROOT,
-      env: cleanEnv(home),
+      env: cleanEnv(home, o.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

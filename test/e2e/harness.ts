@@ -34,6 +34,11 @@ export interface SpawnOptions {
   env?: Record<string, string | undefined>;
   /** Run node with these arguments instead of the bundled console (fixtures). */
   node?: string[];
+  /**
+   * Run this program instead of `node dist/divio-tui.js` (an installed bin, the single file): `args`
+   * follow it. The program is found by its path, not on PATH (which `env` may narrow).
+   */
+  command?: string;
 }
 
 export interface Pty {
@@ -85,7 +90,9 @@ export function spawnConsole(o: SpawnOptions = {}): Pty {
   const term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 0 });
   let raw = '';
   let pending = 0;
-  const pty: IPty = spawn(process.execPath, o.node ?? [BIN, ...(o.args ?? ['--sandbox', '--ephemeral', '--seed', '1'])], { name: 'xterm-256color', cols, rows, cwd: ROOT, env });
+  const args = o.args ?? ['--sandbox', '--ephemeral', '--seed', '1'];
+  const [file, argv] = o.command ? [o.command, args] : [process.execPath, o.node ?? [BIN, ...args]];
+  const pty: IPty = spawn(file, argv, { name: 'xterm-256color', cols, rows, cwd: ROOT, env });
   let exitCode: number | null = null;
   const exitWaiters: Array<(c: number) => void> = [];
   pty.onData((d) => {
