@@ -34,6 +34,19 @@ const noDevtools = {
   },
 };
 
+// Ink's output stage is replaced by src/terminal/inkoutput.ts (same frames, cached: issue 16).
+let inkOutputUsed = false;
+const inkOutput = {
+  name: 'ink-output',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/output\.js$/ }, (a) => {
+      if (!/[\\/]ink[\\/]build[\\/]renderer\.js$/.test(a.importer)) return undefined;
+      inkOutputUsed = true;
+      return { path: join(process.cwd(), 'src/terminal/inkoutput.ts') };
+    });
+  },
+};
+
 rmSync('dist', { recursive: true, force: true });
 
 await build({
@@ -51,10 +64,11 @@ await build({
   logLevel: 'warning',
   // Native or optional modules stay outside the bundle.
   external: ['cpu-features', 'ssh2', 'dockerode', '@lydell/node-pty'],
-  plugins: [noDevtools],
+  plugins: [noDevtools, inkOutput],
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
   // The production builds of React and its reconciler (the development ones are ~1 MB more to parse).
   define: { 'process.env.DEV': '"false"', 'process.env.NODE_ENV': '"production"' },
 });
+if (!inkOutputUsed) throw new Error('bundle: ink/build/renderer.js no longer imports ./output.js: check src/terminal/inkoutput.ts against the new Ink');
