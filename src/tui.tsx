@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { enterAltScreen, leaveAltScreen, installExitGuards, CURSOR_SHOW } from './terminal/altscreen.js';
 import type { ColorDepth } from './terminal/capabilities.js';
 import { maskSecrets } from './terminal/sanitize.js';
+import { BEL, desktopNotification, notifySettings } from './terminal/osc.js';
 import { createAppStore, type AppStore, type GatewayLike } from './store/app.js';
 import { buildKeymap, type Keymap } from './config/keymap.js';
 import { makeTheme } from './config/theme.js';
@@ -30,6 +31,8 @@ export interface RunTuiOptions {
   historyPath?: string;
   /** Use this store (tests, or a caller that wants to inspect state). */
   store?: AppStore;
+  /** The environment read for terminal features (notifications, clipboard); default process.env. */
+  env?: Record<string, string | undefined>;
 }
 
 /**
@@ -154,6 +157,17 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
   });
 
   store.services.quit = () => quitResolve(0);
+  // A job ended: the bell when its view is not on screen, a desktop notification when the terminal
+  // shows them. Written beside Ink's frames: these sequences draw nothing and move no cursor. Not
+  // while another program (ssh) owns the terminal: the status line says it on return.
+  const env = opts.env ?? process.env;
+  const notify = notifySettings(env, opts.config.notify);
+  store.services.jobEnded = (n) => {
+    if (suspended) return;
+    let out = notify.bell && !n.looking ? BEL : '';
+    if (notify.desktop) out += desktopNotification(notify.desktop, n.title, n.body, env);
+    if (out) stdout.write(out);
+  };
   store.services.suspend = async <T,>(fn: () => Promise<T>): Promise<T> => {
     if (suspended) throw new Error('already handed off');
     suspended = true;

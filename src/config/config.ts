@@ -28,9 +28,21 @@ export const Config = z
         groupByOrg: z.boolean().default(false),
         /** Timestamps in local time (default) or UTC. */
         utc: z.boolean().default(false),
+        /** URLs drawn as OSC 8 hyperlinks (the text stays the same; off for terminals that show the bytes). */
+        hyperlinks: z.boolean().default(true),
       })
       .strict()
-      .default({ ascii: false, color: 'auto', groupByOrg: false, utc: false }),
+      .default({ ascii: false, color: 'auto', groupByOrg: false, utc: false, hyperlinks: true }),
+    /** When a deploy, backup, restore, download or purge ends (DIVIO_TUI_NO_NOTIFY or CI turn both off). */
+    notify: z
+      .object({
+        /** Ring the bell when the job ends while another view is on screen. */
+        bell: z.boolean().default(true),
+        /** Desktop notification: detected from the terminal, OSC 9, OSC 777, or off. */
+        desktop: z.enum(['auto', 'osc9', 'osc777', 'off']).default('auto'),
+      })
+      .strict()
+      .default({ bell: true, desktop: 'auto' }),
     /** Log viewer settings (owned by the log viewer). */
     logs: z.looseObject({}).optional(),
     /** Customer-owned Cloudflare zones and similar (owned by the actions). */

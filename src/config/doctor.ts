@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadConfig } from './config.js';
 import { findToken } from '../divio/auth.js';
 import { detectCapabilities } from '../terminal/capabilities.js';
+import { notifySettings } from '../terminal/osc.js';
 
 export interface DoctorCheck {
   name: string;
@@ -131,6 +132,10 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<{ checks: Doc
       `TERM=${env.TERM ?? '(unset)'}, colour ${caps.color}, ${caps.unicode ? 'UTF-8' : 'ASCII (locale is not UTF-8)'}` +
       (isTTY ? `, ${cols ?? '?'}x${rows ?? '?'}${sizeOk ? '' : ' (at least 80x20 recommended)'}` : ', not a TTY (the UI needs one; subcommands work)'),
   });
+
+  // notifications when a job ends (src/terminal/osc.ts)
+  const ns = notifySettings(env, c.ok ? c.config.notify : undefined);
+  checks.push({ name: 'notify', ok: true, detail: `${ns.reason}${ns.tmux && ns.desktop ? ' (tmux needs set -g allow-passthrough on)' : ''}` });
 
   // ssh
   const ssh = await run('ssh', ['-V'], env);

@@ -6,6 +6,7 @@
 import { trace } from '../terminal/trace.js';
 import type { Job, JobKind } from '../domain/index.js';
 import { topicKey, type TopicName, type TopicHealth, type Welcome } from '../protocol/messages.js';
+import { jobEnded, jobNotice, NOTIFIED_KINDS, type JobNotice } from './jobnotice.js';
 
 // ------------------------------------------------------------------ the gateway surface we use
 export type ConnStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
@@ -108,6 +109,8 @@ export interface Services {
   suspend?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Leave the console. Set by runTui. */
   quit?: () => void;
+  /** A job this console saw running has ended (bell, desktop notification). Set by runTui. */
+  jobEnded?: (n: JobNotice) => void;
 }
 
 export interface AppStore {
@@ -250,10 +253,21 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
     setState({ topics: { ...state.topics, [key]: { ...prev, ...f(prev) } } });
   };
 
+  /** Say that a job ended: a toast when its view is not on screen, and the terminal's notification. */
+  const announce = (prev: Job | undefined, job: Job): void => {
+    if (!NOTIFIED_KINDS.has(job.kind) || !jobEnded(prev, job)) return;
+    const n = jobNotice(job, store.current());
+    if (!n.looking) store.toast(`${n.body}${n.ok ? '' : ' (J shows jobs)'}`, n.ok ? 'ok' : 'error');
+    try {
+      services.jobEnded?.(n);
+    } catch {}
+  };
+
   const upsertJob = (job: Job): void => {
     const prev = state.jobs[job.id];
     if (prev && prev.updatedAt > job.updatedAt) return;
     setState({ jobs: { ...state.jobs, [job.id]: job } });
+    announce(prev, job);
   };
 
   const openSub = (key: string): void => {
@@ -265,8 +279,14 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
         trace(`snapshot ${topic}`);
         if (topic === 'jobs') {
           const jobs: Record<string, Job> = { ...state.jobs };
-          for (const j of (data as { jobs: Job[] }).jobs ?? []) jobs[j.id] = j;
+          const ended: Array<[Job | undefined, Job]> = [];
+          for (const j of (data as { jobs: Job[] }).jobs ?? []) {
+            ended.push([jobs[j.id], j]);
+            jobs[j.id] = j;
+          }
           setState({ jobs });
+          // a job that ended while the connection was down is announced too
+          for (const [prev, j] of ended) announce(prev, j);
         }
         setSlot(key, () => ({ data, seq, error: null, loadedAt: now() }));
       },

@@ -124,10 +124,13 @@ describe('doctor', () => {
   it('checks config, token (never shown), zone, terminal, ssh and docker', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'doc-'));
     try {
-      const env = { ...process.env, HOME: dir, XDG_CONFIG_HOME: dir, DIVIO_TOKEN: 'tok-very-secret-123', TERM: 'xterm-256color', LANG: 'C', DOCKER_HOST: 'unix:///nonexistent.sock' };
+      const env: Record<string, string | undefined> = { ...process.env, HOME: dir, XDG_CONFIG_HOME: dir, DIVIO_TOKEN: 'tok-very-secret-123', TERM: 'xterm-256color', LANG: 'C', DOCKER_HOST: 'unix:///nonexistent.sock' };
+      for (const k of ['CI', 'DIVIO_TUI_NO_NOTIFY', 'TERM_PROGRAM', 'LC_TERMINAL', 'VTE_VERSION', 'KITTY_WINDOW_ID', 'WEZTERM_PANE', 'GHOSTTY_RESOURCES_DIR', 'TMUX']) delete env[k];
       const r = await runDoctor({ env, isTTY: true, columns: 100, rows: 30 });
       const names = r.checks.map((c) => c.name);
-      expect(names).toEqual(['config', 'token', 'zone', 'terminal', 'ssh', 'ssh key', 'docker']);
+      expect(names).toEqual(['config', 'token', 'zone', 'terminal', 'notify', 'ssh', 'ssh key', 'docker']);
+      expect(r.checks.find((c) => c.name === 'notify')!.detail).toMatch(/^bell; no desktop notification \(terminal not known/);
+      expect((await runDoctor({ env: { ...env, CI: 'true' }, isTTY: true, columns: 100, rows: 30 })).checks.find((c) => c.name === 'notify')!.detail).toBe('off (CI is set)');
       expect(JSON.stringify(r)).not.toContain('tok-very-secret-123');
       expect(r.checks.find((c) => c.name === 'token')!.detail).toContain('DIVIO_TOKEN');
       expect(r.checks.find((c) => c.name === 'terminal')!.detail).toMatch(/colour 256, ASCII/);
