@@ -327,10 +327,15 @@ describe('runtime logs', () => {
 
   it('since: only lines from that time on', async () => {
     const e = await env(SCENARIO.healthyApp, 'test');
+    // the clock moves on between the lines and `since` (a condition on the clock, not a delay)
+    const tick = async () => {
+      const t = Date.now();
+      while (Date.now() <= t + 1) await new Promise((r) => setImmediate(r));
+    };
     sb.emitLog(e.uuid, [{ message: 'old line' }]);
-    await new Promise((r) => setTimeout(r, 20));
+    await tick();
     const since = new Date();
-    await new Promise((r) => setTimeout(r, 20));
+    await tick();
     sb.emitLog(e.uuid, [{ message: 'new line' }]);
     const ac = new AbortController();
     const got: string[] = [];

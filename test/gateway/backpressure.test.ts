@@ -21,21 +21,25 @@ afterAll(async () => {
 });
 
 /** A raw protocol client whose socket we can pause (it then stops reading, like a frozen terminal). */
-async function rawClient(url: string, onLines: (lines: LogLine[], markers: LogMarker[]) => void): Promise<{ ws: WebSocket; pause(): void; resume(): void; closed: Promise<number> }> {
+async function rawClient(url: string, onLines: (lines: LogLine[], markers: LogMarker[]) => void): Promise<{ ws: WebSocket; pause(): void; resume(): void; closed: Promise<number>; answered(): boolean }> {
   const ws = new WebSocket(url);
   const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
   await new Promise<void>((r, j) => {
     ws.once('open', () => r());
     ws.once('error', j);
   });
+  let answered = false;
   ws.on('message', (d) => {
     const m = JSON.parse(d.toString());
-    if ((m.type === 'event' || m.type === 'snapshot') && m.topic === 'logs') onLines(m.data.lines, m.data.markers);
+    if ((m.type === 'event' || m.type === 'snapshot') && m.topic === 'logs') {
+      answered = true;
+      onLines(m.data.lines, m.data.markers);
+    }
   });
   ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, token: OPERATOR }));
   ws.send(JSON.stringify({ type: 'subscribe', id: 'logs', topic: 'logs', params: { envs: [env] } }));
   const sock = (ws as any)._socket as import('node:net').Socket;
-  return { ws, pause: () => sock.pause(), resume: () => sock.resume(), closed };
+  return { ws, pause: () => sock.pause(), resume: () => sock.resume(), closed, answered: () => answered };
 }
 
 const PAD = 'x'.repeat(8000); // big lines: the loopback socket buffers (MBs) fill quickly
@@ -87,7 +91,7 @@ describe('backpressure', () => {
     let slowCount = 0;
     const slow = await rawClient(rig.gateway.url, (lines) => (slowCount += lines.length));
     await waitFor(() => rig.gateway.stats().clients === 2, 5000, 'slow client connected');
-    await sleep(300);
+    await waitFor(() => slow.answered(), 10_000, 'the slow client subscribed');
     slow.pause();
 
     // ≈ 4 MB/s per client until the paused client's socket buffers are full and it is over budget
@@ -118,20 +122,24 @@ describe('backpressure', () => {
       rediscover: false,
     });
     let lines = 0;
+    let ended = false;
     const markers: LogMarker[] = [];
     const c = await rawClient(gw.url, (l, m) => {
       for (const x of l) if (x.message.startsWith('drain ')) lines++;
+      if (l.some((x) => x.message === 'drain-end')) ended = true;
       markers.push(...m.filter((x) => x.kind === 'slow-link'));
     });
     try {
       await waitFor(() => gw.stats().pollers > 0, 5000, 'subscribed');
-      await sleep(300);
+      await waitFor(() => c.answered(), 10_000, 'the first answer');
       c.pause();
       const total = await pumpUntil('drain', () => gw.stats().slowClients === 1, 5);
       c.resume();
       await waitFor(() => markers.length > 0, 10_000, 'slow-link marker');
       await waitFor(() => lines + markers[0].count >= total, 10_000, 'all lines accounted for');
-      await sleep(300);
+      // a closing line: once it is here, everything emitted before it has been delivered or reported
+      rig.sandbox.emitLog(env, [{ message: 'drain-end' }]);
+      await waitFor(() => ended, 10_000, 'the closing line');
       expect(markers).toHaveLength(1);
       expect(markers[0].text).toBe(`${markers[0].count} lines skipped: slow link`);
       expect(markers[0].count).toBeGreaterThan(0);

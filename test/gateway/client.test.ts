@@ -5,7 +5,7 @@ import { WebSocketServer } from 'ws';
 import { GatewayClient, type ConnState, type GapInfo } from '../../src/client/index.js';
 import type { LogLine } from '../../src/domain/index.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/index.js';
-import { startRig, waitFor, sleep, type Rig } from './helpers.js';
+import { startRig, waitFor, type Rig } from './helpers.js';
 
 let rig: Rig;
 beforeAll(async () => {
@@ -62,7 +62,10 @@ describe('reconnect and resume', () => {
     await waitFor(() => kept === 30, 5000, 'lines reached the gateway meanwhile');
     c.reconnect();
     await waitFor(() => got.length >= 50, 5000, 'replayed lines');
-    await sleep(200);
+    // a closing line: once it is here, a line twice or a gap would have come before it
+    rig.sandbox.emitLog(env, [{ message: 'r-end' }]);
+    await waitFor(() => got.some((l) => l.message === 'r-end'), 5000, 'the closing line');
+    expect(got.pop()!.message).toBe('r-end');
     expect(got.map((l) => l.message)).toEqual(Array.from({ length: 50 }, (_, i) => `r-${i}`));
     expect(gaps).toEqual([]);
     const seqs = got.map((l) => l.seq);

@@ -67,7 +67,7 @@ describe('fan-out', () => {
     // two environments followed, whatever the number of topics: 3 topics + 2 followers
     expect(rig.gateway.stats().pollers).toBe(5);
     rig.sandbox.emitLog(a, [{ message: 'from-live' }]);
-    await sleep(30);
+    await waitFor(() => merged.some((l) => l.message === 'from-live'), 5000, 'the first line');
     rig.sandbox.emitLog(b, [{ message: 'from-test' }]);
     await waitFor(() => merged.some((l) => l.message === 'from-test') && merged.some((l) => l.message === 'from-live'), 5000, 'merged lines');
     const live = merged.find((l) => l.message === 'from-live')!;
@@ -128,7 +128,14 @@ describe('fan-out', () => {
     ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, token: OPERATOR }));
     ws.send(JSON.stringify({ type: 'subscribe', id: 'again', topic: 'logs', params: { envs: [env] }, resumeFrom: mid.seq }));
     await waitFor(() => replayed.length >= N - before, 5000, 'the rest of the page replayed');
-    await sleep(200);
+    // a closing line: once it is here, a gap (or a line twice) would have come before it
+    let closed = false;
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString());
+      if (m.type === 'event' && m.sub === 'again' && m.data.lines.some((l: { message: string }) => l.message === 'replay-end')) closed = true;
+    });
+    rig.sandbox.emitLog(env, [{ message: 'replay-end' }]);
+    await waitFor(() => closed, 10_000, 'the closing line');
     expect(gaps).toBe(0);
     expect(replayed).toEqual(Array.from({ length: N - before }, (_, k) => `page-${before + k}`));
     ws.terminate();

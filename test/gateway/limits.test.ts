@@ -104,9 +104,9 @@ describe('gateway limits', () => {
     let refused = '';
     for (const e of ids) {
       if (rig.gateway.stats().topics >= 6) break;
+      const had = rig.gateway.stats().topics;
       c.subscribe('backups', { env: e }, {});
-      await waitFor(() => rig.gateway.stats().topics > 0, 2000);
-      await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => rig.gateway.stats().topics > had, 5000, 'the new topic');
     }
     await waitFor(() => rig.gateway.stats().topics >= 6, 5000, 'six topics');
     c.subscribe('deployments', { env }, { onError: (m) => (refused = m) });
@@ -124,7 +124,8 @@ describe('gateway limits', () => {
       times.push(r.ms);
     }
     const fifth = hello(rig.gateway.url, bad);
-    await new Promise((r) => setTimeout(r, 300));
+    // the gateway has read the fifth hello (it audits a failure when it reads it, and answers later)
+    await waitFor(() => readFileSync(join(rig.dataDir, 'audit.log'), 'utf8').includes('invalid token (failure 5 from this address)'), 10_000, 'the fifth failure read');
     // while a failure's answer is pending, another hello from the address is not even looked at
     const r = await hello(rig.gateway.url, VIEWER);
     expect(r.msg.message).toMatch(/too many failed hellos from this address: try again in \d+ s/);

@@ -6,7 +6,7 @@ import type { LogMarker } from '../../src/domain/index.js';
 import { SCENARIO } from '../../src/sandbox/index.js';
 import { startGateway } from '../../src/gateway/index.js';
 import { GatewayClient } from '../../src/client/index.js';
-import { OPERATOR, startRig, waitFor, sleep, type Rig } from './helpers.js';
+import { OPERATOR, startRig, waitFor, type Rig } from './helpers.js';
 
 let rig: Rig;
 beforeAll(async () => {
@@ -89,7 +89,8 @@ describe('topics', () => {
     await waitFor(() => m, 5000, 'metrics');
     expect(Array.isArray(m.samples)).toBe(true);
     expect(m.samples.length).toBeGreaterThan(0);
-    await sleep(500); // the follower's first page is in
+    // request figures are there once the follower's first page is in
+    await waitFor(() => m.access, 10_000, 'request figures');
     const base = m.access?.requests ?? 0;
     const now = new Date();
     const stamp = `${String(now.getUTCDate()).padStart(2, '0')}/Nov/2026:00:00:00 +0000`;

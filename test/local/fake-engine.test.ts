@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEngine, encodeFrame, type ContainerLogLine, type LocalEngineError, type LocalSnapshot, type StatsSample } from '../../src/local/index.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep, waitFor } from '../wait.js';
 
 let dir: string;
 let sock: string;
@@ -203,11 +203,11 @@ describe('fake Engine API edge cases', () => {
     const lines: string[] = [];
     let ended = 0;
     const h = e.logs('follow', { follow: true }, (l) => lines.push(l.text), () => ended++);
-    for (let i = 0; i < 50 && lines.length === 0; i++) await sleep(10);
+    await waitFor(() => lines.length > 0, 10_000, 'the first line');
     expect(lines).toEqual(['first']);
     h.stop();
     h.stop();
-    for (let i = 0; i < 50 && !followClosed; i++) await sleep(10);
+    await waitFor(() => followClosed, 10_000, 'the follow request to close');
     expect(followClosed).toBe(true);
     expect(ended).toBe(1);
   });
@@ -241,7 +241,7 @@ describe('fake Engine API edge cases', () => {
     const snaps: LocalSnapshot[] = [];
     const statuses: string[] = [];
     const w = eng().watch((s) => snaps.push(s), { backoffMs: { min: 20, max: 100 }, onStatus: (s) => statuses.push(s) });
-    for (let i = 0; i < 100 && snaps.length === 0; i++) await sleep(10);
+    await waitFor(() => snaps.length > 0, 10_000, 'the first snapshot');
     expect(snaps[0].projects.map((p) => [p.project, p.services.map((c) => [c.service, c.state, c.ports[0]?.publicPort, c.startedAt])])).toEqual([
       ['shop', [['web', 'running', 8000, Date.parse('2026-01-01T00:00:05.5Z')]]],
     ]);
@@ -255,14 +255,14 @@ describe('fake Engine API edge cases', () => {
     const ev = eventStreams[eventStreams.length - 1];
     ev.write(`${JSON.stringify({ Type: 'container', Action: 'die', id: 'aaa' })}\n`);
     ev.write(`${JSON.stringify({ Type: 'container', Action: 'stop', id: 'aaa' })}\n`);
-    for (let i = 0; i < 100 && snaps.length < 2; i++) await sleep(10);
+    await waitFor(() => snaps.length >= 2, 10_000, 'a second snapshot');
     expect(snaps[1].containers[0].state).toBe('exited');
     expect(listRequests).toBe(before + 1);
 
     // the engine cuts the events stream: reconnect with backoff, then a refresh catches up
     list = [...list, entry('bbb', 'shop-db-1', 'running', { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'db' })];
     ev.destroy();
-    for (let i = 0; i < 100 && snaps.length < 3; i++) await sleep(10);
+    await waitFor(() => snaps.length >= 3, 10_000, 'a third snapshot');
     expect(eventsRequests).toBe(2);
     expect(statuses).toContain('reconnecting');
     expect(snaps[2].projects[0].services.map((c) => c.service)).toEqual(['db', 'web']);

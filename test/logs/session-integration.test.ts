@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { GatewayClient } from '../../src/client/index.js';
 import { LogSession, staticClient } from '../../src/store/logsession.js';
 import type { LineEntry, MarkerEntry } from '../../src/store/logbuffer.js';
-import { startRig, waitFor, sleep, type Rig } from '../gateway/helpers.js';
+import { startRig, waitFor, type Rig } from '../gateway/helpers.js';
 
 let rig: Rig;
 beforeAll(async () => {
@@ -36,7 +36,7 @@ function cut(c: GatewayClient): void {
 }
 
 describe('log session over the real gateway', () => {
-  test('paused for 5 s at 500 lines/s: after resuming every line is there, in order, and the badge counted them', async () => {
+  test('paused at 500 lines/s (600 lines go by): after resuming every line is there, in order, and the badge counted them', async () => {
     const env = rig.sandbox.ids('acme-reports', 'live').env!;
     const c = rig.client();
     await c.waitLive();
@@ -53,7 +53,9 @@ describe('log session over the real gateway', () => {
       s.setScroll({ follow: false, topId: top, row: 0 });
       const pausedAt = s.buffer.endId;
       expect(s.following).toBe(false);
-      await sleep(5000);
+      // lines go on arriving while the view is paused (condition: well over 500 of them)
+      await waitFor(() => [...s.buffer.entries(pausedAt)].length > 600, 15_000, 'lines while paused');
+      await waitFor(() => s.newLines() === [...s.buffer.entries(pausedAt)].length, 5000, 'the count of new lines to catch up');
       const during = s.newLines();
       const arrived = [...s.buffer.entries(pausedAt)].length;
       expect(during).toBe(arrived);
@@ -98,7 +100,9 @@ describe('log session over the real gateway', () => {
     await waitFor(() => kept === 250, 5000, 'lines reached the gateway meanwhile');
     c.reconnect();
     await waitFor(() => numbers(s, 'g').includes(259), 8000, 'the tail after the reconnect');
-    await sleep(150);
+    // a last line after everything: once it is here, whatever the replay held has been delivered
+    rig.sandbox.emitLog(env, [{ message: 'end of g' }]);
+    await waitFor(() => [...s.buffer.entries()].some((e) => e.kind === 'line' && e.text === 'end of g'), 8000, 'the closing line');
     const got = numbers(s, 'g');
     const gaps = markers(s).filter((m) => m.marker.kind === 'gap');
     expect(gaps).toHaveLength(1);
@@ -124,6 +128,7 @@ describe('log session over the real gateway', () => {
     const c = rig.client();
     await c.waitLive();
     const s = new LogSession({ envs: [env], labels: ['acme-booking@live'] });
+    const pollersBefore = rig.gateway.stats().pollers;
     let release = s.show(staticClient(c));
     await waitFor(() => s.loaded, 5000, 'snapshot');
     rig.sandbox.emitLog(env, Array.from({ length: 20 }, (_, i) => ({ message: `h ${i}` })));
@@ -133,12 +138,13 @@ describe('log session over the real gateway', () => {
     rig.sandbox.emitLog(env, Array.from({ length: 15 }, (_, i) => ({ message: `h ${20 + i}` })));
     // longer than the gateway's grace for the topic and then for the environment's follower: both stop,
     // and the new topic starts its follower from our last line (resumeAfter)
-    await sleep(900);
+    await waitFor(() => rig.gateway.stats().pollers <= pollersBefore, 10_000, 'the topic and its follower to stop');
     release = s.show(staticClient(c));
     await waitFor(() => numbers(s, 'h').includes(34), 8000, 'lines from while away');
     rig.sandbox.emitLog(env, Array.from({ length: 5 }, (_, i) => ({ message: `h ${35 + i}` })));
     await waitFor(() => numbers(s, 'h').includes(39), 5000, 'new lines');
-    await sleep(150);
+    rig.sandbox.emitLog(env, [{ message: 'end of h' }]);
+    await waitFor(() => [...s.buffer.entries()].some((e) => e.kind === 'line' && e.text === 'end of h'), 8000, 'the closing line');
     expect(numbers(s, 'h')).toEqual(Array.from({ length: 40 }, (_, i) => i));
     expect(markers(s).filter((m) => m.marker.kind === 'gap')).toEqual([]);
     release();
