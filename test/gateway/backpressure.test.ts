@@ -96,19 +96,20 @@ describe('backpressure', () => {
 
     // ≈ 4 MB/s per client until the paused client's socket buffers are full and it is over budget
     const total = await pumpUntil('stall', () => rig.gateway.stats().slowClients === 1, 5);
-    await waitFor(() => healthyCount >= total, 10_000, 'healthy client got every line');
+    await waitFor(() => healthyCount >= total, 20_000, 'healthy client got every line');
     // the healthy client saw everything, promptly
     expect(healthyCount).toBe(total);
-    // generous, but below the 5 s stall deadline a blocking fan-out would impose on everyone
-    expect(p95(latency)).toBeLessThan(2500);
+    // a blocking fan-out would hold everyone for the 5 s stall deadline; the healthy client stays
+    // clearly below it (loose on purpose: the machine may be loaded, `npm run test:stress`; the bench measures)
+    expect(p95(latency)).toBeLessThan(4000);
     // the stalled client was disconnected by the gateway (close 4008 or a terminated socket)
-    await waitFor(() => rig.gateway.stats().clients === 1, 10_000, 'stalled client cut off');
+    await waitFor(() => rig.gateway.stats().clients === 1, 20_000, 'stalled client cut off');
     slow.resume();
     const code = await slow.closed;
     expect([4008, 1006]).toContain(code);
     expect(slowCount).toBeLessThan(total);
     hs.unsubscribe();
-  }, 30_000);
+  }, 60_000);
 
   test('a client that falls behind and drains gets one "N lines skipped: slow link" marker with the exact count', async () => {
     // its own gateway with a long stall deadline: this client must not be cut off
@@ -135,8 +136,8 @@ describe('backpressure', () => {
       c.pause();
       const total = await pumpUntil('drain', () => gw.stats().slowClients === 1, 5);
       c.resume();
-      await waitFor(() => markers.length > 0, 10_000, 'slow-link marker');
-      await waitFor(() => lines + markers[0].count >= total, 10_000, 'all lines accounted for');
+      await waitFor(() => markers.length > 0, 20_000, 'slow-link marker');
+      await waitFor(() => lines + markers[0].count >= total, 20_000, 'all lines accounted for');
       // a closing line: once it is here, everything emitted before it has been delivered or reported
       rig.sandbox.emitLog(env, [{ message: 'drain-end' }]);
       await waitFor(() => ended, 10_000, 'the closing line');
@@ -149,5 +150,5 @@ describe('backpressure', () => {
       c.ws.close();
       await gw.close();
     }
-  }, 30_000);
+  }, 60_000);
 });
