@@ -35,9 +35,7 @@ import {
 import { getScreen, screenTitle, targetOfRow } from './registry.js';
 import { runEnvAction } from './actions.js';
 import { openLogsFor } from './logs/open.js';
-import { registerBuiltinScreens } from './index.js';
-
-registerBuiltinScreens();
+import './screens.js';
 
 export function App({ ui }: { ui: Ui }): React.ReactElement {
   const actions = useRef<ActionHandlers>({});

@@ -8,8 +8,8 @@ import { backupContents, backupSize, backupStateText, backupTime, backupTrigger,
 import { age } from '../src/store/fleet.js';
 import { editText } from '../src/store/textinput.js';
 import { Table, type Column } from '../components/Table.js';
-import { moveCursor, LIST_MOVES } from '../components/listnav.js';
-import { useActions, useAppState, useMemoNow, useRawKeys, useTopic, useUi, sx } from '../components/context.js';
+import { useList } from '../components/list.js';
+import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { clean, frameGlyphs } from '../components/glyphs.js';
 import { targetOfParams, type ScreenProps } from './registry.js';
 import { SegLine, isReadOnly, jobStepLines, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg } from './actionui.js';
@@ -63,8 +63,18 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
   const now = useMemoNow(1000);
   const g = frameGlyphs(unicode);
   const backups: BackupWithDetail[] = useMemo(() => slot?.data?.backups ?? [], [slot?.data]);
-  const cursor = Math.min(view?.cursor ?? 0, Math.max(0, backups.length - 1));
-  const sel = backups[cursor];
+  const handlers: ActionHandlers = {};
+  const list = useList({
+    route,
+    items: backups,
+    current: () => (target ? (store.topic<BackupsData>('backups', { env: target.env })?.data?.backups ?? []) : []),
+    page: () => tableH - 2,
+    open: (b) => restore(b),
+    actions: handlers,
+    raw: form ? (key0, input0) => formKey(key0, input0) : null,
+  });
+  const cursor = list.cursor;
+  const sel = list.selected;
   const formH = form ? form.items.length + 4 : 0;
   const jobH = job ? job.steps.length + 3 : 0;
   const detailH = sel && !form ? Math.min(sel.details.length + 2, 8) : 0;
@@ -84,30 +94,20 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
     }).catch((e: unknown) => store.toast(`${f.kind === 'create' ? 'backup' : 'download'} refused: ${(e as Error).message}`, 'error'));
   };
 
-  useRawKeys(
-    form
-      ? (key0, input0) => {
-          let f: BackupForm = (store.getState().ui[vk]?.form as BackupForm | undefined) ?? form;
-          for (const [key, input] of splitKeys(key0, input0)) {
-            const r = backupFormKey(f, key, input);
-            if (r === 'cancel') return setForm(undefined), true;
-            if (r === 'submit') return submit(f), true;
-            f = r;
-          }
-          setForm(f);
-          return true;
-        }
-      : null,
-  );
+  const formKey = (key0: string | null, input0: string): boolean => {
+    let f = store.view(vk).form as BackupForm | undefined;
+    if (!f) return false;
+    for (const [key, input] of splitKeys(key0, input0)) {
+      const r = backupFormKey(f, key, input);
+      if (r === 'cancel') return setForm(undefined), true;
+      if (r === 'submit') return submit(f), true;
+      f = r;
+    }
+    setForm(f);
+    return true;
+  };
 
-  const handlers: Record<string, () => boolean | void> = {};
-  for (const a of LIST_MOVES) {
-    handlers[a] = () => {
-      const c = moveCursor(a, cursor, backups.length, tableH - 2);
-      if (c !== null) store.updateView({ cursor: c }, vk);
-    };
-  }
-  const restore = (): void => {
+  const restore = (sel: BackupWithDetail | undefined): void => {
     if (!target || !sel) return;
     if (!backupUsable(sel)) {
       store.toast(`backup ${sel.uuid.slice(0, 8)} is ${backupStateText(sel)}: it cannot be restored`, 'warn');
@@ -115,8 +115,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
     }
     openRestore(store, { ...target, backup: sel.uuid, details: sel.details.map((d) => d.uuid).join(',') });
   };
-  handlers['list.open'] = restore;
-  handlers['backups.restore'] = restore;
+  handlers['backups.restore'] = () => restore(list.selectedNow());
   handlers['backups.new'] = () => {
     if (isReadOnly(store)) return void store.toast(READ_ONLY_TEXT, 'warn');
     const sis = slot?.data?.serviceInstances ?? [];
@@ -132,6 +131,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
   };
   handlers['backups.download'] = () => {
     if (isReadOnly(store)) return void store.toast(READ_ONLY_TEXT, 'warn');
+    const sel = list.selectedNow();
     if (!sel) return;
     if (!backupUsable(sel)) return void store.toast(`backup ${sel.uuid.slice(0, 8)} is ${backupStateText(sel)}: nothing to download`, 'warn');
     setForm({
@@ -144,7 +144,6 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
       field: 'items',
     });
   };
-  useActions(handlers);
 
   const columns: Column<BackupWithDetail>[] = [
     { id: 'time', title: 'TIME', width: 10, priority: 0, cell: (b) => (backupTime(b) ? age(new Date(backupTime(b)!).toISOString(), now) + ' ago' : '-') },
@@ -188,7 +187,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
         columns={columns}
         rows={backups}
         cursor={cursor}
-        offset={(view?.offset as number) ?? 0}
+        offset={list.offset}
         height={tableH}
         width={width}
         rowKey={(b) => b.uuid}

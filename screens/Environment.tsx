@@ -12,11 +12,11 @@ import { age } from '../src/store/fleet.js';
 import { truncateToWidth, padToWidth, displayWidth } from '../src/terminal/width.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';
 import { stateColor } from '../components/StatusBadge.js';
-import { moveCursor, LIST_MOVES } from '../components/listnav.js';
+import { useList } from '../components/list.js';
 import { frameGlyphs, clean } from '../components/glyphs.js';
-import { useActions, useAppState, useTopic, useUi, sx } from '../components/context.js';
-import { runEnvAction, ENV_ACTION_SCREENS } from './actions.js';
-import { targetOfParams, type EnvTarget, type ScreenProps } from './registry.js';
+import { useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
+import { runEnvAction } from './actions.js';
+import { envActionIds, targetOfParams, type EnvTarget, type ScreenProps } from './registry.js';
 
 interface Seg {
   text: string;
@@ -102,23 +102,15 @@ export function Environment({ route, width, height }: ScreenProps): React.ReactE
   const { store, theme, unicode, keymap, now } = useUi();
   const target = targetOfParams(route.params) as EnvTarget;
   const slot = useTopic<EnvData>('env', target ? { env: target.env } : null);
-  const vk = store.viewKey(route);
-  const view = useAppState((s) => s.ui[vk]);
   const g = frameGlyphs(unicode);
   const keyOf = (a: string): string => displayKey(keymap.keys[a]?.[0] ?? '?', unicode);
   const lines = useMemo(() => (slot?.data ? envLines(slot.data, theme, unicode, now(), keyOf) : []), [slot?.data, theme, unicode]);
   const bodyH = Math.max(1, height - 2);
-  const maxTop = Math.max(0, lines.length - bodyH);
-  const top = Math.min(view?.cursor ?? 0, maxTop);
-  const handlers: Record<string, () => boolean | void> = {};
-  for (const a of LIST_MOVES) {
-    handlers[a] = () => {
-      const c = moveCursor(a, Math.min(store.view(vk).cursor, maxTop), maxTop + 1, bodyH - 1);
-      if (c !== null) store.updateView({ cursor: c }, vk);
-    };
-  }
-  for (const a of Object.keys(ENV_ACTION_SCREENS)) handlers[a] = () => runEnvAction(store, a, target);
-  useActions(handlers);
+  const envActions: ActionHandlers = {};
+  for (const a of envActionIds()) envActions[a] = () => runEnvAction(store, a, target);
+  const list = useList({ route, items: lines, mode: 'scroll', height: bodyH, page: bodyH - 1, actions: envActions });
+  const top = list.cursor;
+  const maxTop = list.maxTop;
 
   if (!target) return <Text {...sx(theme, { color: theme.danger })}>no environment selected</Text>;
   if (!slot?.data) {

@@ -9,14 +9,14 @@ import type { FleetData, LocalData } from '../src/protocol/messages.js';
 import { FLEET_SORTS, age, errorRateText, fleetItems, lastDeployText, stateText, type FleetItem } from '../src/store/fleet.js';
 import { Table, windowStart, type Column } from '../components/Table.js';
 import { truncateToWidth } from '../src/terminal/width.js';
-import { FilterLine, filterKey } from '../components/FilterLine.js';
+import { FilterLine } from '../components/FilterLine.js';
 import { stateColor } from '../components/StatusBadge.js';
 import { renderSparkline } from '../components/Sparkline.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';
-import { moveCursor, LIST_MOVES } from '../components/listnav.js';
-import { useActions, useAppState, useRawKeys, useTopic, useUi, sx } from '../components/context.js';
-import { runEnvAction, ENV_ACTION_SCREENS } from './actions.js';
-import { targetOfRow, type ScreenProps } from './registry.js';
+import { useList } from '../components/list.js';
+import { useAppState, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
+import { runEnvAction } from './actions.js';
+import { envActionIds, targetOfRow, type ScreenProps } from './registry.js';
 import { isLocalRow, localProjectOf, withLocalRows } from './localfleet.js';
 
 const SORT_TITLE: Record<string, string> = { app: 'app', org: 'organisation', env: 'environment', state: 'state', deployed: 'last deploy', backup: 'last backup', errors: 'error rate' };
@@ -29,9 +29,7 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
   // (watched once the fleet is in: finding the Docker engine loads dockerode, which would compete
   // with the first fleet snapshot for the one thread at start-up)
   const localSlot = useTopic<LocalData>('local', slot?.data ? {} : null);
-  const vk = store.viewKey(route);
-  const view = useAppState((s) => s.ui[vk]);
-  const cursor = view?.cursor ?? 0;
+  const view = useAppState((s) => s.ui[store.viewKey(route)]);
   const grouped = view?.grouped ?? config.ui.groupByOrg;
   const rows = withLocalRows(slot?.data?.rows, localSlot?.data);
   const items = useMemo(
@@ -40,65 +38,47 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
   );
   const filterShown = !!view?.filtering || !!view?.filter;
   const tableHeight = Math.max(2, height - 1 - (filterShown ? 1 : 0));
-  const page = Math.max(1, tableHeight - 2);
 
-  const setCursor = (c: number): void => store.updateView({ cursor: c }, vk);
   // Keys can arrive between a store update and the render that shows it: act on the store's
   // current rows and view, not on this render's.
   const cache = useRef<{ rows: unknown; key: string; items: FleetItem[] }>({ rows: null, key: '', items: [] });
-  const liveItems = (): FleetItem[] => {
+  const itemsNow = (): FleetItem[] => {
     const r = withLocalRows(store.topic<FleetData>('fleet', {})?.data?.rows, store.topic<LocalData>('local', {})?.data) ?? [];
-    const v = store.view(vk);
+    const v = store.view(store.viewKey(route));
     const g = v.grouped ?? config.ui.groupByOrg;
     const key = `${v.sort}|${v.desc}|${v.filter}|${g}`;
     if (cache.current.rows !== r || cache.current.key !== key) cache.current = { rows: r, key, items: fleetItems(r, { sort: v.sort, desc: v.desc, filter: v.filter, grouped: g }) };
     return cache.current.items;
   };
-  const handlers: Record<string, () => boolean | void> = {};
-  for (const a of LIST_MOVES) {
-    handlers[a] = () => {
-      const list = liveItems();
-      const c = moveCursor(a, Math.min(store.view(vk).cursor, list.length - 1), list.length, page);
-      if (c !== null && list.length) setCursor(c);
-    };
-  }
-  const liveSelected = (): FleetItem | undefined => {
-    const list = liveItems();
-    return list[Math.min(store.view(vk).cursor, list.length - 1)];
-  };
-  handlers['list.open'] = () => {
-    const it = liveSelected();
-    if (it?.kind === 'row' && isLocalRow(it.row)) store.push('local', { project: localProjectOf(it.row) });
-    else if (it?.kind === 'row') store.push('env', targetOfRow(it.row));
-    else if (it?.kind === 'group') store.updateView({ grouped: false }, vk);
-  };
-  handlers['list.filter'] = () => store.updateView({ filtering: true }, vk);
-  handlers['fleet.sort'] = () => {
-    const i = FLEET_SORTS.indexOf((view?.sort ?? 'app') as never);
-    const next = FLEET_SORTS[(i + 1) % FLEET_SORTS.length]!;
-    store.updateView({ sort: next, desc: false, cursor: 0, offset: 0 }, vk);
-    store.toast(`sorted by ${SORT_TITLE[next]}`);
-  };
-  handlers['fleet.reverse'] = () => store.updateView({ desc: !view?.desc, cursor: 0, offset: 0 }, vk);
-  handlers['fleet.group'] = () => store.updateView({ grouped: !grouped, cursor: 0, offset: 0 }, vk);
-  handlers['fleet.local'] = () => store.push('local', {});
-  handlers['app.back'] = () => {
-    if (view?.filter) {
-      store.updateView({ filter: '', cursor: 0, offset: 0 }, vk);
-      return true;
-    }
-    return false;
-  };
-  for (const a of Object.keys(ENV_ACTION_SCREENS)) {
-    handlers[a] = () => {
-      const it = liveSelected();
+  const envActions: ActionHandlers = {};
+  for (const a of envActionIds()) {
+    envActions[a] = () => {
+      const it = list.selectedNow();
       if (it?.kind === 'row' && isLocalRow(it.row)) store.toast(`${it.row.app}@local is the compose project ${localProjectOf(it.row)}: Enter opens it (logs, shell, restart are there)`);
       else if (it?.kind === 'row') runEnvAction(store, a, targetOfRow(it.row), it.row);
       else store.toast('select an environment first');
     };
   }
-  useActions(handlers);
-  useRawKeys(view?.filtering ? (key, input) => filterKey(store, vk, key, input) : null);
+  const list = useList<FleetItem>({
+    route,
+    items,
+    current: itemsNow,
+    page: Math.max(1, tableHeight - 2),
+    filter: true,
+    sorts: FLEET_SORTS,
+    onSort: (col, desc) => store.toast(`sorted by ${SORT_TITLE[col]}${desc ? ' (reversed)' : ''}`),
+    open: (it) => {
+      if (it.kind === 'row' && isLocalRow(it.row)) store.push('local', { project: localProjectOf(it.row) });
+      else if (it.kind === 'row') store.push('env', targetOfRow(it.row));
+      else store.updateView({ grouped: false }, store.viewKey(route));
+    },
+    actions: {
+      ...envActions,
+      'fleet.group': () => store.updateView((v) => ({ grouped: !(v.grouped ?? config.ui.groupByOrg), cursor: 0, offset: 0 }), store.viewKey(route)),
+      'fleet.local': () => store.push('local', {}),
+    },
+  });
+  const cursor = list.cursor;
 
   const t = now();
   const columns = useMemo<Column<FleetItem>[]>(() => {

@@ -4,9 +4,9 @@ import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import { displayKey, type Scope } from '../src/config/keymap.js';
 import { padToWidth, truncateToWidth } from '../src/terminal/width.js';
-import { moveCursor, LIST_MOVES } from '../components/listnav.js';
+import { useList } from '../components/list.js';
 import { frameGlyphs } from '../components/glyphs.js';
-import { useActions, useAppState, useUi, sx } from '../components/context.js';
+import { useUi, sx } from '../components/context.js';
 import { getScreen, type ScreenProps } from './registry.js';
 
 const SCOPE_TITLE: Partial<Record<Scope, string>> = {
@@ -54,24 +54,15 @@ export function helpLines(keymap: ReturnType<typeof useUi>['keymap'], scopes: re
 }
 
 export function Help({ route, width, height }: ScreenProps): React.ReactElement {
-  const { store, theme, unicode, keymap } = useUi();
+  const { theme, unicode, keymap } = useUi();
   const g = frameGlyphs(unicode);
   const forId = route.params.for ?? 'fleet';
   const scopes = getScreen(forId)?.scopes ?? ['global'];
   const lines = useMemo(() => helpLines(keymap, scopes, unicode), [keymap, scopes, unicode]);
-  const vk = store.viewKey(route);
-  const view = useAppState((s) => s.ui[vk]);
   const bodyH = Math.max(1, height - 1);
-  const maxTop = Math.max(0, lines.length - bodyH);
-  const top = Math.min(view?.cursor ?? 0, maxTop);
-  const handlers: Record<string, () => void> = {};
-  for (const a of LIST_MOVES) {
-    handlers[a] = () => {
-      const c = moveCursor(a, Math.min(store.view(vk).cursor, maxTop), maxTop + 1, bodyH - 1);
-      if (c !== null) store.updateView({ cursor: c }, vk);
-    };
-  }
-  useActions(handlers);
+  const list = useList({ route, items: lines, mode: 'scroll', height: bodyH, page: bodyH - 1 });
+  const top = list.cursor;
+  const maxTop = list.maxTop;
   return (
     <Box flexDirection="column" width={width} height={height}>
       {lines.slice(top, top + bodyH).map((l, i) => (

@@ -7,10 +7,10 @@ import { jobsNewestFirst } from '../src/store/app.js';
 import { Table, type Column } from '../components/Table.js';
 import { stateColor } from '../components/StatusBadge.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';
-import { moveCursor, LIST_MOVES } from '../components/listnav.js';
+import { useList } from '../components/list.js';
 import { clean, frameGlyphs } from '../components/glyphs.js';
 import { truncateToWidth } from '../src/terminal/width.js';
-import { useActions, useAppState, useMemoNow, useUi, sx } from '../components/context.js';
+import { useAppState, useMemoNow, useUi, sx } from '../components/context.js';
 import type { ScreenProps } from './registry.js';
 
 export function duration(ms: number): string {
@@ -27,26 +27,17 @@ function progress(j: Job): string {
 
 export function Jobs({ route, width, height }: ScreenProps): React.ReactElement {
   crashIfForced('jobs');
-  const { store, theme, unicode } = useUi();
+  const { theme, unicode } = useUi();
   const g = frameGlyphs(unicode);
   const jobsMap = useAppState((s) => s.jobs);
   const jobs = useMemo(() => jobsNewestFirst({ jobs: jobsMap } as never), [jobsMap]);
-  const vk = store.viewKey(route);
-  const view = useAppState((s) => s.ui[vk]);
-  const cursor = Math.min(view?.cursor ?? 0, Math.max(0, jobs.length - 1));
+  const list = useList({ route, items: jobs, page: () => tableH - 2 });
+  const cursor = list.cursor;
   const anyRunning = jobs.some((j) => j.state === 'running' || j.state === 'queued');
   const now = useMemoNow(anyRunning ? 1000 : 60_000);
-  const sel = jobs[cursor];
+  const sel = list.selected;
   const detailH = sel ? Math.min(sel.steps.length + 3, Math.floor(height / 2)) : 0;
   const tableH = Math.max(3, height - detailH - 1);
-  const handlers: Record<string, () => void> = {};
-  for (const a of LIST_MOVES) {
-    handlers[a] = () => {
-      const c = moveCursor(a, Math.min(store.view(vk).cursor, jobs.length - 1), jobs.length, tableH - 2);
-      if (c !== null) store.updateView({ cursor: c }, vk);
-    };
-  }
-  useActions(handlers);
   const columns: Column<Job>[] = [
     { id: 'state', title: 'STATE', width: 10, priority: 0, cell: (j) => j.state, color: (j) => stateColor(theme, j.state) },
     { id: 'kind', title: 'KIND', width: 16, priority: 0, cell: (j) => j.kind },
@@ -57,7 +48,7 @@ export function Jobs({ route, width, height }: ScreenProps): React.ReactElement 
   ];
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Table columns={columns} rows={jobs} cursor={cursor} offset={view?.offset ?? 0} height={tableH} width={width} rowKey={(j) => j.id} empty="no jobs yet: deploys, backups, restores and purges show up here" />
+      <Table columns={columns} rows={jobs} cursor={cursor} offset={list.offset} height={tableH} width={width} rowKey={(j) => j.id} empty="no jobs yet: deploys, backups, restores and purges show up here" />
       {sel ? (
         <Box flexDirection="column" height={detailH}>
           <Text wrap="truncate" {...sx(theme, { bold: true, color: theme.accent })}>

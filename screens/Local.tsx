@@ -13,9 +13,9 @@ import type { AppStore } from '../src/store/app.js';
 import { Table, type Column } from '../components/Table.js';
 import { stateColor } from '../components/StatusBadge.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';
-import { moveCursor, LIST_MOVES } from '../components/listnav.js';
+import { useList } from '../components/list.js';
 import { clean } from '../components/glyphs.js';
-import { useActions, useAppState, useMemoNow, useTopic, useUi, sx } from '../components/context.js';
+import { useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { truncateToWidth } from '../src/terminal/width.js';
 import { readOnly } from './actions.js';
 import type { ScreenProps } from './registry.js';
@@ -137,16 +137,15 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
   const now = useMemoNow(1000);
   const project = route.params.project;
   const slot = useTopic<LocalData>('local', project ? { project, stats: true } : { stats: true });
-  const vk = store.viewKey(route);
-  const view = useAppState((s) => s.ui[vk]);
   const d = slot?.data ?? null;
   const items = useMemo(() => localItems(d), [d]);
-  const cursor = Math.min(view?.cursor ?? 0, Math.max(0, items.length - 1));
   const tableHeight = Math.max(2, height - 1);
-  const page = Math.max(1, tableHeight - 2);
+  const handlers: ActionHandlers = {};
+  const list = useList({ route, items, page: Math.max(1, tableHeight - 2), actions: handlers });
+  const cursor = list.cursor;
 
   const needContainer = (): Extract<LocalItem, { kind: 'container' }> | null => {
-    const it = items[Math.min(store.view(vk).cursor, Math.max(0, items.length - 1))];
+    const it = list.selectedNow();
     const sel = it?.kind === 'container' ? it : null;
     if (!sel) store.toast('select a container first', 'info');
     return sel;
@@ -179,15 +178,6 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
     });
   };
 
-  const handlers: Record<string, () => boolean | void> = {};
-  // Keys can arrive faster than renders: move from the store's cursor, not this render's.
-  for (const a of LIST_MOVES) {
-    handlers[a] = () => {
-      const cur = Math.min(store.view(vk).cursor, Math.max(0, items.length - 1));
-      const c = moveCursor(a, cur, items.length, page);
-      if (c !== null) store.updateView({ cursor: c }, vk);
-    };
-  }
   handlers['list.open'] = openLogs;
   handlers['local.logs'] = openLogs;
   handlers['local.restart'] = () => act('restart');
@@ -197,7 +187,6 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
     const sel = needContainer();
     if (sel && d) void shellInto(store, d, sel.c, { unicode }).catch((e: unknown) => store.toast(`shell: ${(e as Error).message}`, 'error'));
   };
-  useActions(handlers);
 
   const columns = useMemo<Column<LocalItem>[]>(() => {
     const cc = (f: (c: LocalContainerData) => string) => (it: LocalItem) => (it.kind === 'container' ? f(it.c) : '');
@@ -248,7 +237,7 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
           columns={columns}
           rows={items}
           cursor={cursor}
-          offset={view?.offset ?? 0}
+          offset={list.offset}
           height={tableHeight}
           width={width}
           rowKey={(it) => (it.kind === 'container' ? it.c.id : it.kind === 'project' ? `p:${it.project.project}` : 'standalone')}

@@ -2,15 +2,15 @@
 // Divio (a confirmation first). A customer-owned zone: purge URLs, prefixes, hosts or tags (validated
 // before sending: no scheme in prefixes, ≤100 per request, split and paced by the gateway), or
 // everything (type the environment's slug). The rate-limit state of the last purge is shown.
-import React from 'react';
+import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import { confirmationWord, divioCdnCandidate, domainName, type Domain } from '../src/domain/index.js';
 import type { EnvData } from '../src/protocol/messages.js';
 import { editText } from '../src/store/textinput.js';
 import { PURGE_KIND_EXAMPLE, PURGE_KIND_LABEL, nextPurgeKind, parsePurgeInput, type PurgeKind } from '../src/store/purge.js';
-import { useActions, useAppState, useMemoNow, useRawKeys, useTopic, useUi, sx } from '../components/context.js';
+import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { frameGlyphs } from '../components/glyphs.js';
-import { moveCursor, LIST_MOVES } from '../components/listnav.js';
+import { useList } from '../components/list.js';
 import { targetOfParams, type EnvTarget, type ScreenProps } from './registry.js';
 import { SegLine, isReadOnly, jobStepLines, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg } from './actionui.js';
 
@@ -45,8 +45,18 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
   const job = useAppState((s) => (jobId ? s.jobs[jobId] : undefined));
   const now = useMemoNow(1000);
   const g = frameGlyphs(unicode);
-  const rows = purgeRows(slot?.data?.domains ?? []);
-  const cursor = Math.min((view?.cursor as number) ?? 0, Math.max(0, rows.length - 1));
+  const rows = useMemo(() => purgeRows(slot?.data?.domains ?? []), [slot?.data?.domains]);
+  const handlers: ActionHandlers = {};
+  const list = useList({
+    route,
+    items: rows,
+    current: () => (target ? purgeRows(store.topic<EnvData>('env', { env: target.env })?.data?.domains ?? []) : []),
+    page: 5,
+    open: (r) => openRow(r),
+    actions: handlers,
+    raw: form ? (key0, input0) => formKey(key0, input0) : null,
+  });
+  const cursor = list.cursor;
   const setForm = (f: PurgeForm | undefined): void => store.updateView({ form: f }, vk);
   const started = (id: string): void => store.updateView({ job: id }, vk);
 
@@ -75,35 +85,23 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
     send({ [f.kind]: input.items });
   };
 
-  useRawKeys(
-    form
-      ? (key0, input0) => {
-          let f: PurgeForm = (store.getState().ui[vk]?.form as PurgeForm | undefined) ?? form;
-          for (const [key, input] of splitKeys(key0, input0)) {
-            if (key === 'esc') return setForm(undefined), true;
-            if (key === 'enter') return submitZone(f), true;
-            if (key === 'tab') f = { ...f, kind: nextPurgeKind(f.kind), error: null };
-            else {
-              const text = editText(f.text, key, input, 200_000);
-              if (text !== null) f = { ...f, text, error: null };
-            }
-          }
-          setForm(f);
-          return true;
-        }
-      : null,
-  );
+  const formKey = (key0: string | null, input0: string): boolean => {
+    let f = store.view(vk).form as PurgeForm | undefined;
+    if (!f) return false;
+    for (const [key, input] of splitKeys(key0, input0)) {
+      if (key === 'esc') return setForm(undefined), true;
+      if (key === 'enter') return submitZone(f), true;
+      if (key === 'tab') f = { ...f, kind: nextPurgeKind(f.kind), error: null };
+      else {
+        const text = editText(f.text, key, input, 200_000);
+        if (text !== null) f = { ...f, text, error: null };
+      }
+    }
+    setForm(f);
+    return true;
+  };
 
-  const handlers: Record<string, () => boolean | void> = {};
-  for (const a of LIST_MOVES) {
-    handlers[a] = () => {
-      const c = moveCursor(a, cursor, rows.length, 5);
-      if (c !== null) store.updateView({ cursor: c }, vk);
-    };
-  }
-  handlers['list.open'] = () => {
-    const r = rows[cursor];
-    if (!r) return;
+  const openRow = (r: PurgeRow): void => {
     if (isReadOnly(store)) return void store.toast(READ_ONLY_TEXT, 'warn');
     if (r.kind === 'zone') return setForm({ kind: 'files', text: '', error: null });
     store.openDialog({
@@ -118,9 +116,8 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
     });
   };
   handlers['purge.kind'] = () => {
-    if (rows[cursor]?.kind === 'zone') setForm({ kind: 'files', text: '', error: null });
+    if (list.selectedNow()?.kind === 'zone') setForm({ kind: 'files', text: '', error: null });
   };
-  useActions(handlers);
 
   if (!target) return <Text>no environment selected</Text>;
   const L: Seg[][] = [];

@@ -1,35 +1,8 @@
-// What an environment action key does. A registered handler or screen wins; deploy and backup have a
-// built-in confirmation dialog until the deploy cockpit exists; everything else says it is coming.
-import { envRisk } from '../src/domain/console.js';
+// What an environment action key does: the screen table's entry that opens it, or the handler
+// defined for it (screens/screens.ts). Creating a backup asks first (it is no screen).
 import type { AppStore } from '../src/store/app.js';
-import { getEnvAction, getScreen, type EnvTarget } from './registry.js';
+import { getEnvAction, type ActionContext, type EnvTarget } from './registry.js';
 import type { FleetRow } from '../src/domain/index.js';
-
-export const ENV_ACTION_SCREENS: Record<string, string> = {
-  'env.logs': 'logs',
-  'env.logsAll': 'logs',
-  'env.deployments': 'deployments',
-  'env.backups': 'backups',
-  'env.metrics': 'metrics',
-  'env.ssh': 'ssh',
-  'env.deploy': 'deploy',
-  'env.backup': 'backup',
-  'env.restore': 'restore',
-  'env.purge': 'purge',
-};
-
-const LABEL: Record<string, string> = {
-  'env.logs': 'Logs',
-  'env.logsAll': 'Merged logs',
-  'env.deployments': 'Deployments',
-  'env.backups': 'Backups',
-  'env.metrics': 'Metrics',
-  'env.ssh': 'SSH',
-  'env.deploy': 'The deploy cockpit',
-  'env.backup': 'Backups',
-  'env.restore': 'The restore wizard',
-  'env.purge': 'CDN purge',
-};
 
 export function readOnly(store: AppStore): boolean {
   const w = store.getState().welcome;
@@ -38,42 +11,25 @@ export function readOnly(store: AppStore): boolean {
 
 export function runEnvAction(store: AppStore, actionId: string, target: EnvTarget, row?: FleetRow): void {
   const handler = getEnvAction(actionId);
-  if (handler) {
-    void Promise.resolve()
-      .then(() => handler({ store, target, row }))
-      .catch((e: unknown) => store.toast(`${actionId}: ${(e as Error).message}`, 'error'));
+  if (!handler) {
+    store.toast(`${actionId} for ${target.app}@${target.slug}: not available in this version`, 'info');
     return;
   }
-  const screen = ENV_ACTION_SCREENS[actionId];
-  if (screen && getScreen(screen)) {
-    store.push(screen, { ...target });
+  void Promise.resolve()
+    .then(() => handler({ store, target, row }))
+    .catch((e: unknown) => store.toast(`${actionId}: ${e instanceof Error ? e.message : String(e)}`, 'error'));
+}
+
+/** B on an environment: a confirmation, then the backup job (progress in the jobs tray). */
+export function confirmBackup({ store, target }: ActionContext): void {
+  if (readOnly(store)) {
+    store.toast('read-only: this gateway token cannot create backups', 'warn');
     return;
   }
-  const name = `${target.app}@${target.slug}`;
-  if (actionId === 'env.deploy' || actionId === 'env.backup') {
-    if (readOnly(store)) {
-      store.toast(`read-only: this gateway token cannot ${actionId === 'env.deploy' ? 'deploy' : 'create backups'}`, 'warn');
-      return;
-    }
-    const live = envRisk(target.slug) === 'live';
-    if (actionId === 'env.deploy') {
-      store.openDialog({
-        title: `Deploy ${name}?`,
-        lines: [`Build mode AUTO${row?.branch ? `, branch ${row.branch}` : ''}.`, live ? 'This is a LIVE environment.' : 'Progress shows in the jobs tray (J).'],
-        danger: live,
-        confirmWord: live ? name : undefined,
-        confirmLabel: 'deploy',
-        onConfirm: () => void store.runCommand('deploy', { env: target.env, buildMode: 'AUTO', ...(live ? { confirm: name } : {}) }),
-      });
-    } else {
-      store.openDialog({
-        title: `Create a backup of ${name}?`,
-        lines: ['All services of the environment (database and media).', 'Progress shows in the jobs tray (J).'],
-        confirmLabel: 'back up',
-        onConfirm: () => void store.runCommand('backup', { env: target.env }),
-      });
-    }
-    return;
-  }
-  store.toast(`${LABEL[actionId] ?? actionId} for ${name}: coming in a later version`, 'info');
+  store.openDialog({
+    title: `Create a backup of ${target.app}@${target.slug}?`,
+    lines: ['All services of the environment (database and media).', 'Progress shows in the jobs tray (J).'],
+    confirmLabel: 'back up',
+    onConfirm: () => void store.runCommand('backup', { env: target.env }),
+  });
 }

@@ -1,8 +1,7 @@
-// Screens and environment actions register here. Another screen is one call:
-//   registerScreen({ id: 'backups', title: 'backups', scopes: ['global', 'list'], component: Backups })
-// in screens/index.ts. Its route params for environment screens are an EnvTarget (see below).
-// Keys on a fleet row or the environment screen (l, d, b, m, s, D, B, R, P) open the screen with the
-// same id as the action (env.logs → 'logs', env.restore → 'restore' …) or run a registered handler.
+// The screen table's types and lookups. The table itself is screens/screens.ts: one entry per screen
+// (id, component, title, keymap scopes, the environment actions that open it). Keys on a fleet row
+// or the environment screen (l, d, b, m, s, D, B, R, P) run the environment action of that id: the
+// screen whose entry names it in `opens`, or a handler of ENV_HANDLERS (ssh, backup).
 import type React from 'react';
 import type { FleetRow } from '../src/domain/index.js';
 import type { Scope } from '../src/config/keymap.js';
@@ -12,15 +11,6 @@ export interface ScreenProps {
   route: Route;
   width: number;
   height: number;
-}
-
-export interface ScreenDef {
-  id: string;
-  /** Breadcrumb label of the view. */
-  title: string | ((params: Record<string, string>) => string);
-  /** Keymap scopes active on this screen (help and footer come from them). */
-  scopes: Scope[];
-  component: React.ComponentType<ScreenProps>;
 }
 
 /** Route params of every environment screen. */
@@ -41,8 +31,9 @@ export function targetOfRow(r: FleetRow): EnvTarget {
 }
 
 export function targetOfParams(p: Record<string, string>): EnvTarget | null {
-  if (!p.env || !p.slug || !p.app) return null;
-  return { appUuid: '', org: '', ...p } as EnvTarget;
+  const { env, slug, app } = p;
+  if (!env || !slug || !app) return null;
+  return { appUuid: '', org: '', ...p, env, slug, app };
 }
 
 export interface ActionContext {
@@ -52,24 +43,53 @@ export interface ActionContext {
 }
 export type EnvActionHandler = (ctx: ActionContext) => void | Promise<void>;
 
-const screens = new Map<string, ScreenDef>();
-const handlers = new Map<string, EnvActionHandler>();
-
-export function registerScreen(def: ScreenDef): void {
-  screens.set(def.id, def);
+export interface ScreenDef {
+  id: string;
+  /** Breadcrumb label of the view. */
+  title: string | ((params: Record<string, string>) => string);
+  /** Keymap scopes active on this screen (help, footer and conflict checks come from them). */
+  scopes: Scope[];
+  component: React.ComponentType<ScreenProps>;
+  /**
+   * Environment actions (keymap ids of scope 'target': keys on a fleet row or the environment screen,
+   * palette commands with APP@ENV) that open this screen: `true` pushes it with the environment as
+   * its params; a function runs instead (e.g. a wizard that starts from a fresh state).
+   */
+  opens?: Record<string, true | EnvActionHandler>;
 }
+
+const screens = new Map<string, ScreenDef>();
+const envActions = new Map<string, EnvActionHandler>();
+
+/** Add (or replace) a screen of the table, with the environment actions that open it. */
+export function defineScreen(def: ScreenDef): void {
+  screens.set(def.id, def);
+  for (const [action, how] of Object.entries(def.opens ?? {})) {
+    envActions.set(action, how === true ? ({ store, target }) => store.push(def.id, { ...target }) : how);
+  }
+}
+
+/** An environment action that is not a screen (ssh hands the terminal over; backup asks first). */
+export function defineEnvAction(actionId: string, handler: EnvActionHandler): void {
+  envActions.set(actionId, handler);
+}
+
 export function getScreen(id: string): ScreenDef | undefined {
   return screens.get(id);
 }
 export function listScreens(): ScreenDef[] {
   return [...screens.values()];
 }
-/** Run `handler` for an environment action (e.g. 'env.ssh') instead of opening a screen. */
-export function registerEnvAction(actionId: string, handler: EnvActionHandler): void {
-  handlers.set(actionId, handler);
-}
 export function getEnvAction(actionId: string): EnvActionHandler | undefined {
-  return handlers.get(actionId);
+  return envActions.get(actionId);
+}
+/** Every environment action with a screen or handler (the keys a fleet row and the environment screen take). */
+export function envActionIds(): string[] {
+  return [...envActions.keys()];
+}
+/** Scopes per screen id, for the keymap's conflict check. */
+export function screenScopes(): Record<string, Scope[]> {
+  return Object.fromEntries([...screens.values()].map((d) => [d.id, d.scopes]));
 }
 
 export function screenTitle(route: Route): string {

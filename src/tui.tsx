@@ -15,6 +15,10 @@ import { buildKeymap, type Keymap } from './config/keymap.js';
 import { makeTheme } from './config/theme.js';
 import type { Config } from './config/config.js';
 import { App } from '../screens/App.js';
+import { screenScopes } from '../screens/registry.js';
+
+/** The keymap scopes of every screen (the screen table), for the config's key conflict check. */
+export { screenScopes };
 import type { Ui } from '../components/context.js';
 
 export interface RunTuiOptions {
@@ -111,7 +115,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
   const ui: Ui = {
     store,
     theme: makeTheme(colorDepth, opts.config.theme),
-    keymap: opts.keymap ?? buildKeymap(opts.config.keys),
+    keymap: opts.keymap ?? buildKeymap(opts.config.keys, screenScopes()),
     unicode,
     config: opts.config,
     now: Date.now,

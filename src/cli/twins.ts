@@ -566,7 +566,8 @@ async function verifyToken(token: string, zone: string): Promise<string> {
 async function doctor(a: ParsedArgs): Promise<number> {
   allowFlags(a, ['json', 'config', 'zone']);
   const { runDoctor } = await import('../config/doctor.js');
-  const r = await runDoctor({ configPath: flagString(a, 'config'), zone: flagString(a, 'zone'), verifyToken });
+  const { screenScopes } = await import('../tui.js');
+  const r = await runDoctor({ configPath: flagString(a, 'config'), views: screenScopes(), zone: flagString(a, 'zone'), verifyToken });
   if (flagBool(a, 'json')) out(jsonText(r));
   else for (const c of r.checks) out(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(12)} ${c.detail}`);
   return r.checks.every((c) => c.ok) ? 0 : 1;

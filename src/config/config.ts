@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseJsonWithLines, lineOf, JsonSyntaxError } from './jsonpos.js';
-import { buildKeymap, KeymapError, type Keymap } from './keymap.js';
+import { buildKeymap, KeymapError, type Keymap, type Scope } from './keymap.js';
 
 export const ThemeName = z.enum(['default', 'high-contrast', 'mono']);
 export type ThemeName = z.infer<typeof ThemeName>;
@@ -98,7 +98,8 @@ function dotted(path: readonly PropertyKey[]): string {
 }
 
 /** Validate config text. Throws ConfigError with line numbers. */
-export function parseConfigText(text: string, file = 'config.json'): { config: Config; keymap: Keymap } {
+/** `views`: the keymap scopes of each screen (the screen table's screenScopes()), for the conflict check. */
+export function parseConfigText(text: string, file = 'config.json', views: Record<string, readonly Scope[]> = {}): { config: Config; keymap: Keymap } {
   let parsed;
   try {
     parsed = parseJsonWithLines(text);
@@ -122,7 +123,7 @@ export function parseConfigText(text: string, file = 'config.json'): { config: C
   }
   let keymap: Keymap;
   try {
-    keymap = buildKeymap(r.data.keys);
+    keymap = buildKeymap(r.data.keys, views);
   } catch (e) {
     if (e instanceof KeymapError) {
       throw new ConfigError(file, [{ line: lineOf(parsed, ['keys', e.action ?? '']), key: `keys.${e.action ?? ''}`, message: e.message }]);
@@ -147,19 +148,19 @@ export function parseConfigText(text: string, file = 'config.json'): { config: C
  * means defaults; a missing --config file, bad JSON, a bad key or a keymap conflict is `ok: false`
  * with an error that names the file and line.
  */
-export function loadConfig(opts: { path?: string; env?: Record<string, string | undefined> } = {}): LoadedConfig {
+export function loadConfig(opts: { path?: string; env?: Record<string, string | undefined>; views?: Record<string, readonly Scope[]> } = {}): LoadedConfig {
   const path = opts.path ?? configPath(opts.env);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !opts.path) return { ok: true, config: defaultConfig(), keymap: buildKeymap(), path: null, searched: path };
+    if (code === 'ENOENT' && !opts.path) return { ok: true, config: defaultConfig(), keymap: buildKeymap({}, opts.views), path: null, searched: path };
     const problems = [{ line: 0, key: '', message: code === 'ENOENT' ? 'file not found' : `cannot read: ${(e as Error).message}` }];
     return { ok: false, error: new ConfigError(path, problems).message, problems, path };
   }
   try {
-    const { config, keymap } = parseConfigText(text, path);
+    const { config, keymap } = parseConfigText(text, path, opts.views);
     return { ok: true, config, keymap, path, searched: path };
   } catch (e) {
     if (e instanceof ConfigError) return { ok: false, error: e.message, problems: e.problems, path };

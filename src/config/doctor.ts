@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from './config.js';
+import type { Scope } from './keymap.js';
 import { findToken } from '../divio/auth.js';
 import { detectCapabilities } from '../terminal/capabilities.js';
 import { notifySettings } from '../terminal/osc.js';
@@ -19,6 +20,8 @@ export interface DoctorCheck {
 export interface DoctorOptions {
   env?: Record<string, string | undefined>;
   configPath?: string;
+  /** The keymap scopes of each screen (the screen table), for the config's key conflict check. */
+  views?: Record<string, readonly Scope[]>;
   /** --zone override (else DIVIO_ZONE, else divio.com). */
   zone?: string;
   isTTY?: boolean;
@@ -94,7 +97,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<{ checks: Doc
   const checks: DoctorCheck[] = [];
 
   // config
-  const c = loadConfig({ path: opts.configPath, env });
+  const c = loadConfig({ path: opts.configPath, env, views: opts.views });
   if (c.ok) checks.push({ name: 'config', ok: true, detail: c.path ? `${c.path} is valid` : `no config file (defaults; looked at ${c.searched})` });
   else checks.push({ name: 'config', ok: false, detail: c.error });
 

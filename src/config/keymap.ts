@@ -3,7 +3,7 @@
 // screen says is what the keys do. Conflicts (one key, two actions that are active together) are
 // reported, never silently resolved.
 
-/** Where an action is active. A screen activates several scopes (see SCREEN_SCOPES). */
+/** Where an action is active. A screen activates several scopes (its entry in screens/screens.ts). */
 export type Scope = 'global' | 'list' | 'target' | 'fleet' | 'env' | 'jobs' | 'logs' | 'deployments' | 'deploy' | 'backups' | 'wizard' | 'purge' | 'metrics' | 'local';
 
 export interface ActionDef {
@@ -106,20 +106,13 @@ export const ACTIONS: readonly ActionDef[] = [
   { id: 'purge.kind', short: 'kind', scope: 'purge', keys: ['tab'], title: 'purge kind: URLs / prefixes / hosts / tags / everything', hint: true },
 ];
 
-/** Scopes that are active together, per view. Conflicts are checked inside each set. */
-export const SCREEN_SCOPES: Record<string, Scope[]> = {
-  fleet: ['global', 'list', 'target', 'fleet'],
-  env: ['global', 'list', 'target', 'env'],
-  jobs: ['global', 'list', 'jobs'],
-  help: ['global', 'list'],
-  logs: ['global', 'list', 'logs'],
-  deployments: ['global', 'list', 'deployments'],
-  deploy: ['global', 'list', 'deploy'],
-  backups: ['global', 'list', 'backups'],
-  restore: ['global', 'wizard'],
-  purge: ['global', 'list', 'purge'],
-  metrics: ['global', 'metrics'],
-  local: ['global', 'list', 'local'],
+/** Keys a terminal sends as the same byte as another key: a binding to them would fire on that key too (or never). */
+const INDISTINCT: Record<string, string> = {
+  'ctrl+j': 'Enter (line feed)',
+  'ctrl+m': 'Enter (carriage return)',
+  'ctrl+i': 'Tab',
+  'ctrl+h': 'Backspace in many terminals',
+  'ctrl+[': 'Esc',
 };
 
 const NAMED = new Set(['up', 'down', 'left', 'right', 'pageup', 'pagedown', 'home', 'end', 'enter', 'esc', 'tab', 'backspace', 'delete', 'space']);
@@ -242,7 +235,7 @@ export class KeymapError extends Error {
  * Merge user overrides (`{ "fleet.sort": ["s"] }`, a string or a list; an empty list unbinds) over the
  * defaults. Unknown action ids and unknown key names throw a KeymapError naming them.
  */
-export function buildKeymap(overrides: Record<string, string | string[]> = {}, scopeSets: Record<string, Scope[]> = SCREEN_SCOPES): Keymap {
+export function buildKeymap(overrides: Record<string, string | string[]> = {}, views: Record<string, readonly Scope[]> = {}): Keymap {
   const actions: Record<string, ActionDef> = {};
   const keys: Record<string, string[]> = {};
   for (const a of ACTIONS) {
@@ -256,11 +249,18 @@ export function buildKeymap(overrides: Record<string, string | string[]> = {}, s
     for (const k of list) {
       const nk = normalizeKey(k);
       if (!nk) throw new KeymapError(`"${k}" is not a key name for ${id} (use a character, ctrl+x, enter, esc, up, pageup …)`, id);
+      const same = INDISTINCT[nk];
+      if (same) throw new KeymapError(`"${k}" cannot be bound to ${id}: a terminal sends it as ${same} (the same byte), so the console cannot tell them apart; choose another key`, id);
       out.push(nk);
     }
     keys[id] = out;
   }
   const conflicts: Conflict[] = [];
+  // Every view has the global scope and each scope's own actions are active together; the screen
+  // table (screens/screens.ts, passed in as `views`) says which scopes a view combines.
+  const scopeSets: Record<string, readonly Scope[]> = {};
+  for (const a of ACTIONS) if (a.scope !== 'global') scopeSets[a.scope] ??= ['global', a.scope];
+  Object.assign(scopeSets, views);
   for (const [view, scopes] of Object.entries(scopeSets)) {
     const byKey = new Map<string, string[]>();
     for (const a of ACTIONS) {

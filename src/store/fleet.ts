@@ -1,5 +1,8 @@
 // Fleet view logic (pure): filter, sort, group, and the human text of each cell.
 import type { FleetRow } from '../domain/index.js';
+import { parseFilter } from './list.js';
+
+export { parseFilter };
 
 export const FLEET_SORTS = ['app', 'org', 'env', 'state', 'deployed', 'backup', 'errors'] as const;
 export type FleetSort = (typeof FLEET_SORTS)[number];
@@ -11,15 +14,6 @@ export interface FleetViewOpts {
   desc?: boolean;
   filter?: string;
   grouped?: boolean;
-}
-
-/** Parse a filter: leading "!" inverts; case-insensitive substring. */
-export function parseFilter(f: string | undefined): { text: string; invert: boolean } | null {
-  if (!f) return null;
-  const invert = f.startsWith('!');
-  const text = (invert ? f.slice(1) : f).trim().toLowerCase();
-  if (!text) return null;
-  return { text, invert };
 }
 
 function haystack(r: FleetRow): string {

@@ -6,10 +6,11 @@ import { parseConfigText, loadConfig, ConfigError, configPath } from '../../src/
 import { buildKeymap, normalizeKey, keyFromInk, ACTIONS, KeymapError } from '../../src/config/keymap.js';
 import { makeTheme } from '../../src/config/theme.js';
 import { runDoctor } from '../../src/config/doctor.js';
+import { screenScopes } from '../../src/tui.js';
 
 function problems(text: string): ConfigError {
   try {
-    parseConfigText(text, 'config.json');
+    parseConfigText(text, 'config.json', screenScopes());
   } catch (e) {
     if (e instanceof ConfigError) return e;
     throw e;
@@ -50,6 +51,13 @@ describe('config file', () => {
     expect(e2.message).toMatch(/config\.json:3: .*"hyper\+x" is not a key name/);
   });
 
+  it('refuses keys a terminal cannot tell apart from another key, with the reason', () => {
+    const e = problems('{\n  "keys": {\n    "app.jobs": "ctrl+j"\n  }\n}');
+    expect(e.message).toMatch(/config\.json:3: keys\.app\.jobs: "ctrl\+j" cannot be bound to app\.jobs: a terminal sends it as Enter/);
+    expect(problems('{ "keys": { "wizard.toggle": "ctrl+i" } }').message).toMatch(/as Tab/);
+    expect(problems('{ "keys": { "app.help": "ctrl+m" } }').message).toMatch(/as Enter/);
+  });
+
   it('reports keymap conflicts (two actions on one key in one view)', () => {
     const e = problems('{\n  "keys": {\n\n    "fleet.sort": "j"\n  }\n}');
     expect(e.problems[0]!.line).toBe(4);
@@ -64,9 +72,9 @@ describe('config file', () => {
       const none = loadConfig({ env });
       expect(none.ok && none.path).toBe(null);
       mkdirSync(join(dir, 'divio-tui'));
-      writeFileSync(join(dir, 'divio-tui', 'config.json'), '{ "keys": { "app.jobs": ["ctrl+j", "J"] } }');
+      writeFileSync(join(dir, 'divio-tui', 'config.json'), '{ "keys": { "app.jobs": ["ctrl+o", "J"] } }');
       const ok = loadConfig({ env });
-      expect(ok.ok && ok.keymap.keys['app.jobs']).toEqual(['ctrl+j', 'J']);
+      expect(ok.ok && ok.keymap.keys['app.jobs']).toEqual(['ctrl+o', 'J']);
       const missing = loadConfig({ path: join(dir, 'nope.json'), env });
       expect(missing.ok).toBe(false);
       expect(!missing.ok && missing.error).toMatch(/nope\.json:0: file not found/);
@@ -78,7 +86,7 @@ describe('config file', () => {
 
 describe('keymap', () => {
   it('has no conflicts by default and every action has a key', () => {
-    const km = buildKeymap();
+    const km = buildKeymap({}, screenScopes());
     expect(km.conflicts).toEqual([]);
     for (const a of ACTIONS) expect(km.keys[a.id]!.length).toBeGreaterThan(0);
   });

@@ -4,7 +4,7 @@ vi.hoisted(() => {
 });
 import React from 'react';
 import { mount, KEY, type Harness } from './fake.js';
-import { registerScreen } from '../../screens/registry.js';
+import { defineScreen } from '../../screens/registry.js';
 import { runEnvAction } from '../../screens/actions.js';
 import type { Job } from '../../src/domain/index.js';
 
@@ -53,7 +53,7 @@ describe('environment screen', () => {
     h = await mount();
     await openShop(h, 'test');
     runEnvAction(h.store, 'env.future', { env: 'env-shop-test', slug: 'test', app: 'shop', appUuid: 'app-shop', org: 'Acme' });
-    await h.waitFor((x) => strip(x).includes('env.future for shop@test: coming in a later version'));
+    await h.waitFor((x) => strip(x).includes('env.future for shop@test: not available in this version'));
   });
 
   it('destructive keys never act on the key alone', async () => {
@@ -165,7 +165,7 @@ describe('error boundaries', () => {
     const Boom = (): React.ReactElement => {
       throw new Error('kaboom token=abcd1234secret');
     };
-    registerScreen({ id: 'boom', title: 'boom', scopes: ['global'], component: Boom });
+    defineScreen({ id: 'boom', title: 'boom', scopes: ['global'], component: Boom });
     h = await mount();
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
     h.store.push('boom');

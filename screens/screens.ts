@@ -1,0 +1,49 @@
+// The screen table: every screen of the console is one entry here (id, breadcrumb title, keymap
+// scopes, component, and the environment actions that open it). Adding a screen is adding an entry
+// (and its component); the frame, help, footer, keymap conflict check and the fleet/environment
+// action keys all read this table.
+import { defineEnvAction, defineScreen, type ScreenDef } from './registry.js';
+import { Fleet } from './Fleet.js';
+import { Environment } from './Environment.js';
+import { Jobs } from './Jobs.js';
+import { Help } from './Help.js';
+import { Metrics } from './Metrics.js';
+import { Local } from './Local.js';
+import { Deploy } from './Deploy.js';
+import { Backups } from './Backups.js';
+import { Purge } from './Purge.js';
+import { Logs } from './Logs.js';
+import { DeploymentLog } from './DeploymentLog.js';
+import { RestoreWizard, openRestore } from './restore/RestoreWizard.js';
+import { openAppLogs } from './logs/open.js';
+import { sshInto } from './ssh.js';
+import { confirmBackup } from './actions.js';
+import { detectUnicode } from '../src/terminal/capabilities.js';
+
+export const SCREENS: readonly ScreenDef[] = [
+  { id: 'fleet', title: 'fleet', scopes: ['global', 'list', 'target', 'fleet'], component: Fleet },
+  { id: 'env', title: 'environment', scopes: ['global', 'list', 'target', 'env'], component: Environment },
+  { id: 'jobs', title: 'jobs', scopes: ['global', 'list', 'jobs'], component: Jobs },
+  { id: 'help', title: (p) => `help${p.for ? ' (' + p.for + ')' : ''}`, scopes: ['global', 'list'], component: Help },
+  {
+    id: 'logs',
+    title: (p) => (p.labels ? `logs (${p.labels.split(',').length} merged)` : 'logs'),
+    scopes: ['global', 'list', 'logs'],
+    component: Logs,
+    opens: { 'env.logs': true, 'env.logsAll': ({ store, target }) => openAppLogs(store, target) },
+  },
+  { id: 'deployments', title: 'deployment log', scopes: ['global', 'list', 'deployments'], component: DeploymentLog, opens: { 'env.deployments': true } },
+  { id: 'deploy', title: 'deploy', scopes: ['global', 'list', 'deploy'], component: Deploy, opens: { 'env.deploy': true } },
+  { id: 'backups', title: 'backups', scopes: ['global', 'list', 'backups'], component: Backups, opens: { 'env.backups': true } },
+  { id: 'restore', title: 'restore', scopes: ['global', 'wizard'], component: RestoreWizard, opens: { 'env.restore': ({ store, target }) => openRestore(store, { ...target }) } },
+  { id: 'purge', title: 'CDN purge', scopes: ['global', 'list', 'purge'], component: Purge, opens: { 'env.purge': true } },
+  { id: 'metrics', title: 'metrics', scopes: ['global', 'metrics'], component: Metrics, opens: { 'env.metrics': true } },
+  { id: 'local', title: (p) => `local${p.project ? ` ${p.project}` : ''}`, scopes: ['global', 'list', 'local'], component: Local },
+];
+
+for (const s of SCREENS) defineScreen(s);
+// environment actions that are not a screen
+defineEnvAction('env.ssh', async ({ store, target }) => {
+  await sshInto(store, target, { unicode: detectUnicode() });
+});
+defineEnvAction('env.backup', confirmBackup);
