@@ -1,165 +1,98 @@
 // divio-tui: argument parsing and wiring. The only place that knows every part (DESIGN.md §4).
 // Heavy parts (gateway, sandbox, clients, dockerode) are imported lazily so the first frame is quick.
-import { allowFlags, flagBool, flagNumber, flagString, parseArgs, UsageError, type ParsedArgs } from './cli/args.js';
+import { didYouMean, findCommand, GLOBAL_OPTIONS, optionLines, optionsOf, parseWords, renderCommandHelp, UsageError, type CommandSpec, type Options } from './cli/args.js';
+import { COMMANDS, CONSOLE } from './cli/commands.js';
+import { SESSION_OPTIONS } from './cli/connect-options.js';
 import { VERSION } from './version.js';
 
-const COMMANDS = new Set([
-  'sandbox', 'serve', 'apps', 'logs', 'deploy', 'backups', 'backup', 'restore', 'purge', 'ssh', 'jobs',
-  'doctor', 'metrics', 'help', 'version',
-]);
-
-export const USAGE = `divio-tui ${VERSION} — a terminal operations console for Divio
+/** `divio-tui --help`: the console's usage and every command of the table. */
+export function globalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return `divio-tui ${VERSION} — a terminal operations console for Divio
 
 Usage:
-  divio-tui [--sandbox] [--zone Z] [--ascii] [--config FILE]   the console (in-process gateway)
-  divio-tui --gateway ws://HOST:PORT [--token T]               the console, attached to a shared gateway
-  divio-tui serve [--host H] [--port P] [--token T] [--viewer-token T] [--read-only] [--sandbox]
-  divio-tui sandbox [--port P] [--speed N] [--log-rate R] [--seed N] [--ephemeral] [--faults SPEC]
+  divio-tui [options]                 the console (in-process gateway; the sandbox when no Divio token is found)
+  divio-tui --gateway ws://HOST:PORT  the console, attached to a shared gateway (token: DIVIO_TUI_TOKEN)
+  divio-tui COMMAND [ARGS] [options]  one command, without the UI: plain text, --json for scripts,
+                                      exit 0 on success, 1 on failure, 2 on a usage error
 
-Without the UI (plain text on a terminal, --json for scripts, non-zero exit on failure):
-  divio-tui apps [--json]                           every application x environment
-  divio-tui logs APP ENV [--follow] [--since 5m] [--service web] [--utc] [--json]
-  divio-tui deploy APP ENV [--build-mode AUTO|ADOPT|FORCE] [--confirm APP@live] [--json]
-  divio-tui backups APP ENV [--json]                list backups
-  divio-tui backup APP ENV [--services db,media] [--notes TEXT] [--json]
-  divio-tui backup download APP ENV [--backup ID] [--to DIR] [--json]   the files on stdout, progress on stderr
-  divio-tui restore APP --backup ID --to ENV [--db] [--media] [--no-safety-backup] --confirm APP@ENV [--json]
-  divio-tui purge APP ENV [--everything --confirm APP@ENV | --url U … | --prefix P … | --purge-host H … | --tag T …]
-  divio-tui ssh APP ENV [-- CMD …]                  a shell in the environment (OpenSSH), or run CMD
-  divio-tui metrics APP ENV [--json]
-  divio-tui jobs [--json]                           running and recent jobs
-  divio-tui doctor                                  check config, token, zone, terminal, ssh, docker
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join('\n')}
 
-Common options:
-  --sandbox          use the embedded sandbox even when a Divio token is found
-  --zone Z           Divio zone (default divio.com; an http(s) URL is used verbatim); env DIVIO_ZONE
-  --gateway URL      use a shared gateway (token: --token or DIVIO_TUI_TOKEN)
-  --ephemeral        sandbox without persistence;  --seed N  deterministic sandbox
-  --scenario hostile sandbox whose names, notes and logs attack the terminal and leak secrets (tests)
-  --ascii            ASCII only (automatic when the locale is not UTF-8); NO_COLOR is honoured
+\`divio-tui COMMAND --help\` (or \`divio-tui help COMMAND\`) shows a command's options and examples.
+
+Console options:
+${optionLines(CONSOLE.options).join('\n')}
+
+Where the console and the commands connect:
+${optionLines(SESSION_OPTIONS.gateway).join('\n')}
+
+Every command:
+${optionLines(GLOBAL_OPTIONS).join('\n')}
+
+Examples:
+${[...CONSOLE.examples, 'divio-tui logs shop live -f', 'divio-tui deploy shop live --confirm shop@live'].map((e) => `  ${e}`).join('\n')}
 `;
-
-const SESSION_FLAGS = ['sandbox', 'zone', 'gateway', 'token', 'ephemeral', 'seed', 'speed', 'log-rate', 'data-dir', 'faults', 'config', 'scenario'];
-
-function scenarioFlag(a: ParsedArgs): 'default' | 'hostile' | undefined {
-  const s = flagString(a, 'scenario');
-  if (s === undefined || s === 'default' || s === 'hostile') return s;
-  throw new UsageError(`--scenario must be default or hostile, got "${s}"`);
 }
 
-export function sessionOptions(a: ParsedArgs, clientName: string) {
-  return {
-    gateway: flagString(a, 'gateway'),
-    token: flagString(a, 'token'),
-    sandbox: flagBool(a, 'sandbox'),
-    zone: flagString(a, 'zone'),
-    seed: flagNumber(a, 'seed'),
-    speed: flagNumber(a, 'speed'),
-    logRate: flagNumber(a, 'log-rate'),
-    ephemeral: flagBool(a, 'ephemeral'),
-    dataDir: flagString(a, 'data-dir'),
-    faults: flagString(a, 'faults'),
-    scenario: scenarioFlag(a),
-    clientName,
-  };
-}
+/** Option names that take a value, in any command (to find the command word among the words). */
+const VALUE_OPTIONS = new Set(
+  [CONSOLE, ...COMMANDS].flatMap((c) => Object.entries(optionsOf(c, SESSION_OPTIONS)).filter(([, o]) => o.type === 'string').map(([k]) => k)),
+);
 
-async function runConsole(a: ParsedArgs): Promise<number> {
-  allowFlags(a, [...SESSION_FLAGS, 'ascii']);
-  if (a.positionals.length) throw new UsageError(`unknown command "${a.positionals[0]}" (see divio-tui --help)`);
-  if (!process.stdout.isTTY || !process.stdin.isTTY) {
-    process.stderr.write(
-      'divio-tui: the console needs a terminal (stdin and stdout must be a TTY).\n' +
-        'For scripts use the subcommands, e.g. `divio-tui apps --json`, `divio-tui logs APP ENV`; see `divio-tui --help`.\n',
-    );
-    return 2;
-  }
-  // The sandbox (when it is the upstream) starts in its own process first, beside everything below.
-  const { prestartSandbox } = await import('./cli/session.js');
-  const early = await prestartSandbox(sessionOptions(a, `divio-tui/${VERSION}`)).catch(() => null);
-  const [{ runTui, screenScopes }, { loadConfig }, { detectCapabilities }] = await Promise.all([
-    import('./tui.js'),
-    import('./config/index.js'),
-    import('./terminal/capabilities.js'),
-  ]);
-  const loaded = loadConfig({ path: flagString(a, 'config'), views: screenScopes() });
-  if (!loaded.ok) {
-    early?.dispose();
-    process.stderr.write(`divio-tui: ${loaded.error}\n`);
-    return 2;
-  }
-  const caps = detectCapabilities(process.env, true);
-  if (flagBool(a, 'ascii') || loaded.config.ui.ascii) caps.unicode = false;
-  const opts = { ...sessionOptions(a, `divio-tui/${VERSION}`), cloudflare: loaded.config.cloudflare, sandboxProcess: early?.get };
-  const { stateDir } = await import('./cli/paths.js');
-  const { join } = await import('node:path');
-  let session: Awaited<ReturnType<typeof import('./cli/session.js').openSession>> | null = null;
-  try {
-    return await runTui({
-      config: loaded.config,
-      keymap: loaded.keymap,
-      historyPath: join(stateDir(), 'history.json'),
-      caps,
-      connect: async () => {
-        const { openSession } = await import('./cli/session.js');
-        session = await openSession(opts);
-        return Object.assign(session.client, { warning: session.warning });
-      },
-    });
-  } finally {
-    const s = session as { close(): Promise<void>; notices(): string[] } | null;
-    if (s) {
-      // the status line said it at start; said again here, where it stays readable
-      for (const n of s.notices()) process.stderr.write(`divio-tui: ${n}\n`);
-      await s.close();
-    } else early?.dispose();
-  }
+function helpFor(words: string[]): string {
+  const name = words.join(' ');
+  const spec = COMMANDS.find((c) => c.name === name) ?? COMMANDS.find((c) => c.name === words[0]);
+  if (!spec) throw new UsageError(`unknown command "${name}"${didYouMean(words[0]!, COMMANDS.map((c) => c.name))}`, null);
+  return renderCommandHelp(spec, SESSION_OPTIONS);
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, COMMANDS);
-  if (a.flags.has('version') || a.command === 'version') {
+  // the console's own sandbox, in a child process (src/sandbox/child.ts): no parsing, no waiting
+  if (argv[0] === 'sandbox' && argv[1] === '--ipc') {
+    const { runSandboxCommand } = await import('./sandbox/command.js');
+    return runSandboxCommand(argv.slice(1));
+  }
+  const found = findCommand(argv, COMMANDS, VALUE_OPTIONS);
+  const spec: CommandSpec = found.spec ?? CONSOLE;
+  const options: Options = optionsOf(spec, SESSION_OPTIONS);
+  if (!found.spec && found.word !== null) {
+    // the console takes no words: a command misspelt (or an option of a command given to the console)
+    throw new UsageError(`unknown command "${found.word}"${didYouMean(found.word, COMMANDS.map((c) => c.name))}`, null);
+  }
+  const a = parseWords(found.spec ? spec.name : null, found.rest, options, spec.args);
+  if (a.values.help) {
+    process.stdout.write(found.spec ? renderCommandHelp(spec, SESSION_OPTIONS) : globalHelp());
+    return 0;
+  }
+  if (a.values.version || a.values.v || spec.name === 'version') {
     process.stdout.write(`divio-tui ${VERSION}\n`);
     return 0;
   }
-  // `sandbox --help` is the sandbox's own usage; everything else shows the whole usage.
-  if ((a.flags.has('help') && a.command !== 'sandbox') || a.command === 'help') {
-    process.stdout.write(USAGE);
+  if (spec.name === 'help') {
+    process.stdout.write(a.positionals.length ? helpFor(a.positionals) : globalHelp());
     return 0;
   }
-  switch (a.command) {
-    case null:
-      return runConsole(a);
-    case 'sandbox': {
-      const { runSandboxCommand } = await import('./sandbox/command.js');
-      return runSandboxCommand(withoutCommand(argv, 'sandbox'));
-    }
-    case 'serve': {
-      const { runServeCommand } = await import('./gateway/serve.js');
-      return runServeCommand(withoutCommand(argv, 'serve'));
-    }
-    default: {
-      const { runTwin } = await import('./cli/twins.js');
-      return runTwin(a, sessionOptions);
-    }
-  }
-}
-
-/** argv without the command word itself (an option's value may be spelled like a command). */
-function withoutCommand(argv: string[], command: string): string[] {
-  const i = argv.indexOf(command);
-  return i < 0 ? argv : [...argv.slice(0, i), ...argv.slice(i + 1)];
+  // --no-color: as NO_COLOR does, for this process and what it starts
+  if (a.values['no-color']) process.env.NO_COLOR = '1';
+  return spec.run(a);
 }
 
 function fail(err: unknown): number {
   if (err instanceof UsageError) {
-    process.stderr.write(`divio-tui: ${err.message}\n`);
+    const cmd = err.command === undefined ? lastCommand(process.argv.slice(2)) : err.command;
+    process.stderr.write(`divio-tui: ${err.message}\nSee \`divio-tui ${cmd ? `${cmd} ` : ''}--help\`.\n`);
     return 2;
   }
   const msg = err instanceof Error ? err.message : String(err);
   process.stderr.write(`divio-tui: ${msg}\n`);
   if (process.env.DIVIO_TUI_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return 1;
+}
+
+/** The command a usage error thrown by a runner belongs to. */
+function lastCommand(argv: string[]): string | null {
+  return findCommand(argv, COMMANDS, VALUE_OPTIONS).spec?.name ?? null;
 }
 
 // EPIPE (`divio-tui logs … | head`) ends quietly and successfully.

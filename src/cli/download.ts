@@ -21,8 +21,7 @@ export interface DownloadedFile {
 
 /** `remote`: the URL of a gateway that runs elsewhere (--gateway): its files stay on its host. */
 export async function backupDownload(c: GatewayClient, a: ParsedArgs, json: boolean, remote: string | null): Promise<number> {
-  const [, app, env] = a.positionals;
-  if (a.positionals.length > 3) throw new UsageError(`backup download takes APP ENV, got also "${a.positionals.slice(3).join(' ')}"`);
+  const [app, env] = a.positionals;
   const to = flagString(a, 'to');
   if (remote && to !== undefined) {
     throw new UsageError('--to needs the gateway in this process: a shared gateway (--gateway) writes downloads on its own host, under its download directory');

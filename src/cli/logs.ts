@@ -1,15 +1,13 @@
-// `divio-tui logs APP ENV [--follow] [--since 5m] [--service web] [--utc] [--json]`
+// `divio-tui logs APP ENV [-f|--follow] [--since 5m] [--service web] [--utc] [--json]`
 // Without --follow: the lines of the window (default the last 5 minutes), then exit 0. With it: streams
 // until Ctrl-C (exit 130); exits cleanly on `| head` (EPIPE); non-zero on errors.
-import { allowFlags, flagBool, flagString, UsageError, type ParsedArgs } from './args.js';
+import { flagBool, flagString, UsageError, type ParsedArgs } from './args.js';
+import { sessionOptions } from './connect-options.js';
 import { jsonText, parseDuration } from './format.js';
-import type { SessionOptions } from './session.js';
 import type { FollowedLogPage } from '../divio/ops.js';
 
 /** The window `logs APP ENV` prints without --follow and without --since. */
 export const DEFAULT_SINCE = '5m';
-
-const FLAGS = ['sandbox', 'zone', 'ephemeral', 'seed', 'speed', 'log-rate', 'data-dir', 'config', 'scenario', 'follow', 'since', 'service', 'utc', 'json'];
 
 export function formatLogTime(iso: string, utc: boolean): string {
   const d = new Date(iso);
@@ -19,11 +17,9 @@ export function formatLogTime(iso: string, utc: boolean): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
-export async function runLogsCommand(a: ParsedArgs, sessionOpts: (a: ParsedArgs, n: string) => SessionOptions): Promise<number> {
-  allowFlags(a, FLAGS);
-  if (a.flags.has('gateway')) throw new UsageError('logs reads the API directly; --gateway is not supported here (use the console)');
-  const [appSlug, envSlug] = a.positionals;
-  if (!appSlug || !envSlug) throw new UsageError('usage: divio-tui logs APP ENV [--follow] [--since 5m] [--service web] [--utc] [--json]');
+export async function runLogsCommand(a: ParsedArgs): Promise<number> {
+  if (a.values.gateway !== undefined) throw new UsageError('logs reads the API directly; --gateway is not supported here (use the console)');
+  const [appSlug, envSlug] = a.positionals as [string, string];
   const follow = flagBool(a, 'follow');
   const json = flagBool(a, 'json');
   const utc = flagBool(a, 'utc');
@@ -43,7 +39,7 @@ export async function runLogsCommand(a: ParsedArgs, sessionOpts: (a: ParsedArgs,
     import('../terminal/sanitize.js'),
     import('../domain/loggap.js'),
   ]);
-  const up = await openUpstream(sessionOpts(a, 'divio-tui/logs'));
+  const up = await openUpstream(sessionOptions(a, 'divio-tui/logs'));
   const ac = new AbortController();
   // Ctrl-C ends a follow as a shell expects of an interrupted command: 130 (SIGTERM: 143).
   let signalled: NodeJS.Signals | null = null;

@@ -3,42 +3,19 @@
 import type { GatewayClient } from '../client/index.js';
 import { confirmationWord, divioCdnCandidate, domainName, envRisk, isDeployed, type FleetRow, type Job } from '../domain/index.js';
 import type { EnvData, TopicHealth } from '../protocol/index.js';
-import { allowFlags, flagBool, flagString, UsageError, type ParsedArgs } from './args.js';
-import type { SessionOptions } from './session.js';
+import { flagBool, flagList, flagString, UsageError, type ParsedArgs } from './args.js';
+import { sessionOptions } from './connect-options.js';
 import { formatAge, jsonText, renderTextTable } from './format.js';
 
-type SessionOpts = (a: ParsedArgs, clientName: string) => SessionOptions;
-const SESSION_FLAGS = ['sandbox', 'zone', 'gateway', 'token', 'ephemeral', 'seed', 'speed', 'log-rate', 'data-dir', 'faults', 'config', 'scenario'];
-
-export async function runTwin(a: ParsedArgs, sessionOpts: SessionOpts): Promise<number> {
+/** The commands that go through a gateway session (their options: src/cli/commands.ts). */
+export async function runTwin(a: ParsedArgs): Promise<number> {
   const cmd = a.command!;
-  if (cmd === 'doctor') return doctor(a);
-  if (cmd === 'logs') {
-    const { runLogsCommand } = await import('./logs.js');
-    return runLogsCommand(a, sessionOpts);
-  }
   const { openSession } = await import('./session.js');
-  const extra: Record<string, string[]> = {
-    apps: ['json'],
-    deploy: ['json', 'build-mode', 'confirm', 'no-wait'],
-    backups: ['json'],
-    backup: ['json', 'services', 'notes', 'no-wait'],
-    'backup download': ['json', 'backup', 'to'],
-    restore: ['json', 'backup', 'to', 'db', 'media', 'no-safety-backup', 'confirm', 'no-wait'],
-    purge: ['json', 'everything', 'url', 'prefix', 'purge-host', 'tag', 'confirm', 'no-wait'],
-    ssh: [],
-    jobs: ['json'],
-    metrics: ['json', 'minutes'],
-  };
-  if (!extra[cmd]) throw new UsageError(`unknown command "${cmd}"`);
-  // `backup download APP ENV`: a sub-command (an application named "download" is still `backup download APP ENV` away)
-  const sub = cmd === 'backup' && a.positionals[0] === 'download' && a.positionals.length >= 3 ? 'backup download' : cmd;
-  allowFlags(a, [...SESSION_FLAGS, ...extra[sub]!]);
   const { loadConfig } = await import('../config/index.js');
   const loaded = loadConfig({ path: flagString(a, 'config') });
   if (!loaded.ok) throw new UsageError(loaded.error);
   // No whoami: a command has no header to show it in, and the first poll finds a bad token or zone anyway.
-  const session = await openSession({ ...sessionOpts(a, `divio-tui/${cmd}`), cloudflare: loaded.config.cloudflare, whoami: false });
+  const session = await openSession({ ...sessionOptions(a, `divio-tui/${cmd}`), cloudflare: loaded.config.cloudflare, whoami: false });
   if (session.warning) process.stderr.write(`divio-tui: ${session.warning}\n`);
   try {
     await connected(session.client);
@@ -56,12 +33,10 @@ export async function runTwin(a: ParsedArgs, sessionOpts: SessionOpts): Promise<
         return await metrics(session.client, a, json);
       case 'ssh':
         return await ssh(session.client, a);
-      case 'backup':
-        if (sub === 'backup download') {
-          const { backupDownload } = await import('./download.js');
-          return await backupDownload(session.client, a, json, flagString(a, 'gateway') ?? null);
-        }
-        return await mutation(session.client, cmd, a, json);
+      case 'backup download': {
+        const { backupDownload } = await import('./download.js');
+        return await backupDownload(session.client, a, json, flagString(a, 'gateway') ?? null);
+      }
       default:
         return await mutation(session.client, cmd, a, json);
     }
@@ -327,25 +302,20 @@ async function ssh(c: GatewayClient, a: ParsedArgs): Promise<number> {
 
 // ------------------------------------------------------------------ mutations (jobs)
 
-function list(a: ParsedArgs, name: string): string[] {
-  return (a.multi.get(name) ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
-}
-
 async function mutation(c: GatewayClient, cmd: string, a: ParsedArgs, json: boolean): Promise<number> {
   const rows = await fleet(c);
   let job: Job;
   let failHint: ((j: Job) => string | undefined) | undefined;
   if (cmd === 'deploy') {
     const row = appEnvTarget(rows, a);
-    const mode = (flagString(a, 'build-mode') ?? 'AUTO').toUpperCase();
-    if (!['AUTO', 'ADOPT', 'FORCE'].includes(mode)) throw new UsageError(`--build-mode must be AUTO, ADOPT or FORCE, got "${mode}"`);
+    const mode = flagString(a, 'build-mode') ?? 'AUTO';
     const confirm = flagString(a, 'confirm');
     if (envRisk(row.env) === 'live' && confirm !== confirmationOf(row)) throw new UsageError(`deploying ${confirmationOf(row)} needs --confirm ${confirmationOf(row)}`);
     job = await c.command('deploy', { env: row.envUuid, buildMode: mode as 'AUTO', ...(confirm ? { confirm } : {}) });
   } else if (cmd === 'backup') {
     const row = appEnvTarget(rows, a);
     const env = await firstData<EnvData>((h) => c.subscribe('env', { env: row.envUuid }, h));
-    const wanted = list(a, 'services');
+    const wanted = flagList(a, 'services');
     const services = wanted.length
       ? env.serviceInstances.filter((s) => wanted.some((w) => matchesService(s, w))).map((s) => s.uuid)
       : undefined;
@@ -389,10 +359,10 @@ async function mutation(c: GatewayClient, cmd: string, a: ParsedArgs, json: bool
     const row = appEnvTarget(rows, a);
     const kinds = {
       everything: flagBool(a, 'everything'),
-      files: list(a, 'url'),
-      prefixes: list(a, 'prefix'),
-      hosts: list(a, 'purge-host'),
-      tags: list(a, 'tag'),
+      files: flagList(a, 'url'),
+      prefixes: flagList(a, 'prefix'),
+      hosts: flagList(a, 'purge-host'),
+      tags: flagList(a, 'tag'),
     };
     const given = [kinds.everything, kinds.files.length, kinds.prefixes.length, kinds.hosts.length, kinds.tags.length].filter(Boolean).length;
     if (given === 0) {
@@ -563,8 +533,7 @@ async function verifyToken(token: string, zone: string): Promise<string> {
   }
 }
 
-async function doctor(a: ParsedArgs): Promise<number> {
-  allowFlags(a, ['json', 'config', 'zone']);
+export async function doctor(a: ParsedArgs): Promise<number> {
   const { runDoctor } = await import('../config/doctor.js');
   const { screenScopes } = await import('../tui.js');
   const r = await runDoctor({ configPath: flagString(a, 'config'), views: screenScopes(), zone: flagString(a, 'zone'), verifyToken });

@@ -18,6 +18,7 @@ import type {
 } from '../domain/divio.js';
 import { cursorGap, resumeGap, type LogGap } from '../domain/loggap.js';
 import { backupOutcome, restoreOutcome } from '../domain/outcomes.js';
+import { closeMatches } from '../domain/text.js';
 import { collect, type DivioClient } from './client.js';
 import { DivioApiError, DivioOperationError, scrubbedCause, scrubSecrets } from './errors.js';
 import { abortReason, sleep } from './retry.js';
@@ -553,26 +554,3 @@ export async function uploadBackupFile(
   await send('POST', finish, null, {});
 }
 
-/** Up to 3 candidates that look like `key` (substring or small edit distance). */
-export function closeMatches(key: string, candidates: string[]): string[] {
-  const k = key.toLowerCase();
-  const scored = candidates
-    .map((c) => ({ c, d: c.toLowerCase().includes(k) || k.includes(c.toLowerCase()) ? 0 : editDistance(k, c.toLowerCase()) }))
-    .filter((x) => x.d <= Math.max(2, Math.floor(k.length / 3)))
-    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c));
-  return scored.slice(0, 3).map((x) => x.c);
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length];
-}

@@ -462,3 +462,27 @@ export function safeJsonStringify(v: unknown, indent?: number): string {
   const s = JSON.stringify(v, null, indent) ?? 'null';
   return s.replace(JSON_UNSAFE, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
+
+/** Up to 3 candidates that look like `key` (substring or small edit distance). */
+export function closeMatches(key: string, candidates: string[]): string[] {
+  const k = key.toLowerCase();
+  const scored = candidates
+    .map((c) => ({ c, d: c.toLowerCase().includes(k) || k.includes(c.toLowerCase()) ? 0 : editDistance(k, c.toLowerCase()) }))
+    .filter((x) => x.d <= Math.max(2, Math.floor(k.length / 3)))
+    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c));
+  return scored.slice(0, 3).map((x) => x.c);
+}
+
+/** Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`. */
+export function editDistance(a: string, b: string): number {
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = d;
+    }
+  }
+  return rows[a.length]![b.length]!;
+}

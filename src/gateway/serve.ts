@@ -11,6 +11,7 @@ import { assertSafeBind, isLoopbackHost, type GatewayToken } from './auth.js';
 import { createUpstream } from './upstream.js';
 import type { Upstream } from './types.js';
 import { DirBusyError, shown } from '../statefile/index.js';
+import { SERVE_OPTIONS } from './serve-options.js';
 
 export interface ServeHandle {
   gateway: Gateway;
@@ -20,11 +21,6 @@ export interface ServeHandle {
   generated?: boolean;
   close(): Promise<void>;
 }
-
-export const SERVE_USAGE = `usage: divio-tui serve [--host H] [--port P] [--token-file F | DIVIO_TUI_TOKEN | --token T]
-                       [--viewer-token-file F | DIVIO_TUI_VIEWER_TOKEN | --viewer-token T]
-                       [--read-only] [--sandbox [--scenario hostile]] [--zone Z] [--data-dir D]
-  (--token/--viewer-token show in \`ps\`: prefer the environment variables or token files)`;
 
 /** The first line of a token file, trimmed; a clear error when it cannot be read or is empty. */
 export function readTokenFile(path: string, what: string): string {
@@ -43,26 +39,12 @@ export function readTokenFile(path: string, what: string): string {
 export async function startServe(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ServeHandle> {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', default: '7878' },
-      token: { type: 'string' },
-      'token-file': { type: 'string' },
-      'viewer-token': { type: 'string' },
-      'viewer-token-file': { type: 'string' },
-      scenario: { type: 'string' },
-      'read-only': { type: 'boolean', default: false },
-      sandbox: { type: 'boolean', default: false },
-      zone: { type: 'string' },
-      'data-dir': { type: 'string' },
-      'poll-scale': { type: 'string' },
-      seed: { type: 'string' },
-    },
+    options: SERVE_OPTIONS,
     strict: true,
     allowPositionals: false,
   });
-  const host = values.host!;
-  const port = Number(values.port);
+  const host = values.host ?? '127.0.0.1';
+  const port = Number(values.port ?? '7878');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port "${values.port}": expected 0–65535`);
   const given = values.token ?? (values['token-file'] ? readTokenFile(values['token-file'], '--token-file') : null) ?? (env.DIVIO_TUI_TOKEN || null);
   const viewer =
@@ -91,7 +73,7 @@ export async function startServe(argv: string[], env: NodeJS.ProcessEnv = proces
   }
   let gateway: Gateway;
   try {
-    gateway = await startGateway({ host, port, tokens, readOnly: values['read-only'], upstream, dataDir, pollScale });
+    gateway = await startGateway({ host, port, tokens, readOnly: values['read-only'] === true, upstream, dataDir, pollScale });
   } catch (e) {
     await upstream.close();
     await sandbox?.close();
@@ -116,7 +98,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   try {
     h = await startServe(argv);
   } catch (e) {
-    process.stderr.write(`divio-tui serve: ${e instanceof Error ? e.message : String(e)}\n${SERVE_USAGE}\n`);
+    process.stderr.write(`divio-tui serve: ${e instanceof Error ? e.message : String(e)}\nSee \`divio-tui serve --help\`.\n`);
     return 2;
   }
   for (const n of h.gateway.notices()) process.stderr.write(`divio-tui serve: ${n}\n`);

@@ -1,34 +1,10 @@
-// `divio-tui sandbox [--port P] [--host H] [--speed N] [--log-rate R] [--seed N] [--ephemeral]
-//  [--apps N] [--data-dir D] [--faults SPEC] [--token T] [--cloudflare-token T] [--cloudflare-port P]
-//  [--cloudflare-plan free|pro|business|enterprise] [--no-ssh] [--ssh-session-limit SECONDS] [--extensions] [--json]`
+// `divio-tui sandbox [options]` (the options: ./options.ts; its --help: src/cli/commands.ts).
 // Prints the URLs, tokens and SSH endpoint, then serves until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { SCENARIO, startSandbox, type SandboxOptions } from './index.js';
 import { SCENARIO_APPS, MAX_SCENARIO_APPS } from './scenario.js';
 import { FaultSpecError, parseFaultSpec } from './faults.js';
-
-export const SANDBOX_USAGE = `Usage: divio-tui sandbox [options]
-  --port P               Divio API port (default 8765; 0 = random)
-  --host H               listen address (default 127.0.0.1)
-  --speed N              clock multiplier for deployments, backups, restores (default 1)
-  --log-rate R           runtime log lines per second per environment (default 2; 0 = none)
-  --seed N               deterministic scenario
-  --apps N               scenario size: N applications, 3 environments each on average
-                         (default 9, the named scenario; at most 5000; e.g. --apps 500: 1,500 environments)
-  --scenario hostile     names, notes and logs full of terminal escape sequences and secrets (tests; ephemeral)
-  --ephemeral            keep nothing on disk
-  --data-dir D           state directory (default $XDG_STATE_HOME/divio-tui/sandbox)
-  --faults SPEC          fault injection, e.g. "/apps/v3/environments/*/logs/ 503@50%; ** latency=100"
-  --token T              Divio API token to accept (default: random)
-  --cloudflare-token T   Cloudflare API token to accept (default: random)
-  --cloudflare-port P    serve the Cloudflare API on its own port (default: same port)
-  --cloudflare-plan P    free | pro | business | enterprise (default per scenario: pro)
-  --no-ssh               do not start the SSH endpoint
-  --ssh-session-limit S  SSH session limit in seconds (default 1800)
-  --extensions           also serve what Divio's API does not offer: metrics, content version,
-                         sleeping state, site URL, cdn on domains, SSH host_key (default: off)
-  --json                 print the endpoints as one JSON line
-`;
+import { SANDBOX_OPTIONS } from './options.js';
 
 class UsageError extends Error {}
 
@@ -39,20 +15,14 @@ function num(name: string, v: string | undefined, int = false): number | undefin
   return n;
 }
 
-export function parseSandboxArgs(argv: string[]): SandboxOptions & { json: boolean; help: boolean } {
+export function parseSandboxArgs(argv: string[]): SandboxOptions & { json: boolean } {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
       allowPositionals: false,
       strict: true,
-      options: {
-        port: { type: 'string' }, host: { type: 'string' }, speed: { type: 'string' }, 'log-rate': { type: 'string' },
-        seed: { type: 'string' }, apps: { type: 'string' }, ephemeral: { type: 'boolean' }, 'data-dir': { type: 'string' }, faults: { type: 'string' },
-        token: { type: 'string' }, 'cloudflare-token': { type: 'string' }, 'cloudflare-port': { type: 'string' },
-        'cloudflare-plan': { type: 'string' }, 'no-ssh': { type: 'boolean' }, 'ssh-session-limit': { type: 'string' },
-        extensions: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, scenario: { type: 'string' },
-      },
+      options: SANDBOX_OPTIONS,
     }));
   } catch (e) {
     throw new UsageError((e as Error).message);
@@ -94,7 +64,6 @@ export function parseSandboxArgs(argv: string[]): SandboxOptions & { json: boole
     sshSessionLimitMs: limit !== undefined ? Math.round(limit * 1000) : undefined,
     extensions: values.extensions === true,
     json: values.json === true,
-    help: values.help === true,
   };
 }
 
@@ -110,11 +79,10 @@ export async function runSandboxCommand(argv: string[]): Promise<number> {
   try {
     opts = parseSandboxArgs(argv);
   } catch (e) {
-    process.stderr.write(`divio-tui sandbox: ${(e as Error).message}\n\n${SANDBOX_USAGE}`);
+    process.stderr.write(`divio-tui sandbox: ${(e as Error).message}\nSee \`divio-tui sandbox --help\`.\n`);
     return 2;
   }
-  if (opts.help) { process.stdout.write(SANDBOX_USAGE); return 0; }
-  const { json, help: _h, ...sandboxOpts } = opts;
+  const { json, ...sandboxOpts } = opts;
   let sb;
   try {
     sb = await startSandbox(sandboxOpts);

@@ -163,20 +163,22 @@ describe.skipIf(!haveOpenSsh())('ssh with the real OpenSSH client', () => {
 });
 
 describe('sandbox: bad input is a usage error (2), a port in use is a failure (1)', () => {
-  test('bad options, a bad number, extra arguments, an option of another command: exit 2 with the reason and the usage', async () => {
+  test('bad options, a bad number, extra arguments, an option of another command: exit 2 with the reason and a pointer to its help', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['--bogus'], /Unknown option '--bogus'/],
-      [['--minutes', 'abc'], /Unknown option '--minutes'/],
+      [['--bogus'], /unknown option --bogus for "sandbox"/],
+      [['--minutes', 'abc'], /unknown option --minutes for "sandbox"/],
       [['--speed', 'abc'], /--speed expects a number, got "abc"/],
-      [['extra'], /Unexpected argument 'extra'/],
-      [['--zone', 'divio.com'], /Unknown option '--zone'/],
+      [['--apps', '3'], /--apps must be 9–5000/],
+      [['extra'], /unexpected argument "extra" for "sandbox"/],
+      [['--zone', 'divio.com'], /unknown option --zone for "sandbox"/],
+      [['--seedd', '3'], /unknown option --seedd for "sandbox" \(did you mean --seed\?\)/],
     ];
     const results = await Promise.all(cases.map(([args]) => run(['sandbox', ...args], {}, 20_000)));
     results.forEach((r, i) => {
       const what = `divio-tui sandbox ${cases[i]![0].join(' ')}: ${r.all}`;
       expect(r.code, what).toBe(2);
       expect(r.stderr, what).toMatch(cases[i]![1]);
-      expect(r.stderr, what).toContain('Usage: divio-tui sandbox');
+      expect(r.stderr, what).toContain('See `divio-tui sandbox --help`.');
       expect(r.stdout, what).toBe('');
     });
   });
