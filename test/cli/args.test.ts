@@ -38,6 +38,14 @@ describe('command-line parsing', () => {
     expect(a.values).toMatchObject({ zone: 'apps', json: true });
   });
 
+  it('a two-word command (backup download APP ENV); too few words for it: a backup of the application "download"', () => {
+    expect(parse(['backup', 'download', 'shop', 'live', '--to', 'x']).command).toBe('backup download');
+    expect(parse(['backup', 'download', '--help']).command).toBe('backup download');
+    const a = parse(['backup', 'download', 'live']);
+    expect(a.command).toBe('backup');
+    expect(a.positionals).toEqual(['download', 'live']);
+  });
+
   it('collects repeated options in order, commas splitting too', () => {
     const a = parse(['purge', 'shop', 'live', '--url', 'https://a/1', '--url', 'https://a/2,https://a/3']);
     expect(flagList(a, 'url')).toEqual(['https://a/1', 'https://a/2', 'https://a/3']);
