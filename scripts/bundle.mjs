@@ -34,15 +34,22 @@ const noDevtools = {
   },
 };
 
-// Ink's output stage is replaced by src/terminal/inkoutput.ts (same frames, cached: issue 16).
-let inkOutputUsed = false;
-const inkOutput = {
-  name: 'ink-output',
+// Two of Ink's modules are replaced by ours (issue 16): its output stage (same frames, cached) and its
+// frame writer (same screen; moves scrolled rows instead of rewriting them).
+const inkReplacements = [
+  { importer: 'renderer.js', spec: './output.js', path: 'src/terminal/inkoutput.ts' },
+  { importer: 'ink.js', spec: './log-update.js', path: 'src/terminal/inklogupdate.ts' },
+];
+const inkUsed = new Set();
+const inkPatches = {
+  name: 'ink-patches',
   setup(b) {
-    b.onResolve({ filter: /^\.\/output\.js$/ }, (a) => {
-      if (!/[\\/]ink[\\/]build[\\/]renderer\.js$/.test(a.importer)) return undefined;
-      inkOutputUsed = true;
-      return { path: join(process.cwd(), 'src/terminal/inkoutput.ts') };
+    b.onResolve({ filter: /^\.\/(output|log-update)\.js$/ }, (a) => {
+      const from = a.importer.replace(/\\/g, '/');
+      const r = inkReplacements.find((x) => x.spec === a.path && from.endsWith(`/ink/build/${x.importer}`));
+      if (!r) return undefined;
+      inkUsed.add(r.path);
+      return { path: join(process.cwd(), r.path) };
     });
   },
 };
@@ -64,11 +71,13 @@ await build({
   logLevel: 'warning',
   // Native or optional modules stay outside the bundle.
   external: ['cpu-features', 'ssh2', 'dockerode', '@lydell/node-pty'],
-  plugins: [noDevtools, inkOutput],
+  plugins: [noDevtools, inkPatches],
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
   // The production builds of React and its reconciler (the development ones are ~1 MB more to parse).
   define: { 'process.env.DEV': '"false"', 'process.env.NODE_ENV': '"production"' },
 });
-if (!inkOutputUsed) throw new Error('bundle: ink/build/renderer.js no longer imports ./output.js: check src/terminal/inkoutput.ts against the new Ink');
+for (const r of inkReplacements) {
+  if (!inkUsed.has(r.path)) throw new Error(`bundle: ink/build/${r.importer} no longer imports ${r.spec}: check ${r.path} against the new Ink`);
+}

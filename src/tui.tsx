@@ -45,6 +45,8 @@ export interface RunTuiOptions {
  * top row stale and shifts the frame down by one whenever the bottom line is unchanged. Its frame
  * writes start with `ESC[nA` followed by `ESC[1G` or `ESC[E`; this stream wrapper makes that n+1.
  * (The full-erase and first-frame paths start differently and pass through untouched.)
+ * The bundle replaces Ink's writer with src/terminal/inklogupdate.ts, whose writes never start this
+ * way: the fix is for Ink's own writer, when the console runs from the sources (tests, `npm run dev`).
  */
 export function fixIncrementalCursor(chunk: string): string {
   return chunk.replace(/^((?:\x1b\[\?25[lh])?)\x1b\[(\d+)A(?=\x1b\[1G|\x1b\[E)/, (_m, pre: string, n: string) => `${pre}\x1b[${Number(n) + 1}A`);
