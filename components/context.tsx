@@ -14,6 +14,8 @@ export interface Ui {
   unicode: boolean;
   config: Config;
   now: () => number;
+  /** URLs are drawn as OSC 8 hyperlinks (config ui.hyperlinks, and the terminal is not dumb). */
+  links?: boolean;
 }
 
 export const UiContext = createContext<Ui | null>(null);

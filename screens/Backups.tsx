@@ -9,6 +9,7 @@ import { age } from '../src/store/fleet.js';
 import { editText } from '../src/store/textinput.js';
 import { Table, type Column } from '../components/Table.js';
 import { useList } from '../components/list.js';
+import { copyText } from './copy.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { clean, frameGlyphs } from '../components/glyphs.js';
 import { targetOfParams, type ScreenProps } from './registry.js';
@@ -116,6 +117,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
     openRestore(store, { ...target, backup: sel.uuid, details: sel.details.map((d) => d.uuid).join(',') });
   };
   handlers['backups.restore'] = () => restore(list.selectedNow());
+  handlers['copy.id'] = () => copyText(store, 'backup id', list.selectedNow()?.uuid);
   handlers['backups.new'] = () => {
     if (isReadOnly(store)) return void store.toast(READ_ONLY_TEXT, 'warn');
     const sis = slot?.data?.serviceInstances ?? [];

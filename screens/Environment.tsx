@@ -13,6 +13,8 @@ import { truncateToWidth, padToWidth, displayWidth } from '../src/terminal/width
 import { crashIfForced } from '../components/ErrorBoundary.js';
 import { stateColor } from '../components/StatusBadge.js';
 import { useList } from '../components/list.js';
+import { copyText } from './copy.js';
+import { hyperlink } from '../src/terminal/osc.js';
 import { frameGlyphs, clean } from '../components/glyphs.js';
 import { useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { runEnvAction } from './actions.js';
@@ -22,6 +24,8 @@ interface Seg {
   text: string;
   color?: string;
   bold?: boolean;
+  /** Drawn as an OSC 8 hyperlink to this URL (where the terminal shows them). */
+  link?: string;
 }
 type Line = Seg[];
 
@@ -38,7 +42,7 @@ export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number
   const mask = unicode ? '••••••' : '******';
   const env = d.environment;
   const L: Line[] = [];
-  const label = (k: string, v: string, color?: string): void => void L.push([{ text: padToWidth(k, 10), color: theme.muted }, { text: v, color }]);
+  const label = (k: string, v: string, color?: string, link?: string): void => void L.push([{ text: padToWidth(k, 10), color: theme.muted }, { text: v, color, link }]);
   const section = (t: string): void => {
     L.push([]);
     L.push([{ text: t, bold: true, color: theme.accent }]);
@@ -50,7 +54,7 @@ export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number
     { text: env.slug, bold: true, color: riskColor(theme, envRisk(env.slug)) },
     { text: env.status ? `   status: ${env.status}` : '', color: stateColor(theme, env.status ?? '') },
   ]);
-  label('URL', env.url ?? 'not offered by this zone', env.url ? undefined : theme.muted);
+  label('URL', env.url ?? 'not offered by this zone', env.url ? undefined : theme.muted, env.url ?? undefined);
   label('Branch', env.branch ?? '-');
   const ssh = env.ssh_endpoint;
   label('SSH', ssh ? `ssh -p ${ssh.port} ${ssh.user}@${ssh.host}   (${keyOf('env.ssh')} opens a shell)` : 'not available (never deployed?)', ssh ? undefined : theme.muted);
@@ -74,7 +78,7 @@ export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number
   if (!d.domains.length) L.push([{ text: '  none', color: theme.muted }]);
   for (const dm of d.domains) {
     const cdn = dm.cdn === 'divio-cloudflare' ? 'CDN: Divio Cloudflare' : dm.cdn === 'customer-cloudflare' ? `CDN: own Cloudflare zone${dm.cloudflare_zone ? ' ' + dm.cloudflare_zone : ''}` : dm.cdn === 'none' ? 'no CDN' : 'CDN unknown';
-    L.push([{ text: '  ' + padToWidth(domainName(dm), 32) + ' ' }, { text: cdn, color: theme.muted }, { text: dm.is_primary ? '  primary' : '', color: theme.ok }]);
+    L.push([{ text: '  ' }, { text: domainName(dm), link: `https://${domainName(dm)}/` }, { text: ' '.repeat(Math.max(1, 33 - displayWidth(domainName(dm)))) }, { text: cdn, color: theme.muted }, { text: dm.is_primary ? '  primary' : '', color: theme.ok }]);
   }
   section(`Environment variables (${d.variables.length})`);
   if (!d.variables.length) L.push([{ text: '  none', color: theme.muted }]);
@@ -99,7 +103,7 @@ export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number
 
 export function Environment({ route, width, height }: ScreenProps): React.ReactElement {
   crashIfForced('env');
-  const { store, theme, unicode, keymap, now } = useUi();
+  const { store, theme, unicode, keymap, now, links } = useUi();
   const target = targetOfParams(route.params) as EnvTarget;
   const slot = useTopic<EnvData>('env', target ? { env: target.env } : null);
   const g = frameGlyphs(unicode);
@@ -108,6 +112,8 @@ export function Environment({ route, width, height }: ScreenProps): React.ReactE
   const bodyH = Math.max(1, height - 2);
   const envActions: ActionHandlers = {};
   for (const a of envActionIds()) envActions[a] = () => runEnvAction(store, a, target);
+  envActions['copy.id'] = () => copyText(store, 'environment uuid', target?.env);
+  envActions['copy.url'] = () => copyText(store, 'URL', store.topic<EnvData>('env', { env: target.env })?.data?.environment.url);
   const list = useList({ route, items: lines, mode: 'scroll', height: bodyH, page: bodyH - 1, actions: envActions });
   const top = list.cursor;
   const maxTop = list.maxTop;
@@ -140,7 +146,7 @@ export function Environment({ route, width, height }: ScreenProps): React.ReactE
           {line.length === 0 ? ' ' : null}
           {line.map((s, j) => (
             <Text key={j} {...sx(theme, { color: s.color, bold: s.bold })}>
-              {s.text}
+              {s.link && links ? hyperlink(s.link, s.text) : s.text}
             </Text>
           ))}
         </Text>

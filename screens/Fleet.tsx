@@ -14,6 +14,7 @@ import { stateColor } from '../components/StatusBadge.js';
 import { renderSparkline } from '../components/Sparkline.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';
 import { useList } from '../components/list.js';
+import { copyText } from './copy.js';
 import { useAppState, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { runEnvAction } from './actions.js';
 import { envActionIds, targetOfRow, type ScreenProps } from './registry.js';
@@ -76,6 +77,14 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
       ...envActions,
       'fleet.group': () => store.updateView((v) => ({ grouped: !(v.grouped ?? config.ui.groupByOrg), cursor: 0, offset: 0 }), store.viewKey(route)),
       'fleet.local': () => store.push('local', {}),
+      'copy.id': () => {
+        const it = list.selectedNow();
+        copyText(store, 'environment', it?.kind === 'row' ? `${it.row.app}@${it.row.env}` : null);
+      },
+      'copy.url': () => {
+        const it = list.selectedNow();
+        copyText(store, 'URL', it?.kind === 'row' ? it.row.url : null);
+      },
     },
   });
   const cursor = list.cursor;

@@ -16,6 +16,7 @@ const SCOPE_TITLE: Partial<Record<Scope, string>> = {
   purge: 'Purge',
   global: 'Everywhere',
   list: 'Lists',
+  copy: 'Copy',
   target: 'On an environment',
   fleet: 'Fleet',
   env: 'Environment',

@@ -7,7 +7,8 @@ import { jobsNewestFirst } from '../src/store/app.js';
 import { Table, type Column } from '../components/Table.js';
 import { stateColor } from '../components/StatusBadge.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';
-import { useList } from '../components/list.js';
+import { useList, type ListState } from '../components/list.js';
+import { copyText } from './copy.js';
 import { clean, frameGlyphs } from '../components/glyphs.js';
 import { truncateToWidth } from '../src/terminal/width.js';
 import { useAppState, useMemoNow, useUi, sx } from '../components/context.js';
@@ -27,11 +28,11 @@ function progress(j: Job): string {
 
 export function Jobs({ route, width, height }: ScreenProps): React.ReactElement {
   crashIfForced('jobs');
-  const { theme, unicode } = useUi();
+  const { theme, unicode, store } = useUi();
   const g = frameGlyphs(unicode);
   const jobsMap = useAppState((s) => s.jobs);
   const jobs = useMemo(() => jobsNewestFirst({ jobs: jobsMap } as never), [jobsMap]);
-  const list = useList({ route, items: jobs, page: () => tableH - 2 });
+  const list: ListState<Job> = useList({ route, items: jobs, page: () => tableH - 2, actions: { 'copy.id': () => void copyText(store, 'job id', list.selectedNow()?.id) } });
   const cursor = list.cursor;
   const anyRunning = jobs.some((j) => j.state === 'running' || j.state === 'queued');
   const now = useMemoNow(anyRunning ? 1000 : 60_000);

@@ -10,7 +10,8 @@ import { Box, Text } from 'ink';
 import type { LogLevel } from '../src/domain/console.js';
 import { displayKey } from '../src/config/keymap.js';
 import { sourceColor } from '../src/store/logbuffer.js';
-import { ALL_LEVELS } from '../src/store/logquery.js';
+import { ALL_LEVELS, formatEntryPlain } from '../src/store/logquery.js';
+import { copyText } from './copy.js';
 import { logSessionFor, type LogSession } from '../src/store/logsession.js';
 import { editText } from '../src/store/textinput.js';
 import { LogView, makeLayout, revealIndex, scrollLog, scrollToTop, useLogVersion, windowFor, FOLLOW, type LogLayout, type LogViewOptions } from '../components/LogView.js';
@@ -181,6 +182,15 @@ function LogScreen({
     session.setScroll(revealIndex(q, session.scroll, idx, layout));
   };
   const toggleLevel = (l: LogLevel) => () => session.toggleLevel(l);
+  /** The line `y` copies: the current search match, else the bottom line on screen (as shown, without colour). */
+  const lineToCopy = (): string | null => {
+    const w = windowFor(q, session.scroll, layout);
+    const id = q.currentMatchId ?? (w.end > 0 ? q.idAt(w.end - 1) : null);
+    const e = id !== null ? session.buffer.get(id) : undefined;
+    if (!e) return null;
+    const p = session.prefs;
+    return formatEntryPlain(e, { timestamps: p.timestamps !== 'off', utc: p.timestamps === 'utc', prefix: p.prefix }).join('\n');
+  };
 
   useActions({
     'list.up': () => scrollBy(-1),
@@ -207,6 +217,8 @@ function LogScreen({
     'logs.level.debug': toggleLevel('debug'),
     'logs.level.all': () => session.allLevels(),
     'logs.mute': () => session.beginEdit('mute'),
+    'copy.id': () => copyText(store, 'log line', lineToCopy()),
+    'copy.url': () => copyText(store, 'URL in the line', /https?:\/\/[^\s"'<>]+/.exec(lineToCopy() ?? '')?.[0]),
     'logs.save': () => {
       store.toast(`saving ${q.count.toLocaleString('en-US')} entries${unicode ? '\u2026' : '...'}`, 'info');
       session

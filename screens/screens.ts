@@ -21,20 +21,20 @@ import { confirmBackup } from './actions.js';
 import { detectUnicode } from '../src/terminal/capabilities.js';
 
 export const SCREENS: readonly ScreenDef[] = [
-  { id: 'fleet', title: 'fleet', scopes: ['global', 'list', 'target', 'fleet'], component: Fleet },
-  { id: 'env', title: 'environment', scopes: ['global', 'list', 'target', 'env'], component: Environment },
-  { id: 'jobs', title: 'jobs', scopes: ['global', 'list', 'jobs'], component: Jobs },
+  { id: 'fleet', title: 'fleet', scopes: ['global', 'list', 'copy', 'target', 'fleet'], component: Fleet },
+  { id: 'env', title: 'environment', scopes: ['global', 'list', 'copy', 'target', 'env'], component: Environment },
+  { id: 'jobs', title: 'jobs', scopes: ['global', 'list', 'copy', 'jobs'], component: Jobs },
   { id: 'help', title: (p) => `help${p.for ? ' (' + p.for + ')' : ''}`, scopes: ['global', 'list'], component: Help },
   {
     id: 'logs',
     title: (p) => (p.labels ? `logs (${p.labels.split(',').length} merged)` : 'logs'),
-    scopes: ['global', 'list', 'logs'],
+    scopes: ['global', 'list', 'copy', 'logs'],
     component: Logs,
     opens: { 'env.logs': true, 'env.logsAll': ({ store, target }) => openAppLogs(store, target) },
   },
   { id: 'deployments', title: 'deployment log', scopes: ['global', 'list', 'deployments'], component: DeploymentLog, opens: { 'env.deployments': true } },
   { id: 'deploy', title: 'deploy', scopes: ['global', 'list', 'deploy'], component: Deploy, opens: { 'env.deploy': true } },
-  { id: 'backups', title: 'backups', scopes: ['global', 'list', 'backups'], component: Backups, opens: { 'env.backups': true } },
+  { id: 'backups', title: 'backups', scopes: ['global', 'list', 'copy', 'backups'], component: Backups, opens: { 'env.backups': true } },
   { id: 'restore', title: 'restore', scopes: ['global', 'wizard'], component: RestoreWizard, opens: { 'env.restore': ({ store, target }) => openRestore(store, { ...target }) } },
   { id: 'purge', title: 'CDN purge', scopes: ['global', 'list', 'purge'], component: Purge, opens: { 'env.purge': true } },
   { id: 'metrics', title: 'metrics', scopes: ['global', 'metrics'], component: Metrics, opens: { 'env.metrics': true } },

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { enterAltScreen, leaveAltScreen, installExitGuards, CURSOR_SHOW } from './terminal/altscreen.js';
 import type { ColorDepth } from './terminal/capabilities.js';
 import { maskSecrets } from './terminal/sanitize.js';
-import { BEL, desktopNotification, notifySettings } from './terminal/osc.js';
+import { BEL, clipboardLikely, clipboardSequence, desktopNotification, hyperlinksSupported, notifySettings } from './terminal/osc.js';
 import { createAppStore, type AppStore, type GatewayLike } from './store/app.js';
 import { buildKeymap, type Keymap } from './config/keymap.js';
 import { makeTheme } from './config/theme.js';
@@ -121,6 +121,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
     unicode,
     config: opts.config,
     now: Date.now,
+    links: hyperlinksSupported(opts.env ?? process.env, opts.config.ui.hyperlinks),
   };
 
   let instance: Instance | null = null;
@@ -168,6 +169,13 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
   // while another program (ssh) owns the terminal: the status line says it on return.
   const env = opts.env ?? process.env;
   const notify = notifySettings(env, opts.config.notify);
+  // OSC 52, the same way (zero-width, beside the frames); the caller shows the text as the fallback.
+  store.services.copy = (text) => {
+    const seq = clipboardSequence(text, env);
+    if (!seq) return { sent: false, reason: 'too long for the clipboard (OSC 52)' };
+    stdout.write(seq);
+    return { sent: true, likely: clipboardLikely(env) };
+  };
   store.services.jobEnded = (n) => {
     if (suspended) return;
     let out = notify.bell && !n.looking ? BEL : '';

@@ -4,7 +4,7 @@
 // reported, never silently resolved.
 
 /** Where an action is active. A screen activates several scopes (its entry in screens/screens.ts). */
-export type Scope = 'global' | 'list' | 'target' | 'fleet' | 'env' | 'jobs' | 'logs' | 'deployments' | 'deploy' | 'backups' | 'wizard' | 'purge' | 'metrics' | 'local';
+export type Scope = 'global' | 'list' | 'copy' | 'target' | 'fleet' | 'env' | 'jobs' | 'logs' | 'deployments' | 'deploy' | 'backups' | 'wizard' | 'purge' | 'metrics' | 'local';
 
 export interface ActionDef {
   id: string;
@@ -37,6 +37,9 @@ export const ACTIONS: readonly ActionDef[] = [
   { id: 'list.pageDown', scope: 'list', keys: ['pagedown', 'ctrl+f'], title: 'page down' },
   { id: 'list.open', short: 'open', scope: 'list', keys: ['enter'], title: 'open', hint: true },
   { id: 'list.filter', short: 'filter', scope: 'list', keys: ['/'], title: 'filter (substring; leading ! inverts)', hint: true },
+  // copy to the clipboard (OSC 52; the status line shows what was copied, as the fallback)
+  { id: 'copy.id', short: 'copy', scope: 'copy', keys: ['y'], title: "copy: the selected row's id (APP@ENV, backup or job id), in logs the current match or the bottom line" },
+  { id: 'copy.url', short: 'copy URL', scope: 'copy', keys: ['Y'], title: "copy the environment's URL" },
   // actions on an environment (fleet row or environment screen)
   { id: 'env.logs', short: 'logs', scope: 'target', keys: ['l'], title: 'runtime logs', hint: true },
   { id: 'env.deployments', short: 'deployments', scope: 'target', keys: ['d'], title: 'deployments' },

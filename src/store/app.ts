@@ -104,11 +104,16 @@ export interface AppState {
   suspended: boolean;
 }
 
+/** What became of a copy: sent (and whether the terminal is known to honour OSC 52), or too long. */
+export type CopyOutcome = { sent: true; likely: boolean } | { sent: false; reason: string };
+
 export interface Services {
   /** Hand the terminal to `fn` (e.g. ssh) and come back. Set by runTui. */
   suspend?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Leave the console. Set by runTui. */
   quit?: () => void;
+  /** Put text on the terminal's clipboard (OSC 52). Set by runTui. */
+  copy?: (text: string) => CopyOutcome;
   /** A job this console saw running has ended (bell, desktop notification). Set by runTui. */
   jobEnded?: (n: JobNotice) => void;
 }

@@ -96,11 +96,16 @@ export function desktopNotification(proto: DesktopProtocol, title: string, body:
 /** At most this much is sent (many terminals refuse longer OSC 52 strings; tmux's own limit is similar). */
 export const CLIPBOARD_MAX_BYTES = 74_994;
 
-/** `ESC ] 52 ; c ; base64 BEL`, wrapped for tmux when inside it. Null when the text is too long. */
+/**
+ * `ESC ] 52 ; c ; base64 BEL`. Inside tmux twice: as is (tmux takes it into its buffer and on to the
+ * outer terminal with `set -g set-clipboard on`) and through the passthrough (with
+ * `allow-passthrough on`); either setting is enough. Null when the text is too long.
+ */
 export function clipboardSequence(text: string, env: Env): string | null {
   const b64 = Buffer.from(text, 'utf8').toString('base64');
   if (b64.length > CLIPBOARD_MAX_BYTES) return null;
-  return passthrough(`${ESC}]52;c;${b64}${BEL}`, env);
+  const seq = `${ESC}]52;c;${b64}${BEL}`;
+  return inTmux(env) ? seq + passthrough(seq, env) : seq;
 }
 
 /**
@@ -122,10 +127,14 @@ export function linkableUrl(url: string): boolean {
   return /^https?:\/\/[^\s\x00-\x1f\x7f-\x9f]+$/.test(url) && url.length <= 2000;
 }
 
-/** `ESC ] 8 ; ; URL ESC \ text ESC ] 8 ; ; ESC \`: zero-width around `text` (the terminal draws `text`). */
+/**
+ * `ESC ] 8 ; ; URL BEL text ESC ] 8 ; ; BEL`: zero-width around `text` (the terminal draws `text`).
+ * BEL ends both, not ST: Ink's line tokenizer (@alcalzone/ansi-tokenize) knows OSC 8 only in that
+ * form, and keeps it attached to the characters it wraps (it never counts it as width).
+ */
 export function hyperlink(url: string, text: string): string {
-  if (!linkableUrl(url)) return text;
-  return `${ESC}]8;;${url}${ST}${text}${ESC}]8;;${ST}`;
+  if (!linkableUrl(url) || !text) return text;
+  return `${ESC}]8;;${url}${BEL}${text}${ESC}]8;;${BEL}`;
 }
 
 /** OSC 8 links are drawn unless the user said no, or the terminal cannot show them (TERM=dumb, linux console). */

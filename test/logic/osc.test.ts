@@ -45,12 +45,12 @@ describe('sequences', () => {
 
   test('OSC 52 carries base64 of the text, wrapped in tmux; too long is refused', () => {
     expect(clipboardSequence('shop@live https://x', {})).toBe(`\x1b]52;c;${Buffer.from('shop@live https://x').toString('base64')}\x07`);
-    expect(clipboardSequence('a', { TMUX: '1' })).toBe('\x1bPtmux;\x1b\x1b]52;c;YQ==\x07\x1b\\');
+    expect(clipboardSequence('a', { TMUX: '1' })).toBe('\x1b]52;c;YQ==\x07\x1bPtmux;\x1b\x1b]52;c;YQ==\x07\x1b\\');
     expect(clipboardSequence('x'.repeat(100_000), {})).toBeNull();
   });
 
   test('OSC 8 only for http(s) URLs; the sanitiser removes links coming from upstream', () => {
-    expect(hyperlink('https://shop.example.com/', 'shop')).toBe('\x1b]8;;https://shop.example.com/\x1b\\shop\x1b]8;;\x1b\\');
+    expect(hyperlink('https://shop.example.com/', 'shop')).toBe('\x1b]8;;https://shop.example.com/\x07shop\x1b]8;;\x07');
     expect(hyperlink('javascript:alert(1)', 'x')).toBe('x');
     expect(hyperlink('https://a\x1b]52;c;AA\x07', 'x')).toBe('x');
     expect(sanitize(`see ${hyperlink('https://evil.example/', 'here')}`)).toBe('see here');
