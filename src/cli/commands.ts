@@ -109,6 +109,44 @@ export const COMMANDS: CommandSpec[] = [
     run: twin,
   },
   {
+    name: 'deployments',
+    summary: "an environment's deployments (commit, branch, start, duration, result, who), or redeploy one",
+    args: [APP, ENV, { name: 'ACTION', optional: true, choices: ['list', 'redeploy'] }, { name: 'ID', optional: true }],
+    session: 'gateway',
+    description:
+      'list (the default): the 30 newest, newest first. redeploy ID: deploy the environment again from its list;\n' +
+      "Divio deploys the head of the environment's branch (its API names no commit): the verdict says whether that\n" +
+      "is the chosen deployment's commit. It restores no data. A live environment needs --confirm APP@live.",
+    options: {
+      utc: { type: 'boolean', help: 'times in UTC (default: local time)' },
+      'build-mode': { type: 'string', value: 'MODE', choices: ['AUTO', 'ADOPT', 'FORCE'], help: 'redeploy: AUTO (default), ADOPT or FORCE' },
+      confirm: { type: 'string', value: 'APP@ENV', complete: 'confirm', help: 'redeploy: names the live environment' },
+      ...noWait,
+      ...json,
+    },
+    examples: ['divio-tui deployments shop live', 'divio-tui deployments shop test redeploy 5a7f', 'divio-tui deployments shop live redeploy 5a7f --confirm shop@live'],
+    run: twin,
+  },
+  {
+    name: 'env-vars',
+    summary: "an environment's variables: list, set NAME=VALUE, unset NAME",
+    args: [APP, ENV, { name: 'ACTION', optional: true, choices: ['list', 'set', 'unset'] }, { name: 'NAME[=VALUE]', optional: true }],
+    session: 'gateway',
+    description:
+      'Sensitive values (and secrets inside values) show as **** unless --reveal (each reveal is audited). `set NAME`\n' +
+      'without =VALUE reads the value from standard input. A change takes effect on the next deployment, as on\n' +
+      'Divio. Any change on live needs --confirm APP@live (the gateway checks it too).',
+    options: {
+      reveal: { type: 'boolean', help: 'list: show sensitive values' },
+      sensitive: { type: 'boolean', help: 'set: mark the variable sensitive' },
+      'not-sensitive': { type: 'boolean', help: 'set: mark the variable not sensitive' },
+      confirm: { type: 'string', value: 'APP@ENV', complete: 'confirm', help: 'names the live environment being changed' },
+      ...json,
+    },
+    examples: ['divio-tui env-vars shop test', 'divio-tui env-vars shop test set FEATURE_X=on', 'pass shop/api-key | divio-tui env-vars shop live set API_KEY --sensitive --confirm shop@live', 'divio-tui env-vars shop test unset FEATURE_X'],
+    run: twin,
+  },
+  {
     name: 'restore',
     summary: 'restore a backup into an environment (after a safety backup of it)',
     args: [APP],

@@ -37,6 +37,14 @@ export async function runTwin(a: ParsedArgs): Promise<number> {
         const { backupDownload } = await import('./download.js');
         return await backupDownload(session.client, a, json, flagString(a, 'gateway') ?? null);
       }
+      case 'deployments': {
+        const { deploymentsCommand } = await import('./ops.js');
+        return await deploymentsCommand(session.client, a, json);
+      }
+      case 'env-vars': {
+        const { envVarsCommand } = await import('./ops.js');
+        return await envVarsCommand(session.client, a, json);
+      }
       default:
         return await mutation(session.client, cmd, a, json);
     }

@@ -363,7 +363,27 @@ export class GatewayClient {
     });
   }
 
+  /** The unmasked value of one environment variable (operators only; the gateway audits it). */
+  reveal(env: string, name: string, timeoutMs = this.cmdTimeout): Promise<string | null> {
+    if (this._state.status !== 'live') return Promise.reject(new GatewayError(`cannot reveal ${name}: not connected to the gateway (${this._state.status})`, 'offline'));
+    const id = `r${randomUUID().slice(0, 12)}`;
+    return new Promise<string | null>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.reveals.delete(id);
+        reject(new GatewayError(`revealing ${name}: no answer from the gateway within ${Math.round(timeoutMs / 1000)} s`, 'timeout'));
+      }, timeoutMs);
+      this.reveals.set(id, { resolve, reject, timer });
+      this.sendRaw({ type: 'reveal', id, env, name });
+    });
+  }
+  private reveals = new Map<string, { resolve(v: string | null): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+
   private failPending(why: string): void {
+    for (const [id, p] of this.reveals) {
+      clearTimeout(p.timer);
+      p.reject(new GatewayError(`reveal: ${why}`, 'offline'));
+      this.reveals.delete(id);
+    }
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new GatewayError(`${p.kind}: ${why} (the job may still have started: check the jobs list)`, 'offline'));
@@ -431,6 +451,15 @@ export class GatewayClient {
       case 'job':
         for (const fn of this.jobListeners) safe(() => fn(m.job));
         return;
+      case 'reveal-result': {
+        const p = this.reveals.get(m.id);
+        if (!p) return;
+        this.reveals.delete(m.id);
+        clearTimeout(p.timer);
+        if (m.ok) p.resolve(m.value ?? null);
+        else p.reject(new GatewayError(m.error ?? 'refused', 'rejected'));
+        return;
+      }
       case 'command-result': {
         const p = this.pending.get(m.id);
         if (!p) return;
@@ -442,6 +471,13 @@ export class GatewayClient {
       }
       case 'error': {
         if (m.ref) {
+          const r = this.reveals.get(m.ref);
+          if (r) {
+            this.reveals.delete(m.ref);
+            clearTimeout(r.timer);
+            r.reject(new GatewayError(m.message, m.code));
+            return;
+          }
           const p = this.pending.get(m.ref);
           if (p) {
             this.pending.delete(m.ref);

@@ -230,6 +230,29 @@ export class DivioClient {
     return this.paginate('/apps/v3/environment-variables/', { environment: q.environment, application: q.application, name: q.name }, EnvironmentVariable);
   }
 
+  // Writing variables: Divio's CLI only reads them (GET above). The Control Panel sets, changes and
+  // deletes them through the same resource; the shapes below are the REST resource's (DRF
+  // ModelViewSet) and are unverified (README: "What Divio's API allows"): POST the list with {environment, name, value, is_sensitive},
+  // PATCH /{uuid}/ with {value, is_sensitive}, DELETE /{uuid}/.
+  // None of them is retried on a 5xx or a time-out (the client retries idempotent GETs only).
+
+  createEnvironmentVariable(envUuid: string, name: string, value: string, isSensitive: boolean): Promise<EnvironmentVariable> {
+    return this.call({
+      method: 'POST',
+      url: this.url('/apps/v3/environment-variables/'),
+      body: { environment: envUuid, name, value, is_sensitive: isSensitive },
+      schema: EnvironmentVariable,
+    });
+  }
+
+  updateEnvironmentVariable(uuid: string, patch: { value?: string; is_sensitive?: boolean }): Promise<EnvironmentVariable> {
+    return this.call({ method: 'PATCH', url: this.url(`/apps/v3/environment-variables/${seg(uuid)}/`), body: patch, schema: EnvironmentVariable });
+  }
+
+  async deleteEnvironmentVariable(uuid: string): Promise<void> {
+    await this.call({ method: 'DELETE', url: this.url(`/apps/v3/environment-variables/${seg(uuid)}/`), schema: null });
+  }
+
   serviceInstances(envUuid: string): AsyncIterable<ServiceInstance> {
     return this.paginate('/apps/v3/service-instances/', { environment: envUuid }, ServiceInstance);
   }

@@ -29,7 +29,7 @@ export const LogMarker = z.object({
 });
 export type LogMarker = z.infer<typeof LogMarker>;
 
-export const JobKind = z.enum(['deploy', 'backup', 'restore', 'download', 'cdn-clear', 'cloudflare-purge', 'local-action']);
+export const JobKind = z.enum(['deploy', 'redeploy', 'backup', 'restore', 'download', 'cdn-clear', 'cloudflare-purge', 'local-action', 'env-var']);
 export type JobKind = z.infer<typeof JobKind>;
 export const JobState = z.enum(['queued', 'running', 'succeeded', 'failed']);
 export type JobState = z.infer<typeof JobState>;

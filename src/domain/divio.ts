@@ -112,6 +112,9 @@ export const Deployment = z.looseObject({
   stage: z.string().nullable().optional(),
   build_mode: z.string().nullable().optional(),
   commit: z.string().nullable().optional(),
+  branch: z.string().nullable().optional(),
+  /** Who started it (unverified: not in Divio's CLI or docs; the sandbox serves it as an extension). */
+  author: z.string().nullable().optional(),
 });
 export type Deployment = z.infer<typeof Deployment>;
 

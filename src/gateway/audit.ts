@@ -15,7 +15,7 @@ export interface AuditEntry {
   job?: string;
 }
 
-const SECRET_KEY = /token|password|passwd|secret|authorization|api[-_]?key|credential|dsn|cookie/i;
+const SECRET_KEY = /token|password|passwd|secret|authorization|api[-_]?key|credential|dsn|cookie|^value$/i;
 
 /** Deep copy of `params` with secret-looking keys removed and secret-looking values masked. */
 export function scrubParams(v: unknown, depth = 0): unknown {

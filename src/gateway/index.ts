@@ -411,6 +411,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       }
       case 'command':
         return onCommand(c, msg);
+      case 'reveal':
+        return onReveal(c, msg);
       case 'view': {
         const sub = c.subs.get(msg.id);
         if (sub && sub.topic instanceof FleetTopic) sub.topic.setView(sub, msg.visible);
@@ -565,6 +567,37 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         if (e instanceof JobRejected) send(c, { type: 'command-result', id: msg.id, ok: false, error: text });
         else send(c, { type: 'command-result', id: msg.id, ok: false, error: `could not start ${msg.kind}: ${text}` });
       });
+  }
+
+  /** One variable's value, unmasked, to this operator only; audited without the value. */
+  function onReveal(c: ClientConn, msg: Extract<ClientMessage, { type: 'reveal' }>): void {
+    const tok = c.token!;
+    const refuse = (why: string, outcome: string) => {
+      audit.write({ actor: tok.name, role: tok.role, action: 'reveal', target: msg.env, params: { env: msg.env, name: msg.name }, outcome });
+      send(c, { type: 'reveal-result', id: msg.id, ok: false, error: why });
+    };
+    if (opts.readOnly) return refuse('this gateway is read-only: values stay masked', 'forbidden: read-only gateway');
+    if (tok.role !== 'operator') return refuse(`the "${tok.name}" token has the viewer role: values stay masked`, 'forbidden: viewer role');
+    void limiter
+      .run('jobs', async () => {
+        const env = await up.divio.environment(msg.env);
+        let app = env.application;
+        try {
+          app = (await up.divio.application(env.application)).slug;
+        } catch {}
+        const list = await collect(up.divio.environmentVariables({ environment: env.uuid, name: msg.name }));
+        const v = list.find((x) => x.name === msg.name && (!x.environment || x.environment === env.uuid));
+        return { target: `${app}@${env.slug} ${msg.name}`, v };
+      })
+      .then(({ target, v }) => {
+        if (!v) {
+          audit.write({ actor: tok.name, role: tok.role, action: 'reveal', target, params: { name: msg.name }, outcome: 'not found' });
+          return send(c, { type: 'reveal-result', id: msg.id, ok: false, error: `no variable ${msg.name}` });
+        }
+        audit.write({ actor: tok.name, role: tok.role, action: 'reveal', target, params: { name: msg.name, sensitive: v.is_sensitive }, outcome: 'revealed' });
+        send(c, { type: 'reveal-result', id: msg.id, ok: true, value: v.value });
+      })
+      .catch((e: unknown) => refuse(errorText(e), `failed: ${errorText(e)}`));
   }
 
   function jobIdForKey(key: string): string | undefined {

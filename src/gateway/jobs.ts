@@ -386,7 +386,8 @@ function safeJob(j: Job): Job {
 function redactParams(p: Record<string, any>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(p)) {
-    if (/token|password|secret/i.test(k)) continue;
+    // `value`: an environment variable's (env-var jobs), never kept, shown or audited
+    if (/token|password|secret/i.test(k) || k === 'value') continue;
     out[k] = Array.isArray(v) && v.length > 20 ? [...v.slice(0, 20), `… ${v.length - 20} more`] : v;
   }
   return out;

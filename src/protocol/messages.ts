@@ -210,6 +210,33 @@ export const TopicData = {
 export const CommandParams = {
   /** A live environment needs `confirm` naming it: `APP@live`. */
   deploy: z.object({ env: z.string(), buildMode: z.enum(['AUTO', 'ADOPT', 'FORCE']).default('AUTO'), confirm: z.string().max(300).optional() }),
+  /**
+   * Deploy the environment again, chosen from its deployments list (`deployment`: the earlier one).
+   * Divio deploys the head of the environment's branch: the job says whether that is the chosen
+   * deployment's commit. A live environment needs `confirm` naming it, as deploy does.
+   */
+  redeploy: z.object({
+    env: z.string(),
+    deployment: z.string().min(1).max(100),
+    buildMode: z.enum(['AUTO', 'ADOPT', 'FORCE']).default('AUTO'),
+    confirm: z.string().max(300).optional(),
+  }),
+  /**
+   * Set (create or update) or unset one environment variable. The value is never recorded: not in
+   * the job, its result, the audit or any log. A live environment needs `confirm` naming it.
+   */
+  'env-var': z.discriminatedUnion('action', [
+    z.object({
+      action: z.literal('set'),
+      env: z.string(),
+      name: z.string().min(1).max(255),
+      value: z.string().max(65_536),
+      /** Default: keep the variable's flag (a new one: not sensitive). */
+      sensitive: z.boolean().optional(),
+      confirm: z.string().max(300).optional(),
+    }),
+    z.object({ action: z.literal('unset'), env: z.string(), name: z.string().min(1).max(255), confirm: z.string().max(300).optional() }),
+  ]),
   backup: z.object({ env: z.string(), services: z.array(z.string()).optional(), notes: z.string().max(1000).optional() }),
   restore: z.object({
     backup: z.string(),
@@ -280,7 +307,12 @@ export const Ping = z.object({ type: z.literal('ping'), t: z.number() });
  * A hint only: topics that do not use it ignore it; a new one replaces the previous one.
  */
 export const View = z.object({ type: z.literal('view'), id: z.string().min(1).max(100), visible: z.array(z.string().min(1).max(100)).max(500) });
-export const ClientMessage = z.discriminatedUnion('type', [Hello, Subscribe, Unsubscribe, Command, Ping, View]);
+/**
+ * The value of one environment variable, unmasked, for this client only (operators; audited as
+ * "reveal", without the value). Every other output of the gateway masks sensitive values.
+ */
+export const Reveal = z.object({ type: z.literal('reveal'), id: z.string().min(1).max(100), env: z.string().min(1).max(100), name: z.string().min(1).max(255) });
+export const ClientMessage = z.discriminatedUnion('type', [Hello, Subscribe, Unsubscribe, Command, Ping, View, Reveal]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 // ---------------------------------------------------------------- gateway → client
@@ -328,7 +360,8 @@ export const ErrorMessage = z.object({
   message: z.string(),
 });
 export const Pong = z.object({ type: z.literal('pong'), t: z.number() });
-export const ServerMessage = z.discriminatedUnion('type', [Welcome, Snapshot, Event, Gap, Status, JobUpdate, CommandResult, ErrorMessage, Pong]);
+export const RevealResult = z.object({ type: z.literal('reveal-result'), id: z.string(), ok: z.boolean(), value: z.string().nullable().optional(), error: z.string().optional() });
+export const ServerMessage = z.discriminatedUnion('type', [Welcome, Snapshot, Event, Gap, Status, JobUpdate, CommandResult, ErrorMessage, Pong, RevealResult]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 
 /** WebSocket close codes used by the gateway. */

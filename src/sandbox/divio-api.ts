@@ -48,8 +48,11 @@ function envJson(ctx: Ctx, s: SandboxState, e: EnvRec, ext: boolean) {
   };
   return ext ? { ...real, url: siteUrl(ctx.base, s, e), status: e.status, instances: e.instances } : real;
 }
-function depJson(d: DeploymentRec) {
+/** Who started a deployment: unverified (no documented field), served only with the extensions. */
+const SCENARIO_PEOPLE = ['anna.meier@example.com', 'luca.rossi@example.com', 'sam.okafor@example.com', 'ci (git push)'];
+function depJson(d: DeploymentRec, ext = false) {
   return {
+    ...(ext ? { author: d.author ?? SCENARIO_PEOPLE[hashInt(d.uuid) % SCENARIO_PEOPLE.length] } : {}),
     uuid: d.uuid, environment: d.environment, application: d.application, created_at: d.created_at, started_at: d.started_at,
     ended_at: d.ended_at, status: d.status, percent: d.percent, success: d.success, stage: d.stage, build_mode: d.build_mode,
     commit: d.commit, branch: d.branch, environment_variables: d.environment_variables,
@@ -113,6 +116,12 @@ function drfParse<T>(schema: z.ZodType<T>, body: unknown): T {
 const uuidField = z.string({ error: (i) => (i.input === undefined ? 'This field is required.' : 'Must be a valid UUID.') }).min(1, 'This field may not be blank.');
 const PatchEnv = z.object({ branch: z.string().min(1, 'This field may not be blank.').max(255).regex(/^[^\s~^:?*[\\]*$/, 'Enter a valid branch name.') });
 const CopyEnv = z.object({ new_slug: z.string().regex(/^[a-z][a-z0-9-]{0,49}$/, 'Enter a valid "slug" consisting of lowercase letters, numbers or hyphens.') });
+const VarName = z.string({ error: (i) => (i.input === undefined ? 'This field is required.' : 'Not a valid string.') })
+  .min(1, 'This field may not be blank.').max(255, 'Ensure this field has no more than 255 characters.')
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'Enter a valid environment variable name.');
+const VarValue = z.string({ error: (i) => (i.input === undefined ? 'This field is required.' : 'Not a valid string.') }).max(65_536, 'Ensure this field has no more than 65536 characters.');
+const PostVar = z.object({ environment: uuidField, name: VarName, value: VarValue, is_sensitive: z.boolean().optional() });
+const PatchVar = z.object({ value: VarValue.optional(), is_sensitive: z.boolean().optional() });
 const PostDeployment = z.object({ environment: uuidField, build_mode: z.enum(['AUTO', 'ADOPT', 'FORCE']).optional() });
 const PostBackup = z.object({
   environment: uuidField,
@@ -288,15 +297,15 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   add('GET', '/apps/v3/deployments/', (ctx) => {
     const apps = filterParam(ctx, 'application', isApp);
     const envs = filterParam(ctx, 'environment', isEnv);
-    pageOf(ctx, S().deployments.filter((d) => (!apps || apps.includes(d.application)) && (!envs || envs.includes(d.environment))).sort(newestFirst).map(depJson));
+    pageOf(ctx, S().deployments.filter((d) => (!apps || apps.includes(d.application)) && (!envs || envs.includes(d.environment))).sort(newestFirst).map((d) => depJson(d, ext)));
   });
   add('POST', '/apps/v3/deployments/', (ctx) => {
     const body = drfParse(PostDeployment, ctx.body);
     const e = engine.env(body.environment);
     if (!e) throw badRequest('environment', `Invalid pk "${body.environment}" - object does not exist.`);
-    sendJson(ctx, 201, depJson(engine.startDeployment(e, body.build_mode ?? 'AUTO')));
+    sendJson(ctx, 201, depJson(engine.startDeployment(e, body.build_mode ?? 'AUTO', Date.now(), S().me.email ?? null), ext));
   });
-  add('GET', '/apps/v3/deployments/{uuid}/', (ctx) => sendJson(ctx, 200, depJson(find(S().deployments, ctx.params.uuid))));
+  add('GET', '/apps/v3/deployments/{uuid}/', (ctx) => sendJson(ctx, 200, depJson(find(S().deployments, ctx.params.uuid), ext)));
   add('GET', '/apps/v3/deployments/{uuid}/logs', (ctx) => {
     const d = find(S().deployments, ctx.params.uuid);
     sendJson(ctx, 200, { uuid: d.uuid, logs: deploymentLogText(d) });
@@ -327,6 +336,36 @@ export function buildRoutes(deps: RouteDeps): Route[] {
     const appEnvs = apps ? new Set(S().environments.filter((e) => apps.includes(e.application)).map((e) => e.uuid)) : null;
     pageOf(ctx, S().envVars.filter((v) => (!envs || envs.includes(v.environment)) && (!appEnvs || appEnvs.has(v.environment)) && (!name || v.name === name))
       .map((v) => ({ uuid: v.uuid, name: v.name, value: v.value, is_sensitive: v.is_sensitive, environment: v.environment })));
+  });
+
+  // Writing variables (the Control Panel's way; Divio's CLI only reads): the REST resource of the list
+  // above, unverified. DRF answers: 201 with the variable,
+  // 400 `{field: [...]}` or the unique-together message, 200 on PATCH, 204 on DELETE, 404 unknown.
+  const varJson = (v: SandboxState['envVars'][number]) => ({ uuid: v.uuid, name: v.name, value: v.value, is_sensitive: v.is_sensitive, environment: v.environment });
+  add('POST', '/apps/v3/environment-variables/', (ctx) => {
+    const body = drfParse(PostVar, ctx.body);
+    if (!isEnv(body.environment)) throw badRequest('environment', `Invalid pk "${body.environment}" - object does not exist.`);
+    if (S().envVars.some((v) => v.environment === body.environment && v.name === body.name)) throw nonField('The fields environment, name must make a unique set.');
+    const v = { uuid: engine.rng.uuid(), name: body.name, value: body.value, is_sensitive: body.is_sensitive ?? false, environment: body.environment };
+    S().envVars.push(v);
+    engine.onChange();
+    sendJson(ctx, 201, varJson(v));
+  });
+  add('GET', '/apps/v3/environment-variables/{uuid}/', (ctx) => sendJson(ctx, 200, varJson(find(S().envVars, ctx.params.uuid))));
+  add('PATCH', '/apps/v3/environment-variables/{uuid}/', (ctx) => {
+    const v = find(S().envVars, ctx.params.uuid);
+    const body = drfParse(PatchVar, ctx.body);
+    if (body.value !== undefined) v.value = body.value;
+    if (body.is_sensitive !== undefined) v.is_sensitive = body.is_sensitive;
+    engine.onChange();
+    sendJson(ctx, 200, varJson(v));
+  });
+  add('DELETE', '/apps/v3/environment-variables/{uuid}/', (ctx) => {
+    const v = find(S().envVars, ctx.params.uuid);
+    S().envVars.splice(S().envVars.indexOf(v), 1);
+    engine.onChange();
+    ctx.res.writeHead(204);
+    ctx.res.end();
   });
 
   add('GET', '/apps/v3/service-instances/', (ctx) => {

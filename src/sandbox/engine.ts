@@ -262,9 +262,10 @@ export class Engine {
     return this.state.deployments.find((d) => d.environment === envUuid && !d.ended_at);
   }
 
-  startDeployment(env: EnvRec, buildMode: 'AUTO' | 'ADOPT' | 'FORCE', nowMs = Date.now()): DeploymentRec {
+  startDeployment(env: EnvRec, buildMode: 'AUTO' | 'ADOPT' | 'FORCE', nowMs = Date.now(), author: string | null = null): DeploymentRec {
     if (this.runningDeployment(env.uuid)) throw nonField('A deployment is already in progress for this environment.');
     const d = makeDeployment(this.state, this.rng, env, buildMode, nowMs, env.failDeploys || this.takeFail('deployment', env.uuid));
+    if (author) d.author = author;
     this.state.deployments.push(d);
     this.onChange();
     return d;

@@ -25,6 +25,11 @@
  * - Deployments carry `stage` (services|checkout|build|release|scaling), `stages`, `build_mode`,
  *   `commit`, `branch`, `application`; `status` is queued → running → success | failure.
  *   POST while one is running for the environment → 400 `{"non_field_errors": [...]}` (attach instead).
+ *   With the extensions, `author` too (who started it: the token's user for a POST; unverified).
+ * - Environment variables (writes unverified, the DRF resource of the list): `POST
+ *   /apps/v3/environment-variables/ {environment, name, value, is_sensitive?}` → 201 (a taken name →
+ *   400 "The fields environment, name must make a unique set."), `GET|PATCH {value?, is_sensitive?}|
+ *   DELETE /apps/v3/environment-variables/{uuid}/` → 200 | 200 | 204.
  * - Backups: `state` QUEUED → RUNNING → COMPLETED, `success` null → "SUCCESS" | "FAILURE".
  *   `GET /apps/v3/service-instance-backups/?backup=` lists them.
  * - Restores: each `service_instance_restores[]` item may name a destination `service_instance`

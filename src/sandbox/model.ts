@@ -45,6 +45,8 @@ export interface DeploymentRec {
   percent: number; success: boolean | null; stage: string | null;
   build_mode: 'AUTO' | 'ADOPT' | 'FORCE'; commit: string; branch: string;
   environment_variables: string[];
+  /** Who started it (a POST: the token's user); absent: a scenario person (extension only). */
+  author?: string | null;
   stages: StageRec[];
   /** Virtual ms at which the deployment fails (null: it succeeds). */
   failAtMs: number | null;

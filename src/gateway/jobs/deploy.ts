@@ -1,7 +1,7 @@
 // Deploy: attach to a running deployment or start one (never two POSTs), follow it at Divio's CLI
 // cadence, then probe the environment's URL. A live environment needs `confirm: "APP@live"`.
 import { request } from 'undici';
-import type { Environment } from '../../domain/index.js';
+import type { Deployment, Environment } from '../../domain/index.js';
 import { deploymentOutcome, envRisk } from '../../domain/index.js';
 import { deploy, followDeployment } from '../../divio/ops.js';
 import { errorText, sleep } from '../hub.js';
@@ -24,21 +24,7 @@ export const deployKind: JobKindDef<DeployParams, DeployPrepared> = {
   },
 
   async run(h, p, pre, ctx) {
-    h.stepStart('deploy');
-    let lastStage: string | null = null;
-    const r = await deploy(ctx.up.divio, pre.envObj, {
-      buildMode: p.buildMode,
-      signal: h.signal,
-      intervalMs: ctx.interval.deploy,
-      onStart: ({ uuid, attached }) => {
-        h.patch({ upstreamId: uuid });
-        h.record({ deployment: uuid, attached });
-      },
-      onProgress: (d) => {
-        lastStage = progress(h, d, lastStage);
-      },
-    });
-    ended(h, r.deployment, lastStage);
+    await deployStep(h, ctx, pre.envObj, p.buildMode);
     await probe(h, ctx, pre.envObj);
   },
 
@@ -60,6 +46,26 @@ export const deployKind: JobKindDef<DeployParams, DeployPrepared> = {
   },
 };
 
+/** Step "deploy": start a deployment (or attach to the running one) and follow it to its end; a failed one throws. */
+export async function deployStep(h: JobHandle, ctx: KindContext, envObj: Environment, buildMode: 'AUTO' | 'ADOPT' | 'FORCE'): Promise<Deployment> {
+  h.stepStart('deploy');
+  let lastStage: string | null = null;
+  const r = await deploy(ctx.up.divio, envObj, {
+    buildMode,
+    signal: h.signal,
+    intervalMs: ctx.interval.deploy,
+    onStart: ({ uuid, attached }) => {
+      h.patch({ upstreamId: uuid });
+      h.record({ deployment: uuid, attached });
+    },
+    onProgress: (d) => {
+      lastStage = progress(h, d, lastStage);
+    },
+  });
+  ended(h, r.deployment, lastStage);
+  return r.deployment;
+}
+
 function progress(h: JobHandle, d: { stage?: string | null; status?: string | null; percent?: number | null }, lastStage: string | null): string | null {
   const stage = d.stage ?? d.status ?? null;
   if (stage !== lastStage || (d.percent ?? null) !== h.job.percent) h.patch({ percent: d.percent ?? null, stage });
@@ -78,7 +84,7 @@ function ended(h: JobHandle, d: { uuid: string; ended_at: string | null; success
 }
 
 /** The verdict has two sources: the API's success and an HTTP probe of the environment's URL. */
-async function probe(h: JobHandle, ctx: KindContext, envObj: Environment): Promise<void> {
+export async function probe(h: JobHandle, ctx: KindContext, envObj: Environment): Promise<void> {
   h.stepStart('probe');
   const fresh = await ctx.up.divio.environment(envObj.uuid, h.signal).catch(() => envObj);
   const url = typeof fresh.url === 'string' && /^https?:\/\//.test(fresh.url) ? fresh.url : null;

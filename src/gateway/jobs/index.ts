@@ -6,9 +6,13 @@ import { downloadKind } from './download.js';
 import { localActionKind } from './local.js';
 import { cdnClearKind, cloudflarePurgeKind } from './purge.js';
 import { restoreKind } from './restore.js';
+import { redeployKind } from './redeploy.js';
+import { envVarKind } from './envvar.js';
 
 export const KINDS: KindTable = {
   deploy: deployKind,
+  redeploy: redeployKind,
+  'env-var': envVarKind,
   backup: backupKind,
   restore: restoreKind,
   download: downloadKind,
