@@ -28,6 +28,8 @@ export function lookingAt(route: Route, job: Job): boolean {
 
 const LABEL: Record<JobKind, string> = {
   deploy: 'deploy',
+  redeploy: 'redeploy',
+  'env-var': 'variable change',
   backup: 'backup',
   restore: 'restore',
   download: 'download',
