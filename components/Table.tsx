@@ -122,17 +122,50 @@ export function Table<T>(p: TableProps<T>): React.ReactElement {
           );
         }
         const selStyle = selected ? (theme.selectionBg ? { backgroundColor: theme.selectionBg, color: theme.selectionFg } : { inverse: true }) : {};
-        return (
-          <Box key={p.rowKey(row, idx)} flexDirection="row" width={p.width} height={1}>
-            <Text {...sx(theme, { ...selStyle, color: selected ? theme.selectionFg ?? theme.accent : theme.muted, bold: selected })}>{marker}</Text>
-            {laid.map((c, ci) => (
-              <Text key={c.col.id} wrap="truncate" {...sx(theme, { color: c.col.color?.(row), ...selStyle })}>
-                {fitCell(c.col.cell(row), c.width, g.ellipsis, c.col.align, unicode) + (ci < laid.length - 1 ? ' ' : '')}
-              </Text>
-            ))}
-          </Box>
-        );
+        // each cell as drawn, and its style: the row redraws only when one of these changed
+        const cells = laid.map((c, ci) => fitCell(c.col.cell(row), c.width, g.ellipsis, c.col.align, unicode) + (ci < laid.length - 1 ? ' ' : ''));
+        const styles = laid.map((c) => sx(theme, { color: c.col.color?.(row), ...selStyle }));
+        const markerStyle = sx(theme, { ...selStyle, color: selected ? theme.selectionFg ?? theme.accent : theme.muted, bold: selected });
+        return <TableRow key={p.rowKey(row, idx)} width={p.width} marker={marker} markerStyle={markerStyle} cells={cells} styles={styles} ids={laid.map((c) => c.col.id)} />;
       })}
     </Box>
   );
 }
+
+interface TableRowProps {
+  width: number;
+  marker: string;
+  markerStyle: Record<string, unknown>;
+  cells: string[];
+  styles: Record<string, unknown>[];
+  ids: string[];
+}
+
+function sameStyle(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+/** Same props, same row: React skips it, and Ink's layout and output stage find it unchanged (issue 16). */
+export function sameRow(a: TableRowProps, b: TableRowProps): boolean {
+  return (
+    a.width === b.width &&
+    a.marker === b.marker &&
+    sameStyle(a.markerStyle, b.markerStyle) &&
+    a.cells.length === b.cells.length &&
+    a.cells.every((c, i) => c === b.cells[i] && a.ids[i] === b.ids[i] && sameStyle(a.styles[i]!, b.styles[i]!))
+  );
+}
+
+const TableRow = React.memo(function TableRow(r: TableRowProps): React.ReactElement {
+  return (
+    <Box flexDirection="row" width={r.width} height={1}>
+      <Text {...r.markerStyle}>{r.marker}</Text>
+      {r.cells.map((cell, ci) => (
+        <Text key={r.ids[ci]} wrap="truncate" {...r.styles[ci]}>
+          {cell}
+        </Text>
+      ))}
+    </Box>
+  );
+}, sameRow);

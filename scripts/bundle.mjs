@@ -34,21 +34,23 @@ const noDevtools = {
   },
 };
 
-// Two of Ink's modules are replaced by ours (issue 16): its output stage (same frames, cached) and its
-// frame writer (same screen; moves scrolled rows instead of rewriting them).
+// Some of Ink's modules are replaced by ours (issue 16): its output stage (same frames, cached), its
+// frame writer (same screen; moves scrolled rows instead of rewriting them) and its text measure.
 const inkReplacements = [
   { importer: 'renderer.js', spec: './output.js', path: 'src/terminal/inkoutput.ts' },
   { importer: 'ink.js', spec: './log-update.js', path: 'src/terminal/inklogupdate.ts' },
+  { importer: 'render-node-to-output.js', spec: 'widest-line', path: 'src/terminal/inkwidest.ts' },
+  { importer: 'measure-text.js', spec: 'widest-line', path: 'src/terminal/inkwidest.ts' },
 ];
 const inkUsed = new Set();
 const inkPatches = {
   name: 'ink-patches',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(output|log-update)\.js$/ }, (a) => {
+    b.onResolve({ filter: /^(\.\/output\.js|\.\/log-update\.js|widest-line)$/ }, (a) => {
       const from = a.importer.replace(/\\/g, '/');
       const r = inkReplacements.find((x) => x.spec === a.path && from.endsWith(`/ink/build/${x.importer}`));
       if (!r) return undefined;
-      inkUsed.add(r.path);
+      inkUsed.add(`${r.importer}:${r.spec}`);
       return { path: join(process.cwd(), r.path) };
     });
   },
@@ -79,5 +81,5 @@ await build({
   define: { 'process.env.DEV': '"false"', 'process.env.NODE_ENV': '"production"' },
 });
 for (const r of inkReplacements) {
-  if (!inkUsed.has(r.path)) throw new Error(`bundle: ink/build/${r.importer} no longer imports ${r.spec}: check ${r.path} against the new Ink`);
+  if (!inkUsed.has(`${r.importer}:${r.spec}`)) throw new Error(`bundle: ink/build/${r.importer} no longer imports ${r.spec}: check ${r.path} against the new Ink`);
 }

@@ -12,7 +12,7 @@
 // - a row that is built places styled characters exactly as Ink does; the tokenised lines, the
 //   character widths and the clipped slices are cached across renders (bounded).
 import sliceAnsi from 'slice-ansi';
-import stringWidth from 'string-width';
+import { displayWidth as width, widestLine } from './width.js';
 import { styledCharsFromTokens, styledCharsToString, tokenize, type StyledChar } from '@alcalzone/ansi-tokenize';
 
 type Transformer = (s: string, index: number) => string;
@@ -38,35 +38,8 @@ class Bounded<V> {
 }
 
 const styledCache = new Bounded<StyledChar[]>(4000);
-const widthCache = new Bounded<number>(8000);
-const blockWidthCache = new Bounded<number>(2000);
 const sliceCache = new Bounded<string>(4000);
 const rowCache = new Bounded<string>(3000);
-
-const ASCII = /^[\x20-\x7e]*$/;
-
-function width(text: string): number {
-  if (text.length === 1) {
-    const c = text.charCodeAt(0);
-    if (c >= 0x20 && c < 0x7f) return 1;
-  }
-  let w = widthCache.get(text);
-  if (w === undefined) {
-    w = ASCII.test(text) ? text.length : stringWidth(text);
-    widthCache.set(text, w);
-  }
-  return w;
-}
-
-function widestLine(text: string): number {
-  let w = blockWidthCache.get(text);
-  if (w === undefined) {
-    w = 0;
-    for (const line of text.split('\n')) w = Math.max(w, width(line));
-    blockWidthCache.set(text, w);
-  }
-  return w;
-}
 
 function styledChars(line: string): StyledChar[] {
   let c = styledCache.get(line);
@@ -96,7 +69,8 @@ function buildRow(rowWidth: number, pieces: (number | string)[]): string {
     let offsetX = pieces[p] as number;
     for (const character of styledChars(pieces[p + 1] as string)) {
       cells[offsetX] = character;
-      const characterWidth = Math.max(1, width(character.value));
+      const v = character.value;
+      const characterWidth = v.length === 1 && v.charCodeAt(0) >= 0x20 && v.charCodeAt(0) < 0x7f ? 1 : Math.max(1, width(v));
       for (let i = 1; i < characterWidth; i++) cells[offsetX + i] = { type: 'char', value: '', fullWidth: false, styles: character.styles };
       offsetX += characterWidth;
     }

@@ -25,10 +25,38 @@ function graphemeWidth(g: string): number {
   return stringWidth(g);
 }
 
-/** Columns the text occupies in a terminal. SGR sequences count 0. */
+const SGR_ALL = /\x1b\[[0-9;]*m/g;
+const widths = new Map<string, number>();
+
+/**
+ * Columns the text occupies in a terminal. SGR sequences count 0. Remembered (bounded): a frame
+ * measures the same strings render after render (issue 16).
+ */
 export function displayWidth(s: string): number {
   if (PRINTABLE_ASCII.test(s)) return s.length;
-  return stringWidth(s);
+  let w = widths.get(s);
+  if (w === undefined) {
+    // coloured ASCII (most log lines) without string-width's grapheme walk
+    const plain = s.indexOf('\x1b') >= 0 ? s.replace(SGR_ALL, '') : null;
+    w = plain !== null && PRINTABLE_ASCII.test(plain) ? plain.length : stringWidth(s);
+    if (widths.size >= 8000) widths.clear();
+    widths.set(s, w);
+  }
+  return w;
+}
+
+const blocks = new Map<string, number>();
+
+/** The widest line of a block of text (what `widest-line` computes), remembered (bounded). */
+export function widestLine(text: string): number {
+  let w = blocks.get(text);
+  if (w === undefined) {
+    w = 0;
+    for (const line of text.split('\n')) w = Math.max(w, displayWidth(line));
+    if (blocks.size >= 2000) blocks.clear();
+    blocks.set(text, w);
+  }
+  return w;
 }
 
 interface Token {
