@@ -246,6 +246,15 @@ export const COMMANDS: CommandSpec[] = [
     run: (a) => import('../sandbox/command.js').then((m) => m.runSandboxCommand(a.rest)),
   },
   {
+    name: 'completion',
+    summary: 'print a shell completion script (bash, zsh or fish)',
+    args: [{ name: 'SHELL', choices: ['bash', 'zsh', 'fish'] }],
+    description: 'Application and environment names come from a small cache the console and `apps` keep; nothing\nis asked of the network while you type.',
+    options: {},
+    examples: ['divio-tui completion bash > ~/.local/share/bash-completion/completions/divio-tui', 'divio-tui completion fish > ~/.config/fish/completions/divio-tui.fish'],
+    run: (a) => import('./completion.js').then((m) => m.runCompletion(a)),
+  },
+  {
     name: 'help',
     summary: 'this list, or the help of one command',
     args: [{ name: 'COMMAND', optional: true, rest: true, complete: 'command' }],

@@ -2,6 +2,17 @@
 import { flagBool, flagString, type ParsedArgs } from './args.js';
 import { sessionOptions } from './connect-options.js';
 import { VERSION } from '../version.js';
+import type { GatewayClient } from '../client/index.js';
+
+/** The first whole fleet this console sees refreshes the slugs shell completion offers (slugcache.ts). */
+function rememberSlugs(c: GatewayClient): void {
+  const take = (d: { rows: Array<{ app: string; env: string }>; loading?: boolean; partial?: boolean }) => {
+    if (d.loading || d.partial) return;
+    sub.unsubscribe();
+    void import('./slugcache.js').then((m) => m.writeSlugCache(d.rows));
+  };
+  const sub = c.subscribe('fleet', {}, { onSnapshot: take, onEvent: take, onError: () => {} });
+}
 
 export async function runConsole(a: ParsedArgs): Promise<number> {
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
@@ -40,6 +51,7 @@ export async function runConsole(a: ParsedArgs): Promise<number> {
       connect: async () => {
         const { openSession } = await import('./session.js');
         session = await openSession(opts);
+        rememberSlugs(session.client);
         return Object.assign(session.client, { warning: session.warning });
       },
     });

@@ -140,6 +140,9 @@ export async function fleet(c: GatewayClient): Promise<FleetRow[]> {
   // the whole listing (not a snapshot of the applications that answered first), with no row whose
   // last deployment is still loading
   const d = await firstData<{ rows: FleetRow[]; loading?: boolean }>((h) => c.subscribe('fleet', {}, h), 20_000, (x) => !x.loading && !x.rows.some((r) => r.pending));
+  // the slugs shell completion offers (`divio-tui completion`)
+  const { writeSlugCache } = await import('./slugcache.js');
+  await writeSlugCache(d.rows);
   return d.rows;
 }
 
