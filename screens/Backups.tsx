@@ -205,7 +205,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
                 { text: `  ${contentKind(d.service_type).padEnd(6)}` },
                 { text: ` ${String(d.service_type ?? '?').padEnd(10)}`, color: theme.muted },
                 { text: ` ${formatBytes(d.size ?? null).padStart(9)}` },
-                { text: d.ended_at ? '  taken' : '  in progress', color: d.ended_at ? theme.ok : theme.warning },
+                ...(d.ended_at ? [{ text: '  taken', color: theme.ok }] : [{ text: '  ' }, { text: ' in progress', spin: true, color: theme.warning }]),
                 { text: d.errors?.length ? `  ${String(d.errors[0])}` : '', color: theme.danger },
               ]}
               width={width}

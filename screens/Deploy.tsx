@@ -106,7 +106,7 @@ export function Deploy({ route, width, height }: ScreenProps): React.ReactElemen
     const hb = watch ? watch.heartbeatAgeMs(now) : 0;
     add(
       { text: `Deployment ${d.uuid.slice(0, 8)}${job ? '' : d.ended_at ? ' (last)' : ' (attached: running)'}  `, color: theme.muted },
-      { text: d.ended_at ? (d.success ? 'succeeded' : 'failed') : `${d.status ?? 'running'} ${d.percent != null ? Math.round(d.percent) + ' %' : ''}`, bold: true, color: d.ended_at ? (d.success ? theme.ok : theme.danger) : theme.warning },
+      { text: d.ended_at ? (d.success ? 'succeeded' : 'failed') : ` ${d.status ?? 'running'} ${d.percent != null ? Math.round(d.percent) + ' %' : ''}`, spin: !d.ended_at, bold: true, color: d.ended_at ? (d.success ? theme.ok : theme.danger) : theme.warning },
       { text: `   elapsed ${started ? duration((ended ?? now) - started) : '-'}`, color: theme.muted },
       { text: d.ended_at ? '' : `   heartbeat ${duration(hb)} ago`, color: hb > 60_000 ? theme.danger : hb > 20_000 ? theme.warning : theme.muted },
       { text: d.commit ? `   commit ${String(d.commit).slice(0, 8)}` : '', color: theme.muted },

@@ -2,6 +2,7 @@
 // (sensitive values never shown), last deployments, content version. The keys open its logs,
 // deployments, backups, metrics and actions.
 import React, { useMemo } from 'react';
+import { Busy } from '../components/Busy.js';
 import { Box, Text } from 'ink';
 import { domainName } from '../src/domain/index.js';
 import { envRisk } from '../src/domain/console.js';
@@ -120,7 +121,17 @@ export function Environment({ route, width, height }: ScreenProps): React.ReactE
 
   if (!target) return <Text {...sx(theme, { color: theme.danger })}>no environment selected</Text>;
   if (!slot?.data) {
-    return <Text {...sx(theme, { color: slot?.error ? theme.danger : theme.muted })}>{slot?.error ? `environment unavailable: ${clean(slot.error, unicode)}` : `loading ${target.app}@${target.slug}...`}</Text>;
+    return (
+      <Text {...sx(theme, { color: slot?.error ? theme.danger : theme.muted })}>
+        {slot?.error ? (
+          `environment unavailable: ${clean(slot.error, unicode)}`
+        ) : (
+          <>
+            <Busy unicode={unicode} /> loading {target.app}@{target.slug}...
+          </>
+        )}
+      </Text>
+    );
   }
   // Fit every line to the width ourselves: Ink's own truncation would draw a Unicode ellipsis.
   const fit = (line: Line): Line => {

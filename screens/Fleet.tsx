@@ -13,6 +13,7 @@ import { FilterLine } from '../components/FilterLine.js';
 import { stateColor } from '../components/StatusBadge.js';
 import { renderSparkline } from '../components/Sparkline.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';
+import { Busy } from '../components/Busy.js';
 import { useList } from '../components/list.js';
 import { copyText } from './copy.js';
 import { useAppState, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
@@ -133,7 +134,15 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
   if (!slot?.data) {
     return (
       <Box flexDirection="column" height={height}>
-        <Text {...sx(theme, { color: slot?.error ? theme.danger : theme.muted })}>{slot?.error ? `fleet unavailable: ${slot.error}` : 'loading the fleet...'}</Text>
+        <Text {...sx(theme, { color: slot?.error ? theme.danger : theme.muted })}>
+          {slot?.error ? (
+            `fleet unavailable: ${slot.error}`
+          ) : (
+            <>
+              <Busy unicode={unicode} /> loading the fleet...
+            </>
+          )}
+        </Text>
       </Box>
     );
   }

@@ -9,6 +9,7 @@ import { truncateToWidth } from '../src/terminal/width.js';
 import { stateColor } from '../components/StatusBadge.js';
 import { clean, frameGlyphs } from '../components/glyphs.js';
 import { sx } from '../components/context.js';
+import { Busy } from '../components/Busy.js';
 import { duration } from './Jobs.js';
 
 export interface Seg {
@@ -16,6 +17,8 @@ export interface Seg {
   color?: string;
   bold?: boolean;
   inverse?: boolean;
+  /** A spinner (one column) before the text: work under way. */
+  spin?: boolean;
 }
 
 /** One terminal row of segments, cut to the width. */
@@ -25,10 +28,13 @@ export function SegLine({ segs, width, theme, unicode }: { segs: Seg[]; width: n
   const parts: React.ReactElement[] = [];
   segs.forEach((s, i) => {
     if (left <= 0) return;
+    const spin = s.spin && left > 1;
+    if (spin) left -= 1;
     const t = truncateToWidth(clean(s.text, unicode), left, ell);
     left -= t.length;
     parts.push(
       <Text key={i} {...sx(theme, { color: s.color, bold: s.bold, inverse: s.inverse })}>
+        {spin ? <Busy unicode={unicode} /> : null}
         {t}
       </Text>,
     );
@@ -60,7 +66,9 @@ export function jobStepLines(job: Job, theme: Theme, unicode: boolean, now: numb
     const glyph = s.state === 'succeeded' ? g.check : s.state === 'failed' ? g.cross : s.state === 'running' ? g.bullet : s.state === 'skipped' ? '-' : g.ring;
     const el = s.startedAt ? duration((s.endedAt ?? now) - s.startedAt) : '';
     return [
-      { text: `  ${glyph} `, color: stateColor(theme, s.state) },
+      ...(s.state === 'running'
+        ? [{ text: '  ' }, { text: ' ', spin: true, color: stateColor(theme, s.state) }]
+        : [{ text: `  ${glyph} `, color: stateColor(theme, s.state) }]),
       { text: s.state.padEnd(10), color: stateColor(theme, s.state) },
       { text: s.name.padEnd(16), bold: s.state === 'running' },
       { text: el.padEnd(8), color: theme.muted },

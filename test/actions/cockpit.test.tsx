@@ -62,7 +62,8 @@ describe('deploy cockpit', () => {
     const running = dep('dep-run');
     h = await open(env([running]), 'deploy', [['deployment', { deployment: 'dep-run' }, { deployment: running, log: LOG_OK, append: false }]]);
     const f = await h.waitFor((x) => x.includes('Step 2/12'));
-    expect(f).toMatch(/Deployment dep-run \(attached: running\)\s+running 42 %/);
+    // work under way: a spinner (braille dots) before the state
+    expect(f).toMatch(/Deployment dep-run \(attached: running\)\s+[\u2800-\u28ff] running 42 %/);
     expect(f).toMatch(/elapsed 1m3\ds/);
     expect(f).toMatch(/heartbeat \ds ago/);
     expect(f).toMatch(/✓ services\s+✓ checkout\s+● build\s+○ release/);

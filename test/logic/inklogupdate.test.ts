@@ -145,6 +145,18 @@ describe('the scrolling frame writer', () => {
     expect(repainted / textBytes).toBeGreaterThan(10); // the whole pane, every time
     expect(scrolled / textBytes).toBeLessThan(1.5);
   });
+
+  it('a spinner tick rewrites its row only', async () => {
+    const t = await pair(100, 30);
+    const rows = Array.from({ length: 29 }, (_, i) => `row ${i} ${'.'.repeat(80)}`);
+    const frame = (spin: string) => rows.map((r, i) => (i === 4 ? `  ${spin} running   build   12s` : r)).join('\n') + '\n';
+    await t.frame(frame('⠋'));
+    const a0 = t.sa.bytes;
+    for (const f of ['⠙', '⠹', '⠸', '⠼']) await t.frame(frame(f));
+    expect(text(t.ta)[4]).toBe('  ⠼ running   build   12s');
+    expect(screen(t.ta)).toEqual(screen(t.tb));
+    expect((t.sa.bytes - a0) / 4).toBeLessThan(50); // the row (28 bytes) and the cursor moves
+  });
 });
 
 describe('findShift (pure)', () => {
