@@ -38,7 +38,13 @@ function valueAction(o: Options[string]): string | null {
 export function completionCore(): string {
   const all = [CONSOLE, ...COMMANDS];
   const valueOpts = new Set<string>();
-  for (const c of all) for (const [k, o] of Object.entries(optionsOf(c, SESSION_OPTIONS))) if (o.type === 'string') valueOpts.add(`--${k}`), o.short && valueOpts.add(`-${o.short}`);
+  for (const c of all) {
+    for (const [k, o] of Object.entries(optionsOf(c, SESSION_OPTIONS))) {
+      if (o.type !== 'string') continue;
+      valueOpts.add(`--${k}`);
+      if (o.short) valueOpts.add(`-${o.short}`);
+    }
+  }
   const firstWords = [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]!))];
   const twoWords = COMMANDS.filter((c) => c.name.includes(' '));
   const cmdKey = (c: CommandSpec) => q(c.name);
