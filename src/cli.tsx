@@ -1,5 +1,6 @@
 // divio-tui: argument parsing and wiring. The only place that knows every part (DESIGN.md §4).
 // Heavy parts (gateway, sandbox, clients, dockerode) are imported lazily so the first frame is quick.
+import './cli/compilecache.js';
 import { didYouMean, findCommand, GLOBAL_OPTIONS, optionLines, optionsOf, parseWords, renderCommandHelp, UsageError, type CommandSpec, type Options } from './cli/args.js';
 import { COMMANDS, CONSOLE } from './cli/commands.js';
 import { SESSION_OPTIONS } from './cli/connect-options.js';
