@@ -1,5 +1,7 @@
 // 1. first frame / fleet populated; 2. idle CPU on the fleet screen.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { SCENARIO } from '../src/sandbox/scenario.js';
 import { spawnConsole, waitFor, sleep, type ConsoleProc } from './pty.js';
 import { cpuSeconds, ownCpuSeconds, rssBytes } from './procs.js';
@@ -63,6 +65,7 @@ export async function measureStartup(o: StartupOpts): Promise<Row[]> {
     rows.push(row('fleetMs', 'fleet rows on screen', m, 'ms', fmtMs(m), `≤ ${FLEET_MS} ms`, m <= FLEET_MS, `median of ${fleet.length}`));
   } else rows.push(naRow('fleetMs', 'fleet rows on screen', `≤ ${FLEET_MS} ms`, err ?? 'no run succeeded'));
   rows.push(row('nodeBaselineMs', 'baseline: node -e "" (spawn to exit)', base, 'ms', fmtMs(base), '', null));
+  rows.push(await singleFileFirstFrame(o, first.length ? median(first) : null));
 
   // 2. idle CPU: the fleet screen, no input.
   if (!keep) {
@@ -101,4 +104,28 @@ export async function measureStartup(o: StartupOpts): Promise<Row[]> {
     await keep.kill();
   }
   return rows;
+}
+
+/** The single file (`npm run dist`, Node 24 LTS and V8's code cache inside) against the package's bundle. */
+const SINGLE_FILE = resolve(process.cwd(), process.env.BENCH_SINGLE_FILE ?? 'dist-bin/divio-tui-linux-x64');
+
+async function singleFileFirstFrame(o: StartupOpts, packageMs: number | null): Promise<Row> {
+  const label = 'first frame, single file (dist-bin/divio-tui-linux-x64)';
+  if (!existsSync(SINGLE_FILE)) return naRow('firstFrameSingleFileMs', label, '', `${SINGLE_FILE} is missing: run npm run dist`);
+  const xs: number[] = [];
+  let err = '';
+  for (let i = 0; i < o.runs; i++) {
+    const c = spawnConsole({ file: SINGLE_FILE, prefix: [], args: ['--sandbox', '--ephemeral', '--seed', '1'] });
+    try {
+      xs.push((await waitFor(c, (s) => s.trim().length > 0, 15_000, 'the first frame')) - c.spawnedAt);
+    } catch (e) {
+      err = (e as Error).message;
+    } finally {
+      await c.kill();
+    }
+  }
+  if (!xs.length) return naRow('firstFrameSingleFileMs', label, '', err || 'no run succeeded');
+  const m = median(xs);
+  const vs = packageMs === null ? '' : ` = ${(m / packageMs).toFixed(2)}× the package's (node dist/divio-tui.js: ${fmtMs(packageMs)})`;
+  return row('firstFrameSingleFileMs', label, m, 'ms', fmtMs(m), '', null, `median of ${xs.length}${vs}`);
 }

@@ -1,8 +1,10 @@
 // Bundles the console into one ESM file (DESIGN.md §8: ~0.6x start-up of running from node_modules).
 // `--if-stale` skips the build when dist is newer than every source file (keeps `npm start` quick).
+// Imported (by scripts/dist.mjs, the single file's build) it builds nothing: it shares its plugins.
 import { build } from 'esbuild';
 import { readdirSync, statSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const out = 'dist/divio-tui.js';
 const roots = ['src', 'components', 'screens', 'package.json'];
@@ -16,14 +18,15 @@ function newest(path) {
   return m;
 }
 
-if (process.argv.includes('--if-stale') && existsSync(out)) {
+const isMain = import.meta.url === pathToFileURL(process.argv[1] ?? '').href;
+if (isMain && process.argv.includes('--if-stale') && existsSync(out)) {
   const src = Math.max(...roots.map(newest));
   if (statSync(out).mtimeMs >= src) process.exit(0);
 }
 
 // Ink imports react-devtools-core (an optional peer) only when DEV=true; in one bundled file that
 // import would be hoisted and fail at start-up, so it resolves to an inert stub.
-const noDevtools = {
+export const noDevtools = {
   name: 'no-react-devtools',
   setup(b) {
     b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
@@ -43,7 +46,7 @@ const inkReplacements = [
   { importer: 'measure-text.js', spec: 'widest-line', path: 'src/terminal/inkwidest.ts' },
 ];
 const inkUsed = new Set();
-const inkPatches = {
+export const inkPatches = {
   name: 'ink-patches',
   setup(b) {
     b.onResolve({ filter: /^(\.\/output\.js|\.\/log-update\.js|widest-line)$/ }, (a) => {
@@ -56,9 +59,19 @@ const inkPatches = {
   },
 };
 
-rmSync('dist', { recursive: true, force: true });
+// The production builds of React and its reconciler (the development ones are ~1 MB more to parse).
+export const production = { 'process.env.DEV': '"false"', 'process.env.NODE_ENV': '"production"' };
 
-await build({
+/** After a build with inkPatches: fails it when Ink no longer imports a replaced module this way. */
+export function checkInkPatches(who) {
+  for (const r of inkReplacements) {
+    if (!inkUsed.has(`${r.importer}:${r.spec}`)) throw new Error(`${who}: ink/build/${r.importer} no longer imports ${r.spec}: check ${r.path} against the new Ink`);
+  }
+}
+
+if (isMain) rmSync('dist', { recursive: true, force: true });
+
+if (isMain) await build({
   entryPoints: { 'divio-tui': 'src/cli.tsx' },
   outdir: 'dist',
   chunkNames: 'chunks/[name]-[hash]',
@@ -77,9 +90,6 @@ await build({
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
-  // The production builds of React and its reconciler (the development ones are ~1 MB more to parse).
-  define: { 'process.env.DEV': '"false"', 'process.env.NODE_ENV': '"production"' },
+  define: production,
 });
-for (const r of inkReplacements) {
-  if (!inkUsed.has(`${r.importer}:${r.spec}`)) throw new Error(`bundle: ink/build/${r.importer} no longer imports ${r.spec}: check ${r.path} against the new Ink`);
-}
+if (isMain) checkInkPatches('bundle');

@@ -5,8 +5,9 @@
 // however it ends (even SIGKILL), the channel closes and the sandbox stops.
 //
 // Parent: startSandboxProcess(options) → endpoints. Child: `divio-tui sandbox --ipc` (internal).
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess, type ForkOptions } from 'node:child_process';
 import { setPriority } from 'node:os';
+import { isSea } from 'node:sea';
 import type { SandboxOptions } from './index.js';
 
 /** What a client of the sandbox needs to reach it (and the Cloudflare plan per zone). */
@@ -42,11 +43,9 @@ function spawnOnce(options: SandboxOptions, entry: string, timeoutMs: number, no
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = fork(entry, ['sandbox', '--ipc'], {
-        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-        env: { ...process.env, DIVIO_TUI_TRACE: '' },
-        serialization: 'json',
-      });
+      const o: ForkOptions = { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, DIVIO_TUI_TRACE: '' }, serialization: 'json' };
+      // The single file is the program itself: it takes no script path (fork would pass one).
+      child = isSea() ? spawn(process.execPath, ['sandbox', '--ipc'], o) : fork(entry, ['sandbox', '--ipc'], o);
     } catch (e) {
       reject(e instanceof Error ? e : new Error(String(e)));
       return;

@@ -4,7 +4,7 @@
 // variables plus STAGE. Sessions end after `sessionLimitMs`, whatever the activity.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn as spawnChild } from 'node:child_process';
+import { spawn as spawnChild, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Connection, ServerChannel, PseudoTtyInfo } from 'ssh2';
@@ -194,11 +194,21 @@ function startPty(stream: ServerChannel, args: string[], env: Record<string, str
   let early: Buffer[] | null = [];
   let p: import('@lydell/node-pty').IPty | null = null;
   let closed = false;
-  stream.on('data', (d: Buffer) => {
+  const onData = (d: Buffer): void => {
     if (early) early.push(d);
     else try { p?.write(d.toString('utf8')); } catch {}
-  });
+  };
+  stream.on('data', onData);
   stream.on('close', () => { closed = true; try { p?.kill(); } catch {} });
+  // The single file cannot load a native module: there the shell runs without a pseudo-terminal.
+  const withoutPty = (e: Error): void => {
+    if (closed) return;
+    try { stream.stderr.write(`sandbox: no pseudo-terminal (${e.message}); this shell runs without one\r\n`); } catch {}
+    stream.removeListener('data', onData);
+    startPipes(stream, args, env, true);
+    for (const d of early ?? []) stream.emit('data', d);
+    early = null;
+  };
   void import('@lydell/node-pty').then((nodePty) => {
     if (closed) return;
     try {
@@ -215,15 +225,52 @@ function startPty(stream: ServerChannel, args: string[], env: Record<string, str
     pty.onExit(({ exitCode }) => {
       try { stream.exit(exitCode); stream.end(); } catch {}
     });
-  }, fail);
+  }, withoutPty);
 }
 
-function startPipes(stream: ServerChannel, args: string[], env: Record<string, string>): void {
+/**
+ * The shell on pipes. `terminal`: the client has a terminal in raw mode but there is no pseudo-terminal
+ * here, so the line discipline a pty would give is done here: typed characters are echoed, a line goes
+ * to the shell on Enter (backspace edits it, ctrl-c drops it, ctrl-d on an empty line ends input), and
+ * the shell's newlines become CR LF.
+ */
+function startPipes(stream: ServerChannel, args: string[], env: Record<string, string>, terminal = false): ChildProcessWithoutNullStreams {
   const child = spawnChild('/bin/sh', args, { env, cwd: env.HOME, stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdout.pipe(stream, { end: false });
-  child.stderr.pipe(stream.stderr, { end: false });
-  stream.pipe(child.stdin);
+  if (!terminal) {
+    child.stdout.pipe(stream, { end: false });
+    child.stderr.pipe(stream.stderr, { end: false });
+    stream.pipe(child.stdin);
+  } else {
+    const crlf = (d: Buffer): string => d.toString('utf8').replace(/\r?\n/g, '\r\n');
+    child.stdout.on('data', (d: Buffer) => { try { stream.write(crlf(d)); } catch {} });
+    child.stderr.on('data', (d: Buffer) => { try { stream.stderr.write(crlf(d)); } catch {} });
+    child.stdin.on('error', () => {});
+    let line = '';
+    stream.on('data', (d: Buffer) => {
+      let echo = '';
+      for (const ch of d.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') {
+          echo += '\r\n';
+          child.stdin.write(`${line}\n`);
+          line = '';
+        } else if (ch === '\x7f' || ch === '\b') {
+          if (line) echo += '\b \b';
+          line = line.slice(0, -1);
+        } else if (ch === '\x03') {
+          echo += '^C\r\n';
+          line = '';
+        } else if (ch === '\x04') {
+          if (!line) child.stdin.end();
+        } else if (ch >= ' ' || ch === '\t') {
+          line += ch;
+          echo += ch;
+        }
+      }
+      try { if (echo) stream.write(echo); } catch {}
+    });
+  }
   stream.on('close', () => { if (child.exitCode === null) child.kill('SIGHUP'); });
   child.on('error', (e) => { try { stream.stderr.write(`sandbox: ${e.message}\n`); stream.exit(127); stream.end(); } catch {} });
   child.on('close', (code) => { try { stream.exit(code ?? 1); stream.end(); } catch {} });
+  return child;
 }

@@ -1,8 +1,7 @@
 // The three checks an installed program must pass, whichever way it was installed (the npm package,
 // the single file): `--version`, `apps --json` against a sandbox that same program started, and the
 // console's first frame in a real pseudo-terminal. Used by package.test.ts and single-file.test.ts.
-import { readFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -11,6 +10,13 @@ import { runBin, startSandboxBin } from './cli-harness.js';
 
 export const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
+
+/** npm run from a test: without the npm_* variables of the `npm test` that started vitest. */
+export function npmEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^npm_/i.test(k)) env[k] = v;
+  return env;
+}
 
 export interface Installed {
   /** The program's path (run by path; PATH may not hold node). */

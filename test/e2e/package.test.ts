@@ -8,17 +8,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './harness.js';
-import { installChecks, VERSION } from './install-checks.js';
-
-/** npm run from a test: without the npm_* variables of the `npm test` that started vitest. */
-export function npmEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^npm_/i.test(k)) env[k] = v;
-  return env;
-}
+import { installChecks, npmEnv, VERSION } from './install-checks.js';
 
 /** A clone of the working tree as git sees it: the tracked files only (in CI, the fresh clone itself). */
-export function cloneTracked(dest: string): void {
+function cloneTracked(dest: string): void {
   const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
   for (const f of files) {
     if (!existsSync(join(ROOT, f))) continue;
