@@ -1,4 +1,4 @@
-// The Divio API v3 client (../shared/reference/divio-api.md): undici with a keep-alive pool, tight
+// The Divio API v3 client (as divio/divio-cli calls it; shapes in test/contract/fixtures/): undici with a keep-alive pool, tight
 // timeouts, an overall deadline per call, retries for idempotent requests only, zod validation of
 // every response, paging as async iterators following `next`, typed errors that never carry the token.
 import { Agent, request, type Dispatcher } from 'undici';

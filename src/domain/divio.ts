@@ -1,4 +1,4 @@
-// The Divio platform's nouns, as the public API v3 returns them (../shared/reference/divio-api.md).
+// The Divio platform's nouns, as the public API v3 returns them (recorded in test/contract/fixtures/).
 // Tolerant where the API is unverified: unknown fields pass through (looseObject), undocumented
 // fields are optional/nullable. Strict where the console relies on a field (uuid, slug, ended_at …).
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 // The gateway: a WebSocket server (ws 8 on node:http) that turns Divio's polling API into live
-// streams and runs every mutation as a job. See /work/brief-gateway-api.md for the contract.
+// streams and runs every mutation as a job. The contract is src/protocol/messages.ts.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';

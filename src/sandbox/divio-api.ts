@@ -1,4 +1,4 @@
-// The Divio API v3 routes of the sandbox (see /work/shared/reference/divio-api.md and index.ts).
+// The Divio API v3 routes of the sandbox (the paths and shapes of test/contract/fixtures/; see index.ts).
 import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import type { Ctx } from './http.js';

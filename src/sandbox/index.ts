@@ -1,6 +1,6 @@
 /**
  * The embedded Divio + Cloudflare sandbox: a living, local emulator of the Divio API v3 (the paths and
- * shapes of /work/shared/reference/divio-api.md), the Cloudflare API v4 (zones + purge_cache), and an
+ * shapes Divio's own CLI, divio/divio-cli, uses; recorded in test/contract/fixtures/), the Cloudflare API v4 (zones + purge_cache), and an
  * SSH endpoint. node:http only; every request body is zod-validated and bad input gets a DRF 400.
  *
  * Auth: Divio paths need `Authorization: Token <token>` (401 `{"detail": …}` otherwise); Cloudflare

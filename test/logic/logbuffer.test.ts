@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LogLine } from '../../src/domain/console.js';
-import { LogBuffer, TimeOrderMerger, entryLines, entryPlainText, fieldsOf, makeMarker, sourceColorIndex, type LineEntry } from '../../src/store/logbuffer.js';
+import { LogBuffer, entryLines, entryPlainText, fieldsOf, makeMarker, sourceColorIndex, type LineEntry } from '../../src/store/logbuffer.js';
 
 let seq = 0;
 function line(message: string, source = 'shop@live', service = 'web', ts = 1_700_000_000_000 + seq): LogLine {
@@ -222,53 +222,5 @@ describe('markers and time-order merging', () => {
       count: 1234,
       text: 'reconnect 12:03:04\u201312:03:09Z',
     });
-  });
-
-  it('merges two sources into time order; every line is released', async () => {
-    vi.useFakeTimers();
-    let now = 0;
-    const out: LogLine[] = [];
-    const m = new TimeOrderMerger((l) => out.push(...l), { maxDelayMs: 1000, now: () => now });
-    const mk = (source: string, ts: number): LogLine => ({ seq: ts, ts, source, service: 'web', message: `${source} ${ts}` });
-    m.push([mk('live', 10), mk('live', 20), mk('live', 30)]);
-    // Only one source so far: its own lines are at the watermark.
-    expect(out.map((l) => l.ts)).toEqual([10, 20, 30]);
-    m.push([mk('test', 15), mk('test', 25), mk('test', 40)]);
-    // test@40 waits for live to reach 40.
-    expect(out.map((l) => l.ts)).toEqual([10, 20, 30, 15, 25]);
-    now = 100;
-    m.push([mk('live', 35), mk('live', 50)]);
-    expect(out.map((l) => l.ts)).toEqual([10, 20, 30, 15, 25, 35, 40]);
-    expect(m.held).toBe(1); // live@50 waits for test
-    now = 1200;
-    await vi.advanceTimersByTimeAsync(1200);
-    expect(out.map((l) => l.ts)).toEqual([10, 20, 30, 15, 25, 35, 40, 50]);
-    expect(m.held).toBe(0);
-    m.dispose();
-  });
-
-  it('registered sources hold the others back until they report (or maxDelay passes)', async () => {
-    vi.useFakeTimers();
-    let now = 0;
-    const out: LogLine[] = [];
-    const m = new TimeOrderMerger((l) => out.push(...l), { maxDelayMs: 1000, now: () => now });
-    const mk = (source: string, ts: number): LogLine => ({ seq: ts, ts, source, service: 'web', message: '' });
-    m.register('live');
-    m.register('test');
-    m.push([mk('live', 10), mk('live', 30)]);
-    expect(out).toEqual([]);
-    m.push([mk('test', 20)]);
-    expect(out.map((l) => `${l.source}@${l.ts}`)).toEqual(['live@10', 'test@20']);
-    m.advance('test', 30);
-    expect(out.map((l) => `${l.source}@${l.ts}`)).toEqual(['live@10', 'test@20', 'live@30']);
-    // A registered source that never reports holds lines back for at most maxDelayMs.
-    m.register('cron');
-    m.push([mk('live', 40)]);
-    expect(m.held).toBe(1);
-    now = 1000;
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(m.held).toBe(0);
-    expect(out.at(-1)?.ts).toBe(40);
-    m.dispose();
   });
 });
