@@ -32,7 +32,7 @@ import {
   type RawKeyHandler,
   type Ui,
 } from '../components/context.js';
-import { getScreen, screenTitle, targetOfRow } from './registry.js';
+import { activeScopes, getScreen, screenTitle, targetOfRow } from './registry.js';
 import { runEnvAction } from './actions.js';
 import { openLogsFor } from './logs/open.js';
 import './screens.js';
@@ -155,7 +155,8 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
   const dialog = useAppState((s) => s.dialog);
   const route = stack[stack.length - 1]!;
   const def = getScreen(route.screen);
-  const scopes: Scope[] = def?.scopes ?? ['global'];
+  // the scopes of the screen's current mode (an open form, a wizard step), as the store says
+  const scopes: Scope[] = useAppState((s) => activeScopes(route.screen, s.ui[routeKey(route)]));
   router.scopes.current = scopes;
   // The header's job count is always on screen: keep the jobs topic watched (without the frame
   // re-rendering on every progress tick of a job: the header selects just the count).
@@ -210,7 +211,8 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
     if (router.overlay.current && router.overlay.current(k, input) !== false) return;
     if (router.raw.current && router.raw.current(k, input)) return;
     if (!k) return;
-    const action = keymap.lookup(k, router.scopes.current);
+    // looked up in the scopes the store's current state gives the screen, not the last render's
+    const action = keymap.lookup(k, activeScopes(store.current().screen, store.view()));
     if (!action) return;
     const h = router.actions.current[action];
     if (h && h() !== false) return;

@@ -6,59 +6,23 @@ import { Box, Text } from 'ink';
 import type { BackupsData, BackupWithDetail } from '../src/protocol/messages.js';
 import { backupContents, backupSize, backupStateText, backupTime, backupTrigger, backupUsable, contentKind, formatBytes } from '../src/store/restore.js';
 import { age } from '../src/store/fleet.js';
-import { editText } from '../src/store/textinput.js';
+import { backupFormKey, type BackupForm } from '../src/store/forms.js';
 import { Table, type Column } from '../components/Table.js';
 import { useList } from '../components/list.js';
 import { copyText } from './copy.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { clean, frameGlyphs } from '../components/glyphs.js';
 import { targetOfParams, type ScreenProps } from './registry.js';
-import { SegLine, isReadOnly, jobStepLines, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg } from './actionui.js';
+import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg } from './actionui.js';
 import { openRestore } from './restore/RestoreWizard.js';
 
-/** The inline form for a new backup or a download. */
-export interface BackupForm {
-  kind: 'create' | 'download';
-  /** Service instance uuids (create) or service-instance backup uuids (download). */
-  items: { id: string; label: string; size?: number | null }[];
-  selected: string[];
-  cursor: number;
-  /** create: the note (a download always goes to the gateway's download folder, under a name it chooses). */
-  text: string;
-  field: 'items' | 'text';
-  backup?: string;
-  error?: string | null;
-}
-
-/** Pure key handling for the form. Returns the next form, or 'cancel' / 'submit'. */
-export function backupFormKey(f: BackupForm, key: string | null, input: string): BackupForm | 'cancel' | 'submit' {
-  if (key === 'esc') return 'cancel';
-  if (key === 'tab') return f.kind === 'download' ? f : { ...f, field: f.field === 'items' ? 'text' : 'items', error: null };
-  if (key === 'enter') {
-    if (!f.selected.length) return { ...f, error: f.kind === 'create' ? 'choose at least one service (space toggles)' : 'choose at least one part to download' };
-    return 'submit';
-  }
-  if (f.field === 'items') {
-    if (key === 'up' || key === 'k') return { ...f, cursor: Math.max(0, f.cursor - 1) };
-    if (key === 'down' || key === 'j') return { ...f, cursor: Math.min(f.items.length - 1, f.cursor + 1) };
-    if (key === 'space' || key === 'x') {
-      const it = f.items[f.cursor];
-      if (!it) return f;
-      return { ...f, error: null, selected: f.selected.includes(it.id) ? f.selected.filter((s) => s !== it.id) : [...f.selected, it.id] };
-    }
-    return f;
-  }
-  const text = editText(f.text, key, input, 1000);
-  return text === null ? f : { ...f, text };
-}
-
 export function Backups({ route, width, height }: ScreenProps): React.ReactElement {
-  const { store, theme, unicode } = useUi();
+  const { store, theme, unicode, keymap } = useUi();
   const target = targetOfParams(route.params);
   const slot = useTopic<BackupsData>('backups', target ? { env: target.env } : null);
   const vk = store.viewKey(route);
   const view = useAppState((s) => s.ui[vk]);
-  const form = view?.form as BackupForm | undefined;
+  const form = view?.backupForm;
   const jobId = view?.job as string | undefined;
   const job = useAppState((s) => (jobId ? s.jobs[jobId] : undefined));
   const now = useMemoNow(1000);
@@ -81,7 +45,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
   const detailH = sel && !form ? Math.min(sel.details.length + 2, 8) : 0;
   const tableH = Math.max(3, height - formH - jobH - detailH - 1);
 
-  const setForm = (f: BackupForm | undefined): void => store.updateView({ form: f }, vk);
+  const setForm = (f: BackupForm | undefined): void => store.updateView({ backupForm: f }, vk);
   const submit = (f: BackupForm): void => {
     if (!target) return;
     setForm(undefined);
@@ -96,10 +60,10 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
   };
 
   const formKey = (key0: string | null, input0: string): boolean => {
-    let f = store.view(vk).form as BackupForm | undefined;
+    let f = store.view(vk).backupForm;
     if (!f) return false;
     for (const [key, input] of splitKeys(key0, input0)) {
-      const r = backupFormKey(f, key, input);
+      const r = backupFormKey(f, keyAction(keymap, store, route, key), key, input);
       if (r === 'cancel') return setForm(undefined), true;
       if (r === 'submit') return submit(f), true;
       f = r;
@@ -173,7 +137,9 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
       { text: form.kind === 'download' ? "the gateway's download folder, under a name it chooses" : form.text || (form.field === 'text' ? '' : '(none)'), color: form.text ? undefined : theme.muted },
       { text: form.field === 'text' ? '_' : '' },
     ]);
-    formLines.push([{ text: form.error ? form.error : 'space toggle   ' + (form.kind === 'create' ? 'tab note   ' : '') + 'enter ' + (form.kind === 'create' ? 'create the backup' : 'download') + '   esc cancel', color: form.error ? theme.danger : theme.muted }]);
+    const k = (a: string): string => keyOf(keymap, a, unicode);
+    const hint = `${k('wizard.toggle')} toggle   ${form.kind === 'create' ? `${k('form.field')} note   ` : ''}${k('wizard.next')} ${form.kind === 'create' ? 'create the backup' : 'download'}   ${k('app.back')} cancel`;
+    formLines.push([{ text: form.error ? `${form.error} (${k('wizard.toggle')} toggles)` : hint, color: form.error ? theme.danger : theme.muted }]);
   }
   const jobLines: Seg[][] = [];
   if (job) {

@@ -7,12 +7,16 @@ import { padToWidth, truncateToWidth } from '../src/terminal/width.js';
 import { useList } from '../components/list.js';
 import { frameGlyphs } from '../components/glyphs.js';
 import { useUi, sx } from '../components/context.js';
-import { getScreen, type ScreenProps } from './registry.js';
+import { allScopes, type ScreenProps } from './registry.js';
 
 const SCOPE_TITLE: Partial<Record<Scope, string>> = {
   deploy: 'Deploy',
   backups: 'Backups',
-  wizard: 'Wizard',
+  wizard: 'Wizard and forms',
+  pick: 'Restore: choosing the backup',
+  parts: 'Restore: what to restore',
+  form: 'New backup form',
+  rows: 'Rows',
   purge: 'Purge',
   global: 'Everywhere',
   list: 'Lists',
@@ -38,7 +42,7 @@ export function helpLines(keymap: ReturnType<typeof useUi>['keymap'], scopes: re
     out.push({ text: SCOPE_TITLE[scope] ?? scope, heading: true });
     for (const b of bs) {
       const keys = b.keys.length ? b.keys.map((k) => displayKey(k, unicode)).join(', ') : '(unbound)';
-      out.push({ text: `  ${padToWidth(keys, 18)} ${b.action.title}${b.action.destructive ? ' - asks for confirmation' : ''}` });
+      out.push({ text: `  ${padToWidth(keys, 18)} ${b.action.title}` });
     }
     out.push({ text: '' });
   }
@@ -58,7 +62,7 @@ export function Help({ route, width, height }: ScreenProps): React.ReactElement 
   const { theme, unicode, keymap } = useUi();
   const g = frameGlyphs(unicode);
   const forId = route.params.for ?? 'fleet';
-  const scopes = getScreen(forId)?.scopes ?? ['global'];
+  const scopes = allScopes(forId);
   const lines = useMemo(() => helpLines(keymap, scopes, unicode), [keymap, scopes, unicode]);
   const bodyH = Math.max(1, height - 1);
   const list = useList({ route, items: lines, mode: 'scroll', height: bodyH, page: bodyH - 1 });

@@ -6,25 +6,19 @@ import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import { confirmationWord, divioCdnCandidate, domainName, type Domain } from '../src/domain/index.js';
 import type { EnvData } from '../src/protocol/messages.js';
-import { editText } from '../src/store/textinput.js';
-import { PURGE_KIND_EXAMPLE, PURGE_KIND_LABEL, nextPurgeKind, parsePurgeInput, type PurgeKind } from '../src/store/purge.js';
+import { purgeFormKey, type PurgeForm } from '../src/store/forms.js';
+import { PURGE_KIND_EXAMPLE, PURGE_KIND_LABEL, parsePurgeInput, type PurgeKind } from '../src/store/purge.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { frameGlyphs } from '../components/glyphs.js';
 import { useList } from '../components/list.js';
 import { targetOfParams, type EnvTarget, type ScreenProps } from './registry.js';
-import { SegLine, isReadOnly, jobStepLines, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg } from './actionui.js';
+import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg } from './actionui.js';
 
 interface PurgeRow {
   kind: 'divio' | 'zone';
   domain?: Domain;
   zone?: string;
   label: string;
-}
-
-interface PurgeForm {
-  kind: PurgeKind;
-  text: string;
-  error: string | null;
 }
 
 export function purgeRows(domains: readonly Domain[]): PurgeRow[] {
@@ -35,12 +29,12 @@ export function purgeRows(domains: readonly Domain[]): PurgeRow[] {
 }
 
 export function Purge({ route, width, height }: ScreenProps): React.ReactElement {
-  const { store, theme, unicode } = useUi();
+  const { store, theme, unicode, keymap } = useUi();
   const target = targetOfParams(route.params) as EnvTarget;
   const slot = useTopic<EnvData>('env', target ? { env: target.env } : null);
   const vk = store.viewKey(route);
   const view = useAppState((s) => s.ui[vk]);
-  const form = view?.form as PurgeForm | undefined;
+  const form = view?.purgeForm;
   const jobId = view?.job as string | undefined;
   const job = useAppState((s) => (jobId ? s.jobs[jobId] : undefined));
   const now = useMemoNow(1000);
@@ -57,7 +51,7 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
     raw: form ? (key0, input0) => formKey(key0, input0) : null,
   });
   const cursor = list.cursor;
-  const setForm = (f: PurgeForm | undefined): void => store.updateView({ form: f }, vk);
+  const setForm = (f: PurgeForm | undefined): void => store.updateView({ purgeForm: f }, vk);
   const started = (id: string): void => store.updateView({ job: id }, vk);
 
   const submitZone = (f: PurgeForm): void => {
@@ -86,16 +80,13 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
   };
 
   const formKey = (key0: string | null, input0: string): boolean => {
-    let f = store.view(vk).form as PurgeForm | undefined;
+    let f = store.view(vk).purgeForm;
     if (!f) return false;
     for (const [key, input] of splitKeys(key0, input0)) {
-      if (key === 'esc') return setForm(undefined), true;
-      if (key === 'enter') return submitZone(f), true;
-      if (key === 'tab') f = { ...f, kind: nextPurgeKind(f.kind), error: null };
-      else {
-        const text = editText(f.text, key, input, 200_000);
-        if (text !== null) f = { ...f, text, error: null };
-      }
+      const r = purgeFormKey(f, keyAction(keymap, store, route, key), key, input);
+      if (r === 'cancel') return setForm(undefined), true;
+      if (r === 'submit') return submitZone(f), true;
+      f = r;
     }
     setForm(f);
     return true;
@@ -134,8 +125,8 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
   if (form) {
     const input = parsePurgeInput(form.kind, form.text);
     L.push([]);
-    L.push([{ text: 'Purge: ', bold: true }, ...(['files', 'prefixes', 'hosts', 'tags', 'everything'] as PurgeKind[]).map((k): Seg => ({ text: k === form.kind ? `[${PURGE_KIND_LABEL[k]}] ` : ` ${PURGE_KIND_LABEL[k]}  `, bold: k === form.kind, color: k === form.kind ? theme.accent : theme.muted })), { text: '(tab)', color: theme.muted }]);
-    if (form.kind === 'everything') L.push([{ text: 'Everything cached for the zone. Enter asks for APP@ENV typed.', color: theme.danger }]);
+    L.push([{ text: 'Purge: ', bold: true }, ...(['files', 'prefixes', 'hosts', 'tags', 'everything'] as PurgeKind[]).map((k): Seg => ({ text: k === form.kind ? `[${PURGE_KIND_LABEL[k]}] ` : ` ${PURGE_KIND_LABEL[k]}  `, bold: k === form.kind, color: k === form.kind ? theme.accent : theme.muted })), { text: `(${keyOf(keymap, 'purge.kind', unicode)})`, color: theme.muted }]);
+    if (form.kind === 'everything') L.push([{ text: `Everything cached for the zone. ${keyOf(keymap, 'wizard.next', unicode)} asks for APP@ENV typed.`, color: theme.danger }]);
     else {
       L.push([{ text: `e.g. ${PURGE_KIND_EXAMPLE[form.kind]}`, color: theme.muted }]);
       L.push([{ text: '> ', color: theme.accent }, { text: form.text.length > width - 4 ? g.ellipsis + form.text.slice(-(width - 5)) : form.text }, { text: '_' }]);
@@ -160,7 +151,9 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
       ))}
       <Box flexGrow={1} />
       <Text wrap="truncate" {...sx(theme, { color: theme.muted })}>
-        {form ? ' ' : 'enter purge the selected domain/zone   J jobs   esc back'}
+        {form
+          ? `${keyOf(keymap, 'wizard.next', unicode)} purge   ${keyOf(keymap, 'purge.kind', unicode)} kind   ${keyOf(keymap, 'app.back', unicode)} cancel`
+          : `${keyOf(keymap, 'list.open', unicode)} purge the selected domain/zone   ${keyOf(keymap, 'app.jobs', unicode)} jobs   ${keyOf(keymap, 'app.back', unicode)} back`}
       </Text>
     </Box>
   );

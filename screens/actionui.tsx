@@ -3,7 +3,9 @@
 import React from 'react';
 import { Text } from 'ink';
 import type { Job, JobKind } from '../src/domain/index.js';
-import type { AppStore } from '../src/store/app.js';
+import type { AppStore, Route } from '../src/store/app.js';
+import { displayKey, type Keymap } from '../src/config/keymap.js';
+import { activeScopes } from './registry.js';
 import type { Theme } from '../src/config/theme.js';
 import { truncateToWidth } from '../src/terminal/width.js';
 import { stateColor } from '../components/StatusBadge.js';
@@ -107,4 +109,18 @@ export function splitKeys(key: string | null, input: string): Array<[string | nu
     else out.push([ch, ch]);
   }
   return out;
+}
+
+/**
+ * The keymap action a key means on this screen now: looked up in the scopes of the screen's current
+ * mode (an open form, a wizard step), as the store says, so a form obeys remapped keys.
+ */
+export function keyAction(keymap: Keymap, store: AppStore, route: Route, key: string | null): string | null {
+  return key ? keymap.lookup(key, activeScopes(route.screen, store.view(store.viewKey(route)))) : null;
+}
+
+/** How an action's first key is shown ("space", "⏎", "ctrl-n"), for a form's own hint line. */
+export function keyOf(keymap: Keymap, action: string, unicode: boolean): string {
+  const k = keymap.keys[action]?.[0];
+  return k ? displayKey(k, unicode) : '(unbound)';
 }

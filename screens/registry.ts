@@ -5,7 +5,7 @@
 import type React from 'react';
 import type { FleetRow } from '../src/domain/index.js';
 import type { Scope } from '../src/config/keymap.js';
-import type { AppStore, Route } from '../src/store/app.js';
+import type { AppStore, Route, ViewUi } from '../src/store/app.js';
 
 export interface ScreenProps {
   route: Route;
@@ -49,6 +49,12 @@ export interface ScreenDef {
   title: string | ((params: Record<string, string>) => string);
   /** Keymap scopes active on this screen (help, footer and conflict checks come from them). */
   scopes: Scope[];
+  /**
+   * The screen's modes (a wizard's steps, an open form): the scopes active instead of `scopes`
+   * while `mode(view)` names it. The mode is read from the store's current view state.
+   */
+  modes?: Record<string, Scope[]>;
+  mode?: (view: ViewUi) => string | null | undefined;
   component: React.ComponentType<ScreenProps>;
   /**
    * Environment actions (keymap ids of scope 'target': keys on a fleet row or the environment screen,
@@ -87,9 +93,31 @@ export function getEnvAction(actionId: string): EnvActionHandler | undefined {
 export function envActionIds(): string[] {
   return [...envActions.keys()];
 }
-/** Scopes per screen id, for the keymap's conflict check. */
+/** Scopes per screen id (and per mode, "restore:what"), for the keymap's conflict check. */
 export function screenScopes(): Record<string, Scope[]> {
-  return Object.fromEntries([...screens.values()].map((d) => [d.id, d.scopes]));
+  const out: Record<string, Scope[]> = {};
+  for (const d of screens.values()) {
+    out[d.id] = d.scopes;
+    for (const [m, scopes] of Object.entries(d.modes ?? {})) out[`${d.id} (${m})`] = scopes;
+  }
+  return out;
+}
+
+/** The scopes active on a screen now: its mode's (from the store's view state) or its own. */
+export function activeScopes(id: string, view: ViewUi | undefined): Scope[] {
+  const d = screens.get(id);
+  if (!d) return ['global'];
+  const m = view && d.mode ? d.mode(view) : null;
+  return (m && d.modes?.[m]) || d.scopes;
+}
+
+/** Every scope of a screen, its modes' included, in order (for help). */
+export function allScopes(id: string): Scope[] {
+  const d = screens.get(id);
+  if (!d) return ['global'];
+  const out: Scope[] = [];
+  for (const s of [d.scopes, ...Object.values(d.modes ?? {})].flat()) if (!out.includes(s)) out.push(s);
+  return out;
 }
 
 export function screenTitle(route: Route): string {

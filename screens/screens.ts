@@ -21,24 +21,48 @@ import { confirmBackup } from './actions.js';
 import { detectUnicode } from '../src/terminal/capabilities.js';
 
 export const SCREENS: readonly ScreenDef[] = [
-  { id: 'fleet', title: 'fleet', scopes: ['global', 'list', 'copy', 'target', 'fleet'], component: Fleet },
-  { id: 'env', title: 'environment', scopes: ['global', 'list', 'copy', 'target', 'env'], component: Environment },
+  { id: 'fleet', title: 'fleet', scopes: ['global', 'list', 'rows', 'copy', 'target', 'fleet'], component: Fleet },
+  { id: 'env', title: 'environment', scopes: ['global', 'list', 'rows', 'copy', 'target', 'env'], component: Environment },
   { id: 'jobs', title: 'jobs', scopes: ['global', 'list', 'copy', 'jobs'], component: Jobs },
   { id: 'help', title: (p) => `help${p.for ? ' (' + p.for + ')' : ''}`, scopes: ['global', 'list'], component: Help },
   {
     id: 'logs',
     title: (p) => (p.labels ? `logs (${p.labels.split(',').length} merged)` : 'logs'),
-    scopes: ['global', 'list', 'copy', 'logs'],
+    scopes: ['global', 'list', 'rows', 'copy', 'logs'],
     component: Logs,
     opens: { 'env.logs': true, 'env.logsAll': ({ store, target }) => openAppLogs(store, target) },
   },
   { id: 'deployments', title: 'deployment log', scopes: ['global', 'list', 'deployments'], component: DeploymentLog, opens: { 'env.deployments': true } },
-  { id: 'deploy', title: 'deploy', scopes: ['global', 'list', 'deploy'], component: Deploy, opens: { 'env.deploy': true } },
-  { id: 'backups', title: 'backups', scopes: ['global', 'list', 'copy', 'backups'], component: Backups, opens: { 'env.backups': true } },
-  { id: 'restore', title: 'restore', scopes: ['global', 'wizard'], component: RestoreWizard, opens: { 'env.restore': ({ store, target }) => openRestore(store, { ...target }) } },
-  { id: 'purge', title: 'CDN purge', scopes: ['global', 'list', 'purge'], component: Purge, opens: { 'env.purge': true } },
+  { id: 'deploy', title: 'deploy', scopes: ['global', 'list', 'rows', 'deploy'], component: Deploy, opens: { 'env.deploy': true } },
+  {
+    id: 'backups',
+    title: 'backups',
+    scopes: ['global', 'list', 'rows', 'copy', 'backups'],
+    modes: { form: ['global', 'list', 'wizard', 'form'] },
+    mode: (v) => (v.backupForm ? 'form' : null),
+    component: Backups,
+    opens: { 'env.backups': true },
+  },
+  {
+    id: 'restore',
+    title: 'restore',
+    scopes: ['global', 'list', 'wizard'],
+    modes: { backup: ['global', 'list', 'wizard', 'pick'], what: ['global', 'list', 'wizard', 'parts'], confirm: ['global', 'wizard'], progress: ['global'] },
+    mode: (v) => v.restore?.step ?? 'backup',
+    component: RestoreWizard,
+    opens: { 'env.restore': ({ store, target }) => openRestore(store, { ...target }) },
+  },
+  {
+    id: 'purge',
+    title: 'CDN purge',
+    scopes: ['global', 'list', 'rows', 'purge'],
+    modes: { form: ['global', 'wizard', 'purge'] },
+    mode: (v) => (v.purgeForm ? 'form' : null),
+    component: Purge,
+    opens: { 'env.purge': true },
+  },
   { id: 'metrics', title: 'metrics', scopes: ['global', 'metrics'], component: Metrics, opens: { 'env.metrics': true } },
-  { id: 'local', title: (p) => `local${p.project ? ` ${p.project}` : ''}`, scopes: ['global', 'list', 'local'], component: Local },
+  { id: 'local', title: (p) => `local${p.project ? ` ${p.project}` : ''}`, scopes: ['global', 'list', 'rows', 'local'], component: Local },
 ];
 
 for (const s of SCREENS) defineScreen(s);

@@ -36,14 +36,15 @@ import { age } from '../../src/store/fleet.js';
 import { useAppState, useMemoNow, useRawKeys, useTopic, useUi } from '../../components/context.js';
 import { frameGlyphs } from '../../components/glyphs.js';
 import { targetOfParams, type ScreenProps } from '../registry.js';
-import { SegLine, contentVersionText, isReadOnly, jobDone, jobStepLines, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg } from '../actionui.js';
+import { SegLine, contentVersionText, isReadOnly, jobDone, jobStepLines, keyAction, keyOf, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg } from '../actionui.js';
 import { duration } from '../Jobs.js';
 
 export function RestoreWizard({ route, width, height }: ScreenProps): React.ReactElement {
-  const { store, theme, unicode } = useUi();
+  const { store, theme, unicode, keymap } = useUi();
+  const k = (a: string): string => keyOf(keymap, a, unicode);
   const target = targetOfParams(route.params);
   const vk = store.viewKey(route);
-  const saved = useAppState((s) => s.ui[vk]?.restore as RestoreState | undefined);
+  const saved = useAppState((s) => s.ui[vk]?.restore);
   const state: RestoreState = saved ?? initialRestore(target?.env ?? '', route.params.backup ?? null, route.params.details ? route.params.details.split(',') : []);
   const home = useTopic<EnvData>('env', target ? { env: target.env } : null);
   const backupsSlot = useTopic<BackupsData>('backups', state.source ? { env: state.source } : null);
@@ -66,14 +67,22 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
   const set = (next: RestoreState): void => store.updateView({ restore: next }, vk);
 
   useRawKeys((key0, input0) => {
-    if (state.step === 'progress' && key0 !== 'esc' && key0 !== 'q') return false; // J, ? … work while watching
-    // keys can arrive faster than the store commits a frame: always continue from the latest state
-    let cur = (store.getState().ui[vk]?.restore as RestoreState | undefined) ?? state;
-    for (const [key, input] of splitKeys(key0, input0)) cur = step(cur, key, input);
-    return true;
+    // keys are handled against the store's current state (they can arrive faster than frames)
+    let cur = store.view(vk).restore ?? state;
+    const act0 = keyAction(keymap, store, route, key0);
+    if (cur.step === 'progress' && act0 !== 'app.back' && act0 !== 'app.quit') return false; // J, ? … work while watching
+    const keys = splitKeys(key0, input0);
+    let used = keys.length > 1;
+    for (const [key, input] of keys) {
+      const r = step(cur, key, input);
+      if (r.state !== cur || r.effect) used = true;
+      cur = r.state;
+    }
+    // a key the wizard has no use for (?, :, J …) goes on to the keymap
+    return used;
   });
-  function step(state: RestoreState, key: string | null, input: string): RestoreState {
-    const r = restoreKey(state, key, input, ctx);
+  function step(state: RestoreState, key: string | null, input: string): ReturnType<typeof restoreKey> {
+    const r = restoreKey(state, keyAction(keymap, store, route, key), key, input, ctx);
     if (r.state !== state) set(r.state);
     const eff = r.effect;
     if (eff?.type === 'close') {
@@ -81,10 +90,10 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
       store.pop();
     } else if (eff?.type === 'submit') {
       sendCommand(store, 'restore', { ...eff.params })
-        .then((j) => store.updateView((v) => ({ restore: restoreStarted((v.restore as RestoreState) ?? r.state, j.id) }), vk))
-        .catch((e: unknown) => store.updateView((v) => ({ restore: restoreRefused((v.restore as RestoreState) ?? r.state, (e as Error).message) }), vk));
+        .then((j) => store.updateView((v) => ({ restore: restoreStarted(v.restore ?? r.state, j.id) }), vk))
+        .catch((e: unknown) => store.updateView((v) => ({ restore: restoreRefused(v.restore ?? r.state, e instanceof Error ? e.message : String(e)) }), vk));
     }
-    return r.state;
+    return r;
   }
 
   if (!target) return <Text>no environment selected</Text>;
@@ -150,11 +159,11 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
           { text: b.notes ? `  ${b.notes}` : '', color: theme.muted },
         );
       });
-      hints.push('enter choose', 'a age', 't trigger', 'c content', ...(environments.length > 1 ? ['tab other environment'] : []), 'esc cancel');
+      hints.push(`${k('wizard.next')} choose`, `${k('wizard.age')} age`, `${k('wizard.trigger')} trigger`, `${k('wizard.content')} content`, ...(environments.length > 1 ? [`${k('wizard.source')} other environment`] : []), `${k('app.back')} cancel`);
       break;
     }
     case 'what': {
-      add({ text: 'What to restore (space toggles, a all, d database only, m media only)', bold: true });
+      add({ text: `What to restore (${k('wizard.toggle')} toggles, ${k('wizard.all')} all, ${k('wizard.db')} database only, ${k('wizard.media')} media only)`, bold: true });
       if (!backup) muted('loading the backup...');
       backup?.details.forEach((d, i) => {
         const on = state.selected.includes(d.uuid);
@@ -169,7 +178,7 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
         );
       });
       add({ text: `Selected: ${details.length ? formatBytes(details.reduce((n, d) => n + (d.size ?? 0), 0)) : 'nothing'}`, color: theme.muted });
-      hints.push('space toggle', 'enter next', 'esc back');
+      hints.push(`${k('wizard.toggle')} toggle`, `${k('wizard.next')} next`, `${k('app.back')} back`);
       break;
     }
     case 'dest': {
@@ -183,8 +192,8 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
           { text: isLiveSlug(e.slug) ? '   LIVE: the site serves it at once' : '', color: theme.danger },
         );
       });
-      if (state.destCursor < 0) add({ text: 'Nothing is chosen for you: move to the destination with j/k.', color: theme.muted });
-      hints.push('j/k pick', 'enter choose', 'esc back');
+      if (state.destCursor < 0) add({ text: `Nothing is chosen for you: move to the destination with ${k('list.down')}/${k('list.up')}.`, color: theme.muted });
+      hints.push(`${k('list.down')}/${k('list.up')} pick`, `${k('wizard.next')} choose`, `${k('app.back')} back`);
       break;
     }
     case 'safety': {
@@ -193,8 +202,8 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
         { text: state.safety ? '[x] ' : '[ ] ', bold: true, color: state.safety ? theme.ok : theme.danger },
         { text: state.safety ? `ON: a backup of ${destSlug}'s current content is taken first; if it fails, the restore does not start.` : `OFF: ${destSlug}'s current content will NOT be backed up.`, color: state.safety ? undefined : theme.danger },
       );
-      muted('Recommended: keep it on. Turning it off needs space here, on purpose.');
-      hints.push('enter next', 'space turn ' + (state.safety ? 'off' : 'on'), 'esc back');
+      muted(`Recommended: keep it on. Turning it off needs ${k('wizard.toggle')} here, on purpose.`);
+      hints.push(`${k('wizard.next')} next`, `${k('wizard.toggle')} turn ${state.safety ? 'off' : 'on'}`, `${k('app.back')} back`);
       break;
     }
     case 'review':
@@ -215,12 +224,12 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
       add({ text: 'Safety       ', color: theme.muted }, { text: state.safety ? `a backup of ${destSlug} first (on)` : 'OFF: no safety backup', color: state.safety ? theme.ok : theme.danger, bold: !state.safety });
       for (const w of restoreWarnings({ sourceSlug: srcSlug, destSlug, details, safety: state.safety, arrow })) add({ text: `${g.bullet} `, color: theme.warning }, { text: w, color: theme.warning });
       L.push([]);
-      if (state.step === 'review') hints.push('enter continue to the confirmation', 'esc back');
+      if (state.step === 'review') hints.push(`${k('wizard.next')} continue to the confirmation`, `${k('app.back')} back`);
       else {
-        add({ text: `Type ${target.app}@${destSlug} to restore into it (Enter sends, Esc goes back):`, bold: true, color: isLiveSlug(destSlug) ? theme.danger : theme.accent });
+        add({ text: `Type ${target.app}@${destSlug} to restore into it (${k('wizard.next')} sends, ${k('app.back')} goes back):`, bold: true, color: isLiveSlug(destSlug) ? theme.danger : theme.accent });
         add({ text: `> ${state.typed}_`, color: theme.accent });
         if (state.submitting) muted('sending...');
-        hints.push(`type ${target.app}@${destSlug}`, 'enter restore', 'esc back');
+        hints.push(`type ${target.app}@${destSlug}`, `${k('wizard.next')} restore`, `${k('app.back')} back`);
       }
       break;
     }
@@ -238,7 +247,7 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
           add({ text: job.error ?? 'failed', color: theme.danger, bold: true });
         }
       }
-      hints.push(jobDone(job) ? 'esc close' : 'esc stop watching (the restore continues)', 'J jobs');
+      hints.push(jobDone(job) ? `${k('app.back')} close` : `${k('app.back')} stop watching (the restore continues)`, `${k('app.jobs')} jobs`);
       break;
     }
   }

@@ -4,7 +4,7 @@
 // reported, never silently resolved.
 
 /** Where an action is active. A screen activates several scopes (its entry in screens/screens.ts). */
-export type Scope = 'global' | 'list' | 'copy' | 'target' | 'fleet' | 'env' | 'jobs' | 'logs' | 'deployments' | 'deploy' | 'backups' | 'wizard' | 'purge' | 'metrics' | 'local';
+export type Scope = 'global' | 'list' | 'rows' | 'copy' | 'target' | 'fleet' | 'env' | 'jobs' | 'logs' | 'deployments' | 'deploy' | 'backups' | 'wizard' | 'pick' | 'parts' | 'form' | 'purge' | 'metrics' | 'local';
 
 export interface ActionDef {
   id: string;
@@ -35,8 +35,9 @@ export const ACTIONS: readonly ActionDef[] = [
   { id: 'list.bottom', scope: 'list', keys: ['G', 'end'], title: 'jump to bottom' },
   { id: 'list.pageUp', scope: 'list', keys: ['pageup', 'ctrl+b'], title: 'page up' },
   { id: 'list.pageDown', scope: 'list', keys: ['pagedown', 'ctrl+f'], title: 'page down' },
-  { id: 'list.open', short: 'open', scope: 'list', keys: ['enter'], title: 'open', hint: true },
-  { id: 'list.filter', short: 'filter', scope: 'list', keys: ['/'], title: 'filter (substring; leading ! inverts)', hint: true },
+  // rows of a list (not in a form, where Enter submits)
+  { id: 'list.open', short: 'open', scope: 'rows', keys: ['enter'], title: 'open', hint: true },
+  { id: 'list.filter', short: 'filter', scope: 'rows', keys: ['/'], title: 'filter (substring; leading ! inverts)', hint: true },
   // copy to the clipboard (OSC 52; the status line shows what was copied, as the fallback)
   { id: 'copy.id', short: 'copy', scope: 'copy', keys: ['y'], title: "copy: the selected row's id (APP@ENV, backup or job id), in logs the current match or the bottom line" },
   { id: 'copy.url', short: 'copy URL', scope: 'copy', keys: ['Y'], title: "copy the environment's URL" },
@@ -103,9 +104,17 @@ export const ACTIONS: readonly ActionDef[] = [
   { id: 'backups.new', short: 'new backup', scope: 'backups', keys: ['n'], title: 'create an on-demand backup (choose services, add a note)', destructive: true, hint: true },
   { id: 'backups.download', short: 'download', scope: 'backups', keys: ['w'], title: 'prepare and download the backup to a file', hint: true },
   { id: 'backups.restore', short: 'restore', scope: 'backups', keys: ['R'], title: 'restore this backup (wizard)', destructive: true, hint: true },
-  // restore wizard and purge form (they read keys themselves; listed for help)
-  { id: 'wizard.next', short: 'next', scope: 'wizard', keys: ['enter'], title: 'next step (the last one needs the typed slug)', hint: true },
-  { id: 'wizard.toggle', short: 'toggle', scope: 'wizard', keys: ['space'], title: 'toggle the item under the cursor', hint: true },
+  // restore wizard and the forms (new backup, download, purge); Esc (app.back) goes back a step or cancels
+  { id: 'wizard.next', short: 'next', scope: 'wizard', keys: ['enter'], title: 'next step / submit (the restore needs the typed name first)', hint: true },
+  { id: 'wizard.toggle', short: 'toggle', scope: 'wizard', keys: ['space', 'x'], title: 'toggle the item under the cursor', hint: true },
+  { id: 'wizard.source', short: 'source env', scope: 'pick', keys: ['tab'], title: 'restore: backups of the next environment of the application' },
+  { id: 'wizard.age', short: 'age', scope: 'pick', keys: ['a'], title: 'restore: filter by age (any, last day, week, month)' },
+  { id: 'wizard.trigger', short: 'trigger', scope: 'pick', keys: ['t'], title: 'restore: filter by trigger (any, manual, scheduled)' },
+  { id: 'wizard.content', short: 'content', scope: 'pick', keys: ['c'], title: 'restore: filter by content (any, database, media)' },
+  { id: 'wizard.all', short: 'all', scope: 'parts', keys: ['a'], title: 'restore: select all parts / none' },
+  { id: 'wizard.db', short: 'database', scope: 'parts', keys: ['d'], title: 'restore: the database only' },
+  { id: 'wizard.media', short: 'media', scope: 'parts', keys: ['m'], title: 'restore: the media only' },
+  { id: 'form.field', short: 'note', scope: 'form', keys: ['tab'], title: 'new backup: switch between the services and the note' },
   { id: 'purge.kind', short: 'kind', scope: 'purge', keys: ['tab'], title: 'purge kind: URLs / prefixes / hosts / tags / everything', hint: true },
 ];
 

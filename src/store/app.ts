@@ -7,6 +7,11 @@ import { trace } from '../terminal/trace.js';
 import type { Job, JobKind } from '../domain/index.js';
 import { topicKey, type TopicName, type TopicHealth, type Welcome } from '../protocol/messages.js';
 import { jobEnded, jobNotice, NOTIFIED_KINDS, type JobNotice } from './jobnotice.js';
+import type { TimeRange } from '../domain/metrics.js';
+import type { BackupForm, PurgeForm } from './forms.js';
+import type { RestoreState } from './restore.js';
+import type { LogScrollState } from './logsession.js';
+import type { BuildMode } from './deploy.js';
 
 // ------------------------------------------------------------------ the gateway surface we use
 export type ConnStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
@@ -63,7 +68,26 @@ export interface ViewUi {
   /** The filter line is being edited. */
   filtering?: boolean;
   grouped?: boolean;
-  [k: string]: unknown;
+  /** Fleet: organisation groups folded to their header line. */
+  collapsed?: string[];
+  /** Backups: the open new-backup or download form. */
+  backupForm?: BackupForm;
+  /** Purge: the open purge form. */
+  purgeForm?: PurgeForm;
+  /** The job this view started and shows (deploy, backup, download, purge). */
+  job?: string;
+  /** The restore wizard. */
+  restore?: RestoreState;
+  /** A log pane's scroll position (deploy cockpit, deployment log). */
+  scroll?: LogScrollState;
+  /** Deploy cockpit: the deployment whose first error was shown; the build mode. */
+  errorShown?: string;
+  mode?: BuildMode;
+  /** Deployment log: the deployment shown and the one opened at its first error. */
+  deployment?: string;
+  openedAt?: string;
+  /** Metrics: the time range. */
+  range?: TimeRange;
 }
 
 export type ToastKind = 'info' | 'ok' | 'warn' | 'error';

@@ -4,6 +4,7 @@
 import { confirmationWord, type Environment, type ServiceInstanceBackup } from '../domain/index.js';
 import type { BackupWithDetail } from '../protocol/messages.js';
 import { editText } from './textinput.js';
+import { isTextKey } from './forms.js';
 
 export type RestoreStep = 'backup' | 'what' | 'dest' | 'safety' | 'review' | 'confirm' | 'progress';
 export const RESTORE_STEPS: readonly RestoreStep[] = ['backup', 'what', 'dest', 'safety', 'review', 'confirm', 'progress'];
@@ -192,9 +193,6 @@ export function resolveChoice(s: RestoreState, ctx: RestoreCtx): { backup: Backu
 
 // ------------------------------------------------------------------ the machine
 
-const UP = new Set(['up', 'k']);
-const DOWN = new Set(['down', 'j']);
-
 function cycle<T>(list: readonly T[], cur: T): T {
   return list[(list.indexOf(cur) + 1) % list.length]!;
 }
@@ -206,45 +204,51 @@ function clamp(n: number, len: number): number {
 const PREV: Partial<Record<RestoreStep, RestoreStep>> = { what: 'backup', dest: 'what', safety: 'dest', review: 'safety', confirm: 'review' };
 
 /**
- * One key. `key` is the canonical key name (keyFromInk: 'up', 'enter', 'esc', 'space', 'backspace',
- * 'tab', or the character), `input` the raw text.
+ * One key, handled against the wizard's current state. `act` is the keymap action the key is bound
+ * to in the step's scopes (wizard.next, wizard.toggle, app.back, app.quit, list.up …), so remapped
+ * keys work here as everywhere; `key` is the canonical key name (keyFromInk) and `input` the raw
+ * text, for the typed confirmation and the y/n answer to "leave the wizard?".
  */
-export function restoreKey(s: RestoreState, key: string | null, input: string, ctx: RestoreCtx): { state: RestoreState; effect: RestoreEffect } {
+export function restoreKey(s: RestoreState, act: string | null, key: string | null, input: string, ctx: RestoreCtx): { state: RestoreState; effect: RestoreEffect } {
   const same = { state: s, effect: null };
   const to = (patch: Partial<RestoreState>, effect: RestoreEffect = null) => ({ state: { ...s, error: null, ...patch }, effect });
-  if (s.step === 'progress') return key === 'esc' || key === 'q' ? { state: s, effect: { type: 'close' } } : same;
+  if (s.step === 'progress') return act === 'app.back' || act === 'app.quit' ? { state: s, effect: { type: 'close' } } : same;
   if (s.submitting) return same; // the command is on its way
   if (s.quitAsk) {
     if (key === 'y' || key === 'Y') return { state: { ...s, quitAsk: false }, effect: { type: 'close' } };
-    if (key === 'n' || key === 'N' || key === 'esc' || key === 'q') return to({ quitAsk: false });
+    if (key === 'n' || key === 'N' || act === 'app.back' || act === 'app.quit') return to({ quitAsk: false });
     return same;
   }
   // q leaves from any step (after a y), except while the confirmation is typed (q may be in a name)
-  if (key === 'q' && s.step !== 'confirm') return to({ quitAsk: true });
-  if (key === 'esc') {
+  if (act === 'app.quit' && !(s.step === 'confirm' && isTextKey(key, input))) return to({ quitAsk: true });
+  if (s.step === 'confirm' && isTextKey(key, input)) {
+    const typed = editText(s.typed, key, input, 100);
+    return typed === null ? same : to({ typed });
+  }
+  if (act === 'app.back') {
     const prev = PREV[s.step];
     if (!prev) return { state: s, effect: { type: 'close' } };
     return to({ step: prev, typed: '' });
   }
-  if (ctx.readOnly && (key === 'enter' || key === 'space')) {
+  if (ctx.readOnly && (act === 'wizard.next' || act === 'wizard.toggle')) {
     return { state: { ...s, error: 'read-only: this gateway token may look but not restore (ask for an operator token)' }, effect: null };
   }
   switch (s.step) {
     case 'backup': {
       const list = filterBackups(ctx.backups ?? [], s, ctx.now);
-      if (key && UP.has(key)) return to({ cursor: clamp(s.cursor - 1, list.length) });
-      if (key && DOWN.has(key)) return to({ cursor: clamp(s.cursor + 1, list.length) });
-      if (key === 'g' || key === 'home') return to({ cursor: 0 });
-      if (key === 'G' || key === 'end') return to({ cursor: clamp(list.length - 1, list.length) });
-      if (key === 'a') return to({ age: cycle(AGES, s.age), cursor: 0 });
-      if (key === 't') return to({ trigger: cycle(TRIGGERS, s.trigger), cursor: 0 });
-      if (key === 'c') return to({ content: cycle(CONTENTS, s.content), cursor: 0 });
-      if (key === 'tab' && ctx.environments.length > 1) {
+      if (act === 'list.up') return to({ cursor: clamp(s.cursor - 1, list.length) });
+      if (act === 'list.down') return to({ cursor: clamp(s.cursor + 1, list.length) });
+      if (act === 'list.top') return to({ cursor: 0 });
+      if (act === 'list.bottom') return to({ cursor: clamp(list.length - 1, list.length) });
+      if (act === 'wizard.age') return to({ age: cycle(AGES, s.age), cursor: 0 });
+      if (act === 'wizard.trigger') return to({ trigger: cycle(TRIGGERS, s.trigger), cursor: 0 });
+      if (act === 'wizard.content') return to({ content: cycle(CONTENTS, s.content), cursor: 0 });
+      if (act === 'wizard.source' && ctx.environments.length > 1) {
         const i = ctx.environments.findIndex((e) => e.uuid === s.source);
         const next = ctx.environments[(i + 1) % ctx.environments.length]!;
         return to({ source: next.uuid, cursor: 0, backup: null, selected: [] });
       }
-      if (key === 'enter') {
+      if (act === 'wizard.next') {
         const b = list[clamp(s.cursor, list.length)];
         if (!b) return { state: { ...s, error: ctx.backups === null ? 'the backups are still loading' : 'no backup matches the filters' }, effect: null };
         if (!backupUsable(b)) return { state: { ...s, error: `backup ${b.uuid.slice(0, 8)} is ${backupStateText(b)}: only completed, successful backups can be restored` }, effect: null };
@@ -257,22 +261,22 @@ export function restoreKey(s: RestoreState, key: string | null, input: string, c
     case 'what': {
       const backup = ctx.backups?.find((b) => b.uuid === s.backup);
       const details = backup?.details ?? [];
-      if (key && UP.has(key)) return to({ whatCursor: clamp(s.whatCursor - 1, details.length) });
-      if (key && DOWN.has(key)) return to({ whatCursor: clamp(s.whatCursor + 1, details.length) });
-      if (key === 'space' || key === 'x') {
+      if (act === 'list.up') return to({ whatCursor: clamp(s.whatCursor - 1, details.length) });
+      if (act === 'list.down') return to({ whatCursor: clamp(s.whatCursor + 1, details.length) });
+      if (act === 'wizard.toggle') {
         const d = details[s.whatCursor];
         if (!d) return same;
         return to({ selected: s.selected.includes(d.uuid) ? s.selected.filter((u) => u !== d.uuid) : [...s.selected, d.uuid] });
       }
-      if (key === 'a') return to({ selected: s.selected.length === details.length ? [] : details.map((d) => d.uuid) });
-      if (key === 'd' || key === 'm') {
-        const kind = key === 'd' ? 'db' : 'media';
+      if (act === 'wizard.all') return to({ selected: s.selected.length === details.length ? [] : details.map((d) => d.uuid) });
+      if (act === 'wizard.db' || act === 'wizard.media') {
+        const kind = act === 'wizard.db' ? 'db' : 'media';
         return to({ selected: details.filter((d) => contentKind(d.service_type) === kind).map((d) => d.uuid) });
       }
-      if (key === 'enter') {
+      if (act === 'wizard.next') {
         if (!backup) return { state: { ...s, error: 'the backup is no longer listed' }, effect: null };
         const chosen = s.selected.filter((u) => details.some((d) => d.uuid === u));
-        if (!chosen.length) return { state: { ...s, error: 'choose at least one: database and/or media (space toggles)' }, effect: null };
+        if (!chosen.length) return { state: { ...s, error: 'choose at least one: database and/or media' }, effect: null };
         // no default destination: the person picks one (coming back keeps the earlier choice)
         const destIdx = s.dest ? ctx.environments.findIndex((e) => e.uuid === s.dest) : -1;
         return to({ step: 'dest', selected: chosen, destCursor: destIdx, dest: destIdx >= 0 ? s.dest : null });
@@ -281,16 +285,16 @@ export function restoreKey(s: RestoreState, key: string | null, input: string, c
     }
     case 'dest': {
       const envs = ctx.environments;
-      if (key && UP.has(key)) {
+      if (act === 'list.up') {
         const c = s.destCursor < 0 ? 0 : clamp(s.destCursor - 1, envs.length);
         return to({ destCursor: c, dest: envs[c]?.uuid ?? s.dest });
       }
-      if (key && DOWN.has(key)) {
+      if (act === 'list.down') {
         const c = clamp(s.destCursor + 1, envs.length);
         return to({ destCursor: c, dest: envs[c]?.uuid ?? s.dest });
       }
-      if (key === 'enter') {
-        if (s.destCursor < 0 || !s.dest) return { state: { ...s, error: envs.length ? 'choose the destination: move to it with j/k (nothing is chosen for you), then Enter' : 'no destination environment known yet' }, effect: null };
+      if (act === 'wizard.next') {
+        if (s.destCursor < 0 || !s.dest) return { state: { ...s, error: envs.length ? 'choose the destination: move to it (nothing is chosen for you), then go on' : 'no destination environment known yet' }, effect: null };
         const e = envs[clamp(s.destCursor, envs.length)];
         if (!e) return { state: { ...s, error: 'no destination environment known yet' }, effect: null };
         return to({ step: 'safety', dest: e.uuid });
@@ -298,19 +302,19 @@ export function restoreKey(s: RestoreState, key: string | null, input: string, c
       return same;
     }
     case 'safety':
-      if (key === 'space' || key === 'x') return to({ safety: !s.safety });
-      if (key === 'enter') return to({ step: 'review' });
+      if (act === 'wizard.toggle') return to({ safety: !s.safety });
+      if (act === 'wizard.next') return to({ step: 'review' });
       return same;
     case 'review':
-      if (key === 'enter') return to({ step: 'confirm', typed: '' });
+      if (act === 'wizard.next') return to({ step: 'confirm', typed: '' });
       return same;
     case 'confirm': {
       const dest = ctx.environments.find((e) => e.uuid === s.dest);
-      if (key === 'enter') {
+      if (act === 'wizard.next') {
         if (!dest || !s.backup) return { state: { ...s, error: 'the destination or the backup is unknown' }, effect: null };
         const word = confirmationWord(ctx.app, dest.slug);
         if (s.typed !== word) {
-          return { state: { ...s, error: `"${s.typed}" does not name the destination: type ${word} exactly (Esc goes back)`, typed: '' }, effect: null };
+          return { state: { ...s, error: `"${s.typed}" does not name the destination: type ${word} exactly`, typed: '' }, effect: null };
         }
         const params: RestoreParams = { backup: s.backup, to: dest.uuid, siBackups: s.selected, safetyBackup: s.safety, confirm: s.typed };
         return { state: { ...s, error: null, submitting: true }, effect: { type: 'submit', params } };

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { Deployment, Job } from '../../src/domain/index.js';
 import type { EnvData } from '../../src/protocol/messages.js';
 import { envData, fleetRow, mount, KEY, type Harness } from '../ui/fake.js';
+import { buildKeymap, type Keymap } from '../../src/config/keymap.js';
 
 const test_ = fleetRow('shop', 'test', { org: 'Acme' });
 const live = fleetRow('shop', 'live', { org: 'Acme' });
@@ -41,14 +42,24 @@ function job(over: Partial<Job>): Job {
   return { id: 'job-1', kind: 'deploy', idempotencyKey: 'k-1-xxxxxxxx', state: 'running', target: 'shop@test', params: {}, percent: null, stage: null, steps: [], createdAt: now - 5000, updatedAt: now + 50, endedAt: null, error: null, result: null, upstreamId: null, ...over };
 }
 
+/** Page through help (ctrl-f) until `re` is on screen. */
+async function helpShows(hh: Harness, re: RegExp): Promise<string> {
+  for (let i = 0; i < 8; i++) {
+    const f = hh.frame();
+    if (re.test(f)) return f;
+    await hh.press('\x06');
+  }
+  return hh.frame();
+}
+
 let h: Harness | null = null;
 afterEach(() => {
   h?.unmount();
   h = null;
 });
 
-async function open(e: EnvData, screen: string, extra: Array<[string, Record<string, unknown>, unknown]> = []): Promise<Harness> {
-  const harness = await mount({ fleet: [test_, live], attach: false });
+async function open(e: EnvData, screen: string, extra: Array<[string, Record<string, unknown>, unknown]> = [], keymap?: Keymap): Promise<Harness> {
+  const harness = await mount({ fleet: [test_, live], attach: false, keymap });
   harness.gw.serve('env', { env: test_.envUuid }, e);
   harness.gw.serve('env', { env: live.envUuid }, envData(live));
   for (const [t, p, d] of extra) harness.gw.serve(t as never, p, d);
@@ -181,6 +192,32 @@ describe('backups view', () => {
     f = await h.waitFor((x) => x.includes('step 2/7'));
     expect(f).toMatch(/\[x\] database/);
   });
+
+  test('remapped form keys: help and the form say the new keys, and only they act (toggle v, note ctrl+n, create ctrl+g, cancel ctrl+x)', async () => {
+    const km = buildKeymap({ 'wizard.toggle': 'v', 'form.field': 'ctrl+n', 'wizard.next': 'ctrl+g', 'app.back': 'ctrl+x' });
+    h = await open(env([]), 'backups', [['backups', { env: test_.envUuid }, backups]], km);
+    await h.waitFor((x) => x.includes('nightly'));
+    await h.press('n');
+    let f = await h.waitFor((x) => x.includes('New backup of shop@test'));
+    expect(f).toContain('v toggle   ctrl-n note   ctrl-g create the backup   ctrl-x cancel');
+    await h.press(KEY.down, ' '); // space is no longer "toggle"
+    expect(h.frame()).toMatch(/\[x\] media/);
+    await h.press('v');
+    await h.waitFor((x) => /\[ \] media/.test(x));
+    await h.press(KEY.tab); // nor is Tab "note"
+    await h.press('\x0e'); // ctrl+n
+    await h.press(...'hi'.split(''));
+    await h.waitFor((x) => x.includes('Note: hi_'));
+    await h.press(KEY.enter); // Enter no longer submits
+    expect(h.gw.commands).toHaveLength(0);
+    await h.press('\x07'); // ctrl+g
+    await h.waitFor(() => h!.gw.commands.length === 1);
+    expect(h.gw.commands[0]).toEqual({ kind: 'backup', params: { env: test_.envUuid, services: ['si-db'], notes: 'hi' } });
+    await h.press('?');
+    f = await h.waitFor((x) => x.includes('help (backups)'));
+    expect(await helpShows(h, /v\s+toggle the item under the cursor/)).toMatch(/v\s+toggle the item under the cursor/);
+    expect(await helpShows(h, /ctrl-n\s+new backup: switch between the services and the note/)).toMatch(/ctrl-n\s+new backup: switch between the services and the note/);
+  });
 });
 
 describe('purge', () => {
@@ -228,5 +265,29 @@ describe('purge', () => {
     await h.press(KEY.enter);
     await h.waitFor(() => h!.gw.commands.length === 2);
     expect(h.gw.commands[1]).toEqual({ kind: 'cloudflare-purge', params: { env: test_.envUuid, everything: true, confirm: 'shop@test' } });
+  });
+
+  test('remapped form keys: the purge kind follows ctrl+k (not Tab), submit follows ctrl+g (not Enter), help says so', async () => {
+    const km = buildKeymap({ 'purge.kind': 'ctrl+k', 'wizard.next': 'ctrl+g' });
+    h = await open(env([], { domains }), 'purge', [], km);
+    await h.waitFor((x) => x.includes('shop.com'));
+    await h.press(KEY.down, KEY.enter);
+    let f = await h.waitFor((x) => x.includes('[URLs]'));
+    expect(f).toContain('(ctrl-k)');
+    expect(f).toContain('ctrl-g purge   ctrl-k kind');
+    await h.press(KEY.tab);
+    expect(h.frame()).toContain('[URLs]');
+    await h.press('\x0b'); // ctrl+k
+    await h.waitFor((x) => x.includes('[prefixes]'));
+    h.stdin.write('shop.com/blog/');
+    await h.waitFor((x) => x.includes('shop.com/blog/_'));
+    await h.press(KEY.enter);
+    expect(h.gw.commands).toHaveLength(0);
+    await h.press('\x07'); // ctrl+g
+    await h.waitFor(() => h!.gw.commands.length === 1);
+    expect(h.gw.commands[0]).toEqual({ kind: 'cloudflare-purge', params: { env: test_.envUuid, prefixes: ['shop.com/blog/'] } });
+    await h.press('?');
+    f = await h.waitFor((x) => x.includes('help (purge)'));
+    expect(await helpShows(h, /ctrl-k\s+purge kind/)).toMatch(/ctrl-k\s+purge kind/);
   });
 });

@@ -5,6 +5,11 @@ import { parsePurgeInput, splitItems } from '../../src/store/purge.js';
 import { deployVerdict, parseDeployLog, stageViews, DeployWatch } from '../../src/store/deploy.js';
 import { initialRestore, restoreKey, filterBackups, directionText, restoreWarnings, backupStateText, type RestoreCtx, type RestoreState } from '../../src/store/restore.js';
 import type { Deployment, Job } from '../../src/domain/index.js';
+import { buildKeymap } from '../../src/config/keymap.js';
+
+/** The keymap action of a key in the restore wizard (default keys). */
+const wizardKeys = buildKeymap();
+const wizardAct = (key: string): string | null => wizardKeys.lookup(key, ['global', 'list', 'wizard']);
 
 describe('purge input', () => {
   test('prefixes and hosts refuse a scheme; URLs need one; items split on spaces, commas and lines, deduplicated', () => {
@@ -96,7 +101,7 @@ describe('restore machine', () => {
   test('Esc walks back one step at a time and closes only from the first step', () => {
     let s = initialRestore('L');
     const k = (key: string, input = '') => {
-      const r = restoreKey(s, key, input, ctx);
+      const r = restoreKey(s, wizardAct(key), key, input, ctx);
       s = r.state;
       return r.effect;
     };
@@ -120,20 +125,20 @@ describe('restore machine', () => {
 
   test('the submit carries exactly what was chosen, only after APP@ENV of the destination', () => {
     let s: RestoreState = { ...initialRestore('L'), step: 'confirm', backup: 'B', selected: ['S1'], dest: 'T', safety: false };
-    let r = restoreKey(s, 'l', 'l', ctx);
+    let r = restoreKey(s, wizardAct('l'), 'l', 'l', ctx);
     s = r.state;
-    r = restoreKey(s, 'enter', '', ctx);
+    r = restoreKey(s, wizardAct('enter'), 'enter', '', ctx);
     expect(r.effect).toBeNull();
     expect(r.state.error).toMatch(/type shop@test exactly/);
     // the environment's slug alone (a word every application shares) is not enough
-    r = restoreKey({ ...r.state, typed: 'test' }, 'enter', '', ctx);
+    r = restoreKey({ ...r.state, typed: 'test' }, wizardAct('enter'), 'enter', '', ctx);
     expect(r.effect).toBeNull();
-    r = restoreKey({ ...r.state, typed: 'other-app@test' }, 'enter', '', ctx);
+    r = restoreKey({ ...r.state, typed: 'other-app@test' }, wizardAct('enter'), 'enter', '', ctx);
     expect(r.effect).toBeNull();
     s = { ...r.state, typed: 'shop@test' };
-    r = restoreKey(s, 'enter', '', ctx);
+    r = restoreKey(s, wizardAct('enter'), 'enter', '', ctx);
     expect(r.effect).toEqual({ type: 'submit', params: { backup: 'B', to: 'T', siBackups: ['S1'], safetyBackup: false, confirm: 'shop@test' } });
-    expect(restoreKey(r.state, 'enter', '', ctx).effect).toBeNull(); // no double submit
+    expect(restoreKey(r.state, wizardAct('enter'), 'enter', '', ctx).effect).toBeNull(); // no double submit
   });
 
   test('filters and wording', () => {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { Job } from '../../src/domain/index.js';
 import type { BackupWithDetail, EnvData } from '../../src/protocol/messages.js';
 import { envData, fleetRow, mount, KEY, type Harness } from '../ui/fake.js';
+import { buildKeymap, type Keymap } from '../../src/config/keymap.js';
 
 const live = fleetRow('shop', 'live', { org: 'Acme' });
 const test_ = fleetRow('shop', 'test', { org: 'Acme' });
@@ -46,14 +47,24 @@ function envOf(row: typeof live): EnvData {
   return d;
 }
 
+/** Page through help (ctrl-f) until `re` is on screen. */
+async function helpShows(hh: Harness, re: RegExp): Promise<string> {
+  for (let i = 0; i < 8; i++) {
+    const f = hh.frame();
+    if (re.test(f)) return f;
+    await hh.press('\x06');
+  }
+  return hh.frame();
+}
+
 let h: Harness | null = null;
 afterEach(() => {
   h?.unmount();
   h = null;
 });
 
-async function openWizard(opts: { viewer?: boolean; ascii?: boolean } = {}): Promise<Harness> {
-  const harness = await mount({ fleet: [live, test_], attach: false, ...(opts.ascii ? { unicode: false, color: 'none' as const } : {}) });
+async function openWizard(opts: { viewer?: boolean; ascii?: boolean; keymap?: Keymap } = {}): Promise<Harness> {
+  const harness = await mount({ fleet: [live, test_], attach: false, keymap: opts.keymap, ...(opts.ascii ? { unicode: false, color: 'none' as const } : {}) });
   if (opts.viewer) harness.gw.welcome = { ...harness.gw.welcome, role: 'viewer' };
   harness.gw.serve('env', { env: live.envUuid }, envOf(live));
   harness.gw.serve('env', { env: test_.envUuid }, envOf(test_));
@@ -110,7 +121,7 @@ describe('restore wizard', () => {
     // no default destination: Enter alone does not go on
     expect(f).toContain('Nothing is chosen for you');
     await h.press(KEY.enter);
-    await h.waitFor((x) => x.includes('choose the destination: move to it with j/k'));
+    await h.waitFor((x) => x.includes('choose the destination: move to it'));
     expect(h.frame()).toContain('step 3/7');
     await h.press(KEY.down, KEY.down);
     expect(h.frame()).toContain('live → test');
@@ -231,5 +242,24 @@ describe('restore wizard', () => {
     for (const f of frames) {
       expect(f).not.toMatch(/[^\x0a\x20-\x7e]/);
     }
+  });
+
+  test('remapped wizard keys: next is ctrl+g and toggle is v (Enter and space no longer act), the hints and help say so', async () => {
+    h = await openWizard({ keymap: buildKeymap({ 'wizard.next': 'ctrl+g', 'wizard.toggle': 'v' }) });
+    let f = await h.waitFor((x) => x.includes('b1111111'));
+    expect(f).toContain('ctrl-g choose');
+    await h.press(KEY.enter);
+    expect(h.frame()).toContain('step 1/7');
+    await h.press('\x07');
+    f = await h.waitFor((x) => x.includes('step 2/7'));
+    expect(f).toContain('What to restore (v toggles');
+    await h.press(KEY.down, ' ');
+    expect(h.frame()).toMatch(/\[x\] media/);
+    await h.press('v');
+    await h.waitFor((x) => /\[ \] media/.test(x));
+    await h.press('?');
+    f = await h.waitFor((x) => x.includes('help (restore)'));
+    expect(await helpShows(h, /ctrl-g\s+next step/)).toMatch(/ctrl-g\s+next step/);
+    expect(await helpShows(h, /v\s+toggle the item under the cursor/)).toMatch(/v\s+toggle the item under the cursor/);
   });
 });

@@ -4,6 +4,11 @@ import { describe, expect, test } from 'vitest';
 import { editText } from '../../src/store/textinput.js';
 import { initialRestore, restoreKey, type RestoreCtx, type RestoreState } from '../../src/store/restore.js';
 import { splitKeys } from '../../screens/actionui.js';
+import { buildKeymap } from '../../src/config/keymap.js';
+
+/** The keymap action of a key in the restore wizard (default keys). */
+const wizardKeys = buildKeymap();
+const wizardAct = (key: string): string | null => wizardKeys.lookup(key, ['global', 'list', 'wizard']);
 
 describe('editText', () => {
   test('typing, space, Backspace', () => {
@@ -45,9 +50,9 @@ describe('restore wizard, last step', () => {
   const ctx: RestoreCtx = { now: 0, backups: [], environments: envs, readOnly: false, app: 'shop' };
   test('Ctrl-W and Ctrl-U edit the typed confirmation', () => {
     let s: RestoreState = { ...initialRestore('L'), step: 'confirm', backup: 'B', selected: ['S1'], dest: 'T', safety: false, typed: 'shop@live oops' };
-    s = restoreKey(s, 'ctrl+w', 'w', ctx).state;
+    s = restoreKey(s, wizardAct('ctrl+w'), 'ctrl+w', 'w', ctx).state;
     expect(s.typed).toBe('shop@live ');
-    s = restoreKey(s, 'ctrl+u', 'u', ctx).state;
+    s = restoreKey(s, wizardAct('ctrl+u'), 'ctrl+u', 'u', ctx).state;
     expect(s.typed).toBe('');
     expect(s.step).toBe('confirm');
   });

@@ -33,7 +33,7 @@ afterEach(() => {
 
 describe('the screen table', () => {
   it('a screen defined by one entry opens from its environment key, moves, filters, has help and goes back', async () => {
-    defineScreen({ id: 'widgets', title: 'widgets', scopes: ['global', 'list'], component: Widgets, opens: { 'env.metrics': true } });
+    defineScreen({ id: 'widgets', title: 'widgets', scopes: ['global', 'list', 'rows'], component: Widgets, opens: { 'env.metrics': true } });
     h = await mount();
     await h.waitFor((f) => f.includes('7 environments'));
     h.store.updateView({ cursor: 3 }); // shop@live
