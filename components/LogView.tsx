@@ -146,9 +146,11 @@ function markerRow(e: MarkerEntry, ctx: RowContext): Row {
 const LEVEL_COLOR: Record<string, string | undefined> = { error: 'red', warning: 'yellow' };
 
 function contentSegments(text: string, ctx: RowContext, isCurrent: boolean, base: Omit<Segment, 'text'>): Segment[] {
-  const plain = ctx.opts.keepSgr ? stripAnsi(text) : text.indexOf('\x1b') >= 0 ? stripAnsi(text) : text;
+  // the log's own colours only where colours are drawn at all (not under NO_COLOR / --no-color)
+  const keepSgr = ctx.opts.keepSgr && ctx.opts.color !== false;
+  const plain = keepSgr ? stripAnsi(text) : text.indexOf('\x1b') >= 0 ? stripAnsi(text) : text;
   const ranges = ctx.search ? highlightRanges(plain, ctx.search) : [];
-  if (!ranges.length) return [{ ...base, text: ctx.opts.keepSgr ? text : plain }];
+  if (!ranges.length) return [{ ...base, text: keepSgr ? text : plain }];
   // Highlights are drawn on the plain text (upstream SGR would fight the inverse video).
   const out: Segment[] = [];
   let at = 0;

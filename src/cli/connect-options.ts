@@ -21,6 +21,7 @@ export const SESSION_OPTIONS: Record<'gateway' | 'direct', Options> = {
   gateway: {
     gateway: { type: 'string', value: 'URL', help: 'use a shared gateway (ws:// or wss://)' },
     token: { type: 'string', value: 'T', help: 'the gateway token (shows in `ps`: prefer DIVIO_TUI_TOKEN)' },
+    'read-only': { type: 'boolean', help: 'look, never change: every action (deploy, backup, restore, purge, variables, Docker …) is refused' },
     ...UPSTREAM,
   },
   direct: UPSTREAM,
@@ -43,6 +44,7 @@ export function sessionOptions(a: ParsedArgs, clientName: string): SessionOption
     dataDir: flagString(a, 'data-dir'),
     faults: flagString(a, 'faults'),
     scenario: scenarioFlag(a),
+    readOnly: flagBool(a, 'read-only'),
     clientName,
   };
 }

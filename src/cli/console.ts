@@ -44,7 +44,8 @@ export async function runConsole(a: ParsedArgs): Promise<number> {
   let session: Awaited<ReturnType<typeof import('./session.js').openSession>> | null = null;
   try {
     return await runTui({
-      config: loaded.config,
+      // --no-color wins over the config file's ui.color (NO_COLOR does not: a setting of the user's own)
+      config: flagBool(a, 'no-color') ? { ...loaded.config, ui: { ...loaded.config.ui, color: 'none' } } : loaded.config,
       keymap: loaded.keymap,
       historyPath: join(stateDir(), 'history.json'),
       caps,

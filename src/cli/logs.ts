@@ -53,6 +53,9 @@ export async function runLogsCommand(a: ParsedArgs): Promise<number> {
   process.once('SIGTERM', onTerm);
   const exitCode = () => (signalled === 'SIGINT' ? 130 : signalled === 'SIGTERM' ? 143 : 0);
   const tty = Boolean(process.stdout.isTTY);
+  // the log's own colours on a terminal that has colour: not under NO_COLOR, --no-color, TERM=dumb
+  const { detectColor } = await import('../terminal/capabilities.js');
+  const colour = tty && detectColor(process.env, true) !== 'none';
   try {
     const app = await resolveApp(up.divio, appSlug);
     const env = await resolveEnv(up.divio, app, envSlug);
@@ -74,8 +77,8 @@ export async function runLogsCommand(a: ParsedArgs): Promise<number> {
         if (json) {
           process.stdout.write(`${jsonText({ timestamp: l.timestamp, service: l.service, message: l.message }, 0)}\n`);
         } else {
-          // Hostile control sequences never reach the terminal; colour only on a TTY.
-          const msg = sanitize(l.message, { keepSgr: tty });
+          // Hostile control sequences never reach the terminal; colour only on a TTY with colour.
+          const msg = sanitize(l.message, { keepSgr: colour });
           process.stdout.write(`${formatLogTime(l.timestamp, utc)} ${l.service.padEnd(7)} ${msg}\n`);
         }
         printed++;

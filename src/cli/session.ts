@@ -33,6 +33,8 @@ export interface SessionOptions {
   env?: NodeJS.ProcessEnv;
   /** false: do not ask the zone whose token it is before the first poll (the one-shot commands). */
   whoami?: boolean;
+  /** `--read-only`: every action refused (by the in-process gateway, or by the client for a shared one). */
+  readOnly?: boolean;
 }
 
 export interface Session {
@@ -65,7 +67,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     const token = o.token ?? env.DIVIO_TUI_TOKEN;
     if (!token) throw new UsageError('--gateway needs a token: pass --token or set DIVIO_TUI_TOKEN');
     if (!/^wss?:\/\//.test(o.gateway)) throw new UsageError(`--gateway must be a ws:// or wss:// URL, got "${o.gateway}"`);
-    const client = new GatewayClient({ url: o.gateway, token, clientName: o.clientName });
+    const client = new GatewayClient({ url: o.gateway, token, clientName: o.clientName, readOnly: o.readOnly });
     client.connect();
     return { client, label: o.gateway, notices: () => [], close: () => client.close(), warning: plainTextTokenWarning(o.gateway) ?? undefined };
   }
@@ -93,6 +95,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     sandboxOptions: sandboxOptionsFor(o, env),
     sandboxProcess: o.sandboxProcess,
     whoami: o.whoami,
+    readOnly: o.readOnly,
   });
   trace('session: sandbox + gateway started');
   const client = new GatewayClient({ url: h.gateway.url, token: h.token, clientName: o.clientName });

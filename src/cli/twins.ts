@@ -313,7 +313,21 @@ async function ssh(c: GatewayClient, a: ParsedArgs): Promise<number> {
 
 // ------------------------------------------------------------------ mutations (jobs)
 
+/**
+ * An action on a read-only session (`--read-only`, a gateway started with --read-only, a viewer
+ * token) is refused before anything is asked or checked: the reason, exit 1. The gateway refuses it too.
+ */
+export function refusedReadOnly(c: GatewayClient, what: string): number | null {
+  const w = c.welcome;
+  if (!w || !(w.readOnly || w.role === 'viewer')) return null;
+  const why = w.readOnly ? 'this session is read-only (--read-only, or a gateway started with --read-only)' : 'the gateway token has the viewer role';
+  process.stderr.write(`divio-tui: ${what} refused: ${why}; nothing was changed\n`);
+  return 1;
+}
+
 async function mutation(c: GatewayClient, cmd: string, a: ParsedArgs, json: boolean): Promise<number> {
+  const refused = refusedReadOnly(c, cmd);
+  if (refused !== null) return refused;
   const rows = await fleet(c);
   let job: Job;
   let failHint: ((j: Job) => string | undefined) | undefined;

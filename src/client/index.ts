@@ -52,6 +52,11 @@ export interface GatewayClientOptions {
   commandTimeoutMs?: number;
   /** Client-side liveness: ping every N ms, reconnect when no message for 2.5× (default 15000). */
   pingMs?: number;
+  /**
+   * `--read-only` against a gateway this process does not run: every command is refused here, and the
+   * welcome says read-only (the header shows it, the screens refuse their actions) whatever the token may do.
+   */
+  readOnly?: boolean;
 }
 
 export interface Subscription {
@@ -342,6 +347,7 @@ export class GatewayClient {
   // ---------------------------------------------------------------- commands
 
   command<K extends JobKind>(kind: K, params: z.input<(typeof CommandParams)[K]>, opts: { idempotencyKey?: string; timeoutMs?: number } = {}): Promise<Job> {
+    if (this.opts.readOnly) return Promise.reject(new GatewayError(`${kind} refused: this session is read-only (--read-only)`, 'forbidden'));
     if (this._state.status !== 'live') {
       return Promise.reject(new GatewayError(`cannot run ${kind}: not connected to the gateway (${this._state.status}${this._state.error ? `: ${this._state.error}` : ''})`, 'offline'));
     }
@@ -417,9 +423,10 @@ export class GatewayClient {
     const m = parsed.data;
     switch (m.type) {
       case 'welcome': {
-        this._welcome = m;
+        const w = this.opts.readOnly ? { ...m, readOnly: true } : m;
+        this._welcome = w;
         this.setState({ status: 'live', attempt: 0, retryAt: null, error: null });
-        for (const fn of this.welcomeListeners) safe(() => fn(m));
+        for (const fn of this.welcomeListeners) safe(() => fn(w));
         for (const rec of this.subs.values()) this.sendSubscribe(rec);
         return;
       }

@@ -143,6 +143,8 @@ export interface InProcessOptions {
   rediscoverDelayMs?: number;
   /** Ask the zone whose token it is (GET /iam/v3/me/, for the header); false: the one-shot commands. */
   whoami?: boolean;
+  /** Refuse every action (`divio-tui --read-only`), as `serve --read-only` does. */
+  readOnly?: boolean;
 }
 
 export interface InProcessGateway extends ServeHandle {
@@ -190,7 +192,7 @@ export async function startInProcessGateway(opts: InProcessOptions = {}): Promis
   }
   let gateway: Gateway;
   const start = (dir: string) => startGateway({
-    host: '127.0.0.1', port: 0, tokens: [{ token, role: 'operator', name: 'local-user' }], upstream, dataDir: dir,
+    host: '127.0.0.1', port: 0, tokens: [{ token, role: 'operator', name: 'local-user' }], upstream, dataDir: dir, readOnly: opts.readOnly,
     rediscoverDelayMs: opts.rediscoverDelayMs,
     // live: a line the sandbox adds later (its SSH host key) reaches later welcomes
     notices: () => [...sandboxNotices, ...notices],

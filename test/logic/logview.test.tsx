@@ -171,6 +171,17 @@ describe('entryRows', () => {
     expect(rows[0].find((seg) => seg.text === 'ok')).toMatchObject({ inverse: true, bold: true });
   });
 
+  it("the log's own colours (c) are kept only when the terminal has colour: NO_COLOR drops them too", () => {
+    const b = filled(1, () => '\x1b[32mgreen\x1b[0m done');
+    const q = new LogQuery(b);
+    q.sync();
+    const ctx = { width: 40, search: q.searchMatcher, currentId: q.currentMatchId, prefixWidth: 10 };
+    const coloured = entryRows(q.entryAt(0)!, { ...ctx, opts: { ...OPTS, keepSgr: true } });
+    expect(coloured.map(text).join('')).toContain('\x1b[32m');
+    const none = entryRows(q.entryAt(0)!, { ...ctx, opts: { ...OPTS, keepSgr: true, color: false } });
+    expect(none.map(text)).toEqual(['green done']);
+  });
+
   it('JSON pretty toggle', () => {
     const b = filled(1, () => '{"level":"info","msg":"hi"}');
     const q = new LogQuery(b);
