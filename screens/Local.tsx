@@ -83,15 +83,10 @@ export interface ShellRunner {
 
 const defaultShellRunner: ShellRunner = {
   async run(argv, env) {
-    const { spawn } = await import('node:child_process');
-    return new Promise((resolve) => {
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env: { ...process.env, ...env } });
-      child.on('error', (err: NodeJS.ErrnoException) => {
-        process.stderr.write(`divio-tui: ${argv[0]} failed to start: ${err.code === 'ENOENT' ? 'not found' : err.message}\n`);
-        resolve(127);
-      });
-      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-    });
+    const { runAttached } = await import('../src/terminal/attached.js');
+    const r = await runAttached(argv[0]!, argv.slice(1), { env });
+    if (r.startError) process.stderr.write(`divio-tui: ${argv[0]} failed to start: ${r.startError.code === 'ENOENT' ? 'not found' : r.startError.message}\n`);
+    return r.code;
   },
   write: (s) => void process.stdout.write(s),
 };

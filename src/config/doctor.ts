@@ -1,6 +1,6 @@
 // `divio-tui doctor`: everything that must be right for the console to work, checked and explained.
 // Never prints the token, only where it comes from.
-import { execFile } from 'node:child_process';
+import { execa } from 'execa';
 import { connect } from 'node:net';
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -34,12 +34,9 @@ export interface DoctorOptions {
   verifyToken?: (token: string, zone: string) => Promise<string>;
 }
 
-function run(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<{ ok: boolean; out: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: 3000, env: env as NodeJS.ProcessEnv }, (err, stdout, stderr) => {
-      resolve({ ok: !err, out: `${stdout}${stderr}`.trim() });
-    });
-  });
+async function run(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<{ ok: boolean; out: string }> {
+  const r = await execa(cmd, args, { timeout: 3000, env, extendEnv: false, stdin: 'ignore', reject: false });
+  return { ok: !r.failed, out: `${r.stdout}${r.stderr}`.trim() };
 }
 
 function unixSocketReachable(path: string): Promise<boolean> {

@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { runAttached } from './attached.js';
 import { sanitizeLines } from './sanitize.js';
 
 export interface SshTarget {
@@ -72,24 +72,14 @@ export interface SshResult {
  * Run ssh with the terminal (stdin, stdout) inherited; its standard error is passed through as it
  * comes and its tail kept, so that a failure can be explained once the screen is ours again.
  */
-export function runSsh(args: string[], sshBinary = process.env.DIVIO_TUI_SSH || 'ssh'): Promise<SshResult> {
-  return new Promise((resolve) => {
-    const child = spawn(sshBinary, args, { stdio: ['inherit', 'inherit', 'pipe'] });
-    let tail = '';
-    child.stderr?.on('data', (b: Buffer) => {
-      process.stderr.write(b);
-      tail = (tail + b.toString('utf8')).slice(-4096);
-    });
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      const reason = err.code === 'ENOENT' ? `"${sshBinary}" not found: install the OpenSSH client` : `ssh failed to start: ${err.message}`;
-      process.stderr.write(`divio-tui: ${reason}\n`);
-      resolve({ code: 127, reason });
-    });
-    child.on('close', (code, signal) => {
-      const c = code ?? (signal ? 128 : 1);
-      resolve({ code: c, reason: c === 255 ? lastReason(tail) : null });
-    });
-  });
+export async function runSsh(args: string[], sshBinary = process.env.DIVIO_TUI_SSH || 'ssh'): Promise<SshResult> {
+  const r = await runAttached(sshBinary, args, { stderrTail: true });
+  if (r.startError) {
+    const reason = r.startError.code === 'ENOENT' ? `"${sshBinary}" not found: install the OpenSSH client` : `ssh failed to start: ${r.startError.message}`;
+    process.stderr.write(`divio-tui: ${reason}\n`);
+    return { code: 127, reason };
+  }
+  return { code: r.code, reason: r.code === 255 ? lastReason(r.stderrTail) : null };
 }
 
 /** The last line of ssh's diagnostics worth showing (its warnings and banners are skipped). */

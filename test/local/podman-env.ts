@@ -2,7 +2,7 @@
 // (scripts/podman-service.sh, idempotent) at collection time, and stops it after the LAST test file
 // that uses it — files run in parallel, so a file must not stop the service under another one.
 // Users are recorded as pid files; a service that was already running before the tests is left alone.
-import { spawnSync } from 'node:child_process';
+import { execaSync } from 'execa';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -35,18 +35,19 @@ function alive(pid: number): boolean {
 }
 
 /** Run a shell snippet holding the service lock (flock when available; -o: the service started under it must not inherit the lock). */
-function locked(snippet: string): ReturnType<typeof spawnSync> & { stdout: string; stderr: string } {
-  const hasFlock = spawnSync('sh', ['-c', 'command -v flock'], { encoding: 'utf8' }).status === 0;
+function locked(snippet: string): { status: number | undefined; stdout: string; stderr: string } {
+  const hasFlock = !execaSync('sh', ['-c', 'command -v flock'], { reject: false }).failed;
   const args = hasFlock ? ['-o', '-w', '90', join(dir, 'tests.lock'), 'sh', '-c', snippet] : ['-c', snippet];
-  return spawnSync(hasFlock ? 'flock' : 'sh', args, { encoding: 'utf8', timeout: 90_000 }) as ReturnType<typeof spawnSync> & { stdout: string; stderr: string };
+  const r = execaSync(hasFlock ? 'flock' : 'sh', args, { timeout: 90_000, reject: false, stripFinalNewline: false });
+  return { status: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 
 export function usePodman(tag: string): PodmanEnv {
   const required = process.env.DIVIO_TUI_REQUIRE_PODMAN === '1';
-  const has = spawnSync('sh', ['-c', 'command -v podman'], { encoding: 'utf8' });
+  const has = execaSync('sh', ['-c', 'command -v podman'], { reject: false });
   let skipReason: string | null = null;
   let dockerHost = '';
-  if (has.status !== 0) skipReason = 'podman is not installed (scripts/podman-setup.sh installs podman, runc, busybox-static)';
+  if (has.failed) skipReason = 'podman is not installed (scripts/podman-setup.sh installs podman, runc, busybox-static)';
   else {
     // parallel test files must not start two services at once: status + start under one lock
     mkdirSync(dir, { recursive: true, mode: 0o700 });
