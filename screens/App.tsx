@@ -34,7 +34,7 @@ import {
 } from '../components/context.js';
 import { activeScopes, getScreen, screenTitle, targetOfRow } from './registry.js';
 import { runEnvAction } from './actions.js';
-import { openLogsFor } from './logs/open.js';
+import { loadSinceOnTop, openLogsFor } from './logs/open.js';
 import './screens.js';
 
 export function App({ ui }: { ui: Ui }): React.ReactElement {
@@ -176,8 +176,12 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
     if (a === 'env.logs' && c.targets && c.targets.length > 1) {
       // `:logs shop@test,shop@live`: several environments merged in time order
       const targets = c.targets;
-      if (store.topic<FleetData>('fleet', {})?.data?.rows) openLogsFor(store, targets);
-      else void store.load<FleetData>('fleet', {}).then(() => openLogsFor(store, targets));
+      const open = (): void => {
+        openLogsFor(store, targets);
+        if (c.sinceMs) loadSinceOnTop(store, c.sinceMs);
+      };
+      if (store.topic<FleetData>('fleet', {})?.data?.rows) open();
+      else void store.load<FleetData>('fleet', {}).then(open);
       return;
     }
     const go = (rows: readonly FleetRow[] | null): void => {
@@ -188,6 +192,7 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
       }
       if (a === 'env.open') store.push('env', targetOfRow(row));
       else runEnvAction(store, a, targetOfRow(row), row);
+      if (a === 'env.logs' && c.sinceMs) loadSinceOnTop(store, c.sinceMs);
     };
     const loaded = store.topic<FleetData>('fleet', {})?.data?.rows;
     if (loaded) go(loaded);

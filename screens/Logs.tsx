@@ -18,7 +18,7 @@ import { LogView, makeLayout, revealIndex, scrollLog, scrollToTop, useLogVersion
 import { useActions, useRawKeys, useUi, sx, type RawKeyHandler } from '../components/context.js';
 import type { AppStore } from '../src/store/app.js';
 import type { Theme } from '../src/config/theme.js';
-import { logSpecOf } from './logs/open.js';
+import { loadOlderHistory, logSpecOf } from './logs/open.js';
 import type { ScreenProps } from './registry.js';
 import { SegLine, type Seg } from '../components/SegLine.js';
 
@@ -217,6 +217,7 @@ function LogScreen({
     'logs.level.debug': toggleLevel('debug'),
     'logs.level.all': () => session.allLevels(),
     'logs.mute': () => session.beginEdit('mute'),
+    'logs.older': () => loadOlderHistory(store, session),
     'copy.id': () => copyText(store, 'log line', lineToCopy()),
     'copy.url': () => copyText(store, 'URL in the line', /https?:\/\/[^\s"'<>]+/.exec(lineToCopy() ?? '')?.[0]),
     'logs.save': () => {

@@ -1,4 +1,5 @@
 // Plain-text and JSON output for the non-interactive commands.
+import { parseDuration as parseDomainDuration } from '../domain/metrics.js';
 import { safeJsonStringify } from '../domain/text.js';
 
 /**
@@ -35,10 +36,9 @@ export function renderTextTable(head: string[], rows: string[][]): string {
   return [line(head), ...rows.map(line)].join('\n');
 }
 
-/** "10m", "2h", "1d", "90s" → milliseconds. */
+/** "10m", "2h", "1d", "90s" → milliseconds (the one duration parser, src/domain/metrics.ts; the palette's `--since` uses it too). */
 export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/.exec(s.trim());
-  if (!m) throw new Error(`"${s}" is not a duration: use e.g. 90s, 10m, 2h, 1d`);
-  const n = Number(m[1]);
-  return n * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's']!;
+  const ms = parseDomainDuration(s);
+  if (ms === null) throw new Error(`"${s}" is not a duration: use e.g. 90s, 10m, 2h, 1d`);
+  return ms;
 }

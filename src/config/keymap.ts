@@ -86,6 +86,7 @@ export const ACTIONS: readonly ActionDef[] = [
   { id: 'logs.prefix', scope: 'logs', keys: ['p'], title: 'source prefix (toggle)' },
   { id: 'logs.json', scope: 'logs', keys: ['x'], title: 'JSON pretty / compact' },
   { id: 'logs.color', scope: 'logs', keys: ['c'], title: 'upstream colours: keep / strip' },
+  { id: 'logs.older', short: 'older', scope: 'logs', keys: ['['], title: 'older history: load the 10 minutes before the oldest line held (marked "older history, from … to …")', hint: true },
   { id: 'logs.mute', scope: 'logs', keys: ['m'], title: 'mute / unmute sources (picker: digits toggle)' },
   // deployment log (one deployment of an environment)
   { id: 'deployments.error', short: 'first error', scope: 'deployments', keys: ['e'], title: 'jump to the first error line', hint: true },

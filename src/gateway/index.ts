@@ -29,6 +29,7 @@ import {
   FleetTopic,
   JobsTopic,
   LogsTopic,
+  LogHistoryTopic,
   MetricsTopic,
   Retainer,
   type TopicCtx,
@@ -228,6 +229,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         return new DeploymentTopic(name, key, params, ctx);
       case 'backups':
         return new BackupsTopic(name, key, params, ctx);
+      case 'logHistory':
+        return new LogHistoryTopic(name, key, params, ctx);
       case 'metrics':
         return new MetricsTopic(name, key, params, ctx);
       case 'jobs':
@@ -487,6 +490,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const p = schema.safeParse(msg.params === undefined ? {} : msg.params);
     if (!p.success) return sendError(c, msg.id, 'bad-params', `bad ${msg.topic} parameters: ${zodText(p.error)}`);
     let params: any = p.data;
+    if (msg.topic === 'logHistory') params = { ...params, envs: [...new Set(params.envs as string[])].sort() };
     if (msg.topic === 'logs') {
       const envs = [...new Set(params.envs as string[])].sort();
       const services = params.services?.length ? [...new Set((params.services as string[]).map((x) => x.slice(0, 64)))].sort().slice(0, 16) : undefined;
@@ -496,7 +500,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       // arbitrary windows would each be a poller of their own: round up to the console's windows
       params = { ...params, minutes: METRIC_WINDOWS.find((w) => w >= params.minutes) ?? METRIC_WINDOWS[METRIC_WINDOWS.length - 1] };
     }
-    const envIds: string[] = msg.topic === 'logs' ? params.envs : typeof params.env === 'string' ? [params.env] : [];
+    const envIds: string[] = msg.topic === 'logs' || msg.topic === 'logHistory' ? params.envs : typeof params.env === 'string' ? [params.env] : [];
     const remote = envIds.filter((e) => !isLocalEnv(e));
     const gen = (c.pending.get(msg.id) ?? 0) + 1;
     c.pending.set(msg.id, gen);

@@ -2,6 +2,7 @@
 // publish a whole state when it changes; a (re)subscriber just gets the latest one. Event topics
 // (logs, deployment log) keep a bounded replay buffer with sequence numbers.
 import { collect } from '../divio/client.js';
+import { runtimeLogWindow } from '../divio/ops.js';
 import type { AccessMetrics } from '../domain/metrics.js';
 import type { Backup, Deployment, LogLine, LogMarker, ServiceInstanceBackup } from '../domain/index.js';
 import type { AccessStats, BackupWithDetail, EnvData, TopicName } from '../protocol/index.js';
@@ -80,6 +81,53 @@ abstract class PollingTopic extends Topic {
 }
 
 const FAST = 1500;
+
+/** Lines one history window may hold (all environments together); more → `truncated`, the newest kept. */
+export const HISTORY_MAX_LINES = 20_000;
+/** Pages read per environment for one window (the request budget of one keypress). */
+const HISTORY_MAX_PAGES = 20;
+
+/**
+ * A past window of runtime logs (`logHistory`): read once when the first client asks, then kept
+ * (the past does not change) for as long as someone watches it. Every client asking for the same
+ * window (the console rounds to whole minutes) shares one read.
+ */
+export class LogHistoryTopic extends PollingTopic {
+  protected async step(): Promise<number> {
+    const c = this.ctx.up.divio;
+    const { envs, from, to } = this.params as { envs: string[]; from: string; to: string };
+    const out: LogLine[] = [];
+    let truncated = false;
+    for (const env of envs) {
+      const label = this.ctx.followerOf(env)?.label ?? (await labelOf(this.ctx.up, env, this.signal));
+      for await (const page of runtimeLogWindow(c, env, { from: new Date(from), to: new Date(to), signal: this.signal, maxPages: HISTORY_MAX_PAGES })) {
+        for (const e of page.results) {
+          const ts = Date.parse(e.timestamp);
+          if (!Number.isFinite(ts) || ts >= Date.parse(to)) continue;
+          out.push({ seq: 0, ts, tsIso: e.timestamp, source: label, service: e.service ?? 'web', message: String(e.message).replace(/\r$/, '') });
+        }
+      }
+    }
+    out.sort((a, b) => a.ts - b.ts);
+    if (out.length > HISTORY_MAX_LINES) {
+      truncated = true;
+      out.splice(0, out.length - HISTORY_MAX_LINES);
+    }
+    out.forEach((l, i) => (l.seq = i));
+    this.publishSnapshot({ from, to, lines: out, truncated });
+    return 3_600_000; // the past does not change: read again only if still watched in an hour
+  }
+}
+
+async function labelOf(up: Upstream, env: string, signal: AbortSignal): Promise<string> {
+  try {
+    const e = await up.divio.environment(env, signal);
+    const app = await up.divio.application(e.application, signal).then((a) => a.slug, () => e.application.slice(0, 8));
+    return `${app}@${e.slug}`;
+  } catch {
+    return env.slice(0, 8);
+  }
+}
 
 export { FleetTopic, envState } from './fleet.js';
 

@@ -23,8 +23,11 @@ import {
 export const PROTOCOL_VERSION = 1;
 
 // ---------------------------------------------------------------- topics and their parameters
-export const TopicName = z.enum(['fleet', 'env', 'deployments', 'deployment', 'logs', 'backups', 'metrics', 'jobs', 'local']);
+export const TopicName = z.enum(['fleet', 'env', 'deployments', 'deployment', 'logs', 'logHistory', 'backups', 'metrics', 'jobs', 'local']);
 export type TopicName = z.infer<typeof TopicName>;
+
+/** A whole minute in UTC, as the log-history topic takes it: 2026-12-06T08:20Z. */
+export const LOG_MINUTE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$/;
 
 export const TopicParams = {
   fleet: z.object({}).strict(),
@@ -33,6 +36,14 @@ export const TopicParams = {
   deployment: z.object({ deployment: z.string().min(1) }).strict(),
   /** Runtime logs of one or more environments, merged in time order. */
   logs: z.object({ envs: z.array(z.string().min(1)).min(1).max(16), services: z.array(z.string()).optional() }).strict(),
+  /**
+   * A past window of runtime logs (read once; shared by every client asking for the same window):
+   * `from`/`to` are whole minutes (`YYYY-MM-DDThh:mmZ`, Divio's log API resolution), at most 24 h apart.
+   */
+  logHistory: z
+    .object({ envs: z.array(z.string().min(1)).min(1).max(16), from: z.string().regex(LOG_MINUTE), to: z.string().regex(LOG_MINUTE) })
+    .strict()
+    .refine((p) => p.from < p.to && Date.parse(p.to) - Date.parse(p.from) <= 24 * 3_600_000, { message: 'from must be before to, at most 24 h apart' }),
   backups: z.object({ env: z.string().min(1) }).strict(),
   metrics: z.object({ env: z.string().min(1), minutes: z.number().int().positive().max(1440).optional() }).strict(),
   jobs: z.object({}).strict(),
@@ -104,6 +115,15 @@ export const LogsData = z.object({
   markers: z.array(LogMarker).default([]),
 });
 export type LogsData = z.infer<typeof LogsData>;
+
+/** A past window of runtime logs, oldest first; `truncated`: more lines than the gateway reads for one window. */
+export const LogHistoryData = z.object({
+  from: z.string(),
+  to: z.string(),
+  lines: z.array(LogLine).default([]),
+  truncated: z.boolean().default(false),
+});
+export type LogHistoryData = z.infer<typeof LogHistoryData>;
 
 export const BackupWithDetail = Backup.extend({
   details: z.array(ServiceInstanceBackup).default([]),
@@ -200,6 +220,7 @@ export const TopicData = {
   deployments: DeploymentsData,
   deployment: DeploymentData,
   logs: LogsData,
+  logHistory: LogHistoryData,
   backups: BackupsData,
   metrics: MetricsData,
   jobs: JobsData,

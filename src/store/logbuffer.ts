@@ -525,6 +525,33 @@ export class LogBuffer {
     };
   }
 
+  /**
+   * Put older lines before everything held, under a marker (the log view's older history): the
+   * entries are appended again after them, with new ids (ids stay contiguous and monotonic, so a
+   * query follows the change as evictions and appends). Counters are kept as they were: nothing
+   * held is evicted or lost by this. With the caps full, the oldest of the older lines go first.
+   */
+  insertOlder(lines: readonly LogLine[], marker: LogMarker): void {
+    const held = [...this.entries()];
+    const { evictedLines, evictedBytes, lost, totalLines } = this;
+    while (this.size > 0) this.evictOne();
+    const clearedLines = this.evictedLines;
+    const clearedBytes = this.evictedBytes;
+    for (const bySvc of this.keys.values()) for (const k of bySvc.values()) k.last = -1;
+    this.addMarker(marker);
+    this.append(lines);
+    for (const e of held) {
+      if (e.kind === 'marker') this.addMarker(e.marker, e.source);
+      else this.append({ seq: e.seq, ts: e.ts, source: e.source, service: e.service, message: e.more ? [e.text, ...e.more].join('\n') : e.text });
+    }
+    // what the caps pushed out while putting it all back is evicted; what was moved is not
+    this.evictedLines = evictedLines + (this.evictedLines - clearedLines);
+    this.evictedBytes = evictedBytes + (this.evictedBytes - clearedBytes);
+    this.lost = lost;
+    this.totalLines = totalLines + lines.length;
+    this.changed();
+  }
+
   clear(): void {
     while (this.size > 0) this.evictOne();
     for (const bySvc of this.keys.values()) for (const k of bySvc.values()) k.last = -1;

@@ -21,6 +21,7 @@ import type { ConnStatus, GatewayLike } from './app.js';
 import { LogBuffer, makeMarker, type LogBufferOptions } from './logbuffer.js';
 import { LogQuery, saveBuffer, type QueryResult, type SaveResult, type TimestampMode } from './logquery.js';
 import type { LogLevel } from '../domain/console.js';
+import type { LogHistoryData } from '../protocol/messages.js';
 
 /** Same shape as LogView's LogScroll (kept here: the store does not import components). */
 export type LogScrollState = { follow: true } | { follow: false; topId: number; row: number };
@@ -39,6 +40,14 @@ export const DEFAULT_LOG_PREFS: LogPrefs = { timestamps: 'local', wrap: false, p
 
 /** Which text field is being edited on the log screen (or the source mute picker). */
 export type LogEditMode = 'filter' | 'search' | 'mute' | null;
+
+/** Reads a past window (the gateway's logHistory topic; AppStore.load in the console). */
+export type HistoryLoader = (params: { envs: string[]; from: string; to: string }) => Promise<LogHistoryData | null>;
+
+/** A whole minute as the logHistory topic takes it: 2026-12-06T08:20Z. */
+export function minuteIso(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16) + 'Z';
+}
 
 export interface LogSessionSpec {
   /** Environment uuids (1–16), merged in time order by the gateway. */
@@ -375,6 +384,53 @@ export class LogSession {
       this.buffer.append(rest);
       this.track(rest);
     }
+  }
+
+  // ------------------------------------------------------------------ older history
+
+  /** The start of the older history loaded so far (ms), or null when none was loaded. */
+  olderFrom: number | null = null;
+  /** An older window is being read. */
+  loadingOlder = false;
+
+  /**
+   * Load the window before the oldest line held (`windowMs`, default 10 minutes; or from `from` when
+   * given, e.g. `:logs … --since 2h`) through the gateway's logHistory topic, and put it before the
+   * lines held under a marker "older history, from … to …". Returns what the status line says.
+   */
+  async loadOlder(load: HistoryLoader, opts: { windowMs?: number; from?: number } = {}): Promise<string> {
+    if (this.loadingOlder) return 'older history: already loading';
+    const envs = this.spec.envs.filter((e) => !e.startsWith('local:'));
+    if (!envs.length) return 'older history: not offered for local containers (their logs start with the container)';
+    const first = this.firstLineTs();
+    const oldest = Math.min(this.olderFrom ?? Infinity, first ?? this.now());
+    const MIN = 60_000;
+    const to = Math.ceil(oldest / MIN) * MIN;
+    const from = Math.max(to - 24 * 3_600_000, Math.floor((opts.from ?? to - (opts.windowMs ?? 10 * MIN)) / MIN) * MIN);
+    if (from >= oldest) return 'older history: the lines held already start there';
+    this.loadingOlder = true;
+    this.changed();
+    try {
+      const data = await load({ envs, from: minuteIso(from), to: minuteIso(to) });
+      if (!data) return 'older history: no answer from the gateway';
+      const services = this.spec.services?.length ? new Set(this.spec.services) : null;
+      const lines = data.lines.filter((l) => l.ts < oldest && l.ts >= from && (!services || services.has(l.service)));
+      const range = `from ${hms(from)} to ${hms(oldest)}`;
+      const note = data.truncated ? ' (the newest lines of a longer window)' : lines.length ? '' : ': no lines';
+      this.buffer.insertOlder(lines, makeMarker('info', `older history, ${range}${note}`, { ts: from }));
+      this.olderFrom = from;
+      // show the start of what was loaded
+      this.setScroll({ follow: false, topId: this.buffer.firstId, row: 0 });
+      return `older history ${range}: ${lines.length.toLocaleString('en-US')} line${lines.length === 1 ? '' : 's'}${data.truncated ? ' (cut to the newest)' : ''}`;
+    } finally {
+      this.loadingOlder = false;
+      this.changed();
+    }
+  }
+
+  private firstLineTs(): number | null {
+    for (const e of this.buffer.entries()) if (e.kind === 'line') return e.ts;
+    return null;
   }
 
   // ------------------------------------------------------------------ follow and pause

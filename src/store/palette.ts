@@ -1,6 +1,7 @@
 // The command palette's language (pure): `:env shop@qa`, `:logs shop@live`, `:deploy shop@test`,
 // `:fleet`, `:jobs`. Fuzzy completion over commands and the fleet's app@env targets.
 import type { FleetRow } from '../domain/index.js';
+import { parseDuration } from '../domain/metrics.js';
 
 export interface PaletteCommand {
   name: string;
@@ -19,7 +20,7 @@ export const PALETTE_COMMANDS: readonly PaletteCommand[] = [
   { name: 'help', target: false, title: 'keys of this view', action: 'app.help' },
   { name: 'quit', target: false, title: 'leave the console', action: 'app.quit', aliases: ['q'] },
   { name: 'env', target: true, title: 'open an environment', action: 'env.open', aliases: ['environment', 'open'] },
-  { name: 'logs', target: true, title: 'runtime logs', action: 'env.logs' },
+  { name: 'logs', target: true, title: 'runtime logs (--since 2h: with the history of the last 2 hours)', action: 'env.logs' },
   { name: 'deployments', target: true, title: 'deployments', action: 'env.deployments' },
   { name: 'backups', target: true, title: 'backups', action: 'env.backups' },
   { name: 'metrics', target: true, title: 'metrics', action: 'env.metrics' },
@@ -35,6 +36,8 @@ export interface ParsedCommand {
   target: { app: string; env: string } | null;
   /** `logs` only: several targets merged (`logs shop@test,shop@live` or `logs shop@test,live`). */
   targets?: { app: string; env: string }[];
+  /** `logs … --since 2h`: also load the history of that long (ms). */
+  sinceMs?: number;
 }
 
 export type ParseResult = { ok: true; value: ParsedCommand } | { ok: false; error: string };
@@ -55,11 +58,24 @@ export function parseCommand(line: string): ParseResult {
     if (rest.length) return { ok: false, error: `${cmd.name} takes no argument` };
     return { ok: true, value: { command: cmd, target: null } };
   }
-  if (rest.length !== 1) return { ok: false, error: `${cmd.name} needs a target: ${cmd.name} APP@ENV` };
-  if (cmd.name === 'logs' && rest[0]!.includes(',')) return parseLogTargets(cmd, rest[0]!);
+  let sinceMs: number | undefined;
+  const si = rest.findIndex((r) => r === '--since' || r.startsWith('--since='));
+  if (si >= 0 && cmd.name === 'logs') {
+    const arg = rest[si]!.includes('=') ? rest[si]!.slice(8) : rest[si + 1];
+    const ms = arg ? parseDuration(arg) : null;
+    if (ms === null || ms <= 0) return { ok: false, error: `--since needs a duration: logs APP@ENV --since 2h (90s, 10m, 2h, 1d)` };
+    if (ms > 24 * 3_600_000) return { ok: false, error: `--since ${arg}: at most 24h of history is read at once` };
+    sinceMs = ms;
+    rest.splice(si, rest[si]!.includes('=') ? 1 : 2);
+  }
+  if (rest.length !== 1) return { ok: false, error: `${cmd.name} needs a target: ${cmd.name} APP@ENV${cmd.name === 'logs' ? ' [--since 2h]' : ''}` };
+  if (cmd.name === 'logs' && rest[0]!.includes(',')) {
+    const r = parseLogTargets(cmd, rest[0]!);
+    return r.ok && sinceMs !== undefined ? { ok: true, value: { ...r.value, sinceMs } } : r;
+  }
   const m = /^([^@\s]+)@([^@\s]+)$/.exec(rest[0]!);
   if (!m) return { ok: false, error: `"${rest[0]}" is not APP@ENV (e.g. shop@live)` };
-  return { ok: true, value: { command: cmd, target: { app: m[1]!, env: m[2]! } } };
+  return { ok: true, value: { command: cmd, target: { app: m[1]!, env: m[2]! }, ...(sinceMs !== undefined ? { sinceMs } : {}) } };
 }
 
 /** `shop@test,shop@live` or `shop@test,live` (the app carries over): 2–16 targets, merged. */
