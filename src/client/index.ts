@@ -70,7 +70,7 @@ interface SubRecord {
   id: string;
   topic: TopicName;
   params: unknown;
-  handlers: SubHandlers<any>;
+  handlers: SubHandlers<unknown>;
   lastSeq: number | undefined;
   /** logs: where the client's stream ended (for a restarted gateway). */
   lastTsIso: string | null;
@@ -416,7 +416,8 @@ export class GatewayClient {
     }
     const parsed = ServerMessage.safeParse(raw);
     if (!parsed.success) {
-      const sub = raw && typeof raw === 'object' && typeof (raw as any).sub === 'string' ? this.subs.get((raw as any).sub) : undefined;
+      const subId = raw && typeof raw === 'object' && 'sub' in raw ? raw.sub : undefined;
+      const sub = typeof subId === 'string' ? this.subs.get(subId) : undefined;
       if (sub) safe(() => sub.handlers.onError?.(`malformed ${sub.topic} message from the gateway: ${parsed.error.issues[0]?.message ?? 'invalid'}`));
       return;
     }

@@ -23,8 +23,8 @@ export interface ConnStateLike {
   since: number;
 }
 export interface SubHandlersLike {
-  onSnapshot?(data: any, seq: number): void;
-  onEvent?(data: any, seq: number): void;
+  onSnapshot?(data: unknown, seq: number): void;
+  onEvent?(data: unknown, seq: number): void;
   onGap?(gap: { from: number; to: number; missed: number; reason: string; text: string }): void;
   onStatus?(health: TopicHealth): void;
   onError?(message: string): void;
@@ -37,8 +37,8 @@ export interface GatewayLike {
   onWelcome?(fn: (w: Welcome) => void): () => void;
   onJob(fn: (job: Job) => void): () => void;
   /** `opts.resumeAfter` (logs): continue after lines the caller already holds (see GatewayClient). */
-  subscribe(topic: TopicName, params: any, h: SubHandlersLike, opts?: { resumeAfter?: { tsIso: string; count: number } }): { unsubscribe(): void; view?(visible: string[]): void };
-  command(kind: JobKind, params: any, opts?: { idempotencyKey?: string; timeoutMs?: number }): Promise<Job>;
+  subscribe(topic: TopicName, params: Record<string, unknown>, h: SubHandlersLike, opts?: { resumeAfter?: { tsIso: string; count: number } }): { unsubscribe(): void; view?(visible: string[]): void };
+  command(kind: JobKind, params: Record<string, unknown>, opts?: { idempotencyKey?: string; timeoutMs?: number }): Promise<Job>;
 }
 
 // ------------------------------------------------------------------ state
@@ -206,20 +206,25 @@ function initialConn(now: number): ConnStateLike {
 
 /** Merge an event into a topic's data. Fleet events update rows by environment; others replace. */
 function mergeTopic(topic: TopicName, prev: unknown, data: unknown): unknown {
-  if (topic === 'fleet' && prev && data && typeof data === 'object' && Array.isArray((data as any).rows) && (data as any).partial) {
-    const rows = [...(prev as any).rows] as any[];
-    for (const r of (data as any).rows as any[]) {
-      const i = rows.findIndex((x) => x.envUuid === r.envUuid);
+  if (topic === 'fleet' && isRecord(prev) && isRecord(data) && data.partial && Array.isArray(data.rows) && Array.isArray(prev.rows)) {
+    const rows: unknown[] = [...prev.rows];
+    for (const r of data.rows as unknown[]) {
+      const uuid = isRecord(r) ? r.envUuid : undefined;
+      const i = rows.findIndex((x) => isRecord(x) && x.envUuid === uuid);
       if (i >= 0) rows[i] = r;
       else rows.push(r);
     }
-    return { ...(prev as object), rows };
+    return { ...prev, rows };
   }
   // Deployment log events carry only the appended text: keep the whole log in the slot.
-  if (topic === 'deployment' && prev && data && typeof data === 'object' && (data as any).append === true) {
-    return { ...(data as object), log: String((prev as any).log ?? '') + String((data as any).log ?? ''), append: false };
+  if (topic === 'deployment' && isRecord(prev) && isRecord(data) && data.append === true) {
+    return { ...data, log: String(prev.log ?? '') + String(data.log ?? ''), append: false };
   }
   return data;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object';
 }
 
 export function createAppStore(opts: StoreOptions = {}): AppStore {
