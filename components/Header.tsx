@@ -1,5 +1,5 @@
 // The header on every screen: where you are (SANDBOX or the Divio zone and user), whether the data is
-// live, how many jobs run, and the breadcrumbs with the environment coloured by risk (live in red).
+// connected, how many jobs run, and the breadcrumbs with the environment coloured by risk (live in red).
 import React from 'react';
 import { Box, Text } from 'ink';
 import { envRisk } from '../src/domain/console.js';
@@ -49,7 +49,7 @@ export function Header({ crumbs, width }: { crumbs: Crumb[]; width: number }): R
 
   let connEl: React.ReactElement;
   if (connectError) connEl = <Text {...sx(theme, { color: theme.danger })}>{`${g.ring} offline: ${truncateToWidth(clean(connectError, unicode), 40, g.ellipsis)}`}</Text>;
-  else if (conn.status === 'live') connEl = <Text {...sx(theme, { color: theme.ok })}>{`${g.bullet} live`}</Text>;
+  else if (conn.status === 'live') connEl = <Text {...sx(theme, { color: theme.ok })}>{`${g.bullet} connected`}</Text>;
   else if (conn.status === 'reconnecting')
     connEl = (
       <Text {...sx(theme, { color: theme.warning })}>

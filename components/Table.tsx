@@ -92,6 +92,8 @@ export interface TableProps<T> {
   /** Full-width rows such as group headers: return their text (not selectable styling). */
   special?: (row: T) => string | null;
   empty?: string;
+  /** The column the rows are sorted by: its title carries ▲ (ascending) or ▼ (descending). */
+  sort?: { column: string; desc: boolean };
 }
 
 export function Table<T>(p: TableProps<T>): React.ReactElement {
@@ -101,7 +103,10 @@ export function Table<T>(p: TableProps<T>): React.ReactElement {
   const bodyHeight = Math.max(0, p.height - 1);
   const start = windowStart(p.cursor, p.offset, bodyHeight, p.rows.length);
   const visible = p.rows.slice(start, start + bodyHeight);
-  const head = laid.map((c) => fitCell(c.col.title, c.width, g.ellipsis, c.col.align, unicode)).join(' ');
+  const arrow = (desc: boolean): string => (unicode ? (desc ? '▼' : '▲') : desc ? 'v' : '^');
+  // the arrow always shows: a title too wide for its column gives way to it
+  const title = (c: (typeof laid)[number]): string => (p.sort?.column === c.col.id ? `${truncateToWidth(c.col.title, Math.max(0, c.width - 1), '')}${arrow(p.sort.desc)}` : c.col.title);
+  const head = laid.map((c) => fitCell(title(c), c.width, g.ellipsis, c.col.align, unicode)).join(' ');
   const more = p.rows.length > start + bodyHeight;
   return (
     <Box flexDirection="column" width={p.width} height={p.height}>

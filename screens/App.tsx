@@ -5,7 +5,7 @@
 import React, { useCallback, useEffect, useMemo, useRef } from 'react';
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
-import { keyFromInk, type InkKeyLike, type Scope } from '../src/config/keymap.js';
+import { displayKey, keyFromInk, type InkKeyLike, type Scope } from '../src/config/keymap.js';
 import { routeKey, type AppState, type AppStore } from '../src/store/app.js';
 import { findRow } from '../src/store/fleet.js';
 import type { ParsedCommand } from '../src/store/palette.js';
@@ -202,6 +202,7 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
     }
   };
 
+  const quitAskedAt = useRef(0);
   const dispatch = (input: string, key: InkKeyLike): void => {
     const k = keyFromInk(input, key);
     if (k && keymap.keys['app.quit']?.includes(k) && k.startsWith('ctrl+')) {
@@ -224,7 +225,13 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
     const cur = store.current();
     switch (action) {
       case 'app.quit':
-        if (!store.pop()) quit(store, exit);
+        // q goes back; on the fleet it quits only when pressed again (ctrl-c quits at once)
+        if (store.pop()) break;
+        if (quitAskedAt.current && Date.now() - quitAskedAt.current < 3000) quit(store, exit);
+        else {
+          quitAskedAt.current = Date.now();
+          store.toast(`press ${displayKey(k, unicode)} again to quit (ctrl-c quits at once)`, 'warn');
+        }
         break;
       case 'app.back':
         store.pop();

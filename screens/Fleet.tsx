@@ -35,8 +35,8 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
   const grouped = view?.grouped ?? config.ui.groupByOrg;
   const rows = withLocalRows(slot?.data?.rows, localSlot?.data);
   const items = useMemo(
-    () => fleetItems(rows ?? [], { sort: view?.sort, desc: view?.desc, filter: view?.filter, grouped }),
-    [rows, view?.sort, view?.desc, view?.filter, grouped],
+    () => fleetItems(rows ?? [], { sort: view?.sort, desc: view?.desc, filter: view?.filter, grouped, collapsed: view?.collapsed }),
+    [rows, view?.sort, view?.desc, view?.filter, grouped, view?.collapsed],
   );
   const filterShown = !!view?.filtering || !!view?.filter;
   const tableHeight = Math.max(2, height - 1 - (filterShown ? 1 : 0));
@@ -48,8 +48,8 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
     const r = withLocalRows(store.topic<FleetData>('fleet', {})?.data?.rows, store.topic<LocalData>('local', {})?.data) ?? [];
     const v = store.view(store.viewKey(route));
     const g = v.grouped ?? config.ui.groupByOrg;
-    const key = `${v.sort}|${v.desc}|${v.filter}|${g}`;
-    if (cache.current.rows !== r || cache.current.key !== key) cache.current = { rows: r, key, items: fleetItems(r, { sort: v.sort, desc: v.desc, filter: v.filter, grouped: g }) };
+    const key = `${v.sort}|${v.desc}|${v.filter}|${g}|${v.collapsed?.join('\n')}`;
+    if (cache.current.rows !== r || cache.current.key !== key) cache.current = { rows: r, key, items: fleetItems(r, { sort: v.sort, desc: v.desc, filter: v.filter, grouped: g, collapsed: v.collapsed }) };
     return cache.current.items;
   };
   const envActions: ActionHandlers = {};
@@ -72,7 +72,8 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
     open: (it) => {
       if (it.kind === 'row' && isLocalRow(it.row)) store.push('local', { project: localProjectOf(it.row) });
       else if (it.kind === 'row') store.push('env', targetOfRow(it.row));
-      else store.updateView({ grouped: false }, store.viewKey(route));
+      // Enter on an organisation's header folds (or unfolds) that organisation only
+      else store.updateView((v) => ({ collapsed: v.collapsed?.includes(it.org) ? v.collapsed.filter((o) => o !== it.org) : [...(v.collapsed ?? []), it.org] }), store.viewKey(route));
     },
     actions: {
       ...envActions,
@@ -108,7 +109,7 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
         color: c((x) => (x.lastDeployment && !x.lastDeployment.endedAt ? theme.warning : x.lastDeployment?.success === false ? theme.danger : undefined)),
       },
       { id: 'state', title: 'STATE', width: 15, priority: 0, cell: r(stateText), color: c((x) => stateColor(theme, x.state)) },
-      { id: 'backup', title: 'BACKUP', width: 6, priority: 2, align: 'right', cell: r((x) => (x.backupKnown === false ? '?' : age(x.lastBackupAt, t))) },
+      { id: 'backup', title: 'BACKUP', width: 7, priority: 2, align: 'right', cell: r((x) => (x.backupKnown === false ? '?' : age(x.lastBackupAt, t))) },
       { id: 'errors', title: 'ERR', width: 7, priority: 3, align: 'right', cell: r(errorRateText), color: c((x) => ((x.errorRate ?? 0) > 5 ? theme.danger : (x.errorRate ?? 0) > 0 ? theme.warning : undefined)) },
       {
         id: 'trend',
@@ -157,7 +158,8 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
         height={tableHeight}
         width={width}
         rowKey={(it) => (it.kind === 'row' ? it.row.envUuid : `org:${it.org}`)}
-        special={(it) => (it.kind === 'group' ? `${it.org} (${it.count})` : null)}
+        sort={list.sort}
+        special={(it) => (it.kind === 'group' ? `${it.collapsed ? (unicode ? '▸' : '+') : unicode ? '▾' : '-'} ${it.org} (${it.count}${it.collapsed ? ', folded: Enter unfolds' : ''})` : null)}
         empty={view?.filter ? 'no environment matches the filter' : 'no applications visible to this token'}
       />
       {filterShown ? <FilterLine text={view?.filter ?? ''} editing={!!view?.filtering} matches={count} total={rows?.length ?? 0} width={width} /> : null}

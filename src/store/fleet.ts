@@ -7,13 +7,15 @@ export { parseFilter };
 export const FLEET_SORTS = ['app', 'org', 'env', 'state', 'deployed', 'backup', 'errors'] as const;
 export type FleetSort = (typeof FLEET_SORTS)[number];
 
-export type FleetItem = { kind: 'group'; org: string; count: number } | { kind: 'row'; row: FleetRow };
+export type FleetItem = { kind: 'group'; org: string; count: number; collapsed: boolean } | { kind: 'row'; row: FleetRow };
 
 export interface FleetViewOpts {
   sort?: string;
   desc?: boolean;
   filter?: string;
   grouped?: boolean;
+  /** Organisations folded to their header (grouped only). */
+  collapsed?: readonly string[];
 }
 
 function haystack(r: FleetRow): string {
@@ -39,7 +41,8 @@ function compare(a: FleetRow, b: FleetRow, sort: string): number {
     case 'deployed':
       return time(b.lastDeployment?.endedAt ?? b.lastDeployment?.startedAt) - time(a.lastDeployment?.endedAt ?? a.lastDeployment?.startedAt);
     case 'backup':
-      return time(b.lastBackupAt) - time(a.lastBackupAt);
+      // by age of the last backup: the oldest (or none at all) first, where the risk is
+      return time(a.lastBackupAt) - time(b.lastBackupAt);
     case 'errors':
       return (b.errorRate ?? -1) - (a.errorRate ?? -1);
     case 'app':
@@ -62,8 +65,9 @@ export function fleetItems(rows: readonly FleetRow[], o: FleetViewOpts = {}): Fl
   const out: FleetItem[] = [];
   for (const org of [...byOrg.keys()].sort((a, b) => a.localeCompare(b))) {
     const rs = byOrg.get(org)!;
-    out.push({ kind: 'group', org, count: rs.length });
-    for (const row of rs) out.push({ kind: 'row', row });
+    const folded = !!o.collapsed?.includes(org);
+    out.push({ kind: 'group', org, count: rs.length, collapsed: folded });
+    if (!folded) for (const row of rs) out.push({ kind: 'row', row });
   }
   return out;
 }

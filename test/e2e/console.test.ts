@@ -32,7 +32,7 @@ describe('divio-tui in a real terminal', () => {
     await p.waitForText(/nordwind-shop/, Math.max(0, 2000 * SCALE - (Date.now() - t0)));
     let s = p.screenText();
     expect(s).toContain('SANDBOX');
-    expect(s).toMatch(/● live/);
+    expect(s).toMatch(/● connected/);
     expect(headerRow(s)).toMatch(/ORGANISATION.*BRANCH/);
     expect(s).toContain('acme-booking');
 
@@ -70,14 +70,17 @@ describe('divio-tui in a real terminal', () => {
     await p.press(KEYS.enter);
     await p.waitForText(/ORGANISATION/);
     p.resize(80, 24);
-    s = await p.waitForText(/^\s+APP\s+ENV\s+LAST DEPLOY\s+STATE\b/m);
+    s = await p.waitForText(/^\s+APP▲\s+ENV\s+LAST DEPLOY\s+STATE\b/m); // ▲: sorted by app
     const hdr = headerRow(s);
     expect(hdr).not.toMatch(/ORGANISATION|BRANCH|TREND/);
     expect(s).toMatch(/nordwind-shop\s+live\s+ok/); // the app column got the room (the filter is kept)
     expect(s).toMatch(/q quit/); // the footer is still on screen
     for (const line of s.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
 
-    // q quits from the top screen: alternate screen left, cursor shown again
+    // q on the top screen asks first (a stray q must not drop the session); the second q quits:
+    // alternate screen left, cursor shown again
+    await p.press('q');
+    await p.waitForText(/press q again to quit/);
     await p.press('q');
     expect(await p.waitExit(5000)).toBe(0);
     const raw = p.raw();
@@ -95,7 +98,7 @@ describe('divio-tui in a real terminal', () => {
       const end = Date.now() + 5000 * SCALE;
       for (;;) {
         const l = p!.lines();
-        const ok = /^ SANDBOX\s+│ ● live │/.test(l[0]!) && l[1] === 'fleet' && /\bAPP\b.*\bSTATE\b/.test(l[2]!) && /^q quit {2}\? help/.test(l[rows - 2]!) && l[rows - 1] === '' && l.every((x) => x.length <= cols);
+        const ok = /^ SANDBOX\s+│ ● connected │/.test(l[0]!) && l[1] === 'fleet' && /\bAPP\b.*\bSTATE\b/.test(l[2]!) && /^q quit {2}\? help/.test(l[rows - 2]!) && l[rows - 1] === '' && l.every((x) => x.length <= cols);
         if (ok) return;
         if (Date.now() > end) throw new Error(`the frame was not repainted at ${cols}x${rows}:\n${l.map((x, i) => `${String(i).padStart(2)}|${x}`).join('\n')}`);
         await new Promise((r) => setTimeout(r, 50));

@@ -63,7 +63,7 @@ describe.skipIf(!binAvailable())('a shared gateway that goes away', () => {
     s = await pty.waitForGone(/reconnecting/, 30_000);
     s = await pty.waitForText('acme-reports', 10_000);
     expect(s).not.toMatch(/reconnecting/);
-    await pty.press('q');
+    await pty.press('q', 'q'); // q on the fleet asks, the second q quits
     expect(await pty.waitExit(10_000)).toBe(0);
   }, 90_000);
 });

@@ -220,7 +220,7 @@ describe('the hostile corpus', () => {
       const file = readFileSync(join(logs, readdirSync(logs)[0]!), 'utf8');
       expect(file).toContain('request failed for evil');
       expectClean('saved log file', file.replace(/\n/g, ' '));
-      await p.press('q');
+      await p.press('q', 'q'); // q on the fleet asks, the second q quits
     }, 120_000);
   });
 });

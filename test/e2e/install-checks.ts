@@ -60,7 +60,7 @@ export function installChecks(target: () => Installed): void {
       p = spawnConsole({ command: t.command, env: t.env, args: ['--sandbox', '--ephemeral', '--seed', '1'] });
       await p.waitForText(/nordwind-shop/, 5000 * SCALE);
       expect(p.screenText()).toContain('SANDBOX');
-      await p.press('q');
+      await p.press('q', 'q'); // q on the fleet asks, the second q quits
       expect(await p.waitExit(5000)).toBe(0);
     } finally {
       p?.cleanup();

@@ -119,7 +119,7 @@ describe('logs in a real terminal', () => {
     await p.waitForGone(/@level:error/);
     await p.press(KEYS.esc);
     await p.waitForText(/ORGANISATION|APP/);
-    await p.press('q');
+    await p.press('q', 'q'); // q on the fleet asks, the second q quits
     expect(await p.waitExit(5000)).toBe(0);
   }, 90_000);
 });

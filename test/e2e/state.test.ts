@@ -52,7 +52,7 @@ describe('persistent state', () => {
     // the sandbox's SSH endpoint starts in the background: quit once it has moved its key aside
     const keyMoved = () => readdirSync(sb).some((f) => f.startsWith('ssh_host_ed25519_key.corrupt-'));
     for (const end = Date.now() + 10_000 * SCALE; !keyMoved() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
-    await p.press('q');
+    await p.press('q', 'q'); // q on the fleet asks, the second q quits
     expect(await p.waitExit(5000 * SCALE)).toBe(0);
     const out = afterExit(p);
     expect(out).toMatch(/divio-tui: unusable sandbox state: moved to \S+state\.json\.corrupt-\d{8}T\d{6}Z \(unreadable state file: .+\); starting fresh/);
@@ -65,7 +65,7 @@ describe('persistent state', () => {
     expect(existsSync(join(sb, 'state.json'))).toBe(true);
     const again = persistentConsole(state);
     await again.waitForText(/nordwind-shop/, 10_000 * SCALE);
-    await again.press('q');
+    await again.press('q', 'q'); // q on the fleet asks, the second q quits
     expect(await again.waitExit(5000 * SCALE)).toBe(0);
     expect(afterExit(again)).not.toMatch(/unusable/);
   }, 120_000);
@@ -76,7 +76,7 @@ describe('persistent state', () => {
     const [a, b] = [persistentConsole(state), persistentConsole(state)];
     await Promise.all([a, b].map((p) => p.waitForText(/nordwind-shop/, 15_000 * SCALE)));
     for (const p of [a, b]) {
-      await p.press('q');
+      await p.press('q', 'q'); // q on the fleet asks, the second q quits
       expect(await p.waitExit(5000 * SCALE)).toBe(0);
     }
     const said = [a, b].map((p) => /another divio-tui \(pid \d+\) is using the sandbox state in \S+; started a private sandbox instead/.test(afterExit(p)));

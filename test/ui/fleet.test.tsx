@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 vi.hoisted(() => {
   process.env.FORCE_COLOR = '3';
 });
-import { mount, KEY, type Harness } from './fake.js';
+import { mount, sampleFleet, KEY, type Harness } from './fake.js';
 import { buildKeymap } from '../../src/config/keymap.js';
 
 let h: Harness | null = null;
@@ -48,12 +48,27 @@ describe('fleet', () => {
 
   it('sorts with o (next column) and reverses with O', async () => {
     h = await mount();
+    expect(h.frame().split('\n')[2]).toContain('APP▲'); // the sort column is marked in the header
     await h.press('o'); // organisation
     expect(h.frame()).toContain('sorted by organisation');
+    expect(h.frame().split('\n')[2]).toMatch(/ORGANISATI?O?N?▲/);
+    expect(h.frame().split('\n')[2]).not.toContain('APP▲');
     expect(appsInOrder(h.frame())[0]).toMatch(/^(shop|wiki)@/); // Acme first
     await h.press('O');
     expect(h.frame()).toContain('(reversed)');
+    expect(h.frame().split('\n')[2]).toMatch(/ORGANISATI?O?N?▼/);
     expect(appsInOrder(h.frame())[0]).toMatch(/^(blog|crm)@/); // Globex first
+  });
+
+  it('sorted by last backup, the oldest backup (or none) comes first', async () => {
+    const hour = 3600_000;
+    const rows = sampleFleet().map((r, i) => ({ ...r, lastBackupAt: r.lastBackupAt === null ? null : new Date(Date.now() - (i + 1) * hour).toISOString() }));
+    h = await mount({ fleet: rows });
+    for (let i = 0; i < 5; i++) await h.press('o'); // app → org → env → state → deployed → backup
+    await h.waitFor((x) => x.includes('sorted by last backup'));
+    expect(h.frame().split('\n')[2]).toContain('BACKUP▲');
+    // wiki@test has never been backed up, then crm@live (6 h), blog@test (5 h) …, shop@live (1 h) last
+    expect(appsInOrder(h.frame())).toEqual(['wiki@test', 'crm@live', 'blog@test', 'blog@live', 'shop@qa', 'shop@test', 'shop@live']);
   });
 
   it('groups by organisation with v', async () => {
@@ -63,6 +78,19 @@ describe('fleet', () => {
     expect(f).toMatch(/Acme \(4\)/);
     expect(f).toMatch(/Globex \(3\)/);
     expect(f.indexOf('Acme (4)')).toBeLessThan(f.indexOf('Globex (3)'));
+  });
+
+  it('Enter on an organisation header folds that organisation only; Enter again unfolds it', async () => {
+    h = await mount();
+    await h.press('v');
+    await h.waitFor((x) => x.includes('▾ Acme (4)'));
+    await h.press(KEY.enter); // the cursor is on Acme's header
+    let f = await h.waitFor((x) => x.includes('▸ Acme (4, folded: Enter unfolds)'));
+    expect(appsInOrder(f)).toEqual(['blog@live', 'blog@test', 'crm@live']); // Globex still open, still grouped
+    expect(f).toContain('grouped by organisation');
+    await h.press(KEY.enter);
+    f = await h.waitFor((x) => x.includes('▾ Acme (4)'));
+    expect(appsInOrder(f)).toHaveLength(7);
   });
 
   it('Enter opens the selected environment; Esc comes back to the same row', async () => {

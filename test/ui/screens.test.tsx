@@ -160,6 +160,31 @@ describe('jobs tray', () => {
   });
 });
 
+describe('words a person at 3 a.m. reads right', () => {
+  it('the header says the connection is "connected" (not "live", which is an environment)', async () => {
+    h = await mount();
+    const top = strip(h.frame()).split('\n')[0]!;
+    expect(top).toContain('● connected');
+    expect(top).not.toMatch(/● live/);
+  });
+
+  it('q on the fleet asks first; a second q quits; q elsewhere goes back', async () => {
+    h = await mount();
+    let quits = 0;
+    h.store.services.quit = () => void quits++;
+    await h.press('J');
+    await h.waitFor((x) => x.includes('no jobs yet'));
+    await h.press('q'); // back to the fleet
+    await h.waitFor((x) => x.includes('7 environments'));
+    expect(quits).toBe(0);
+    await h.press('q');
+    await h.waitFor((x) => strip(x).includes('press q again to quit (ctrl-c quits at once)'));
+    expect(quits).toBe(0);
+    await h.press('q');
+    expect(quits).toBe(1);
+  });
+});
+
 describe('error boundaries', () => {
   it('a pane that throws shows its error; the header and the keys keep working', async () => {
     const Boom = (): React.ReactElement => {
@@ -184,7 +209,7 @@ describe('error boundaries', () => {
     h = await mount();
     const f = strip(await h.waitFor((x) => x.includes('pane failed')));
     expect(f).toContain('The fleet pane failed');
-    expect(f).toContain('live');
+    expect(f).toContain('connected');
     await h.press('J');
     await h.waitFor((x) => x.includes('no jobs yet'));
     spy.mockRestore();
