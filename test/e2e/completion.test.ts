@@ -88,7 +88,7 @@ describe('bash', () => {
 });
 
 describe('zsh and fish', () => {
-  test.skipIf(!have('zsh'))('zsh: the script parses (zsh -n) and its Tab offers what bash offers', () => {
+  test.skipIf(!have('zsh'))(`zsh${have('zsh') ? '' : ' (skipped: zsh is not installed)'}: the script parses (zsh -n) and its Tab offers what bash offers`, () => {
     expect(spawnSync('zsh', ['-n', scripts.zsh!], { encoding: 'utf8' }).stderr).toBe('');
     const r = spawnSync(
       'zsh',
@@ -99,7 +99,7 @@ describe('zsh and fish', () => {
     expect(r.stdout.split('\n')).toEqual(expect.arrayContaining(['acme-reports', '--build-mode', '--confirm']));
   });
 
-  test.skipIf(!have('fish'))("fish: the script parses (fish -n) and fish's own completer offers commands, options and slugs", () => {
+  test.skipIf(!have('fish'))(`fish${have('fish') ? '' : ' (skipped: fish is not installed)'}: the script parses (fish -n) and fish's own completer offers commands, options and slugs`, () => {
     expect(spawnSync('fish', ['-n', scripts.fish!], { encoding: 'utf8' }).stderr).toBe('');
     const complete = (line: string) => {
       const r = spawnSync('fish', ['--no-config', '-c', `source ${scripts.fish}; complete -C '${line}'`], {
