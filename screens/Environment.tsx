@@ -1,5 +1,5 @@
 // One environment: URL, branch, SSH endpoint, services, domains and their CDN, environment variables
-// (sensitive values never shown), last deployments, content version. The keys open its logs,
+// (sensitive values never shown; e edits them), last deployments, content version. The keys open its logs,
 // deployments, backups, metrics and actions.
 import React, { useMemo } from 'react';
 import { Busy } from '../components/Busy.js';
@@ -147,7 +147,7 @@ export function Environment({ route, width, height }: ScreenProps): React.ReactE
     return out;
   };
   const visible = lines.slice(top, top + bodyH).map(fit);
-  const actions = ['env.logs', 'env.deployments', 'env.backups', 'env.metrics', 'env.ssh', 'env.deploy', 'env.backup', 'env.restore', 'env.purge']
+  const actions = ['env.logs', 'env.deployments', 'env.vars', 'env.backups', 'env.metrics', 'env.ssh', 'env.deploy', 'env.backup', 'env.restore', 'env.purge']
     .map((a) => `${keyOf(a)} ${keymap.actions[a]!.short ?? a}`)
     .join('  ');
   return (

@@ -14,6 +14,8 @@ import { Backups } from './Backups.js';
 import { Purge } from './Purge.js';
 import { Logs } from './Logs.js';
 import { DeploymentLog } from './DeploymentLog.js';
+import { Releases } from './Releases.js';
+import { Variables } from './Variables.js';
 import { RestoreWizard, openRestore } from './restore/RestoreWizard.js';
 import { openAppLogs } from './logs/open.js';
 import { sshInto } from './ssh.js';
@@ -32,7 +34,17 @@ export const SCREENS: readonly ScreenDef[] = [
     component: Logs,
     opens: { 'env.logs': true, 'env.logsAll': ({ store, target }) => openAppLogs(store, target) },
   },
-  { id: 'deployments', title: 'deployment log', scopes: ['global', 'list', 'deployments'], component: DeploymentLog, opens: { 'env.deployments': true } },
+  { id: 'releases', title: 'deployments', scopes: ['global', 'list', 'rows', 'copy', 'releases'], component: Releases, opens: { 'env.deployments': true } },
+  { id: 'deployments', title: 'deployment log', scopes: ['global', 'list', 'deployments'], component: DeploymentLog },
+  {
+    id: 'vars',
+    title: 'variables',
+    scopes: ['global', 'list', 'rows', 'vars'],
+    modes: { form: ['global'] },
+    mode: (v) => (v.varForm ? 'form' : null),
+    component: Variables,
+    opens: { 'env.vars': true },
+  },
   { id: 'deploy', title: 'deploy', scopes: ['global', 'list', 'rows', 'deploy'], component: Deploy, opens: { 'env.deploy': true } },
   {
     id: 'backups',

@@ -4,7 +4,7 @@
 // reported, never silently resolved.
 
 /** Where an action is active. A screen activates several scopes (its entry in screens/screens.ts). */
-export type Scope = 'global' | 'list' | 'rows' | 'copy' | 'target' | 'fleet' | 'env' | 'jobs' | 'logs' | 'deployments' | 'deploy' | 'backups' | 'wizard' | 'pick' | 'parts' | 'form' | 'purge' | 'metrics' | 'local';
+export type Scope = 'global' | 'list' | 'rows' | 'copy' | 'target' | 'fleet' | 'env' | 'jobs' | 'logs' | 'deployments' | 'releases' | 'vars' | 'deploy' | 'backups' | 'wizard' | 'pick' | 'parts' | 'form' | 'purge' | 'metrics' | 'local';
 
 export interface ActionDef {
   id: string;
@@ -43,7 +43,8 @@ export const ACTIONS: readonly ActionDef[] = [
   { id: 'copy.url', short: 'copy URL', scope: 'copy', keys: ['Y'], title: "copy the environment's URL" },
   // actions on an environment (fleet row or environment screen)
   { id: 'env.logs', short: 'logs', scope: 'target', keys: ['l'], title: 'runtime logs', hint: true },
-  { id: 'env.deployments', short: 'deployments', scope: 'target', keys: ['d'], title: 'deployments' },
+  { id: 'env.deployments', short: 'deployments', scope: 'target', keys: ['d'], title: 'deployments: commit, branch, start, duration, result, who (Enter opens one log, r redeploys)' },
+  { id: 'env.vars', short: 'variables', scope: 'target', keys: ['e'], title: 'environment variables: set, unset, edit (sensitive values hidden)' },
   { id: 'env.backups', short: 'backups', scope: 'target', keys: ['b'], title: 'backups' },
   { id: 'env.metrics', short: 'metrics', scope: 'target', keys: ['m'], title: 'metrics' },
   { id: 'env.ssh', short: 'ssh', scope: 'target', keys: ['s'], title: 'ssh into the environment' },
@@ -88,6 +89,15 @@ export const ACTIONS: readonly ActionDef[] = [
   { id: 'logs.color', scope: 'logs', keys: ['c'], title: 'upstream colours: keep / strip' },
   { id: 'logs.older', short: 'older', scope: 'logs', keys: ['['], title: 'older history: load the 10 minutes before the oldest line held (marked "older history, from … to …")', hint: true },
   { id: 'logs.mute', scope: 'logs', keys: ['m'], title: 'mute / unmute sources (picker: digits toggle)' },
+  // deployments list of an environment
+  { id: 'releases.redeploy', short: 'redeploy', scope: 'releases', keys: ['r'], title: "redeploy: deploy the environment again (Divio deploys the branch head; asks first, live needs APP@live typed)", destructive: true, hint: true },
+  { id: 'releases.logs', short: 'runtime logs', scope: 'releases', keys: ['l'], title: "the environment's runtime logs", hint: true },
+  // environment variables
+  { id: 'vars.new', short: 'new', scope: 'vars', keys: ['n'], title: 'add a variable (name, value, sensitive)', destructive: true, hint: true },
+  { id: 'vars.edit', short: 'edit', scope: 'vars', keys: ['e'], title: "change the selected variable's value or sensitive flag", destructive: true, hint: true },
+  { id: 'vars.unset', short: 'unset', scope: 'vars', keys: ['X'], title: 'unset (remove) the selected variable (asks first)', destructive: true, hint: true },
+  { id: 'vars.reveal', short: 'reveal', scope: 'vars', keys: ['r'], title: 'reveal / hide the selected sensitive value (the gateway audits it)', hint: true },
+  { id: 'vars.deploy', short: 'deploy', scope: 'vars', keys: ['D'], title: 'deploy, so that the changes take effect (asks first)', destructive: true, hint: true },
   // deployment log (one deployment of an environment)
   { id: 'deployments.error', short: 'first error', scope: 'deployments', keys: ['e'], title: 'jump to the first error line', hint: true },
   { id: 'deployments.follow', short: 'follow', scope: 'deployments', keys: ['f'], title: 'follow the end of the log', hint: true },

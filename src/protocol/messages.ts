@@ -101,6 +101,7 @@ export const EnvData = z.object({
 export type EnvData = z.infer<typeof EnvData>;
 
 export const DeploymentsData = z.object({ deployments: z.array(Deployment) });
+export type DeploymentsData = z.infer<typeof DeploymentsData>;
 export const DeploymentData = z.object({
   deployment: Deployment,
   /** The whole log (snapshot) or the appended part (event). */

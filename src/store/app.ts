@@ -8,7 +8,7 @@ import type { Job, JobKind } from '../domain/index.js';
 import { topicKey, type TopicName, type TopicHealth, type Welcome } from '../protocol/messages.js';
 import { jobEnded, jobNotice, NOTIFIED_KINDS, type JobNotice } from './jobnotice.js';
 import type { TimeRange } from '../domain/metrics.js';
-import type { BackupForm, PurgeForm } from './forms.js';
+import type { BackupForm, PurgeForm, VarForm } from './forms.js';
 import type { RestoreState } from './restore.js';
 import type { LogScrollState } from './logsession.js';
 import type { BuildMode } from './deploy.js';
@@ -39,6 +39,8 @@ export interface GatewayLike {
   /** `opts.resumeAfter` (logs): continue after lines the caller already holds (see GatewayClient). */
   subscribe(topic: TopicName, params: Record<string, unknown>, h: SubHandlersLike, opts?: { resumeAfter?: { tsIso: string; count: number } }): { unsubscribe(): void; view?(visible: string[]): void };
   command(kind: JobKind, params: Record<string, unknown>, opts?: { idempotencyKey?: string; timeoutMs?: number }): Promise<Job>;
+  /** One environment variable's value, unmasked (operators; the gateway audits it). */
+  reveal?(env: string, name: string): Promise<string | null>;
 }
 
 // ------------------------------------------------------------------ state
@@ -88,6 +90,10 @@ export interface ViewUi {
   openedAt?: string;
   /** Metrics: the time range. */
   range?: TimeRange;
+  /** Variables: the open add/edit form; the values revealed on a key (memory only); the job whose deploy offer was made. */
+  varForm?: VarForm;
+  revealed?: Record<string, string>;
+  offered?: string;
 }
 
 export type ToastKind = 'info' | 'ok' | 'warn' | 'error';

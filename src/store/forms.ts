@@ -66,3 +66,39 @@ export function purgeFormKey(f: PurgeForm, act: string | null, key: string | nul
   const text = editText(f.text, key, input, 200_000);
   return text === null ? f : { ...f, text, error: null };
 }
+
+/** A variable name as a shell and Divio's Control Panel accept it. */
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The add/edit form. */
+export interface VarForm {
+  kind: 'new' | 'edit';
+  name: string;
+  value: string;
+  sensitive: boolean;
+  field: 'name' | 'value' | 'sensitive';
+  /** edit: the current value is hidden (sensitive, or masked by the gateway) and was not revealed. */
+  hiddenBefore?: boolean;
+  error?: string | null;
+}
+
+/** Pure key handling for the variables form. Returns the next form, or 'cancel' / 'submit'. */
+export function varFormKey(f: VarForm, key: string | null, input: string): VarForm | 'cancel' | 'submit' {
+  if (key === 'esc') return 'cancel';
+  // a new one: the flag before the value, so a secret is masked from its first character
+  const fields: VarForm['field'][] = f.kind === 'new' ? ['name', 'sensitive', 'value'] : ['value', 'sensitive'];
+  if (key === 'tab' || key === 'down' || key === 'up') {
+    const i = fields.indexOf(f.field);
+    const next = fields[(i + (key === 'up' ? fields.length - 1 : 1)) % fields.length]!;
+    return { ...f, field: next, error: null };
+  }
+  if (key === 'enter') {
+    if (!VAR_NAME.test(f.name)) return { ...f, field: 'name', error: 'a name: letters, digits and _, not starting with a digit' };
+    return 'submit';
+  }
+  if (f.field === 'sensitive') return key === 'space' || input === 'x' ? { ...f, sensitive: !f.sensitive, error: null } : f;
+  const cur = f.field === 'name' ? f.name : f.value;
+  const next = editText(cur, key, input, f.field === 'name' ? 255 : 65_536);
+  if (next === null) return f;
+  return f.field === 'name' ? { ...f, name: next.replace(/[^A-Za-z0-9_]/g, ''), error: null } : { ...f, value: next, error: null };
+}

@@ -20,8 +20,10 @@ describe.skipIf(!binAvailable())('progress lines in a real terminal', () => {
     await p.type('env nordwind-shop@test');
     await p.press(KEYS.enter);
     await p.waitForText(/nordwind-shop › test › environment/, 5000 * SCALE);
-    // the last deployment's log, from its top
+    // the deployments list (newest first), then the newest one's log, from its top
     await p.press('d');
+    await p.waitForText(/▶ \d{4}-\d\d-\d\d \d\d:\d\d\s+\d+[smhd]\s/, 8000 * SCALE);
+    await p.press(KEYS.enter);
     await p.waitForText(/Deployment finished/, 8000 * SCALE);
     await p.press('g');
     const s = await p.waitForText(/layer [0-9a-f]{12}: pushed 100%/, 5000 * SCALE);
