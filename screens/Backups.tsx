@@ -5,7 +5,7 @@ import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { BackupsData, BackupWithDetail } from '../src/protocol/messages.js';
 import { backupContents, backupSize, backupStateText, backupTime, backupTrigger, backupUsable, contentKind, formatBytes } from '../src/store/restore.js';
-import { age } from '../src/store/fleet.js';
+import { moment } from '../src/store/format.js';
 import { backupFormKey, type BackupForm } from '../src/store/forms.js';
 import { Table, type Column } from '../components/Table.js';
 import { useList } from '../components/list.js';
@@ -17,7 +17,7 @@ import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, split
 import { openRestore } from './restore/RestoreWizard.js';
 
 export function Backups({ route, width, height }: ScreenProps): React.ReactElement {
-  const { store, theme, unicode, keymap } = useUi();
+  const { store, theme, unicode, keymap, config } = useUi();
   const target = targetOfParams(route.params);
   const slot = useTopic<BackupsData>('backups', target ? { env: target.env } : null);
   const vk = store.viewKey(route);
@@ -112,7 +112,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
   };
 
   const columns: Column<BackupWithDetail>[] = [
-    { id: 'time', title: 'TIME', width: 10, priority: 0, cell: (b) => (backupTime(b) ? age(new Date(backupTime(b)!).toISOString(), now) + ' ago' : '-') },
+    { id: 'time', title: 'TAKEN', width: 26, priority: 0, cell: (b) => moment(backupTime(b), now, config.ui.utc) },
     { id: 'trigger', title: 'TRIGGER', width: 9, priority: 1, cell: (b) => backupTrigger(b) },
     { id: 'state', title: 'STATE', width: 10, priority: 0, cell: (b) => backupStateText(b), color: (b) => (backupUsable(b) ? theme.ok : /fail/.test(backupStateText(b)) ? theme.danger : theme.warning) },
     { id: 'content', title: 'CONTENT', width: 10, priority: 0, cell: (b) => backupContents(b).join('+') || '-' },

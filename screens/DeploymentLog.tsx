@@ -13,6 +13,7 @@ import { LogQuery } from '../src/store/logquery.js';
 import type { AppStore } from '../src/store/app.js';
 import { LogView, FOLLOW, makeLayout, scrollLog, scrollToTop, revealIndex, type LogScroll, type LogViewOptions, type LogLayout } from '../components/LogView.js';
 import { useActions, useAppState, useTopic, useUi, sx } from '../components/context.js';
+import { moment } from '../src/store/format.js';
 import { targetOfParams, type ScreenProps } from './registry.js';
 import { SegLine, type Seg } from '../components/SegLine.js';
 
@@ -83,7 +84,7 @@ export function usePaneState(store: AppStore, viewKey: string, w: DeployWatch | 
 
 /** The reusable pane: a status line (stage, percent, failing stage, first error) and the log. */
 export function DeploymentLogPane({ deployment, log, width, height, viewKey }: DeploymentLogPaneProps): React.ReactElement {
-  const { store, theme, unicode } = useUi();
+  const { store, theme, unicode, now, config } = useUi();
   const w = deployment ? deployWatch(deployment.uuid) : null;
   if (w && deployment) w.update(deployment, log, Date.now());
   const logH = Math.max(1, height - 2);
@@ -100,7 +101,7 @@ export function DeploymentLogPane({ deployment, log, width, height, viewKey }: D
     { text: deployment ? `deployment ${deployment.uuid.slice(0, 8)}  ` : '', color: theme.muted },
     { text: st.text, bold: true, color: st.state === 'failed' ? theme.danger : st.state === 'ok' ? theme.ok : theme.warning },
   ];
-  if (deployment?.started_at) head.push({ text: `  started ${new Date(deployment.started_at).toLocaleTimeString()}`, color: theme.muted });
+  if (deployment?.started_at) head.push({ text: `  started ${moment(deployment.started_at, now(), config.ui.utc)}`, color: theme.muted });
   if (deployment?.commit) head.push({ text: `  commit ${deployment.commit.slice(0, 8)}`, color: theme.muted });
   const foot: Seg[] = [];
   if (info && info.firstError !== null) {

@@ -1,6 +1,7 @@
 // Fleet view logic (pure): filter, sort, group, and the human text of each cell.
 import type { FleetRow } from '../domain/index.js';
 import { parseFilter } from './list.js';
+import { compactAge } from './format.js';
 
 export { parseFilter };
 
@@ -74,13 +75,7 @@ export function fleetItems(rows: readonly FleetRow[], o: FleetViewOpts = {}): Fl
 
 /** "3m", "5h", "2d" — compact ages. */
 export function age(iso: string | null | undefined, now: number): string {
-  const t = time(iso);
-  if (!t) return '-';
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
+  return compactAge(time(iso), now);
 }
 
 export function stateText(r: FleetRow): string {

@@ -168,7 +168,7 @@ describe('backups view', () => {
   test('lists backups; n creates one with chosen services and a note; w downloads (where the gateway chooses) and shows the path; Enter opens the restore wizard on it', async () => {
     h = await open(env([]), 'backups', [['backups', { env: test_.envUuid }, backups]]);
     let f = await h.waitFor((x) => x.includes('nightly'));
-    expect(f).toMatch(/1h ago\s+scheduled\s+ok\s+db\s+3\.0 MB\s+nightly/);
+    expect(f).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d \(1h ago\)\s+scheduled\s+ok\s+db\s+3\.0 MB\s+nightly/); // absolute time, age beside it
     await h.press('n');
     f = await h.waitFor((x) => x.includes('New backup of shop@test'));
     expect(f).toMatch(/\[x\] database/);

@@ -39,6 +39,9 @@ describe('deployment log', () => {
     h.gw.serve('deployment', { deployment: running.uuid }, { deployment: running, log: '==> Build the image\nstep 1/9 FROM python:3.11\nstep 2/9 COPY . /app\n', append: false });
     h.store.push('deployments', TARGET);
     let f = strip(await h.waitFor((x) => strip(x).includes('first error on line')));
+    // when it started: the date and 24-hour time, its age beside it (not a 12-hour clock without a date)
+    expect(f).toMatch(/started 2026-01-02 \d\d:00Z? \(\d+d ago\)/);
+    expect(f).not.toMatch(/\b(AM|PM)\b/);
     expect(f).toContain('deployment 1 of 2 (newest first)');
     expect(f).toContain('FAILED in stage "Run migrations"');
     expect(f).toMatch(/first error on line 64 \(stage "Run migrations"\): Traceback \(most recent call last\)/);
