@@ -32,7 +32,7 @@ describe('terminal hand-off', () => {
     expect(back).not.toMatch(/\/xyz|sorted by .*xyz/);
     await p.press('j', KEYS.enter); // keys work again
     await p.waitForText(/shop › test › environment/, 3000 * SCALE);
-    await p.press(KEYS.esc, 'q');
+    await p.press(KEYS.esc, 'q', 'q'); // q on the fleet asks first: the second q quits
     expect(await p.waitExit(5000)).toBe(0);
   });
 });
