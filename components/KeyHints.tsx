@@ -7,10 +7,10 @@ import { useUi, sx } from './context.js';
 import { frameGlyphs } from './glyphs.js';
 
 
-export function hintText(keymap: ReturnType<typeof useUi>['keymap'], scopes: readonly Scope[], unicode: boolean, isTop: boolean): string {
+export function hintText(keymap: ReturnType<typeof useUi>['keymap'], scopes: readonly Scope[], unicode: boolean, isTop: boolean, off: ReadonlySet<string> = new Set()): string {
   const parts: string[] = [];
   for (const b of keymap.forScopes(scopes)) {
-    if (!b.action.hint || b.keys.length === 0) continue;
+    if (!b.action.hint || b.keys.length === 0 || off.has(b.action.id)) continue;
     const k = displayKey(b.keys[0]!, unicode);
     const label = b.action.short ?? b.action.title.split(/[ (]/)[0]!;
     if (b.action.id === 'app.quit' && !isTop) continue;
@@ -20,13 +20,13 @@ export function hintText(keymap: ReturnType<typeof useUi>['keymap'], scopes: rea
   return parts.join('  ');
 }
 
-export function KeyHints({ scopes, width, isTop }: { scopes: readonly Scope[]; width: number; isTop: boolean }): React.ReactElement {
+export function KeyHints({ scopes, width, isTop, off }: { scopes: readonly Scope[]; width: number; isTop: boolean; off?: ReadonlySet<string> }): React.ReactElement {
   const { keymap, theme, unicode } = useUi();
   const g = frameGlyphs(unicode);
   return (
     <Box height={1} width={width}>
       <Text wrap="truncate" {...sx(theme, { color: theme.muted })}>
-        {truncateToWidth(hintText(keymap, scopes, unicode, isTop), width, g.ellipsis)}
+        {truncateToWidth(hintText(keymap, scopes, unicode, isTop, off), width, g.ellipsis)}
       </Text>
     </Box>
   );

@@ -32,7 +32,7 @@ import {
   type RawKeyHandler,
   type Ui,
 } from '../components/context.js';
-import { activeScopes, getScreen, screenTitle, targetOfRow } from './registry.js';
+import { activeScopes, getScreen, screenTitle, targetOfRow, unavailableActions } from './registry.js';
 import { runEnvAction } from './actions.js';
 import { loadSinceOnTop, openLogsFor } from './logs/open.js';
 import './screens.js';
@@ -158,6 +158,9 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
   // the scopes of the screen's current mode (an open form, a wizard step), as the store says
   const scopes: Scope[] = useAppState((s) => activeScopes(route.screen, s.ui[routeKey(route)]));
   router.scopes.current = scopes;
+  // what cannot run here now (from the store's state), left out of the footer
+  const offKey = useAppState(() => Object.keys(unavailableActions(store, store.current())).join(' '));
+  const off = useMemo(() => new Set(offKey ? offKey.split(' ') : []), [offKey]);
   // The header's job count is always on screen: keep the jobs topic watched (without the frame
   // re-rendering on every progress tick of a job: the header selects just the count).
   useWatch('jobs', {});
@@ -220,6 +223,12 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
     // looked up in the scopes the store's current state gives the screen, not the last render's
     const action = keymap.lookup(k, activeScopes(store.current().screen, store.view()));
     if (!action) return;
+    // an action the screen says cannot run now (read-only token, already live …) says why instead
+    const off = unavailableActions(store, store.current())[action];
+    if (off) {
+      store.toast(`${keymap.actions[action]?.short ?? action}: not available (${off})`, 'warn');
+      return;
+    }
     const h = router.actions.current[action];
     if (h && h() !== false) return;
     const cur = store.current();
@@ -348,7 +357,7 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
         </ErrorBoundary>
       ) : null}
       <StatusLine width={width} />
-      <KeyHints scopes={scopes} width={width} isTop={stack.length <= 1} />
+      <KeyHints scopes={scopes} width={width} isTop={stack.length <= 1} off={off} />
     </Box>
   );
 }

@@ -57,6 +57,11 @@ export interface ScreenDef {
   mode?: (view: ViewUi) => string | null | undefined;
   component: React.ComponentType<ScreenProps>;
   /**
+   * Actions that cannot run here now, with the reason (a read-only token, this is live already …),
+   * from the store's current state: the footer leaves them out and the key says why instead.
+   */
+  unavailable?: (store: AppStore, route: Route) => Record<string, string>;
+  /**
    * Environment actions (keymap ids of scope 'target': keys on a fleet row or the environment screen,
    * palette commands with APP@ENV) that open this screen: `true` pushes it with the environment as
    * its params; a function runs instead (e.g. a wizard that starts from a fresh state).
@@ -124,4 +129,9 @@ export function screenTitle(route: Route): string {
   const d = screens.get(route.screen);
   if (!d) return route.screen;
   return typeof d.title === 'function' ? d.title(route.params) : d.title;
+}
+
+/** The actions a screen says cannot run now, with the reason. */
+export function unavailableActions(store: AppStore, route: Route): Record<string, string> {
+  return screens.get(route.screen)?.unavailable?.(store, route) ?? {};
 }

@@ -3,6 +3,7 @@
 // (and its component); the frame, help, footer, keymap conflict check and the fleet/environment
 // action keys all read this table.
 import { defineEnvAction, defineScreen, type ScreenDef } from './registry.js';
+import type { AppStore } from '../src/store/app.js';
 import { Fleet } from './Fleet.js';
 import { Environment } from './Environment.js';
 import { Jobs } from './Jobs.js';
@@ -19,12 +20,19 @@ import { Variables } from './Variables.js';
 import { RestoreWizard, openRestore } from './restore/RestoreWizard.js';
 import { openAppLogs } from './logs/open.js';
 import { sshInto } from './ssh.js';
-import { confirmBackup } from './actions.js';
+import { confirmBackup, readOnly } from './actions.js';
+import { envRisk } from '../src/domain/console.js';
 import { detectUnicode } from '../src/terminal/capabilities.js';
 
+const READ_ONLY = 'read-only token';
+/** Changes upstream: not for a read-only token. */
+const writes = (store: AppStore, ids: string[]): Record<string, string> => (readOnly(store) ? Object.fromEntries(ids.map((id) => [id, READ_ONLY])) : {});
+// (deploy, restore and purge open their screens, which a read-only token may look at; they refuse inside)
+const ENV_WRITES = ['env.backup'];
+
 export const SCREENS: readonly ScreenDef[] = [
-  { id: 'fleet', title: 'fleet', scopes: ['global', 'list', 'rows', 'copy', 'target', 'fleet'], component: Fleet },
-  { id: 'env', title: 'environment', scopes: ['global', 'list', 'rows', 'copy', 'target', 'env'], component: Environment },
+  { id: 'fleet', title: 'fleet', scopes: ['global', 'list', 'rows', 'copy', 'target', 'fleet'], component: Fleet, unavailable: (store) => writes(store, ENV_WRITES) },
+  { id: 'env', title: 'environment', scopes: ['global', 'list', 'rows', 'copy', 'target', 'env'], component: Environment, unavailable: (store) => writes(store, ENV_WRITES) },
   { id: 'jobs', title: 'jobs', scopes: ['global', 'list', 'copy', 'jobs'], component: Jobs },
   { id: 'help', title: (p) => `help${p.for ? ' (' + p.for + ')' : ''}`, scopes: ['global', 'list'], component: Help },
   {
@@ -45,7 +53,15 @@ export const SCREENS: readonly ScreenDef[] = [
     component: Variables,
     opens: { 'env.vars': true },
   },
-  { id: 'deploy', title: 'deploy', scopes: ['global', 'list', 'rows', 'deploy'], component: Deploy, opens: { 'env.deploy': true } },
+  {
+    id: 'deploy',
+    title: 'deploy',
+    scopes: ['global', 'list', 'rows', 'deploy'],
+    component: Deploy,
+    opens: { 'env.deploy': true },
+    // "deploy live" promotes a test deploy: not on live itself
+    unavailable: (store, route) => ({ ...(envRisk(route.params.slug ?? '') === 'live' ? { 'deploy.promote': 'this is live' } : {}), ...writes(store, ['deploy.start', 'deploy.promote']) }),
+  },
   {
     id: 'backups',
     title: 'backups',

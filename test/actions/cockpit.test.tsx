@@ -137,6 +137,32 @@ describe('deploy cockpit', () => {
     expect(h.store.current().screen).toBe('deploy');
   });
 
+  test('on live itself the footer offers no "deploy live" and p says why; a read-only token is offered no deploy at all', async () => {
+    h = await mount({ fleet: [test_, live], attach: false });
+    h.gw.serve('env', { env: live.envUuid }, envData(live));
+    h.store.attach(h.gw);
+    h.store.push('deploy', { ...T, env: live.envUuid, slug: 'live' });
+    let f = await h.waitFor((x) => x.includes('deploy') && x.includes('mode'));
+    const footer = (x: string): string => x.split('\n').at(-1) ?? '';
+    expect(footer(f)).toMatch(/D deploy/);
+    expect(footer(f)).not.toMatch(/deploy live/);
+    await h.press('p');
+    await h.waitFor((x) => x.includes('deploy live: not available (this is live)'));
+    h.unmount();
+
+    h = await mount({ fleet: [test_, live], attach: false });
+    h.gw.welcome = { ...h.gw.welcome, role: 'viewer' };
+    h.gw.serve('env', { env: test_.envUuid }, envData(test_));
+    h.store.attach(h.gw);
+    h.store.push('deploy', T);
+    f = await h.waitFor((x) => x.includes('mode') && x.includes('read-only'));
+    expect(footer(f)).not.toMatch(/D deploy/);
+    expect(footer(f)).not.toMatch(/deploy live/);
+    await h.press('D');
+    await h.waitFor((x) => x.includes('deploy: not available (read-only token)'));
+    expect(h.gw.commands).toHaveLength(0);
+  });
+
   test('API success but a failing probe is not called a success', async () => {
     const ok = dep('dep-ok2', { ended_at: new Date().toISOString(), status: 'success', success: true, percent: 100 });
     h = await open(env([ok]), 'deploy', [['deployment', { deployment: 'dep-ok2' }, { deployment: ok, log: LOG_OK, append: false }]]);
