@@ -15,7 +15,8 @@ import { copyText } from './copy.js';
 import { logSessionFor, type LogSession } from '../src/store/logsession.js';
 import { editText } from '../src/store/textinput.js';
 import { LogView, makeLayout, revealIndex, scrollLog, scrollToTop, useLogVersion, windowFor, FOLLOW, type LogLayout, type LogViewOptions } from '../components/LogView.js';
-import { useActions, useRawKeys, useUi, sx, type RawKeyHandler } from '../components/context.js';
+import { useActions, useAppState, useRawKeys, useUi, sx, type RawKeyHandler } from '../components/context.js';
+import type { FleetData } from '../src/protocol/messages.js';
 import type { AppStore } from '../src/store/app.js';
 import type { Theme } from '../src/config/theme.js';
 import { loadOlderHistory, logSpecOf } from './logs/open.js';
@@ -43,10 +44,12 @@ export function usageText(session: LogSession, unicode = true): string {
   return `${u.lines.toLocaleString('en-US')} lines of ${fmtCount(u.capLines)}${sep}${fmtBytes(u.bytes)} of ${fmtBytes(u.capBytes)}${sep}evicted ${u.evicted.toLocaleString('en-US')}${sep}lost ${u.lost.toLocaleString('en-US')}`;
 }
 
-function statusSegs(session: LogSession, theme: Theme, unicode: boolean, newLines: number, keyOf: (a: string) => string): Seg[] {
+function statusSegs(session: LogSession, theme: Theme, unicode: boolean, newLines: number, keyOf: (a: string) => string, asleep = false): Seg[] {
   const q = session.query;
   const segs: Seg[] = [];
-  if (session.scroll.follow) segs.push({ text: `${unicode ? '\u25cf' : '*'} FOLLOW`, color: theme.ok, bold: true });
+  // a sleeping environment writes nothing: "follow" would promise lines that will not come
+  if (session.scroll.follow && asleep) segs.push({ text: `${unicode ? '\u25cc' : 'o'} asleep: no new lines until it wakes`, color: theme.muted, bold: true });
+  else if (session.scroll.follow) segs.push({ text: `${unicode ? '\u25cf' : '*'} FOLLOW`, color: theme.ok, bold: true });
   else {
     segs.push({ text: `${unicode ? '\u2016' : '||'} PAUSED`, color: theme.warning, bold: true });
     segs.push({ text: ` ${newLines.toLocaleString('en-US')} new line${newLines === 1 ? '' : 's'}`, color: newLines ? theme.warning : theme.muted, inverse: newLines > 0 && theme.color });
@@ -132,7 +135,7 @@ export function Logs({ route, width, height }: ScreenProps): React.ReactElement 
   const { store, theme, unicode, keymap } = useUi();
   const session = useSession(store, route.params);
   if (!session) return <Text {...sx(theme, { color: theme.danger })}>no environment selected for the log viewer</Text>;
-  return <LogScreen session={session} store={store} width={width} height={height} theme={theme} unicode={unicode} keyOf={(a) => displayKey(keymap.keys[a]?.[0] ?? '?', unicode)} />;
+  return <LogScreen session={session} store={store} width={width} height={height} theme={theme} unicode={unicode} keyOf={(a) => displayKey(keymap.keys[a]?.[0] ?? '?', unicode)} envUuid={route.params.labels ? undefined : route.params.env} />;
 }
 
 function LogScreen({
@@ -143,7 +146,9 @@ function LogScreen({
   theme,
   unicode,
   keyOf,
+  envUuid,
 }: {
+  envUuid?: string;
   session: LogSession;
   store: AppStore;
   width: number;
@@ -244,9 +249,11 @@ function LogScreen({
   useRawKeys(raw);
 
   const newLines = session.newLines();
+  // the fleet knows whether this environment sleeps (one environment, not a merged view)
+  const asleep = useAppState(() => !!envUuid && !!store.topic<FleetData>('fleet', {})?.data?.rows.some((r) => r.envUuid === envUuid && r.state === 'sleeping'));
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <SegLine segs={statusSegs(session, theme, unicode, newLines, keyOf)} width={width} theme={theme} unicode={unicode} />
+      <SegLine segs={statusSegs(session, theme, unicode, newLines, keyOf, asleep)} width={width} theme={theme} unicode={unicode} />
       <LogView buffer={session.buffer} query={q} width={width} height={bodyH} scroll={scroll} options={opts} />
       <SegLine segs={bottomSegs(session, theme, unicode)} width={width} theme={theme} unicode={unicode} />
     </Box>

@@ -58,6 +58,14 @@ async function openLogs(): Promise<Harness> {
 const numbered = (from: number, n: number): LogLine[] => Array.from({ length: n }, (_, k) => line(`request ${from + k} GET /items/${from + k} 200`, from + k));
 
 describe('log screen', () => {
+  it('a sleeping environment\'s logs say "asleep", not FOLLOW (no lines will come until it wakes)', async () => {
+    h = await mount();
+    await h.waitFor((x) => x.includes('7 environments'));
+    h.store.push('logs', { env: 'env-blog-test', slug: 'test', app: 'blog', appUuid: 'app-blog', org: 'Globex' });
+    const f = strip(await h.waitFor((x) => strip(x).includes('asleep: no new lines until it wakes')));
+    expect(f).not.toContain('FOLLOW');
+  });
+
   it('follows the tail; scrolling up pauses with a "N new lines" badge; f returns and nothing is missing', async () => {
     h = await openLogs();
     feed(h, numbered(0, 60), [], LOGS_KEY, true);
