@@ -171,6 +171,8 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
       if (a === 'app.fleet') store.reset('fleet');
       else if (a === 'app.jobs') store.push('jobs');
       else if (a === 'app.local') store.push('local');
+      else if (a === 'fleet.backups') store.push('fleet-wide', { kind: 'backups' });
+      else if (a === 'fleet.deployments') store.push('fleet-wide', { kind: 'deployments' });
       else if (a === 'app.help') store.push('help', { for: store.current().screen });
       else if (a === 'app.quit') quit(store, exit);
       return;

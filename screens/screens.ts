@@ -10,6 +10,7 @@ import { Jobs } from './Jobs.js';
 import { Help } from './Help.js';
 import { Metrics } from './Metrics.js';
 import { Local } from './Local.js';
+import { FleetWide } from './FleetWide.js';
 import { Deploy } from './Deploy.js';
 import { Backups } from './Backups.js';
 import { Purge } from './Purge.js';
@@ -90,6 +91,7 @@ export const SCREENS: readonly ScreenDef[] = [
     opens: { 'env.purge': true },
   },
   { id: 'metrics', title: 'metrics', scopes: ['global', 'metrics'], component: Metrics, opens: { 'env.metrics': true } },
+  { id: 'fleet-wide', title: (p) => `${p.kind === 'deployments' ? 'deployments' : 'backups'} (fleet)`, scopes: ['global', 'list', 'rows', 'copy', 'target'], component: FleetWide },
   { id: 'local', title: (p) => `local${p.project ? ` ${p.project}` : ''}`, scopes: ['global', 'list', 'rows', 'local'], component: Local },
 ];
 

@@ -96,6 +96,8 @@ export const FleetRow = z.object({
     })
     .nullable(),
   lastBackupAt: z.string().nullable().default(null),
+  /** The newest backup failed (after the newest successful one, if any): when it was made; null otherwise or not known. */
+  lastBackupFailedAt: z.string().nullable().optional(),
   /** false: the newest successful backup is not known (yet): `lastBackupAt` null then means unknown, not "none". */
   backupKnown: z.boolean().optional(),
   /** 5xx per minute over the recent window, when known. */

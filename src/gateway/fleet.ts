@@ -20,6 +20,7 @@
 //
 // Leaving: the fleet's figures (rows, error samples, backup ages) are kept for a grace period after
 // the last watcher leaves (`retainMs`, default 10 min), so coming back shows them at once.
+import { backupOutcome } from '../domain/outcomes.js';
 import type { Application, Backup, Deployment, DeploymentRef, Environment, FleetRow } from '../domain/index.js';
 import { Backup as BackupSchema, Environment as EnvironmentSchema, Application as ApplicationSchema, Organisation as OrganisationSchema } from '../domain/index.js';
 import type { z } from 'zod';
@@ -63,6 +64,8 @@ interface EnvInfo {
   dep: Deployment | null | undefined;
   /** undefined: not known yet. */
   backupAt: string | null | undefined;
+  /** The newest backup failed (newer than the newest successful one): its time. */
+  backupFailedAt?: string | null;
   due: Record<Kind, number>;
 }
 interface AppInfo {
@@ -467,6 +470,7 @@ export class FleetTopic extends Topic {
     let from: string | URL | null = '/apps/v3/backups/';
     let pages = 0;
     let newest: string | null = null;
+    let failed: string | null = null;
     while (from && pages < BACKUP_MAX_PAGES) {
       const p: { results: Backup[]; next: URL | null } = await c.listPage(from, pages === 0 ? { environment: id, page_size: 25 } : {}, BackupSchema, this.signal);
       pages++;
@@ -482,12 +486,17 @@ export class FleetTopic extends Topic {
       for (const b of p.results) {
         const t = b.success === 'SUCCESS' ? (b.ended_at ?? b.created_at ?? null) : null;
         if (t && (!newest || t > newest)) newest = t;
+        // the same answer says whether the newest backup failed (no request more)
+        const o = backupOutcome(b);
+        const at = b.created_at ?? b.ended_at ?? null;
+        if (o.done && !o.ok && at && (!failed || at > failed)) failed = at;
       }
       if (newest) break;
       from = p.next;
     }
     // walked to the end without one: none; stopped early: still unknown
     x.backupAt = newest ?? (from ? undefined : null);
+    x.backupFailedAt = failed && (!newest || failed > newest) ? failed : null;
     this.dirty = true;
     return pages;
   }
@@ -559,6 +568,7 @@ export class FleetTopic extends Topic {
       url: e.url ?? null,
       lastDeployment: s.last,
       lastBackupAt: x.backupAt ?? null,
+      lastBackupFailedAt: x.backupFailedAt ?? null,
       ...(x.backupAt === undefined ? { backupKnown: false } : {}),
       errorRate: fig ? fig.errorRate : null,
       errorHistory: fig ? fig.history : [],

@@ -11,6 +11,8 @@ export interface PaletteCommand {
   /** The keymap action this command performs (for target commands) or a frame command. */
   action: string;
   aliases?: string[];
+  /** Without a target: this frame command instead (the fleet-wide view). */
+  fleetWide?: { action: string; title: string };
 }
 
 export const PALETTE_COMMANDS: readonly PaletteCommand[] = [
@@ -21,9 +23,9 @@ export const PALETTE_COMMANDS: readonly PaletteCommand[] = [
   { name: 'quit', target: false, title: 'leave the console', action: 'app.quit', aliases: ['q'] },
   { name: 'env', target: true, title: 'open an environment', action: 'env.open', aliases: ['environment', 'open'] },
   { name: 'logs', target: true, title: 'runtime logs (--since 2h: with the history of the last 2 hours)', action: 'env.logs' },
-  { name: 'deployments', target: true, title: 'deployments', action: 'env.deployments', aliases: ['releases'] },
+  { name: 'deployments', target: true, title: 'deployments', action: 'env.deployments', aliases: ['releases'], fleetWide: { action: 'fleet.deployments', title: 'running and failed deployments across the fleet' } },
   { name: 'vars', target: true, title: 'environment variables', action: 'env.vars', aliases: ['env-vars', 'variables'] },
-  { name: 'backups', target: true, title: 'backups', action: 'env.backups' },
+  { name: 'backups', target: true, title: 'backups', action: 'env.backups', fleetWide: { action: 'fleet.backups', title: 'backups across the fleet: oldest successful first, failed flagged' } },
   { name: 'metrics', target: true, title: 'metrics', action: 'env.metrics' },
   { name: 'deploy', target: true, title: 'deploy (asks first)', action: 'env.deploy' },
   { name: 'backup', target: true, title: 'create a backup (asks first)', action: 'env.backup' },
@@ -59,6 +61,7 @@ export function parseCommand(line: string): ParseResult {
     if (rest.length) return { ok: false, error: `${cmd.name} takes no argument` };
     return { ok: true, value: { command: cmd, target: null } };
   }
+  if (cmd.fleetWide && rest.length === 0) return { ok: true, value: { command: { ...cmd, target: false, action: cmd.fleetWide.action, title: cmd.fleetWide.title }, target: null } };
   let sinceMs: number | undefined;
   const si = rest.findIndex((r) => r === '--since' || r.startsWith('--since='));
   if (si >= 0 && cmd.name === 'logs') {
@@ -146,6 +149,7 @@ export function complete(input: string, rows: readonly FleetRow[], limit = 8): C
   for (const c of PALETTE_COMMANDS) {
     if (!c.target) cands.push({ text: c.name, title: c.title });
     else {
+      if (c.fleetWide) cands.push({ text: c.name, title: c.fleetWide.title });
       cands.push({ text: `${c.name} `, title: `${c.title}: ${c.name} APP@ENV` });
       if (q) for (const t of targets) cands.push({ text: `${c.name} ${t}`, title: c.title });
     }

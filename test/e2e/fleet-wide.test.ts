@@ -1,0 +1,61 @@
+// End-to-end: the fleet-wide palette resources in the bundled console against its sandbox.
+// `:backups` lists every environment with the oldest successful backup first (none at all before
+// any age, "not read yet" last), a newest backup that failed flagged; Enter opens that environment's
+// backups. `:deployments` lists the running deployments first, then the environments whose last one
+// failed. Both come from the fleet topic (the gateway's one fleet scheduler), never a request each.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
+
+const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
+let p: Pty | null = null;
+afterEach(() => {
+  p?.cleanup();
+  p = null;
+});
+beforeAll(() => {
+  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "npm run build" first`);
+});
+
+/** Seconds of an age cell ("42s ago", "3m ago", "2h ago", "5d ago"); Infinity for "none". */
+function ageSecs(cell: string): number {
+  if (/none/.test(cell)) return Infinity;
+  const m = /(\d+)([smhd]) ago/.exec(cell);
+  if (!m) return NaN;
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's']!;
+}
+
+describe('fleet-wide palette resources', () => {
+  it(':backups, oldest first, failed flagged, Enter opens the environment; :deployments', async () => {
+    p = spawnConsole({ cols: 120, rows: 36 });
+    await p.waitForText(/acme-reports/, 10_000 * SCALE);
+    await p.press(':');
+    await p.type('backups');
+    await p.press(KEYS.enter);
+    await p.waitForText(/backups \(fleet\)/, 10_000 * SCALE);
+    // wait until every environment's backups were read by the fleet scheduler
+    const s = await p.waitForText(/[^\d]0 not read yet/, 120_000 * SCALE);
+    expect(s).toMatch(/APP\s+ENV\s+LAST SUCCESSFUL\s+NEWEST\s+STATE/);
+    if (process.env.CAPTURE_SCREEN) writeFileSync(process.env.CAPTURE_SCREEN, p.screenText());
+    const rows = p.lines().filter((l) => /^\S*\s*[a-z][\w-]+\s+(live|test|qa)\s+/.test(l.replace(/^[▶>]\s*/, '')) && /ago|none/.test(l));
+    expect(rows.length).toBeGreaterThan(5);
+    const ages = rows.map((l) => ageSecs(/(none|\d+[smhd] ago)/.exec(l)![1]!));
+    // oldest first: "none" first, then the ages descending
+    for (let i = 1; i < ages.length; i++) expect(ages[i]!).toBeLessThanOrEqual(ages[i - 1]!);
+    if (process.env.CAPTURE_SCREEN) writeFileSync(process.env.CAPTURE_SCREEN, p.screenText());
+
+    // Enter: that environment's backups
+    const first = /([a-z][\w-]+)\s+(live|test|qa)\s/.exec(rows[0]!.replace(/^[▶>]\s*/, ''))!;
+    await p.press(KEYS.enter);
+    await p.waitForText(new RegExp(`${first[1]} › ${first[2]} › backups`), 10_000 * SCALE);
+    await p.press(KEYS.esc);
+    await p.waitForText(/backups \(fleet\)/);
+
+    // :deployments: the sandbox's always-deploying application is there, and the failing one
+    await p.press(':');
+    await p.type('deployments');
+    await p.press(KEYS.enter);
+    const d = await p.waitForText(/deployments \(fleet\)[\s\S]*deploying/, 30_000 * SCALE);
+    expect(d).toMatch(/environments deploying or failed last time/);
+  }, 300_000);
+});
