@@ -39,10 +39,24 @@ export class TokenBucket {
     this.#at = now;
   }
 
+  /**
+   * Set while the request that took a full bucket below its capacity has not been answered: until
+   * then we do not know when Cloudflare's bucket started to refill (somewhere between our send and
+   * its answer — a slow first request, e.g. a new connection on a loaded machine, can take longer
+   * than SAFETY_MS), so ours does not refill; it starts at the answer, never ahead of Cloudflare's.
+   */
+  #awaitingFirst = false;
+
   #refill(now: number): void {
-    const dt = Math.max(0, now - this.#at) / 1000;
+    const dt = this.#awaitingFirst ? 0 : Math.max(0, now - this.#at) / 1000;
     this.#tokens = Math.min(this.capacity, this.#tokens + dt * this.perSecond);
     this.#at = now;
+  }
+
+  /** A request taken from this bucket was answered (whatever the answer). */
+  answered(now: number = Date.now()): void {
+    this.#refill(now);
+    this.#awaitingFirst = false;
   }
 
   state(now: number = Date.now()): BucketState {
@@ -59,6 +73,7 @@ export class TokenBucket {
     for (;;) {
       const { waitMs } = this.state();
       if (waitMs === 0) {
+        if (this.#tokens >= this.capacity) this.#awaitingFirst = true;
         this.#tokens -= 1;
         return;
       }

@@ -234,7 +234,7 @@ export class CloudflareClient {
     let sent = 0;
     for (const b of bodies) {
       await this.#bucket.take(opts.signal);
-      const result = await this.#send('POST', url, b.body, endpoint, opts.signal);
+      const result = await this.#send('POST', url, b.body, endpoint, opts.signal).finally(() => this.#bucket.answered());
       const r = PurgeResult.safeParse(result);
       if (!r.success) throw this.#malformed(endpoint, r.error);
       if (r.data?.id) ids.push(r.data.id);
