@@ -184,7 +184,10 @@ export async function runSandboxChild(): Promise<void> {
   process.on('message', (m: ToChild) => {
     if (m.type === 'close') void stop();
     else if (m.type === 'start' && !sb) {
-      startSandbox(m.options).then(
+      let readySent = false;
+      // a notice made after 'ready' (the SSH host key, moved aside when the endpoint starts in the
+      // background) is sent as it is made, so the console has it before it can quit
+      startSandbox({ ...m.options, onNotice: (line) => { if (readySent && process.connected) send({ type: 'notices', lines: [line] } satisfies FromChild); } }).then(
         (s) => {
           sb = s;
           if (stopping) return void s.close();
@@ -198,11 +201,7 @@ export async function runSandboxChild(): Promise<void> {
             notices: s.notices.slice(),
             dataDir: s.dataDir,
           } satisfies FromChild);
-          // the SSH endpoint starts in the background: a host key moved aside is said when it listens
-          const said = s.notices.length;
-          void s.sshReady.then(() => {
-            if (s.notices.length > said && process.connected) send({ type: 'notices', lines: s.notices.slice(said) } satisfies FromChild);
-          });
+          readySent = true; // from here on, onNotice sends each new notice (synchronously after the slice above)
         },
         (e: unknown) => {
           send({ type: 'error', message: e instanceof Error ? e.message : String(e) } satisfies FromChild);

@@ -106,6 +106,8 @@ export interface SandboxOptions {
   ssh?: boolean;
   /** Start the SSH endpoint without delaying start-up (`sandbox.ssh` is set once it listens; see sshReady). */
   sshInBackground?: boolean;
+  /** Told each notice made after start-up (the SSH endpoint's, which starts in the background), as it is made. */
+  onNotice?: (line: string) => void;
   sshSessionLimitMs?: number;
   /**
    * Serve the sandbox-only extensions (metrics, content version, sleeping state and instances, site URL,
@@ -425,7 +427,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (o.ssh ?? true) {
     const keyDir = dataDir ?? (sshTmp = mkdtempSync(join(tmpdir(), 'divio-sandbox-ssh-')));
     const starting = import('./ssh.js').then(async ({ startSshServer }) => {
-      sshInfo = await startSshServer({ host, dir: keyDir, engine, sessionLimitMs: o.sshSessionLimitMs ?? 30 * 60_000, notice: (l) => notices.push(l) });
+      sshInfo = await startSshServer({ host, dir: keyDir, engine, sessionLimitMs: o.sshSessionLimitMs ?? 30 * 60_000, notice: (l) => {
+        notices.push(l);
+        options.onNotice?.(l);
+      } });
       sandbox.ssh = { host: sshInfo.host, port: sshInfo.port, knownHostsPath: sshInfo.knownHostsPath, hostKey: sshInfo.hostKey };
     });
     if (o.sshInBackground) {
