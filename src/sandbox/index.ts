@@ -183,7 +183,8 @@ const EmitBody = z.object({ environment: z.string().min(1), lines: z.array(z.obj
 const FailNextBody = z.object({ kind: z.enum(['deployment', 'backup', 'restore']), environment: z.string().min(1).optional(), count: z.number().int().positive().optional() });
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const parsed = OptionsSchema.safeParse(options);
+  const { onNotice, ...plain } = options; // a callback, not an option to validate
+  const parsed = OptionsSchema.safeParse(plain);
   if (!parsed.success) throw new Error(`invalid sandbox options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const o = parsed.data;
   const host = o.host ?? '127.0.0.1';
@@ -429,7 +430,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const starting = import('./ssh.js').then(async ({ startSshServer }) => {
       sshInfo = await startSshServer({ host, dir: keyDir, engine, sessionLimitMs: o.sshSessionLimitMs ?? 30 * 60_000, notice: (l) => {
         notices.push(l);
-        options.onNotice?.(l);
+        onNotice?.(l);
       } });
       sandbox.ssh = { host: sshInfo.host, port: sshInfo.port, knownHostsPath: sshInfo.knownHostsPath, hostKey: sshInfo.hostKey };
     });
