@@ -13,7 +13,7 @@ import { copyText } from './copy.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { clean, frameGlyphs } from '../components/glyphs.js';
 import { targetOfParams, type ScreenProps } from './registry.js';
-import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg } from './actionui.js';
+import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg, jobHeadLine } from './actionui.js';
 import { openRestore } from './restore/RestoreWizard.js';
 
 export function Backups({ route, width, height }: ScreenProps): React.ReactElement {
@@ -143,7 +143,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
   }
   const jobLines: Seg[][] = [];
   if (job) {
-    jobLines.push([{ text: `${job.kind} ${job.target}: `, bold: true }, { text: job.state, color: job.state === 'failed' ? theme.danger : job.state === 'succeeded' ? theme.ok : theme.warning, bold: true }, { text: job.stage ? `  ${job.stage}` : '', color: theme.muted }]);
+    jobLines.push(jobHeadLine(job, theme, { text: job.stage ? `  ${job.stage}` : '', color: theme.muted }));
     jobLines.push(...jobStepLines(job, theme, unicode, now));
     const files = (job.result?.files as { path: string; bytes: number }[] | undefined) ?? [];
     if (files.length) jobLines.push([{ text: 'Saved to ', color: theme.ok }, { text: files.map((f) => `${f.path} (${formatBytes(f.bytes)})`).join(', '), bold: true }]);

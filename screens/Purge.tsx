@@ -12,7 +12,7 @@ import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } fro
 import { frameGlyphs } from '../components/glyphs.js';
 import { useList } from '../components/list.js';
 import { targetOfParams, type EnvTarget, type ScreenProps } from './registry.js';
-import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg } from './actionui.js';
+import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg, jobHeadLine } from './actionui.js';
 
 interface PurgeRow {
   kind: 'divio' | 'zone';
@@ -137,7 +137,7 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
   }
   if (job) {
     L.push([]);
-    L.push([{ text: `${job.kind} ${job.target}: `, bold: true }, { text: job.state, bold: true, color: job.state === 'failed' ? theme.danger : job.state === 'succeeded' ? theme.ok : theme.warning }, { text: job.percent != null ? `  ${job.percent} %` : '', color: theme.muted }]);
+    L.push(jobHeadLine(job, theme, { text: job.percent != null ? `  ${job.percent} %` : '', color: theme.muted }));
     for (const l of jobStepLines(job, theme, unicode, now)) L.push(l);
     const rl = job.result?.rateLimit as { plan: string; tokens: number; capacity: number; perSecond: number; waitMs: number } | undefined;
     if (rl) L.push([{ text: 'Rate limit: ', color: theme.muted }, { text: `${rl.tokens}/${rl.capacity} purge requests available (${rl.plan} plan, refills ${rl.perSecond}/s)${rl.waitMs ? `, next in ${Math.ceil(rl.waitMs / 100) / 10} s` : ''}` }]);

@@ -15,7 +15,7 @@ import { copyText } from './copy.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { clean } from '../components/glyphs.js';
 import { targetOfParams, type ScreenProps } from './registry.js';
-import { SegLine, isReadOnly, jobStepLines, sendCommand, READ_ONLY_TEXT, type Seg } from './actionui.js';
+import { SegLine, isReadOnly, jobStepLines, sendCommand, READ_ONLY_TEXT, type Seg, jobHeadLine } from './actionui.js';
 
 interface Row extends DeploymentRow {
   d: Deployment;
@@ -103,7 +103,7 @@ export function Releases({ route, width, height }: ScreenProps): React.ReactElem
   if (!target) return <Text>no environment selected</Text>;
   const jobLines: Seg[][] = [];
   if (job) {
-    jobLines.push([{ text: `${job.kind} ${job.target}: `, bold: true }, { text: job.state, color: job.state === 'failed' ? theme.danger : job.state === 'succeeded' ? theme.ok : theme.warning, bold: true }, { text: job.error ? `  ${job.error}` : job.stage ? `  ${job.stage}` : '', color: job.error ? theme.danger : theme.muted }]);
+    jobLines.push(jobHeadLine(job, theme, { text: job.error ? `  ${job.error}` : job.stage ? `  ${job.stage}` : '', color: job.error ? theme.danger : theme.muted }));
     jobLines.push(...jobStepLines(job, theme, unicode, now));
   }
   return (

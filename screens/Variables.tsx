@@ -16,7 +16,7 @@ import { useList } from '../components/list.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { clean } from '../components/glyphs.js';
 import { targetOfParams, type EnvTarget, type ScreenProps } from './registry.js';
-import { SegLine, isReadOnly, jobStepLines, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg } from './actionui.js';
+import { SegLine, isReadOnly, jobStepLines, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg, jobHeadLine } from './actionui.js';
 
 const MASK = '****';
 
@@ -195,7 +195,7 @@ export function Variables({ route, width, height }: ScreenProps): React.ReactEle
   }
   const jobLines: Seg[][] = [];
   if (job) {
-    jobLines.push([{ text: `${job.kind} ${job.target}: `, bold: true }, { text: job.state, color: job.state === 'failed' ? theme.danger : job.state === 'succeeded' ? theme.ok : theme.warning, bold: true }, { text: job.error ? `  ${job.error}` : '', color: theme.danger }]);
+    jobLines.push(jobHeadLine(job, theme, { text: job.error ? `  ${job.error}` : '', color: theme.danger }));
     jobLines.push(...jobStepLines(job, theme, unicode, now));
     if (job.state === 'succeeded') jobLines.push([{ text: `Takes effect on the next deployment of ${name}: ${keyOf('vars.deploy')} deploys.`, color: theme.ok }]);
   }

@@ -61,6 +61,11 @@ export async function sendCommand(store: AppStore, kind: JobKind, params: Record
   return job;
 }
 
+/** A job's first line: what and where, its state (coloured), then `tail` (a stage, a percentage, an error). */
+export function jobHeadLine(job: Job, theme: Theme, tail: Seg): Seg[] {
+  return [{ text: `${job.kind} ${job.target}: `, bold: true }, { text: job.state, bold: true, color: job.state === 'failed' ? theme.danger : job.state === 'succeeded' ? theme.ok : theme.warning }, tail];
+}
+
 /** The steps of a job as lines: glyph, state, name, elapsed, detail. */
 export function jobStepLines(job: Job, theme: Theme, unicode: boolean, now: number): Seg[][] {
   const g = frameGlyphs(unicode);
