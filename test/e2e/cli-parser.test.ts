@@ -77,23 +77,6 @@ describe('against a sandbox', () => {
     await sb?.stop();
   });
 
-  test('logs -f follows (as --follow does) until Ctrl-C: exit 130', async () => {
-    let sent = false;
-    const r = await runBin(['logs', 'acme-reports', 'live', '-f'], {
-      home: sb.home,
-      env: sb.env,
-      onOutput: (child, out) => {
-        if (!sent && out.stdout.split('\n').length > 3) {
-          sent = true;
-          child.kill('SIGINT');
-        }
-      },
-    });
-    expect(sent).toBe(true);
-    expect(r.code).toBe(130);
-    expect(r.stdout).toMatch(/ web +/);
-  });
-
   test("a usage error found by the command itself also points to that command's help", async () => {
     const r = await runBin(['deploy', 'acme-reports', 'live'], { home: sb.home, env: sb.env });
     expect(r.code).toBe(2);

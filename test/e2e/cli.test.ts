@@ -54,9 +54,9 @@ describe('logs', () => {
     expect(r.stderr).toMatch(/^no log lines for acme-labs@live in the last 5m\n$/);
   });
 
-  test('--follow streams until Ctrl-C, which exits 130', async () => {
+  test.each(['--follow', '-f'])('%s streams until Ctrl-C, which exits 130', async (flag) => {
     let sent = false;
-    const r = await runBin(['logs', 'acme-reports', 'live', '--follow'], {
+    const r = await runBin(['logs', 'acme-reports', 'live', flag], {
       home: sb.home,
       env: sb.env,
       onOutput: (child, out) => {
