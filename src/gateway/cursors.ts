@@ -2,8 +2,10 @@
 // directory) so that a restarted gateway continues each stream from the upstream's own cursor rather
 // than from a time: the lines that came while it was down are fetched, and when some expired upstream
 // meanwhile, a positional cursor says exactly how many (domain/loggap.ts) — the gap carries the count.
-// Written at most once a second, atomically; an unreadable file is moved aside and the streams start
-// from the client's last line instead (the time-based resume), never from a trusted-as-found file.
+// Written at most every 5 s (a staler cursor only re-fetches lines the resuming view then drops; an
+// fsync a second while tailing bought nothing), atomically; an unreadable file is moved aside and the
+// streams start from the client's last line instead (the time-based resume), never from a
+// trusted-as-found file.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -44,7 +46,7 @@ export class LogCursorBook {
   constructor(
     dataDir: string,
     private readonly upstream: string,
-    private readonly saveEveryMs = 1000,
+    private readonly saveEveryMs = 5000,
   ) {
     this.file = join(dataDir, 'log-cursors.json');
     this.load();
