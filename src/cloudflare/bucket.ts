@@ -1,6 +1,6 @@
 // A client-side token bucket mirroring Cloudflare's per-plan purge rate limits, so a large purge is
 // paced instead of hitting 429s. Uses Date.now and setTimeout (fake-timer friendly).
-import { sleep } from '../divio/retry.js';
+import { sleep } from '../http/retry.js';
 
 /** Pace as if requests reached Cloudflare this much later than we send them (latency jitter). */
 const SAFETY_MS = 50;

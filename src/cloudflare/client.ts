@@ -1,12 +1,13 @@
 // Cloudflare API v4 client for customer-owned zones: zone lookup and cache purge (one kind per
-// request, split into ≤100 items, paced by a client-side token bucket for the plan). The API token
-// is sent as Bearer and never appears in an error.
+// request, split into ≤100 items, paced by a client-side token bucket for the plan). Requests go
+// through the shared HTTP layer (src/http: deadline, retries, Retry-After). The API token is sent as
+// Bearer and never appears in an error.
 import { cleanUpstream, sanitize } from '../domain/text.js';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { scrubbedCause, scrubSecrets } from '../divio/errors.js';
-import { abortReason, backoffDelay, classifyNetworkError, parseRetryAfter, sleep } from '../divio/retry.js';
-import { DEFAULT_USER_AGENT } from '../divio/version.js';
+import { HttpFailure, HttpLayer } from '../http/request.js';
+import { scrubbedCause, scrubSecrets } from '../http/scrub.js';
+import { DEFAULT_USER_AGENT } from '../http/useragent.js';
 import { TokenBucket, type BucketState, type CloudflarePlan } from './bucket.js';
 
 export { PURGE_LIMITS, TokenBucket, type BucketState, type CloudflarePlan } from './bucket.js';
@@ -131,14 +132,9 @@ export class CloudflareClient {
   readonly #apiBase: string;
   readonly #origin: string;
   readonly #token: string;
-  readonly #dispatcher: Dispatcher;
-  readonly #owns: boolean;
+  readonly #http: HttpLayer;
   readonly #ua: string;
-  readonly #timeouts: { connectMs: number; headersMs: number; bodyMs: number; deadlineMs: number };
-  readonly #retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
-  readonly #random: () => number;
   readonly #bucket: TokenBucket;
-  #stats = { requests: 0, retries: 0 };
 
   constructor(opts: CloudflareClientOptions) {
     if (!opts.token || !opts.token.trim()) throw new Error('no Cloudflare API token: set CLOUDFLARE_API_TOKEN (a token with Zone → Cache Purge)');
@@ -154,17 +150,13 @@ export class CloudflareClient {
     this.#token = opts.token.trim();
     this.plan = opts.plan ?? 'free';
     this.#ua = opts.userAgent ?? DEFAULT_USER_AGENT;
-    this.#timeouts = { connectMs: 5_000, headersMs: 15_000, bodyMs: 30_000, deadlineMs: 120_000, ...strip(opts.timeouts) };
-    this.#retry = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 15_000, ...strip(opts.retry) };
-    this.#random = opts.random ?? Math.random;
+    this.#http = new HttpLayer({
+      timeouts: { connectMs: 5_000, headersMs: 15_000, bodyMs: 30_000, deadlineMs: 120_000, ...strip(opts.timeouts) },
+      retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 15_000, ...strip(opts.retry) },
+      dispatcher: opts.dispatcher,
+      random: opts.random,
+    });
     this.#bucket = new TokenBucket(this.plan);
-    if (opts.dispatcher) {
-      this.#dispatcher = opts.dispatcher;
-      this.#owns = false;
-    } else {
-      this.#dispatcher = new Agent({ connect: { timeout: this.#timeouts.connectMs }, keepAliveTimeout: 10_000, headersTimeout: this.#timeouts.headersMs, bodyTimeout: this.#timeouts.bodyMs });
-      this.#owns = true;
-    }
   }
 
   toJSON(): Record<string, unknown> {
@@ -181,11 +173,11 @@ export class CloudflareClient {
   }
 
   stats(): { requests: number; retries: number } {
-    return { ...this.#stats };
+    return this.#http.stats();
   }
 
-  async close(): Promise<void> {
-    if (this.#owns) await this.#dispatcher.close();
+  close(): Promise<void> {
+    return this.#http.close();
   }
 
   /** The zone named `name` (e.g. "example.com"); 'not-found' CloudflareApiError when the token cannot see it. */
@@ -208,8 +200,8 @@ export class CloudflareClient {
 
   /**
    * Purge a zone's cache. Validates first (nothing is sent on an invalid request), splits lists into
-   * requests of ≤100 items (Enterprise: 500 URLs), paces them with the plan's token bucket, retries
-   * 429 (honouring retry-after) and 5xx — repeating a purge is harmless.
+   * requests of ≤100 items (Enterprise: 500 URLs), paces them with the plan's token bucket. A purge
+   * is declared idempotent (repeating it is harmless), so 5xx and lost connections are retried too.
    */
   async purge(zoneId: string, req: PurgeRequest, opts: { onProgress?(sent: number, total: number): void; signal?: AbortSignal } = {}): Promise<{ requests: number; ids: string[] }> {
     const endpoint = `POST /client/v4/zones/${zoneId}/purge_cache`;
@@ -234,7 +226,7 @@ export class CloudflareClient {
     let sent = 0;
     for (const b of bodies) {
       await this.#bucket.take(opts.signal);
-      const result = await this.#send('POST', url, b.body, endpoint, opts.signal).finally(() => this.#bucket.answered());
+      const result = await this.#send('POST', url, b.body, endpoint, opts.signal, true).finally(() => this.#bucket.answered());
       const r = PurgeResult.safeParse(result);
       if (!r.success) throw this.#malformed(endpoint, r.error);
       if (r.data?.id) ids.push(r.data.id);
@@ -244,69 +236,50 @@ export class CloudflareClient {
     return { requests: bodies.length, ids };
   }
 
-  async #send(method: 'GET' | 'POST', url: URL, body: unknown, endpoint: string, userSignal?: AbortSignal): Promise<unknown> {
+  /** One call through the HTTP layer; resolves the envelope's result. `idempotent` defaults by method. */
+  async #send(method: 'GET' | 'POST', url: URL, body: unknown, endpoint: string, signal?: AbortSignal, idempotent?: boolean): Promise<unknown> {
     if (url.origin !== this.#origin) throw this.#error(`refusing to send the Cloudflare token to ${url.origin}`, { kind: 'malformed', endpoint });
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.#timeouts.deadlineMs);
-    const signal = userSignal ? AbortSignal.any([userSignal, deadline.signal]) : deadline.signal;
-    const started = Date.now();
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, 'user-agent': this.#ua, accept: 'application/json' };
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload) headers['content-type'] = 'application/json';
-    const { maxAttempts, baseDelayMs, maxDelayMs } = this.#retry;
-    const timedOut = (): CloudflareApiError => this.#error(`${endpoint} timed out after ${Math.round(this.#timeouts.deadlineMs / 1000)} s`, { kind: 'timeout', endpoint });
-    const wait = async (ms: number): Promise<boolean> => {
-      if (Date.now() - started + ms >= this.#timeouts.deadlineMs) return false;
-      this.#stats.retries++;
-      await sleep(ms, signal);
-      return true;
-    };
+    let status: number;
+    let text: string;
+    let retryAfter: number | null;
     try {
-      for (let attempt = 1; ; attempt++) {
-        this.#stats.requests++;
-        let status: number;
-        let text: string;
-        let resHeaders: Record<string, string | string[] | undefined>;
-        try {
-          const res = await request(url, { method, headers, body: payload, signal, dispatcher: this.#dispatcher, headersTimeout: this.#timeouts.headersMs, bodyTimeout: this.#timeouts.bodyMs });
-          status = res.statusCode;
-          resHeaders = res.headers;
-          text = await res.body.text();
-        } catch (err) {
-          if (userSignal?.aborted) throw abortReason(userSignal);
-          if (deadline.signal.aborted) throw timedOut();
-          const net = classifyNetworkError(err);
-          if (attempt < maxAttempts && net.transient && (await wait(backoffDelay(attempt, baseDelayMs, maxDelayMs, this.#random)))) continue;
-          throw this.#error(`${endpoint} on ${this.#origin} failed: ${net.text}`, { kind: net.kind, endpoint, cause: scrubbedCause(err, [this.#token]) });
-        }
-        let json: unknown;
-        try {
-          // The way in: every upstream string is made safe before anything else sees it.
-          json = cleanUpstream(JSON.parse(text));
-        } catch {
-          json = undefined;
-        }
-        const env = Envelope.safeParse(json);
-        if (status >= 200 && status < 300) {
-          if (!env.success) throw this.#malformed(endpoint, env.error, status);
-          if (env.data.success) return env.data.result;
-        }
-        const errors = env.success ? env.data.errors.map((e) => ({ code: e.code, message: e.message })) : [];
-        const retryAfter = parseRetryAfter(resHeaders['retry-after']);
-        if (status === 429) this.#bucket.drain();
-        if ((status === 429 || status === 502 || status === 503 || status === 504) && attempt < maxAttempts) {
-          if (await wait(retryAfter ?? backoffDelay(attempt, baseDelayMs, maxDelayMs, this.#random))) continue;
-        }
-        throw this.#httpError(status, errors, endpoint, retryAfter);
-      }
+      ({ status, text, retryAfterMs: retryAfter } = await this.#http.send({
+        method,
+        url,
+        headers,
+        body: payload,
+        signal,
+        idempotent,
+        expectJson: true,
+        onStatus: (s) => {
+          if (s === 429) this.#bucket.drain();
+        },
+      }));
     } catch (err) {
-      if (err instanceof CloudflareApiError) throw err;
-      if (userSignal?.aborted) throw abortReason(userSignal);
-      if (deadline.signal.aborted) throw timedOut();
+      if (err instanceof HttpFailure) {
+        if (err.deadline) throw this.#error(`${endpoint} on ${this.#origin} ${err.message}`, { kind: 'timeout', endpoint });
+        throw this.#error(`${endpoint} on ${this.#origin} failed: ${err.message}`, { kind: err.kind, endpoint, cause: scrubbedCause(err.cause, [this.#token]) });
+      }
+      if (signal?.aborted) throw err;
       throw this.#error(`${endpoint} failed unexpectedly`, { kind: 'network', endpoint, cause: scrubbedCause(err, [this.#token]) });
-    } finally {
-      clearTimeout(timer);
     }
+    let json: unknown;
+    try {
+      // The way in: every upstream string is made safe before anything else sees it.
+      json = cleanUpstream(JSON.parse(text));
+    } catch {
+      json = undefined;
+    }
+    const env = Envelope.safeParse(json);
+    if (status >= 200 && status < 300) {
+      if (!env.success) throw this.#malformed(endpoint, env.error, status);
+      if (env.data.success) return env.data.result;
+    }
+    const errors = env.success ? env.data.errors.map((e) => ({ code: e.code, message: e.message })) : [];
+    throw this.#httpError(status, errors, endpoint, retryAfter);
   }
 
   #httpError(status: number, errors: { code: number; message: string }[], endpoint: string, retryAfterMs: number | null): CloudflareApiError {

@@ -1,7 +1,8 @@
-// The Divio API v3 client (as divio/divio-cli calls it; shapes in test/contract/fixtures/): undici with a keep-alive pool, tight
-// timeouts, an overall deadline per call, retries for idempotent requests only, zod validation of
-// every response, paging as async iterators following `next`, typed errors that never carry the token.
-import { Agent, request, type Dispatcher } from 'undici';
+// The Divio API v3 client (as divio/divio-cli calls it; shapes in test/contract/fixtures/): requests go
+// through the shared HTTP layer (src/http: keep-alive pool, tight timeouts, an overall deadline per
+// call, retries by its one rule); zod validation of every response, paging as async iterators
+// following `next`, typed errors that never carry the token.
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import {
   Application,
@@ -25,9 +26,10 @@ import {
   page,
 } from '../domain/divio.js';
 import { cleanUpstream, sanitize } from '../domain/text.js';
-import { DivioApiError, drfFields, formatFields, scrubbedCause, scrubSecrets, type DivioErrorKind } from './errors.js';
-import { abortReason, backoffDelay, classifyNetworkError, parseRetryAfter, sleep } from './retry.js';
-import { DEFAULT_USER_AGENT } from './version.js';
+import { HttpFailure, HttpLayer, isIdempotent, type HttpAnswer, type HttpMethod } from '../http/request.js';
+import { scrubbedCause, scrubSecrets } from '../http/scrub.js';
+import { DEFAULT_USER_AGENT } from '../http/useragent.js';
+import { DivioApiError, drfFields, formatFields, type DivioErrorKind } from './errors.js';
 
 export interface DivioClientOptions {
   /** From resolveZone(): "https://api.divio.com" or a verbatim http(s) URL. */
@@ -45,9 +47,7 @@ export interface DivioClientOptions {
   random?: () => number;
 }
 
-export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-const IDEMPOTENT = new Set<Method>(['GET', 'HEAD', 'PUT', 'DELETE']);
-const RETRY_STATUS = new Set([502, 503, 504]);
+export type Method = HttpMethod;
 
 export const DEFAULT_TIMEOUTS = { connectMs: 5_000, headersMs: 15_000, bodyMs: 30_000, deadlineMs: 60_000 };
 export const DEFAULT_RETRY = { maxAttempts: 4, baseDelayMs: 300, maxDelayMs: 10_000 };
@@ -74,14 +74,8 @@ export class DivioClient {
   readonly origin: string;
   #token: string | null;
   readonly #ua: string;
-  readonly #timeouts: typeof DEFAULT_TIMEOUTS;
-  readonly #retry: typeof DEFAULT_RETRY;
-  readonly #dispatcher: Dispatcher;
-  readonly #ownsDispatcher: boolean;
+  readonly #http: HttpLayer;
   readonly #pageSize: number;
-  readonly #random: () => number;
-  #stats = { requests: 0, retries: 0 };
-  #gate: ((signal: AbortSignal) => Promise<void>) | null = null;
 
   constructor(opts: DivioClientOptions) {
     let base: URL;
@@ -95,24 +89,13 @@ export class DivioClient {
     this.origin = base.origin;
     this.#token = opts.token && opts.token.trim() ? opts.token.trim() : null;
     this.#ua = opts.userAgent ?? DEFAULT_USER_AGENT;
-    this.#timeouts = { ...DEFAULT_TIMEOUTS, ...stripUndefined(opts.timeouts) };
-    this.#retry = { ...DEFAULT_RETRY, ...stripUndefined(opts.retry) };
     this.#pageSize = opts.pageSize ?? 100;
-    this.#random = opts.random ?? Math.random;
-    if (opts.dispatcher) {
-      this.#dispatcher = opts.dispatcher;
-      this.#ownsDispatcher = false;
-    } else {
-      this.#dispatcher = new Agent({
-        connect: { timeout: this.#timeouts.connectMs },
-        keepAliveTimeout: 10_000,
-        keepAliveMaxTimeout: 60_000,
-        headersTimeout: this.#timeouts.headersMs,
-        bodyTimeout: this.#timeouts.bodyMs,
-        connections: 16,
-      });
-      this.#ownsDispatcher = true;
-    }
+    this.#http = new HttpLayer({
+      timeouts: { ...DEFAULT_TIMEOUTS, ...stripUndefined(opts.timeouts) },
+      retry: { ...DEFAULT_RETRY, ...stripUndefined(opts.retry) },
+      dispatcher: opts.dispatcher,
+      random: opts.random,
+    });
   }
 
   /** Whether a token is configured (the token itself is never exposed). */
@@ -130,15 +113,15 @@ export class DivioClient {
    * (src/gateway/limiter.ts). Null: no ceiling.
    */
   setGate(gate: ((signal: AbortSignal) => Promise<void>) | null): void {
-    this.#gate = gate;
+    this.#http.setGate(gate);
   }
 
   stats(): { requests: number; retries: number } {
-    return { ...this.#stats };
+    return this.#http.stats();
   }
 
-  async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  close(): Promise<void> {
+    return this.#http.close();
   }
 
   // ---------------------------------------------------------------- endpoints
@@ -450,119 +433,59 @@ export class DivioClient {
     return this.error(`${endpoint}: the server's "next" link loops back to a page already read`, { kind: 'malformed', endpoint });
   }
 
-  /** One HTTP call with timeouts, deadline, retries (idempotent only), and validation. */
+  /** One HTTP call through the shared HTTP layer (deadline, retries: src/http/request.ts), then validation. */
   async call<S extends z.ZodType>(spec: CallOptions<S> & { nullOn404: true }): Promise<z.infer<S> | null>;
   async call<S extends z.ZodType>(spec: CallOptions<S>): Promise<z.infer<S>>;
   async call(spec: CallOptions<null>): Promise<undefined>;
   async call(spec: CallOptions<z.ZodType | null>): Promise<unknown> {
-    let url = spec.url;
     const method = spec.method;
     const endpointOf = (u: URL): string => `${method} ${u.pathname}`;
-    let endpoint = endpointOf(url);
-    if (url.origin !== this.origin) {
-      throw this.error(`refusing to send the Divio token to ${url.origin} (configured API: ${this.origin})`, { kind: 'malformed', endpoint });
+    const endpoint = endpointOf(spec.url);
+    if (spec.url.origin !== this.origin) {
+      throw this.error(`refusing to send the Divio token to ${spec.url.origin} (configured API: ${this.origin})`, { kind: 'malformed', endpoint });
     }
     if (!this.#token) {
       throw this.error(`no Divio token for ${this.origin}: run \`divio login\` or set DIVIO_TOKEN`, { kind: 'auth', endpoint });
     }
-    const idempotent = IDEMPOTENT.has(method);
-    const deadlineMs = this.#timeouts.deadlineMs;
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), deadlineMs);
-    const signal = spec.signal ? AbortSignal.any([spec.signal, deadline.signal]) : deadline.signal;
-    const started = Date.now();
     const headers: Record<string, string> = {
       authorization: `Token ${this.#token}`,
       'user-agent': this.#ua,
       accept: 'application/json',
     };
-    let payload: string | undefined;
+    let body: string | undefined;
     if (spec.body !== undefined) {
-      payload = JSON.stringify(spec.body);
+      body = JSON.stringify(spec.body);
       headers['content-type'] = 'application/json';
     }
-    const { maxAttempts, baseDelayMs, maxDelayMs } = this.#retry;
-    let redirects = 0;
-    const timedOut = (): DivioApiError =>
-      this.error(`${endpoint} on ${this.origin} timed out after ${fmtSeconds(deadlineMs)} (overall deadline)`, { kind: 'timeout', endpoint });
-    const waitOrGiveUp = async (delay: number): Promise<boolean> => {
-      if (Date.now() - started + delay >= deadlineMs) return false;
-      this.#stats.retries++;
-      await sleep(delay, signal);
-      return true;
-    };
-
+    const idempotent = isIdempotent(method);
+    let answer: HttpAnswer;
     try {
-      for (let attempt = 1; ; attempt++) {
-        if (this.#gate) await this.#gate(signal);
-        this.#stats.requests++;
-        let status: number;
-        let resHeaders: Record<string, string | string[] | undefined>;
-        let text: string;
-        try {
-          const res = await request(url, {
-            method,
-            headers,
-            body: payload,
-            signal,
-            dispatcher: this.#dispatcher,
-            headersTimeout: this.#timeouts.headersMs,
-            bodyTimeout: this.#timeouts.bodyMs,
-          });
-          status = res.statusCode;
-          resHeaders = res.headers;
-          text = await res.body.text();
-        } catch (err) {
-          if (spec.signal?.aborted) throw abortReason(spec.signal);
-          if (deadline.signal.aborted) throw timedOut();
-          const net = classifyNetworkError(err);
-          if (attempt < maxAttempts && net.transient && (idempotent || net.notSent)) {
-            if (await waitOrGiveUp(backoffDelay(attempt, baseDelayMs, maxDelayMs, this.#random))) continue;
-          }
-          const maybe = !idempotent && !net.notSent ? ' — the request may or may not have been applied' : '';
-          throw this.error(`${endpoint} on ${this.origin} failed: ${net.text}${maybe}`, {
-            kind: net.kind,
-            endpoint,
-            cause: scrubbedCause(err, this.#secrets()),
-          });
-        }
-
-        if (status >= 200 && status < 300) {
-          // A JSON response cut short (proxy hiccup) is worth one more try when repeating is safe.
-          const ct = String(resHeaders['content-type'] ?? '');
-          if (spec.schema && idempotent && attempt < maxAttempts && /json/i.test(ct) && !isJson(text)) {
-            if (await waitOrGiveUp(backoffDelay(attempt, baseDelayMs, maxDelayMs, this.#random))) continue;
-          }
-          return this.parse(spec.schema, text, status, resHeaders, endpoint, spec.logKeys);
-        }
-
-        if (status === 404 && spec.nullOn404) return null;
-
-        if (method === 'GET' && [301, 302, 303, 307, 308].includes(status) && typeof resHeaders.location === 'string' && redirects < 5) {
-          redirects++;
-          url = this.link(resHeaders.location, endpoint);
-          endpoint = endpointOf(url);
-          attempt--; // a redirect is not a failed attempt
-          continue;
-        }
-
-        const retryAfter = parseRetryAfter(resHeaders['retry-after']);
-        // A 429 was not processed: safe to repeat whatever the method. 502/503/504 only when idempotent.
-        const retryable = status === 429 || (RETRY_STATUS.has(status) && idempotent);
-        if (retryable && attempt < maxAttempts) {
-          const delay = retryAfter ?? backoffDelay(attempt, baseDelayMs, maxDelayMs, this.#random);
-          if (await waitOrGiveUp(delay)) continue;
-        }
-        throw this.httpError(status, text, endpoint, method, retryAfter);
-      }
+      answer = await this.#http.send({
+        method,
+        url: spec.url,
+        headers,
+        body,
+        signal: spec.signal,
+        idempotent,
+        expectJson: spec.schema !== null,
+        redirect: (location, from) => this.link(location, endpointOf(from)),
+      });
     } catch (err) {
       if (err instanceof DivioApiError) throw err;
-      if (spec.signal?.aborted) throw abortReason(spec.signal);
-      if (deadline.signal.aborted) throw timedOut();
+      if (err instanceof HttpFailure) {
+        const at = endpointOf(err.url);
+        if (err.deadline) throw this.error(`${at} on ${this.origin} ${err.message}`, { kind: 'timeout', endpoint: at });
+        const maybe = !idempotent && !err.notSent ? ' — the request may or may not have been applied' : '';
+        throw this.error(`${at} on ${this.origin} failed: ${err.message}${maybe}`, { kind: err.kind, endpoint: at, cause: scrubbedCause(err.cause, this.#secrets()) });
+      }
+      if (spec.signal?.aborted) throw err;
       throw this.error(`${endpoint} on ${this.origin} failed unexpectedly`, { kind: 'network', endpoint, cause: scrubbedCause(err, this.#secrets()) });
-    } finally {
-      clearTimeout(timer);
     }
+    const at = endpointOf(answer.url);
+    const { status } = answer;
+    if (status >= 200 && status < 300) return this.parse(spec.schema, answer.text, status, answer.headers, at, spec.logKeys);
+    if (status === 404 && spec.nullOn404) return null;
+    throw this.httpError(status, answer.text, at, method, answer.retryAfterMs);
   }
 
   private parse(schema: z.ZodType | null, text: string, status: number, headers: Record<string, string | string[] | undefined>, endpoint: string, logKeys?: readonly string[]): unknown {
@@ -618,7 +541,7 @@ export class DivioClient {
       msg = `${this.origin} is rate limiting ${endpoint} (429)${retryAfterS != null ? `: retry after ${retryAfterS} s` : ': try again shortly'}`;
     } else if (status >= 500) {
       kind = 'server';
-      const maybe = IDEMPOTENT.has(method) ? '' : ' — the request may or may not have been applied';
+      const maybe = isIdempotent(method) ? '' : ' — the request may or may not have been applied';
       msg = `${this.origin} failed on ${endpoint} (${status})${detail && detail.length < 300 ? `: ${detail}` : ''}${maybe}; try again later`;
     } else {
       kind = 'validation';
@@ -651,16 +574,6 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-function isJson(text: string): boolean {
-  if (text.trim() === '') return true;
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function seg(s: string): string {
   return encodeURIComponent(s);
 }
@@ -676,6 +589,3 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return s || '(body)';
 }
 
-function fmtSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
-}

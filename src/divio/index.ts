@@ -2,7 +2,5 @@ export * from './auth.js';
 export * from './client.js';
 export * from './errors.js';
 export * from './ops.js';
-export * from './retry.js';
 export * from './setup.js';
 export * from './tar.js';
-export * from './version.js';

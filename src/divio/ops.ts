@@ -20,9 +20,10 @@ import { cursorGap, resumeGap, type LogGap } from '../domain/loggap.js';
 import { backupOutcome, restoreOutcome } from '../domain/outcomes.js';
 import { closeMatches } from '../domain/text.js';
 import { collect, type DivioClient } from './client.js';
-import { DivioApiError, DivioOperationError, scrubbedCause, scrubSecrets } from './errors.js';
-import { abortReason, sleep } from './retry.js';
-import { DEFAULT_USER_AGENT } from './version.js';
+import { scrubbedCause, scrubSecrets } from '../http/scrub.js';
+import { DivioApiError, DivioOperationError } from './errors.js';
+import { abortReason, sleep } from '../http/retry.js';
+import { DEFAULT_USER_AGENT } from '../http/useragent.js';
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 

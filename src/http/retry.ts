@@ -1,4 +1,5 @@
-// Backoff, Retry-After and abortable sleep, shared by the Divio and Cloudflare clients.
+// Backoff, Retry-After, abortable sleep and network-error classification, for the HTTP layer (request.ts)
+// and the Cloudflare token bucket.
 // Uses the global setTimeout so tests can drive it with fake timers.
 
 /** Sleep `ms`, rejecting with the signal's reason when it aborts first. */
@@ -26,11 +27,6 @@ export function abortReason(signal: AbortSignal): Error {
   const e = new Error('the operation was aborted');
   e.name = 'AbortError';
   return e;
-}
-
-export function isAbortError(err: unknown): boolean {
-  const n = (err as { name?: unknown } | null)?.name;
-  return n === 'AbortError' || n === 'TimeoutError';
 }
 
 /**
