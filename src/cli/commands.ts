@@ -4,7 +4,7 @@
 // frame loads none of them.
 import type { CommandSpec, Options, ParsedArgs } from './args.js';
 import { SANDBOX_OPTIONS } from '../sandbox/options.js';
-import { SERVE_OPTIONS } from '../gateway/serve-options.js';
+import { SERVE_OPTIONS } from './serve-options.js';
 
 const json: Options = { json: { type: 'boolean', help: 'JSON for scripts (controls written as \\uXXXX escapes)' } };
 const noWait: Options = { 'no-wait': { type: 'boolean', help: 'return once the gateway accepted the job (it runs on there)' } };
@@ -235,7 +235,7 @@ export const COMMANDS: CommandSpec[] = [
       'non-loopback --host is refused without one. Tokens also from DIVIO_TUI_TOKEN / DIVIO_TUI_VIEWER_TOKEN.',
     options: SERVE_OPTIONS,
     examples: ['DIVIO_TUI_TOKEN=$(openssl rand -hex 24) divio-tui serve --port 7420', 'divio-tui serve --sandbox --read-only'],
-    run: (a) => import('../gateway/serve.js').then((m) => m.runServeCommand(a.rest)),
+    run: (a) => import('./serve.js').then((m) => m.runServeCommand(a.rest)),
   },
   {
     name: 'sandbox',

@@ -73,7 +73,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   }
 
   trace('session: importing the gateway');
-  const { startInProcessGateway } = await import('../gateway/serve.js');
+  const { startInProcessGateway } = await import('./serve.js');
   trace('session: gateway imported');
   const { findToken } = await import('../divio/auth.js');
   const zone = o.zone ?? env.DIVIO_ZONE;

@@ -4,7 +4,6 @@ import { DivioClient, collect } from '../divio/client.js';
 import { resolveZone, findToken } from '../divio/auth.js';
 import { CloudflareClient, type CloudflarePlan } from '../cloudflare/client.js';
 import type { Environment } from '../domain/index.js';
-import type { SandboxEndpoint } from '../sandbox/child.js';
 import type { CloudflareTarget, Upstream } from './types.js';
 
 export interface CloudflareConfig {
@@ -16,9 +15,18 @@ export interface CloudflareConfig {
   zones?: Record<string, string>;
 }
 
+/** What the gateway needs of a running sandbox (src/sandbox, in this process or a child): its APIs. */
+export interface SandboxApis {
+  divioUrl: string;
+  cloudflareUrl: string;
+  token: string;
+  cloudflareToken: string;
+  state?: { zones?: { id: string; plan: string }[] };
+}
+
 export interface CreateUpstreamOptions {
   /** Use this running sandbox (kind "sandbox"): in this process, or the console's child process. */
-  sandbox?: SandboxEndpoint;
+  sandbox?: SandboxApis;
   /** Divio zone (divio.com, or an http(s) URL); default DIVIO_ZONE / divio.com. */
   zone?: string;
   /** Divio token; default DIVIO_TOKEN or ~/.netrc. */

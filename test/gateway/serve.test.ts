@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { assertSafeBind, matchToken, isLoopbackHost } from '../../src/gateway/index.js';
-import { startServe } from '../../src/gateway/serve.js';
+import { startServe } from '../../src/cli/serve.js';
 import { GatewayClient } from '../../src/client/index.js';
 
 test('a non-loopback bind without a token is refused; loopback is fine', () => {
@@ -51,7 +51,7 @@ test('serve --sandbox starts a gateway a client can use; serve refuses 0.0.0.0 w
 });
 
 test('in-process gateway: random loopback port and token, sandbox upstream when no Divio token is found', async () => {
-  const { startInProcessGateway } = await import('../../src/gateway/serve.js');
+  const { startInProcessGateway } = await import('../../src/cli/serve.js');
   const dir = mkdtempSync(join(tmpdir(), 'divio-tui-inproc-'));
   const h = await startInProcessGateway({ dataDir: dir, env: { NETRC_PATH: join(dir, 'no-netrc') }, sandboxOptions: { ephemeral: true, seed: 3 } });
   try {

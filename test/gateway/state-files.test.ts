@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway } from '../../src/gateway/index.js';
-import { startInProcessGateway } from '../../src/gateway/serve.js';
+import { startInProcessGateway } from '../../src/cli/serve.js';
 import type { Job } from '../../src/domain/index.js';
 import { OPERATOR, startRig, waitFor, type Rig } from './helpers.js';
 

@@ -1,15 +1,16 @@
-// `divio-tui serve`: the gateway alone, for a team. Loopback by default; a token is always
-// required (random when none is given on loopback, printed once); a non-loopback address is
-// refused without one.
+// The command-line wiring of a gateway: `divio-tui serve` (the gateway alone, for a team: loopback by
+// default; a token is always required — random when none is given on loopback, printed once; a
+// non-loopback address is refused without one) and the console's in-process gateway. Here, not in
+// src/gateway, because it picks and starts the upstream (the sandbox too): the gateway never imports it.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startGateway, type Gateway } from './index.js';
-import { assertSafeBind, isLoopbackHost, type GatewayToken } from './auth.js';
-import { createUpstream } from './upstream.js';
-import type { Upstream } from './types.js';
+import { startGateway, type Gateway } from '../gateway/index.js';
+import { assertSafeBind, isLoopbackHost, type GatewayToken } from '../gateway/auth.js';
+import { createUpstream } from '../gateway/upstream.js';
+import type { Upstream } from '../gateway/types.js';
 import { DirBusyError, shown } from '../statefile/index.js';
 import { SERVE_OPTIONS } from './serve-options.js';
 
@@ -137,7 +138,7 @@ export interface InProcessOptions {
   /** Divio token (default DIVIO_TOKEN / ~/.netrc). */
   token?: string;
   dataDir?: string;
-  cloudflare?: import('./upstream.js').CloudflareConfig;
+  cloudflare?: import('../gateway/upstream.js').CloudflareConfig;
   env?: NodeJS.ProcessEnv;
   /** See GatewayOptions.rediscoverDelayMs. */
   rediscoverDelayMs?: number;
