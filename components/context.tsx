@@ -16,6 +16,11 @@ export interface Ui {
   now: () => number;
   /** URLs are drawn as OSC 8 hyperlinks (config ui.hyperlinks, and the terminal is not dumb). */
   links?: boolean;
+  /**
+   * Draw the store's current state now, synchronously (Ink's rerender of the App): the frame calls
+   * it when a key changed which handler takes the next key. Set by whoever mounts the App.
+   */
+  renderNow: () => void;
 }
 
 export const UiContext = createContext<Ui | null>(null);

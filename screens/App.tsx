@@ -3,9 +3,9 @@
 // palette on top; a screen's raw handler (text fields); then the keymap (screen actions first, then
 // the frame's global actions).
 import React, { useCallback, useEffect, useMemo, useRef } from 'react';
-import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { Box, Text, useApp, useInput, useStdin, useStdout } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
-import { displayKey, keyFromInk, type InkKeyLike, type Scope } from '../src/config/keymap.js';
+import { displayKey, inputKeys, keyFromInk, type InkKeyLike, type Scope } from '../src/config/keymap.js';
 import { routeKey, type AppState, type AppStore } from '../src/store/app.js';
 import { findRow } from '../src/store/fleet.js';
 import type { ParsedCommand } from '../src/store/palette.js';
@@ -109,14 +109,19 @@ function StatusLine({ width }: { width: number }): React.ReactElement {
   );
 }
 
-/** One character of a coalesced input chunk as an Ink-style key event. */
-export function charKey(ch: string): [string, InkKeyLike] {
-  const c = ch.charCodeAt(0);
-  if (ch === '\r' || ch === '\n') return ['', { return: true }];
-  if (ch === '\t') return ['', { tab: true }];
-  if (c === 0x7f || c === 0x08) return ['', { delete: true }];
-  if (c < 0x20) return [String.fromCharCode(c + 0x60), { ctrl: true }];
-  return [ch, {}];
+/**
+ * What decides which handler takes the next key: the screen on top and its mode (an open form, a
+ * wizard step), the filter line, the palette, the dialog.
+ */
+export function keyMode(s: AppState): readonly unknown[] {
+  const top = s.stack[s.stack.length - 1]!;
+  const view = s.ui[routeKey(top)];
+  const mode = view ? (getScreen(top.screen)?.mode?.(view) ?? null) : null;
+  return [top, s.paletteOpen, s.dialog, !!view?.filtering, mode];
+}
+
+function sameMode(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**
@@ -155,6 +160,9 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
   const dialog = useAppState((s) => s.dialog);
   const route = stack[stack.length - 1]!;
   const def = getScreen(route.screen);
+  // the mode this render shows (read from the store as this render reads it)
+  const rendered = useRef<readonly unknown[]>([]);
+  rendered.current = keyMode(store.getState());
   // the scopes of the screen's current mode (an open form, a wizard step), as the store says
   const scopes: Scope[] = useAppState((s) => activeScopes(route.screen, s.ui[routeKey(route)]));
   router.scopes.current = scopes;
@@ -264,64 +272,39 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
     }
   };
 
-  // Keys after one that changes the mode (opens the palette, a dialog, the filter line, another
-  // screen) wait for the render that shows that mode, so they reach the handler the user now sees:
-  // "/shop" typed or pasted quickly is a filter, not "/" and then the keys s, h, o, p. That holds for
-  // keys in one chunk and for keys that arrive one by one before the screen has caught up.
-  const pending = useRef<{ input: string; key: InkKeyLike }[]>([]);
-  const flushTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const modeSig = (): string => {
-    const st = store.getState();
-    return `${st.paletteOpen}|${!!st.dialog}|${st.stack.length}|${store.current().screen}|${!!store.view().filtering}`;
+  // Every key is handled against the store's current state. The handler that takes a key is the
+  // one of the mode the store is in (the screen on top and its form or wizard step, the filter line,
+  // the palette, the dialog): when a key has changed that mode and the frame does not show it yet
+  // (within one read — "/shop", ":fleet⏎", a paste — or before the store's next redraw), the frame
+  // draws the store's state at once, so the next key reaches the handler the user now sees. Nothing
+  // is held back or reordered.
+  const catchUp = (): void => {
+    if (sameMode(rendered.current, keyMode(store.getState()))) return;
+    store.flush();
+    ui.renderNow();
   };
-  const feed = (keys: { input: string; key: InkKeyLike }[]): void => {
-    for (let i = 0; i < keys.length; i++) {
-      const before = modeSig();
-      dispatch(keys[i]!.input, keys[i]!.key);
-      if (modeSig() !== before && i < keys.length - 1) {
-        queue(keys.slice(i + 1));
-        return;
-      }
-    }
-  };
-  const flush = (): void => {
-    if (flushTimer.current) clearTimeout(flushTimer.current);
-    flushTimer.current = null;
-    feed(pending.current.splice(0));
-  };
-  const queue = (keys: { input: string; key: InkKeyLike }[]): void => {
-    pending.current.push(...keys);
-    // never held for long, whatever happens to the render (a key is late, not lost)
-    flushTimer.current ??= setTimeout(flush, 300);
-  };
-  const filtering = useAppState((s) => !!s.ui[routeKey(s.stack[s.stack.length - 1]!)]?.filtering);
-  const renderedSig = `${paletteOpen}|${!!dialog}|${stack.length}|${route.screen}|${filtering}`;
-  const rendered = useRef(renderedSig);
+
+  // The raw text of the read Ink is handing over (Ink strips the Escape in front of a key).
+  const { internal_eventEmitter: inputEvents } = useStdin();
+  const raw = useRef('');
   useEffect(() => {
-    // after the screens' effects: the mode shown is the mode whose handlers are registered
-    rendered.current = renderedSig;
-    // only once this render shows the mode the store is in
-    if (!pending.current.length || renderedSig !== modeSig()) return;
-    flush();
-  });
-  useEffect(() => () => {
-    if (flushTimer.current) clearTimeout(flushTimer.current);
-  }, []);
+    // registered before useInput's listener: called first for the same read
+    const on = (data: string): void => {
+      raw.current = data;
+    };
+    inputEvents.on('input', on);
+    return () => {
+      inputEvents.off('input', on);
+    };
+  }, [inputEvents]);
 
   useInput((input, key) => {
-    // Keys typed faster than we read arrive as one chunk ("fleet\r", "jjj"): Ink hands such a run
-    // over as one input; split it so every key counts. Escape sequences arrive already split.
-    // (Ink 6.8 sets key.meta on EVERY Escape, so "escape + meta" cannot tell two Escapes from one:
-    // one Escape is dispatched once.)
-    const keys =
-      input.length > 1 && !input.startsWith('\x1b')
-        ? [...input].map((ch) => {
-            const [i, k] = charKey(ch);
-            return { input: i, key: k };
-          })
-        : [{ input, key }];
-    if (pending.current.length || modeSig() !== rendered.current) queue(keys);
-    else feed(keys);
+    const read = raw.current;
+    raw.current = '';
+    for (const k of inputKeys(read, input, key, (km) => Object.values(keymap.keys).some((ks) => ks.includes(km)))) {
+      catchUp();
+      dispatch(k.input, k.key);
+    }
   });
 
   const height = Math.max(6, rows - 1);

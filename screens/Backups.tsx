@@ -13,7 +13,7 @@ import { copyText } from './copy.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { clean, frameGlyphs } from '../components/glyphs.js';
 import { targetOfParams, type ScreenProps } from './registry.js';
-import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg, jobHeadLine } from './actionui.js';
+import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, READ_ONLY_TEXT, type Seg, jobHeadLine } from './actionui.js';
 import { openRestore } from './restore/RestoreWizard.js';
 
 export function Backups({ route, width, height }: ScreenProps): React.ReactElement {
@@ -59,16 +59,13 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
     }).catch((e: unknown) => store.toast(`${f.kind === 'create' ? 'backup' : 'download'} refused: ${(e as Error).message}`, 'error'));
   };
 
-  const formKey = (key0: string | null, input0: string): boolean => {
-    let f = store.view(vk).backupForm;
+  const formKey = (key: string | null, input: string): boolean => {
+    const f = store.view(vk).backupForm;
     if (!f) return false;
-    for (const [key, input] of splitKeys(key0, input0)) {
-      const r = backupFormKey(f, keyAction(keymap, store, route, key), key, input);
-      if (r === 'cancel') return setForm(undefined), true;
-      if (r === 'submit') return submit(f), true;
-      f = r;
-    }
-    setForm(f);
+    const r = backupFormKey(f, keyAction(keymap, store, route, key), key, input);
+    if (r === 'cancel') setForm(undefined);
+    else if (r === 'submit') submit(f);
+    else setForm(r);
     return true;
   };
 

@@ -15,7 +15,7 @@ const SCOPE_TITLE: Partial<Record<Scope, string>> = {
   wizard: 'Wizard and forms',
   pick: 'Restore: choosing the backup',
   parts: 'Restore: what to restore',
-  form: 'New backup form',
+  form: 'Forms: new backup, variable',
   rows: 'Rows',
   purge: 'Purge',
   global: 'Everywhere',

@@ -12,7 +12,7 @@ import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } fro
 import { frameGlyphs } from '../components/glyphs.js';
 import { useList } from '../components/list.js';
 import { targetOfParams, type EnvTarget, type ScreenProps } from './registry.js';
-import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg, jobHeadLine } from './actionui.js';
+import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, READ_ONLY_TEXT, type Seg, jobHeadLine } from './actionui.js';
 
 interface PurgeRow {
   kind: 'divio' | 'zone';
@@ -79,16 +79,13 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
     send({ [f.kind]: input.items });
   };
 
-  const formKey = (key0: string | null, input0: string): boolean => {
-    let f = store.view(vk).purgeForm;
+  const formKey = (key: string | null, input: string): boolean => {
+    const f = store.view(vk).purgeForm;
     if (!f) return false;
-    for (const [key, input] of splitKeys(key0, input0)) {
-      const r = purgeFormKey(f, keyAction(keymap, store, route, key), key, input);
-      if (r === 'cancel') return setForm(undefined), true;
-      if (r === 'submit') return submitZone(f), true;
-      f = r;
-    }
-    setForm(f);
+    const r = purgeFormKey(f, keyAction(keymap, store, route, key), key, input);
+    if (r === 'cancel') setForm(undefined);
+    else if (r === 'submit') submitZone(f);
+    else setForm(r);
     return true;
   };
 

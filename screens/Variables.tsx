@@ -16,7 +16,7 @@ import { useList } from '../components/list.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { clean } from '../components/glyphs.js';
 import { targetOfParams, type EnvTarget, type ScreenProps } from './registry.js';
-import { SegLine, isReadOnly, jobStepLines, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg, jobHeadLine } from './actionui.js';
+import { SegLine, isReadOnly, jobStepLines, sendCommand, keyAction, READ_ONLY_TEXT, type Seg, jobHeadLine } from './actionui.js';
 
 const MASK = '****';
 
@@ -118,16 +118,13 @@ export function Variables({ route, width, height }: ScreenProps): React.ReactEle
       onConfirm: () => send({ ...params, confirm: name }, what),
     });
   };
-  const formKey = (key0: string | null, input0: string): boolean => {
-    let f = store.view(vk).varForm;
+  const formKey = (key: string | null, input: string): boolean => {
+    const f = store.view(vk).varForm;
     if (!f) return false;
-    for (const [key, input] of splitKeys(key0, input0)) {
-      const r = varFormKey(f, key, input);
-      if (r === 'cancel') return setForm(undefined), true;
-      if (r === 'submit') return submit(f), true;
-      f = r;
-    }
-    setForm(f);
+    const r = varFormKey(f, keyAction(keymap, store, route, key), key, input);
+    if (r === 'cancel') setForm(undefined);
+    else if (r === 'submit') submit(f);
+    else setForm(r);
     return true;
   };
 
@@ -189,8 +186,8 @@ export function Variables({ route, width, height }: ScreenProps): React.ReactEle
     formLines.push([{ text: form.kind === 'new' ? `New variable of ${name}` : `Change ${form.name} of ${name}`, bold: true, color: theme.accent }]);
     formLines.push([label('name', 'Name:      '), { text: form.name }, { text: form.kind === 'new' ? cursor('name') : '' }]);
     formLines.push([label('sensitive', 'Sensitive: '), { text: form.sensitive ? '[x] yes (never shown, not in the logs)' : '[ ] no' }]);
-    formLines.push([label('value', 'Value:     '), { text: valueText }, { text: cursor('value') }, { text: form.hiddenBefore && !form.value ? '  (the current value is hidden: type the new one, or Esc and r to reveal it first)' : '', color: theme.muted }]);
-    formLines.push([{ text: form.error ?? `tab next field   space toggles sensitive   enter ${live ? 'set (asks for ' + name + ')' : 'set'}   esc cancel`, color: form.error ? theme.danger : theme.muted }]);
+    formLines.push([label('value', 'Value:     '), { text: valueText }, { text: cursor('value') }, { text: form.hiddenBefore && !form.value ? `  (the current value is hidden: type the new one, or ${keyOf('app.back')} and ${keyOf('vars.reveal')} to reveal it first)` : '', color: theme.muted }]);
+    formLines.push([{ text: form.error ?? `${keyOf('form.field')} next field   ${keyOf('wizard.toggle')} toggles sensitive   ${keyOf('wizard.next')} ${live ? 'set (asks for ' + name + ')' : 'set'}   ${keyOf('app.back')} cancel`, color: form.error ? theme.danger : theme.muted }]);
     formLines.push([{ text: 'A change takes effect on the next deployment, as on Divio.', color: theme.muted }]);
   }
   const jobLines: Seg[][] = [];

@@ -97,26 +97,6 @@ export function contentVersionText(cv: unknown): string {
 }
 
 /**
- * Ink delivers a chunk of plain text as one input ("test\r" when keys arrive faster than a frame, or a
- * paste). Text fields split it into single keys so nothing typed is lost: [key, input] pairs.
- */
-export function splitKeys(key: string | null, input: string): Array<[string | null, string]> {
-  if (key !== null || input.length <= 1 || input.startsWith('\x1b')) return [[key, input]];
-  const out: Array<[string | null, string]> = [];
-  for (const ch of Array.from(input)) {
-    if (ch === '\r' || ch === '\n') out.push(['enter', '']);
-    else if (ch === '\x7f' || ch === '\b') out.push(['backspace', '']);
-    else if (ch === '\t') out.push(['tab', '']);
-    else if (ch === '\x15') out.push(['ctrl+u', 'u']);
-    else if (ch === '\x17') out.push(['ctrl+w', 'w']);
-    else if (ch === ' ') out.push(['space', ' ']);
-    else if (/[\x00-\x1f]/.test(ch)) continue;
-    else out.push([ch, ch]);
-  }
-  return out;
-}
-
-/**
  * The keymap action a key means on this screen now: looked up in the scopes of the screen's current
  * mode (an open form, a wizard step), as the store says, so a form obeys remapped keys.
  */

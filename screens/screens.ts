@@ -49,7 +49,7 @@ export const SCREENS: readonly ScreenDef[] = [
     id: 'vars',
     title: 'variables',
     scopes: ['global', 'list', 'rows', 'vars'],
-    modes: { form: ['global'] },
+    modes: { form: ['global', 'list', 'wizard', 'form'] },
     mode: (v) => (v.varForm ? 'form' : null),
     component: Variables,
     opens: { 'env.vars': true },

@@ -122,6 +122,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
     config: opts.config,
     now: Date.now,
     links: hyperlinksSupported(opts.env ?? process.env, opts.config.ui.hyperlinks),
+    renderNow: () => instance?.rerender(<App ui={ui} />),
   };
 
   let instance: Instance | null = null;

@@ -36,7 +36,7 @@ import { age } from '../../src/store/fleet.js';
 import { useAppState, useMemoNow, useRawKeys, useTopic, useUi } from '../../components/context.js';
 import { frameGlyphs } from '../../components/glyphs.js';
 import { targetOfParams, type ScreenProps } from '../registry.js';
-import { SegLine, contentVersionText, isReadOnly, jobDone, jobStepLines, keyAction, keyOf, sendCommand, splitKeys, READ_ONLY_TEXT, type Seg } from '../actionui.js';
+import { SegLine, contentVersionText, isReadOnly, jobDone, jobStepLines, keyAction, keyOf, sendCommand, READ_ONLY_TEXT, type Seg } from '../actionui.js';
 import { duration } from '../Jobs.js';
 
 export function RestoreWizard({ route, width, height }: ScreenProps): React.ReactElement {
@@ -66,20 +66,14 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
 
   const set = (next: RestoreState): void => store.updateView({ restore: next }, vk);
 
-  useRawKeys((key0, input0) => {
-    // keys are handled against the store's current state (they can arrive faster than frames)
-    let cur = store.view(vk).restore ?? state;
-    const act0 = keyAction(keymap, store, route, key0);
-    if (cur.step === 'progress' && act0 !== 'app.back' && act0 !== 'app.quit') return false; // J, ? … work while watching
-    const keys = splitKeys(key0, input0);
-    let used = keys.length > 1;
-    for (const [key, input] of keys) {
-      const r = step(cur, key, input);
-      if (r.state !== cur || r.effect) used = true;
-      cur = r.state;
-    }
+  useRawKeys((key, input) => {
+    // handled against the store's current state (the step the last key left, drawn or not)
+    const cur = store.view(vk).restore ?? state;
+    const act = keyAction(keymap, store, route, key);
+    if (cur.step === 'progress' && act !== 'app.back' && act !== 'app.quit') return false; // J, ? … work while watching
+    const r = step(cur, key, input);
     // a key the wizard has no use for (?, :, J …) goes on to the keymap
-    return used;
+    return r.state !== cur || !!r.effect;
   });
   function step(state: RestoreState, key: string | null, input: string): ReturnType<typeof restoreKey> {
     const r = restoreKey(state, keyAction(keymap, store, route, key), key, input, ctx);

@@ -115,7 +115,7 @@ export const ACTIONS: readonly ActionDef[] = [
   { id: 'backups.new', short: 'new backup', scope: 'backups', keys: ['n'], title: 'create an on-demand backup (choose services, add a note)', destructive: true, hint: true },
   { id: 'backups.download', short: 'download', scope: 'backups', keys: ['w'], title: 'prepare and download the backup to a file', hint: true },
   { id: 'backups.restore', short: 'restore', scope: 'backups', keys: ['R'], title: 'restore this backup (wizard)', destructive: true, hint: true },
-  // restore wizard and the forms (new backup, download, purge); Esc (app.back) goes back a step or cancels
+  // restore wizard and the forms (new backup, download, purge, variable); Esc (app.back) goes back a step or cancels
   { id: 'wizard.next', short: 'next', scope: 'wizard', keys: ['enter'], title: 'next step / submit (the restore needs the typed name first)', hint: true },
   { id: 'wizard.toggle', short: 'toggle', scope: 'wizard', keys: ['space', 'x'], title: 'toggle the item under the cursor', hint: true },
   { id: 'wizard.source', short: 'source env', scope: 'pick', keys: ['tab'], title: 'restore: backups of the next environment of the application' },
@@ -125,7 +125,7 @@ export const ACTIONS: readonly ActionDef[] = [
   { id: 'wizard.all', short: 'all', scope: 'parts', keys: ['a'], title: 'restore: select all parts / none' },
   { id: 'wizard.db', short: 'database', scope: 'parts', keys: ['d'], title: 'restore: the database only' },
   { id: 'wizard.media', short: 'media', scope: 'parts', keys: ['m'], title: 'restore: the media only' },
-  { id: 'form.field', short: 'note', scope: 'form', keys: ['tab'], title: 'new backup: switch between the services and the note' },
+  { id: 'form.field', short: 'next field', scope: 'form', keys: ['tab'], title: 'new backup: switch between the services and the note; variable: the next field (↑/↓ move too)' },
   { id: 'purge.kind', short: 'kind', scope: 'purge', keys: ['tab'], title: 'purge kind: URLs / prefixes / hosts / tags / everything', hint: true },
 ];
 
@@ -218,6 +218,37 @@ export function keyFromInk(input: string, key: InkKeyLike): string | null {
   if (input === ' ') return 'space';
   if (input.length === 1) return input;
   return null;
+}
+
+/** One character of a coalesced input chunk as an Ink-style key event. */
+export function charKey(ch: string): [string, InkKeyLike] {
+  const c = ch.charCodeAt(0);
+  if (ch === '\r' || ch === '\n') return ['', { return: true }];
+  if (ch === '\t') return ['', { tab: true }];
+  if (c === 0x7f || c === 0x08) return ['', { delete: true }];
+  if (c < 0x20) return [String.fromCharCode(c + 0x60), { ctrl: true }];
+  return [ch, {}];
+}
+
+/**
+ * The keys of one read. Keys typed faster than we read arrive as one chunk ("fleet\r", "jjj") that Ink
+ * hands over as one input: split so every key counts. Escape sequences (arrows, PgUp) arrive already
+ * split. An Escape and the key after it in one read ("\x1bj" over a slow link) reach Ink as one
+ * meta+key, and Ink drops the Escape; the console binds no meta keys by default, so it is Escape and
+ * then the key — unless the keymap binds that meta key (`bound`). `read` is the raw text of the read.
+ */
+export function inputKeys(read: string, input: string, key: InkKeyLike, bound: (k: string) => boolean): { input: string; key: InkKeyLike }[] {
+  const split = (text: string): { input: string; key: InkKeyLike }[] =>
+    [...text].map((ch) => {
+      const [i, k] = charKey(ch);
+      return { input: i, key: k };
+    });
+  if (read.length > 1 && read[0] === '\x1b' && !'[O\x1b'.includes(read[1]!)) {
+    const meta = keyFromInk(input, key);
+    if (!(meta && meta.startsWith('meta+') && bound(meta))) return [{ input: '', key: { escape: true } }, ...split(read.slice(1))];
+  }
+  if (input.length > 1 && !input.startsWith('\x1b')) return split(input);
+  return [{ input, key }];
 }
 
 export interface Binding {

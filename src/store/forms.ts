@@ -82,21 +82,28 @@ export interface VarForm {
   error?: string | null;
 }
 
-/** Pure key handling for the variables form. Returns the next form, or 'cancel' / 'submit'. */
-export function varFormKey(f: VarForm, key: string | null, input: string): VarForm | 'cancel' | 'submit' {
-  if (key === 'esc') return 'cancel';
-  // a new one: the flag before the value, so a secret is masked from its first character
-  const fields: VarForm['field'][] = f.kind === 'new' ? ['name', 'sensitive', 'value'] : ['value', 'sensitive'];
-  if (key === 'tab' || key === 'down' || key === 'up') {
-    const i = fields.indexOf(f.field);
-    const next = fields[(i + (key === 'up' ? fields.length - 1 : 1)) % fields.length]!;
-    return { ...f, field: next, error: null };
+/**
+ * One key of the variables form. Keys arrive as keymap actions: form.field (and list.down) goes to
+ * the next field, list.up to the one before, wizard.toggle flips the sensitive flag, wizard.next
+ * submits, app.back cancels. In the name and value fields a printable key is text. Returns the next
+ * form, or 'cancel' / 'submit'.
+ */
+export function varFormKey(f: VarForm, act: string | null, key: string | null, input: string): VarForm | 'cancel' | 'submit' {
+  if (f.field === 'sensitive' || !isTextKey(key, input)) {
+    if (act === 'app.back') return 'cancel';
+    // a new one: the flag before the value, so a secret is masked from its first character
+    const fields: VarForm['field'][] = f.kind === 'new' ? ['name', 'sensitive', 'value'] : ['value', 'sensitive'];
+    if (act === 'form.field' || act === 'list.down' || act === 'list.up') {
+      const i = fields.indexOf(f.field);
+      const next = fields[(i + (act === 'list.up' ? fields.length - 1 : 1)) % fields.length]!;
+      return { ...f, field: next, error: null };
+    }
+    if (act === 'wizard.next') {
+      if (!VAR_NAME.test(f.name)) return { ...f, field: 'name', error: 'a name: letters, digits and _, not starting with a digit' };
+      return 'submit';
+    }
+    if (f.field === 'sensitive') return act === 'wizard.toggle' ? { ...f, sensitive: !f.sensitive, error: null } : f;
   }
-  if (key === 'enter') {
-    if (!VAR_NAME.test(f.name)) return { ...f, field: 'name', error: 'a name: letters, digits and _, not starting with a digit' };
-    return 'submit';
-  }
-  if (f.field === 'sensitive') return key === 'space' || input === 'x' ? { ...f, sensitive: !f.sensitive, error: null } : f;
   const cur = f.field === 'name' ? f.name : f.value;
   const next = editText(cur, key, input, f.field === 'name' ? 255 : 65_536);
   if (next === null) return f;

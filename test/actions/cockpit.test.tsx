@@ -317,3 +317,40 @@ describe('purge', () => {
     expect(await helpShows(h, /ctrl-k\s+purge kind/)).toMatch(/ctrl-k\s+purge kind/);
   });
 });
+
+describe('environment variables form', () => {
+  test('remapped form keys: the form and help say the new keys, and only they act (next field ctrl+n, toggle v, set ctrl+g, cancel ctrl+x)', async () => {
+    const km = buildKeymap({ 'form.field': 'ctrl+n', 'wizard.toggle': 'v', 'wizard.next': 'ctrl+g', 'app.back': 'ctrl+x' });
+    h = await open(env([]), 'vars', [], km);
+    await h.waitFor((x) => x.includes('DJANGO_SECRET_KEY'));
+    await h.press('n');
+    let f = await h.waitFor((x) => x.includes('New variable of shop@test'));
+    expect(f).toContain('ctrl-n next field   v toggles sensitive   ctrl-g set   ctrl-x cancel');
+    h.stdin.write('API_KEY');
+    await h.waitFor((x) => x.includes('Name:      API_KEY_'));
+    await h.press(KEY.tab); // no longer "next field"
+    expect(h.frame()).toContain('Name:      API_KEY_');
+    await h.press('\x0e'); // ctrl+n: the sensitive flag
+    await h.press(' ', 'x'); // no longer "toggle"
+    expect(h.frame()).toContain('Sensitive: [ ] no');
+    await h.press('v');
+    await h.waitFor((x) => x.includes('Sensitive: [x] yes'));
+    await h.press('\x0e'); // the value, masked from its first character
+    h.stdin.write('s3cret');
+    await h.waitFor((x) => x.includes('Value:     ••••••_'));
+    await h.press(KEY.enter, KEY.esc); // Enter no longer sets, Esc no longer cancels
+    expect(h.gw.commands).toHaveLength(0);
+    expect(h.frame()).toContain('New variable of shop@test');
+    await h.press('\x07'); // ctrl+g
+    await h.waitFor(() => h!.gw.commands.length === 1);
+    expect(h.gw.commands[0]).toEqual({ kind: 'env-var', params: { action: 'set', env: test_.envUuid, name: 'API_KEY', value: 's3cret', sensitive: true } });
+    await h.press('e'); // edit the selected one, then cancel with ctrl+x
+    await h.waitFor((x) => x.includes('Change '));
+    await h.press('\x18');
+    await h.waitFor((x) => !x.includes('Change '));
+    await h.press('?');
+    f = await h.waitFor((x) => x.includes('help (vars)'));
+    expect(await helpShows(h, /ctrl-n\s+new backup: switch between the services and the note; variable: the next field/)).toMatch(/ctrl-n\s+new backup: switch between the services and the note; variable: the next field/);
+    expect(await helpShows(h, /ctrl-g\s+next step \/ submit/)).toMatch(/ctrl-g\s+next step \/ submit/);
+  });
+});

@@ -90,6 +90,28 @@ describe('divio-tui in a real terminal', () => {
     expect(raw.indexOf('\x1b[?25h', leave)).toBeGreaterThan(leave);
   });
 
+  it('keys in one read each reach the screen the key before opened; an Escape and a key in one read are both keys', async () => {
+    p = spawnConsole({ cols: 120, rows: 30 });
+    await p.waitForText(/nordwind-shop/, 8000 * SCALE);
+    // one write (a paste, a fast typist over a slow link): the palette opens, runs, the environment
+    // opens, and e opens its variables there
+    await p.press(':env nordwind-shop@test\re');
+    let s = await p.waitForText(/nordwind-shop › test › variables/, 5000 * SCALE);
+    expect(s).toMatch(/NAME\s+VALUE/);
+    // back to the environment, then Escape and ? in one read: the Escape goes back to the fleet,
+    // then ? opens the fleet's help (not the environment's)
+    await p.press('q');
+    await p.waitForText(/nordwind-shop › test › environment/, 5000 * SCALE);
+    await p.press('\x1b?');
+    s = await p.waitForText(/help \(fleet\)/, 5000 * SCALE);
+    expect(s).not.toContain('help (env)');
+    // Enter then the next screen's key in one read
+    await p.press(KEYS.esc);
+    await p.waitForGone(/help \(fleet\)/);
+    await p.press('/nordwind-shop\r\rm');
+    s = await p.waitForText(/nordwind-shop › live › metrics/, 5000 * SCALE);
+  });
+
   it('a resize (even one column) repaints the whole frame; ctrl-l repaints on demand', async () => {
     p = spawnConsole({ cols: 100, rows: 20 });
     await p.waitForText(/acme-booking/, 8000 * SCALE);

@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { editText } from '../../src/store/textinput.js';
 import { initialRestore, restoreKey, type RestoreCtx, type RestoreState } from '../../src/store/restore.js';
-import { splitKeys } from '../../screens/actionui.js';
+import { inputKeys, keyFromInk } from '../../src/config/keymap.js';
 import { buildKeymap } from '../../src/config/keymap.js';
 
 /** The keymap action of a key in the restore wizard (default keys). */
@@ -37,7 +37,7 @@ describe('editText', () => {
 
   test('a chunk of keys (typed faster than a frame) keeps its Ctrl-U and Ctrl-W', () => {
     let t = '';
-    for (const [k, i] of splitKeys(null, 'wrong words\x17right\x15shop@test')) t = editText(t, k, i) ?? t;
+    for (const k of inputKeys('', 'wrong words\x17right\x15shop@test', {}, () => false)) t = editText(t, keyFromInk(k.input, k.key), k.input) ?? t;
     expect(t).toBe('shop@test');
   });
 });

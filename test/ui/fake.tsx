@@ -171,6 +171,7 @@ export async function mount(opts: { color?: ColorDepth; unicode?: boolean; keyma
     unicode: opts.unicode ?? true,
     config,
     now: Date.now,
+    renderNow: () => r.rerender(<App ui={ui} />),
   };
   if (opts.attach !== false) store.attach(gw);
   const r = render(<App ui={ui} />);

@@ -20,6 +20,15 @@ function appsInOrder(frame: string): string[] {
     .map((m) => `${m[1]}@${m[2]}`);
 }
 
+/** The frame as the user reads it (no colour sequences). */
+const plain = (frame: string): string => frame.replace(/\x1b\[[0-9;]*m/g, '');
+
+/** The selected row (the one marked ▶), as APP@ENV. */
+function selectedRow(frame: string): string | undefined {
+  const line = plain(frame).split('\n').find((l) => l.startsWith('▶'));
+  return line ? appsInOrder(line.replace(/^▶/, ' '))[0] : undefined;
+}
+
 describe('fleet', () => {
   it('shows every application x environment with state, deploy progress and the header', async () => {
     h = await mount();
@@ -178,6 +187,38 @@ describe('keys typed faster than the console reads', () => {
     h.stdin.write(':env blog@test\r');
     await h.waitFor((x) => x.includes('https://blog-test.example.com'));
     expect(h.store.getState().paletteHistory).toEqual(['env blog@test']);
+  });
+
+  it('one read holding a key that opens another screen and the keys after it: each acts on the screen it reaches', async () => {
+    h = await mount();
+    // the palette opens, takes the command, opens blog@test, then e opens its variables
+    h.stdin.write(':env blog@test\re');
+    let f = await h.waitFor((x) => x.includes('DJANGO_SECRET_KEY'));
+    expect(plain(f)).toContain('blog › test › variables');
+    expect(h.store.current().screen).toBe('vars');
+    // back twice and down twice in one read: on the fleet, the third row is selected
+    h.stdin.write('qqjj');
+    f = await h.waitFor((x) => selectedRow(x) === 'crm@live');
+    expect(h.store.getState().stack).toHaveLength(1);
+    // Enter on it and l (logs) in one read: the environment opens, l acts there (not on the fleet)
+    h.stdin.write('\rm');
+    await h.waitFor((x) => plain(x).includes('crm › live › metrics'));
+  });
+
+  it('an Escape and a key in one read (a slow link): the Escape acts, then the key', async () => {
+    h = await mount();
+    await h.press(KEY.enter);
+    await h.waitFor((x) => plain(x).includes('blog › live › environment'));
+    h.stdin.write('\x1bj');
+    const f = await h.waitFor((x) => selectedRow(x) === 'blog@test');
+    expect(plain(f)).not.toContain('› environment');
+    // Escape then / in one read: the filter closes… and a new one opens
+    h.stdin.write('/crm');
+    await h.waitFor((x) => x.includes('/crm'));
+    h.stdin.write('\r');
+    await h.waitFor((x) => appsInOrder(x).join() === 'crm@live' && !x.includes('/crm_'));
+    h.stdin.write('\x1b/');
+    await h.waitFor((x) => appsInOrder(x).length === 7 && /^\/_\s+7 of 7/m.test(plain(x)));
   });
 
   it('keys arriving one by one right after "/" (before the filter line is drawn) go into the filter, not to the fleet', async () => {
