@@ -6,6 +6,7 @@ import { Box, Text } from 'ink';
 import { padToWidth, truncateToWidth } from '../src/terminal/width.js';
 import { useUi, sx } from './context.js';
 import { frameGlyphs, clean } from './glyphs.js';
+import { hyperlink } from '../src/terminal/osc.js';
 
 export interface Column<T> {
   id: string;
@@ -21,6 +22,8 @@ export interface Column<T> {
   align?: 'left' | 'right';
   cell: (row: T) => string;
   color?: (row: T) => string | undefined;
+  /** The cell is an OSC 8 hyperlink to this URL (where links are on: config ui.hyperlinks, the terminal). */
+  link?: (row: T) => string | null | undefined;
 }
 
 export interface LaidColumn<T> {
@@ -97,7 +100,7 @@ export interface TableProps<T> {
 }
 
 export function Table<T>(p: TableProps<T>): React.ReactElement {
-  const { theme, unicode } = useUi();
+  const { theme, unicode, links } = useUi();
   const g = frameGlyphs(unicode);
   const laid = layoutColumns(p.columns, p.width);
   const bodyHeight = Math.max(0, p.height - 1);
@@ -128,13 +131,20 @@ export function Table<T>(p: TableProps<T>): React.ReactElement {
         }
         const selStyle = selected ? (theme.selectionBg ? { backgroundColor: theme.selectionBg, color: theme.selectionFg } : { inverse: true }) : {};
         // each cell as drawn, and its style: the row redraws only when one of these changed
-        const cells = laid.map((c, ci) => fitCell(c.col.cell(row), c.width, g.ellipsis, c.col.align, unicode) + (ci < laid.length - 1 ? ' ' : ''));
+        const cells = laid.map((c, ci) => linked(fitCell(c.col.cell(row), c.width, g.ellipsis, c.col.align, unicode), links ? c.col.link?.(row) : null) + (ci < laid.length - 1 ? ' ' : ''));
         const styles = laid.map((c) => sx(theme, { color: c.col.color?.(row), ...selStyle }));
         const markerStyle = sx(theme, { ...selStyle, color: selected ? theme.selectionFg ?? theme.accent : theme.muted, bold: selected });
         return <TableRow key={p.rowKey(row, idx)} width={p.width} marker={marker} markerStyle={markerStyle} cells={cells} styles={styles} ids={laid.map((c) => c.col.id)} />;
       })}
     </Box>
   );
+}
+
+/** The text of a fitted cell as a link (its padding outside the link, so only the text is underlined). */
+function linked(cell: string, url: string | null | undefined): string {
+  if (!url) return cell;
+  const text = cell.trimEnd();
+  return hyperlink(url, text) + cell.slice(text.length);
 }
 
 interface TableRowProps {

@@ -181,6 +181,7 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
       else if (a === 'app.local') store.push('local');
       else if (a === 'fleet.backups') store.push('fleet-wide', { kind: 'backups' });
       else if (a === 'fleet.deployments') store.push('fleet-wide', { kind: 'deployments' });
+      else if (a === 'fleet.domains') store.push('domains');
       else if (a === 'app.help') store.push('help', { for: store.current().screen });
       else if (a === 'app.quit') quit(store, exit);
       return;

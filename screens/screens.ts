@@ -11,6 +11,7 @@ import { Help } from './Help.js';
 import { Metrics } from './Metrics.js';
 import { Local } from './Local.js';
 import { FleetWide } from './FleetWide.js';
+import { Domains } from './Domains.js';
 import { Deploy } from './Deploy.js';
 import { Backups } from './Backups.js';
 import { Purge } from './Purge.js';
@@ -92,6 +93,7 @@ export const SCREENS: readonly ScreenDef[] = [
   },
   { id: 'metrics', title: 'metrics', scopes: ['global', 'metrics'], component: Metrics, opens: { 'env.metrics': true } },
   { id: 'fleet-wide', title: (p) => `${p.kind === 'deployments' ? 'deployments' : 'backups'} (fleet)`, scopes: ['global', 'list', 'rows', 'copy', 'target'], component: FleetWide },
+  { id: 'domains', title: 'domains (fleet)', scopes: ['global', 'list', 'rows', 'copy', 'target'], component: Domains },
   { id: 'local', title: (p) => `local${p.project ? ` ${p.project}` : ''}`, scopes: ['global', 'list', 'rows', 'local'], component: Local },
 ];
 

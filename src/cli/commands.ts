@@ -78,6 +78,19 @@ export const COMMANDS: CommandSpec[] = [
     run: twin,
   },
   {
+    name: 'domains',
+    summary: "the domains of every environment (or of one application, one environment): primary, custom or Divio's",
+    args: [{ ...APP, optional: true }, { ...ENV, optional: true }],
+    session: 'gateway',
+    description:
+      "The twin of the console's `:domains`: one listing of Divio's domains, named by application and environment.\n" +
+      "KIND says whether a domain is the environment's primary one and whether it is a custom domain or one of\n" +
+      "Divio's own (*.aldryn.io, *.divio.app …).",
+    options: { ...json },
+    examples: ['divio-tui domains', 'divio-tui domains shop live', "divio-tui domains --json | jq -r '.[] | select(.custom) | .name'"],
+    run: twin,
+  },
+  {
     name: 'backup',
     summary: 'create a backup of an environment',
     args: [APP, ENV],

@@ -2,7 +2,7 @@
 // on failure. Mutations run as gateway jobs (the same path as the console's keys).
 import type { GatewayClient } from '../client/index.js';
 import { confirmationWord, divioCdnCandidate, domainName, envRisk, isDeployed, type FleetRow, type Job } from '../domain/index.js';
-import type { EnvData, TopicHealth } from '../protocol/index.js';
+import type { DomainsData, EnvData, TopicHealth } from '../protocol/index.js';
 import { flagBool, flagList, flagString, UsageError, type ParsedArgs } from './args.js';
 import { sessionOptions } from './connect-options.js';
 import { formatAge, jsonText, renderTextTable } from './format.js';
@@ -29,6 +29,8 @@ export async function runTwin(a: ParsedArgs): Promise<number> {
         return await jobs(session.client, json);
       case 'backups':
         return await backups(session.client, a, json);
+      case 'domains':
+        return await domains(session.client, a, json);
       case 'metrics':
         return await metrics(session.client, a, json);
       case 'ssh':
@@ -212,6 +214,26 @@ async function jobs(c: GatewayClient, json: boolean): Promise<number> {
         d.jobs.map((j) => [j.id, j.kind, j.target, j.state, j.percent != null ? `${j.percent} %` : (j.stage ?? ''), formatAge(new Date(j.createdAt).toISOString())]),
       ),
     );
+  return 0;
+}
+
+/** `divio-tui domains [APP [ENV]]`: the rows of the console's `:domains`, narrowed to APP (and ENV). */
+async function domains(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<number> {
+  const [app, env] = a.positionals;
+  const rows = await fleet(c);
+  const only = app ? (env ? [resolveTarget(rows, app, env)] : rows.filter((r) => r.app === app || r.appUuid === app)) : null;
+  if (only && !only.length) resolveTarget(rows, app, undefined); // names the close matches
+  const { domainRows, domainKind } = await import('../store/domains.js');
+  const d = await firstData<DomainsData>((h) => c.subscribe('domains', {}, h));
+  const list = domainRows(d.domains, rows).filter((r) => !only || (r.row ? only.includes(r.row) : only.some((o) => o.app === r.app) && !env));
+  for (const n of d.notes ?? []) process.stderr.write(`note: ${n}\n`);
+  if (json) {
+    out(jsonText(list.map(({ row: _row, ...r }) => r)));
+    return 0;
+  }
+  const what = app ? (env ? `${app}@${env}` : app) : 'the fleet';
+  if (!list.length) out(`no domains of ${what}`);
+  else out(renderTextTable(['DOMAIN', 'APP', 'ENV', 'KIND', 'URL'], list.map((r) => [r.name, r.app, r.env, domainKind(r), r.url])));
   return 0;
 }
 

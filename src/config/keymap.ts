@@ -39,8 +39,8 @@ export const ACTIONS: readonly ActionDef[] = [
   { id: 'list.open', short: 'open', scope: 'rows', keys: ['enter'], title: 'open', hint: true },
   { id: 'list.filter', short: 'filter', scope: 'rows', keys: ['/'], title: 'filter (substring; leading ! inverts)', hint: true },
   // copy to the clipboard (OSC 52; the status line shows what was copied, as the fallback)
-  { id: 'copy.id', short: 'copy', scope: 'copy', keys: ['y'], title: "copy: the selected row's id (APP@ENV, backup or job id), in logs the current match or the bottom line" },
-  { id: 'copy.url', short: 'copy URL', scope: 'copy', keys: ['Y'], title: "copy the environment's URL" },
+  { id: 'copy.id', short: 'copy', scope: 'copy', keys: ['y'], title: "copy: the selected row's id (APP@ENV, backup or job id, domain name), in logs the current match or the bottom line" },
+  { id: 'copy.url', short: 'copy URL', scope: 'copy', keys: ['Y'], title: "copy the environment's URL (in domains: the domain's)" },
   // actions on an environment (fleet row or environment screen)
   { id: 'env.logs', short: 'logs', scope: 'target', keys: ['l'], title: 'runtime logs', hint: true },
   { id: 'env.deployments', short: 'deployments', scope: 'target', keys: ['d'], title: 'deployments: commit, branch, start, duration, result, who (Enter opens one log, r redeploys)' },

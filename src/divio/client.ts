@@ -297,8 +297,8 @@ export class DivioClient {
     return this.get(`/apps/v3/backup-download-service-instances/${seg(uuid)}`, {}, BackupDownloadServiceInstance, signal);
   }
 
-  domains(q: { application?: string; environment?: string } = {}): AsyncIterable<Domain> {
-    return this.paginate('/apps/v3/domains/', { application: q.application, environment: q.environment }, Domain);
+  domains(q: { application?: string; environment?: string } = {}, signal?: AbortSignal): AsyncIterable<Domain> {
+    return this.paginate('/apps/v3/domains/', { application: q.application, environment: q.environment }, Domain, signal);
   }
 
   /** 200 = done; a 400 ("not processed") becomes a 'validation' DivioApiError with Divio's message. */

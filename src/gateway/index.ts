@@ -23,6 +23,7 @@ import { JobRejected, JobStore } from './jobs.js';
 import { DirBusyError, lockDir } from '../statefile/index.js';
 import {
   BackupsTopic,
+  DomainsTopic,
   DeploymentTopic,
   DeploymentsTopic,
   EnvTopic,
@@ -143,7 +144,7 @@ interface ClientConn extends Conn {
   pending: Map<string, number>;
 }
 
-const CAPABILITIES = ['topics:fleet,env,deployments,deployment,logs,backups,metrics,jobs', 'commands', 'resume', 'local'];
+const CAPABILITIES = ['topics:fleet,env,deployments,deployment,logs,backups,metrics,jobs,domains', 'commands', 'resume', 'local'];
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   if (!opts.tokens.length || opts.tokens.some((t) => !t.token)) throw new Error('the gateway needs at least one non-empty token');
@@ -229,6 +230,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         return new DeploymentTopic(name, key, params, ctx);
       case 'backups':
         return new BackupsTopic(name, key, params, ctx);
+      case 'domains':
+        return new DomainsTopic(name, key, params, ctx);
       case 'logHistory':
         return new LogHistoryTopic(name, key, params, ctx);
       case 'metrics':

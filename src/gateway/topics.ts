@@ -4,7 +4,8 @@
 import { collect } from '../divio/client.js';
 import { runtimeLogWindow } from '../divio/ops.js';
 import type { AccessMetrics } from '../domain/metrics.js';
-import type { Backup, Deployment, LogLine, LogMarker, ServiceInstanceBackup } from '../domain/index.js';
+import type { Backup, Deployment, Domain, LogLine, LogMarker, ServiceInstanceBackup } from '../domain/index.js';
+import { DivioApiError } from '../divio/errors.js';
 import type { AccessStats, BackupWithDetail, EnvData, TopicName } from '../protocol/index.js';
 import { Topic, Sub, pollLoop, rawSend, dataFrame, errorText, isOverBudget, frameBody, sendDataFrame } from './hub.js';
 import { maskVariable } from '../domain/text.js';
@@ -158,6 +159,34 @@ export class EnvTopic extends PollingTopic {
     };
     this.publishSnapshot(data);
     return deployments.some((d) => d.ended_at === null) ? FAST : 10_000;
+  }
+}
+
+/**
+ * Every domain of the account, for the fleet-wide `:domains` view: one listing of
+ * `GET /apps/v3/domains/` (no filter), read again every 5 minutes while someone watches (domains
+ * change by hand, in the Control Panel). A zone that refuses the unfiltered list (400: a filter is
+ * required; the filters are not documented) is read application by application, as Divio's CLI
+ * reads environments, one request at a time, and the view says so.
+ */
+export class DomainsTopic extends PollingTopic {
+  protected async step(): Promise<number> {
+    const c = this.ctx.up.divio;
+    const notes: string[] = [];
+    let domains: Domain[];
+    try {
+      domains = await collect(c.domains({}, this.signal));
+    } catch (e) {
+      if (!(e instanceof DivioApiError) || e.kind !== 'validation') throw e;
+      domains = [];
+      for (const a of await collect(c.applications())) {
+        if (this.signal.aborted) return 0;
+        domains.push(...(await collect(c.domains({ application: a.uuid }, this.signal))));
+      }
+      notes.push('this zone lists domains only per application: read one application at a time');
+    }
+    this.publishSnapshot({ domains, ...(notes.length ? { notes } : {}) });
+    return 300_000;
   }
 }
 

@@ -23,7 +23,7 @@ import {
 export const PROTOCOL_VERSION = 1;
 
 // ---------------------------------------------------------------- topics and their parameters
-export const TopicName = z.enum(['fleet', 'env', 'deployments', 'deployment', 'logs', 'logHistory', 'backups', 'metrics', 'jobs', 'local']);
+export const TopicName = z.enum(['fleet', 'env', 'deployments', 'deployment', 'logs', 'logHistory', 'backups', 'metrics', 'jobs', 'local', 'domains']);
 export type TopicName = z.infer<typeof TopicName>;
 
 /** A whole minute in UTC, as the log-history topic takes it: 2026-12-06T08:20Z. */
@@ -49,6 +49,8 @@ export const TopicParams = {
   jobs: z.object({}).strict(),
   /** `stats`: also CPU/memory (one engine stats stream per running container while watched). */
   local: z.object({ project: z.string().min(1).max(200).optional(), stats: z.boolean().optional() }).strict(),
+  /** Every domain of the account (`GET /apps/v3/domains/`), for the fleet-wide `:domains` view. */
+  domains: z.object({}).strict(),
 } as const satisfies Record<TopicName, z.ZodTypeAny>;
 
 /** Canonical key of (topic, params): one upstream poller per key, whatever the number of clients. */
@@ -130,6 +132,10 @@ export const BackupWithDetail = Backup.extend({
   details: z.array(ServiceInstanceBackup).default([]),
 });
 export type BackupWithDetail = z.infer<typeof BackupWithDetail>;
+/** `notes`: how the list was read when the zone would not list the whole account at once. */
+export const DomainsData = z.object({ domains: z.array(Domain), notes: z.array(z.string()).optional() });
+export type DomainsData = z.infer<typeof DomainsData>;
+
 export const BackupsData = z.object({ backups: z.array(BackupWithDetail), serviceInstances: z.array(ServiceInstance).default([]) });
 export type BackupsData = z.infer<typeof BackupsData>;
 
@@ -226,6 +232,7 @@ export const TopicData = {
   metrics: MetricsData,
   jobs: JobsData,
   local: LocalData,
+  domains: DomainsData,
 } as const satisfies Record<TopicName, z.ZodTypeAny>;
 
 // ---------------------------------------------------------------- commands
