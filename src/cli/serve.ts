@@ -13,6 +13,7 @@ import { createUpstream } from '../gateway/upstream.js';
 import type { Upstream } from '../gateway/types.js';
 import { DirBusyError, shown } from '../statefile/index.js';
 import { SERVE_OPTIONS } from './serve-options.js';
+import { resolveUpstream, type UpstreamChoice } from './upstream.js';
 
 export interface ServeHandle {
   gateway: Gateway;
@@ -63,15 +64,18 @@ export async function startServe(argv: string[], env: NodeJS.ProcessEnv = proces
 
   let sandbox: Awaited<ReturnType<typeof import('../sandbox/index.js').startSandbox>> | null = null;
   let upstream: Upstream;
-  if (values.sandbox) {
+  const choice = resolveUpstream({ sandbox: values.sandbox, zone: values.zone, env });
+  // A team's gateway never falls back to the sandbox: it is asked for by name.
+  if (choice.kind === 'sandbox' && !choice.forced) throw new Error(`no Divio token for ${choice.zone}: set DIVIO_TOKEN or run "divio login" (or use --sandbox)`);
+  if (choice.kind === 'sandbox') {
     const { startSandbox } = await import('../sandbox/index.js');
     const scenario = values.scenario;
     if (scenario !== undefined && scenario !== 'default' && scenario !== 'hostile') throw new Error(`--scenario must be default or hostile, got "${scenario}"`);
     sandbox = await startSandbox({ ephemeral: true, ssh: false, extensions: true, ...(values.seed ? { seed: Number(values.seed) } : {}), ...(scenario ? { scenario } : {}) });
     upstream = await createUpstream({ sandbox });
-  } else {
-    upstream = await createUpstream({ zone: values.zone });
-  }
+  } else if (choice.kind === 'divio') {
+    upstream = await createUpstream({ zone: choice.zone, token: choice.token });
+  } else throw new Error('serve has no --gateway');
   let gateway: Gateway;
   try {
     gateway = await startGateway({ host, port, tokens, readOnly: values['read-only'] === true, upstream, dataDir, pollScale });
@@ -125,8 +129,8 @@ export async function runServeCommand(argv: string[]): Promise<number> {
 }
 
 export interface InProcessOptions {
-  /** Force the embedded sandbox (`--sandbox`); otherwise Divio when a token is found, else the sandbox. */
-  sandbox?: boolean;
+  /** Divio or the sandbox, as resolveUpstream decided (default: resolved from `env` alone). */
+  upstream?: Exclude<UpstreamChoice, { kind: 'gateway' }>;
   /** Options for the embedded sandbox when it is used (ssh, seed, dataDir …). */
   sandboxOptions?: import('../sandbox/index.js').SandboxOptions;
   /**
@@ -134,9 +138,6 @@ export interface InProcessOptions {
    * UI's thread). Started at once by the caller when it wants the head start; `sandbox` is null then.
    */
   sandboxProcess?: () => Promise<import('../sandbox/child.js').SandboxProcess>;
-  zone?: string;
-  /** Divio token (default DIVIO_TOKEN / ~/.netrc). */
-  token?: string;
   dataDir?: string;
   cloudflare?: import('../gateway/upstream.js').CloudflareConfig;
   env?: NodeJS.ProcessEnv;
@@ -155,18 +156,18 @@ export interface InProcessGateway extends ServeHandle {
 
 /**
  * `divio-tui` without `--gateway`: a gateway in this process on a random loopback port with a random
- * operator token. Upstream: Divio when a token is found (and `sandbox` is not forced), else the
- * embedded sandbox.
+ * operator token, in front of the upstream resolveUpstream chose.
  */
 export async function startInProcessGateway(opts: InProcessOptions = {}): Promise<InProcessGateway> {
   const env = opts.env ?? process.env;
-  const { findToken } = await import('../divio/auth.js');
-  const divioToken = opts.sandbox ? null : (opts.token ?? findToken({ env, zone: opts.zone })?.token ?? null);
+  const choice = opts.upstream ?? resolveUpstream({ env });
+  if (choice.kind === 'gateway') throw new Error('an in-process gateway needs Divio or the sandbox upstream');
+  const divioToken = choice.kind === 'divio' ? choice.token : null;
   let sandbox: import('../sandbox/index.js').Sandbox | null = null;
   let child: import('../sandbox/child.js').SandboxProcess | null = null;
   let upstream: Upstream;
-  if (divioToken) {
-    upstream = await createUpstream({ zone: opts.zone, token: divioToken, cloudflare: opts.cloudflare, whoami: opts.whoami });
+  if (choice.kind === 'divio') {
+    upstream = await createUpstream({ zone: choice.zone, token: choice.token, cloudflare: opts.cloudflare, whoami: opts.whoami });
   } else if (opts.sandboxProcess) {
     child = await opts.sandboxProcess();
     try {

@@ -1,5 +1,5 @@
 // Opens a session with a gateway: attach to a shared one (--gateway), or start one in-process on a
-// random loopback port with a random token, upstream = Divio when a token is found, else the sandbox.
+// random loopback port with a random token, upstream as resolveUpstream (./upstream.ts) decides.
 // One code path for one user and for a team (DESIGN.md §2).
 import { isLoopbackHost } from '../gateway/auth.js';
 import { mkdtempSync, mkdirSync } from 'node:fs';
@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import type { GatewayClient } from '../client/index.js';
 import type { SandboxOptions } from '../sandbox/index.js';
 import type { SandboxProcess } from '../sandbox/child.js';
-import { UsageError } from './args.js';
 import { trace } from '../terminal/trace.js';
 import { stateDir } from './paths.js';
+import { resolveUpstream, upstreamLabel, type UpstreamChoice } from './upstream.js';
 
 export interface SessionOptions {
   gateway?: string;
@@ -63,30 +63,24 @@ export function plainTextTokenWarning(url: string): string | null {
 export async function openSession(o: SessionOptions): Promise<Session> {
   const env = o.env ?? process.env;
   const { GatewayClient } = await import('../client/index.js');
-  if (o.gateway) {
-    const token = o.token ?? env.DIVIO_TUI_TOKEN;
-    if (!token) throw new UsageError('--gateway needs a token: pass --token or set DIVIO_TUI_TOKEN');
-    if (!/^wss?:\/\//.test(o.gateway)) throw new UsageError(`--gateway must be a ws:// or wss:// URL, got "${o.gateway}"`);
-    const client = new GatewayClient({ url: o.gateway, token, clientName: o.clientName, readOnly: o.readOnly });
+  const upstream = upstreamOf(o);
+  if (upstream.kind === 'gateway') {
+    const client = new GatewayClient({ url: upstream.url, token: upstream.token, clientName: o.clientName, readOnly: o.readOnly });
     client.connect();
-    return { client, label: o.gateway, notices: () => [], close: () => client.close(), warning: plainTextTokenWarning(o.gateway) ?? undefined };
+    return { client, label: upstreamLabel(upstream), notices: () => [], close: () => client.close(), warning: plainTextTokenWarning(upstream.url) ?? undefined };
   }
 
   trace('session: importing the gateway');
   const { startInProcessGateway } = await import('./serve.js');
   trace('session: gateway imported');
-  const { findToken } = await import('../divio/auth.js');
-  const zone = o.zone ?? env.DIVIO_ZONE;
-  const usesDivio = !o.sandbox && Boolean(findToken({ env, zone }));
   const base = o.dataDir ?? stateDir(env);
   // Jobs and audit of the sandbox and of a real zone never mix.
   const gwDir = o.ephemeral
     ? mkdtempSync(join(tmpdir(), 'divio-tui-gw-'))
-    : join(base, usesDivio ? `gateway-${(zone ?? 'divio.com').replace(/[^a-z0-9.-]+/gi, '_')}` : 'gateway-sandbox');
+    : join(base, upstream.kind === 'divio' ? `gateway-${upstream.zone.replace(/[^a-z0-9.-]+/gi, '_')}` : 'gateway-sandbox');
   mkdirSync(gwDir, { recursive: true, mode: 0o700 });
   const h = await startInProcessGateway({
-    sandbox: !usesDivio,
-    zone,
+    upstream,
     env,
     dataDir: gwDir,
     // The first fleet snapshot comes first; the scan for in-flight work follows a moment later.
@@ -102,7 +96,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   client.connect();
   return {
     client,
-    label: usesDivio ? (zone ?? 'divio.com') : 'SANDBOX',
+    label: upstreamLabel(upstream),
     notices: () => h.gateway.notices(),
     async close() {
       await client.close().catch(() => {});
@@ -134,11 +128,7 @@ function sandboxOptionsFor(o: SessionOptions, env: NodeJS.ProcessEnv): SandboxOp
  */
 export async function prestartSandbox(o: SessionOptions): Promise<{ get: () => Promise<SandboxProcess>; dispose: () => void } | null> {
   const env = o.env ?? process.env;
-  if (o.gateway) return null;
-  if (!o.sandbox) {
-    const { findToken } = await import('../divio/auth.js');
-    if (findToken({ env, zone: o.zone ?? env.DIVIO_ZONE })) return null;
-  }
+  if (upstreamOf(o).kind !== 'sandbox') return null;
   const { startSandboxProcess } = await import('../sandbox/child.js');
   const p = startSandboxProcess(sandboxOptionsFor(o, env));
   p.catch(() => {}); // reported by whoever takes it
@@ -171,17 +161,12 @@ function cloudflareConfig(section: unknown, env: NodeJS.ProcessEnv) {
 /** Direct upstream access for read-only twins that need API features a topic does not carry (log history). */
 export async function openUpstream(o: SessionOptions) {
   const env = o.env ?? process.env;
-  let token: string | null = null;
-  const zone = o.zone ?? env.DIVIO_ZONE;
-  if (!o.sandbox) {
-    const { findToken } = await import('../divio/auth.js');
-    token = findToken({ env, zone })?.token ?? null;
-  }
+  // Not through a gateway (the caller refuses --gateway): the API itself.
+  const upstream = upstreamOf({ ...o, gateway: undefined });
   const { DivioClient } = await import('../divio/client.js');
-  const { resolveZone } = await import('../divio/auth.js');
-  if (token) {
-    const divio = new DivioClient({ baseUrl: resolveZone(zone).baseUrl, token });
-    return { divio, label: resolveZone(zone).zone, close: () => divio.close() };
+  if (upstream.kind === 'divio') {
+    const divio = new DivioClient({ baseUrl: upstream.baseUrl, token: upstream.token });
+    return { divio, label: upstreamLabel(upstream), close: () => divio.close() };
   }
   const { startSandbox } = await import('../sandbox/index.js');
   const sb = await startSandbox({
@@ -197,10 +182,14 @@ export async function openUpstream(o: SessionOptions) {
   const divio = new DivioClient({ baseUrl: sb.divioUrl, token: sb.token });
   return {
     divio,
-    label: 'SANDBOX',
+    label: upstreamLabel(upstream),
     async close() {
       await divio.close().catch(() => {});
       await sb.close();
     },
   };
+}
+
+function upstreamOf(o: SessionOptions): UpstreamChoice {
+  return resolveUpstream({ gateway: o.gateway, gatewayToken: o.token, sandbox: o.sandbox, zone: o.zone, env: o.env });
 }

@@ -2,5 +2,4 @@ export * from './auth.js';
 export * from './client.js';
 export * from './errors.js';
 export * from './ops.js';
-export * from './setup.js';
 export * from './tar.js';

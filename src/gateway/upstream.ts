@@ -1,7 +1,7 @@
 // The gateway's upstream: the Divio API (a zone and a token) or the embedded sandbox, plus an
 // optional customer-owned Cloudflare account for purges.
 import { DivioClient, collect } from '../divio/client.js';
-import { resolveZone, findToken } from '../divio/auth.js';
+import { resolveZone } from '../divio/auth.js';
 import { CloudflareClient, type CloudflarePlan } from '../cloudflare/client.js';
 import type { Environment } from '../domain/index.js';
 import type { CloudflareTarget, Upstream } from './types.js';
@@ -29,7 +29,7 @@ export interface CreateUpstreamOptions {
   sandbox?: SandboxApis;
   /** Divio zone (divio.com, or an http(s) URL); default DIVIO_ZONE / divio.com. */
   zone?: string;
-  /** Divio token; default DIVIO_TOKEN or ~/.netrc. */
+  /** Divio token (the command line finds it: src/cli/upstream.ts). */
   token?: string;
   cloudflare?: CloudflareConfig;
   /** Fetch me() to show the user (default true; the sandbox answers too). */
@@ -65,7 +65,7 @@ export async function createUpstream(opts: CreateUpstreamOptions = {}): Promise<
     };
   }
   const { zone, baseUrl } = resolveZone(opts.zone);
-  const token = opts.token ?? findToken({ zone })?.token ?? null;
+  const token = opts.token?.trim();
   if (!token) throw new Error(`no Divio token for ${zone}: set DIVIO_TOKEN or run "divio login" (or use --sandbox)`);
   const divio = new DivioClient({ baseUrl, token });
   let cf: CloudflareClient | null = null;

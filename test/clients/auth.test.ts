@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findToken, parseNetrc, resolveZone } from '../../src/divio/auth.js';
-import { clientFromEnv } from '../../src/divio/setup.js';
 
 describe('resolveZone', () => {
   it('defaults to divio.com', () => {
@@ -96,20 +95,5 @@ describe('findToken', () => {
   it('no file, no token: null (not a crash)', () => {
     expect(findToken({ env: { NETRC_PATH: join(dir, 'missing') } })).toBeNull();
     expect(findToken({ env: {}, netrcPath: join(dir, 'missing') })).toBeNull();
-  });
-});
-
-describe('clientFromEnv', () => {
-  it('builds a client for the zone with the found token, reporting only where it came from', async () => {
-    const r = clientFromEnv({ env: { DIVIO_TOKEN: 'abcd1234', DIVIO_ZONE: 'http://127.0.0.1:9/' } });
-    expect(r).not.toBeNull();
-    expect(r!.baseUrl).toBe('http://127.0.0.1:9');
-    expect(r!.tokenSource).toEqual({ source: 'env' });
-    expect(r!.client.hasToken).toBe(true);
-    expect(JSON.stringify(r)).not.toContain('abcd1234');
-    await r!.client.close();
-  });
-  it('null without a token', () => {
-    expect(clientFromEnv({ env: { NETRC_PATH: '/nonexistent/netrc' } })).toBeNull();
   });
 });
