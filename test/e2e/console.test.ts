@@ -170,7 +170,7 @@ describe('divio-tui in a real terminal', () => {
     await p.press('G');
     screens.push(p.screenText());
     await p.press('?');
-    screens.push(await p.waitForText(/help/));
+    screens.push(await p.waitForText(/help \(env\)/));
     await p.press(KEYS.esc);
     await p.waitForGone(/help \(env\)/);
     await p.press(KEYS.esc);
