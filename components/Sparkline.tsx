@@ -37,6 +37,29 @@ export function renderSparkline(values: ReadonlyArray<number | null>, width: num
   return out;
 }
 
+/**
+ * Fit a series into `width` characters: when longer, each character stands for `ceil(len / width)`
+ * consecutive values and shows their largest (a spike is never averaged away); a group with no value
+ * is a gap (null). Shorter series are returned as they are.
+ */
+export function fitSeries(values: ReadonlyArray<number | null>, width: number): { values: Array<number | null>; per: number } {
+  if (width <= 0) return { values: [], per: 1 };
+  if (values.length <= width) return { values: [...values], per: 1 };
+  const per = Math.ceil(values.length / width);
+  const out: Array<number | null> = [];
+  // groups end at the newest value: the last character is always the latest
+  const lead = values.length % per;
+  for (let i = lead ? lead - per : 0; i < values.length; i += per) {
+    let m: number | null = null;
+    for (let j = Math.max(0, i); j < i + per; j++) {
+      const v = values[j];
+      if (v !== null && v !== undefined && Number.isFinite(v) && (m === null || v > m)) m = v;
+    }
+    out.push(m);
+  }
+  return { values: out, per };
+}
+
 export interface SparklineProps {
   values: ReadonlyArray<number | null>;
   width: number;

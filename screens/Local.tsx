@@ -1,6 +1,8 @@
 // The Local environment: containers of the developer's Docker (or Podman) engine, grouped by compose
 // project, each project linked to its cloud application through .divio/config.json. State, health,
-// image, uptime, ports, CPU % and memory (stats streams run only while this screen is open). Enter or
+// image, uptime, ports, CPU % and memory with their sparklines over the last minutes (the gateway keeps
+// the history; stats streams run only while this screen is open), and below the table the selected
+// container's CPU and memory over the whole history the gateway keeps. Enter or
 // l opens a container's logs in the log viewer; R/S/U restart/stop/start it (confirmed, as jobs);
 // s opens a shell in it through the same terminal hand-off as SSH (only when the gateway runs on this
 // machine: the shell runs here).
@@ -10,13 +12,14 @@ import type { LocalContainerData, LocalData, LocalProjectData } from '../src/pro
 import { formatAge } from '../src/domain/metrics.js';
 import { cpuLevel } from '../src/domain/metrics.js';
 import type { AppStore } from '../src/store/app.js';
-import { Table, type Column } from '../components/Table.js';
+import { Table, layoutColumns, type Column } from '../components/Table.js';
+import { fitSeries, renderSparkline } from '../components/Sparkline.js';
 import { stateColor } from '../components/StatusBadge.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';
 import { useList } from '../components/list.js';
 import { clean } from '../components/glyphs.js';
 import { useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
-import { truncateToWidth } from '../src/terminal/width.js';
+import { displayWidth, truncateToWidth } from '../src/terminal/width.js';
 import { readOnly } from './actions.js';
 import type { ScreenProps } from './registry.js';
 
@@ -124,6 +127,68 @@ export async function shellInto(store: AppStore, d: LocalData, c: LocalContainer
   return code;
 }
 
+function peak(values: ReadonlyArray<number | null>): number | null {
+  let m: number | null = null;
+  for (const v of values) if (v !== null && (m === null || v > m)) m = v;
+  return m;
+}
+
+/** CPU sparkline: 0 at the bottom, the peak (at least 1 %) at the top, so idle noise stays low. */
+export function cpuSpark(values: ReadonlyArray<number | null>, width: number, unicode: boolean): string {
+  const tail = values.slice(Math.max(0, values.length - width));
+  return renderSparkline(tail, width, unicode, { min: 0, max: Math.max(1, peak(tail) ?? 0) });
+}
+
+/** Memory sparkline: 0 at the bottom, the peak at the top. */
+export function memSpark(values: ReadonlyArray<number | null>, width: number, unicode: boolean): string {
+  return renderSparkline(values, width, unicode, { min: 0 });
+}
+
+/** "4m", "50s": how far back `n` history values of `stepMs` reach. */
+export function spanText(n: number, stepMs: number): string {
+  const s = Math.round((n * stepMs) / 1000);
+  return s >= 120 ? `${Math.round(s / 60)}m` : `${s}s`;
+}
+
+/**
+ * The line under the table: the selected container's CPU and memory over the whole history the
+ * gateway keeps (several values per character when it is longer than the room), latest figure and peak.
+ */
+export function historyLine(c: LocalContainerData, stepMs: number, width: number, unicode: boolean): { label: string; cpu: string; cpuText: string; mem: string; memText: string; span: string } | null {
+  if (!c.cpuHistory.length && !c.memHistory.length) return null;
+  const n = Math.max(c.cpuHistory.length, c.memHistory.length);
+  const span = `last ${spanText(n, stepMs)}`;
+  const label = truncateToWidth(clean(c.service ?? c.name, unicode), 16);
+  const cpuPeak = peak(c.cpuHistory);
+  const memPeak = peak(c.memHistory);
+  const cpuText = ` ${c.cpuPercent === null ? '-' : `${c.cpuPercent.toFixed(1)}%`} peak ${cpuPeak === null ? '-' : `${cpuPeak.toFixed(1)}%`}`;
+  const memText = ` ${bytesText(c.memoryUsed)} peak ${bytesText(memPeak)}`;
+  // label  CPU <spark><cpuText>  MEM <spark><memText>  <span>
+  const fixed = label.length + 2 + 4 + cpuText.length + 2 + 4 + memText.length + 2 + span.length;
+  const each = Math.floor((width - fixed) / 2);
+  if (each < 4) return null;
+  const fc = fitSeries(c.cpuHistory, each);
+  const fm = fitSeries(c.memHistory, each);
+  return { label, cpu: cpuSpark(fc.values, each, unicode), cpuText, mem: memSpark(fm.values, each, unicode), memText, span };
+}
+
+const SPARK_WIDTH = 10;
+const SPARK_COLUMNS = new Set(['cpuHistory', 'memHistory']);
+
+/**
+ * The sparkline columns are a bonus: they are shown only where the name column still holds the
+ * longest name (up to 40 columns) with them, so they never cut a container's name short.
+ */
+export function withoutTruncatingNames(columns: Column<LocalItem>[], items: readonly LocalItem[], width: number): Column<LocalItem>[] {
+  const name = columns.find((c) => c.id === 'name');
+  if (!name) return columns;
+  let longest = 0;
+  for (const it of items) if (it.kind === 'container') longest = Math.max(longest, displayWidth(name.cell(it)));
+  const laid = layoutColumns(columns, width);
+  const nameWidth = laid.find((l) => l.col.id === 'name')?.width ?? 0;
+  return nameWidth >= Math.min(longest, 40) ? columns : columns.filter((c) => !SPARK_COLUMNS.has(c.id));
+}
+
 const VERB: Record<'restart' | 'stop' | 'start', string> = { restart: 'Restart', stop: 'Stop', start: 'Start' };
 
 export function Local({ route, width, height }: ScreenProps): React.ReactElement {
@@ -133,8 +198,10 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
   const project = route.params.project;
   const slot = useTopic<LocalData>('local', project ? { project, stats: true } : { stats: true });
   const d = slot?.data ?? null;
+  const stepMs = d?.historyStepMs ?? 2000;
   const items = useMemo(() => localItems(d), [d]);
-  const tableHeight = Math.max(2, height - 1);
+  // the table, then one line with the selected container's history
+  const tableHeight = Math.max(2, height - 2);
   const handlers: ActionHandlers = {};
   const list = useList({ route, items, page: Math.max(1, tableHeight - 2), actions: handlers });
   const cursor = list.cursor;
@@ -183,7 +250,7 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
     if (sel && d) void shellInto(store, d, sel.c, { unicode }).catch((e: unknown) => store.toast(`shell: ${(e as Error).message}`, 'error'));
   };
 
-  const columns = useMemo<Column<LocalItem>[]>(() => {
+  const allColumns = useMemo<Column<LocalItem>[]>(() => {
     const cc = (f: (c: LocalContainerData) => string) => (it: LocalItem) => (it.kind === 'container' ? f(it.c) : '');
     const col = (f: (c: LocalContainerData) => string | undefined) => (it: LocalItem) => (it.kind === 'container' ? f(it.c) : undefined);
     return [
@@ -201,6 +268,7 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
       { id: 'uptime', title: 'UP', width: 5, priority: 1, align: 'right', cell: cc((c) => (c.state === 'running' && c.startedAt ? formatAge(now - c.startedAt) : '-')) },
       { id: 'ports', title: 'PORTS', width: 14, priority: 5, cell: cc(portsText), color: col(() => theme.muted) },
       { id: 'cpu', title: 'CPU%', width: 6, priority: 1, align: 'right', cell: cc((c) => (c.cpuPercent === null ? '-' : c.cpuPercent.toFixed(1))), color: col((c) => (c.cpuPercent === null ? theme.muted : cpuLevel(c.cpuPercent) === 'critical' ? theme.danger : cpuLevel(c.cpuPercent) === 'warn' ? theme.warning : undefined)) },
+      { id: 'cpuHistory', title: `CPU ${spanText(SPARK_WIDTH, stepMs)}`, width: SPARK_WIDTH, priority: 6, cell: cc((c) => (c.cpuHistory.length ? cpuSpark(c.cpuHistory, SPARK_WIDTH, unicode) : '')), color: col(() => theme.accent) },
       {
         id: 'mem',
         title: 'MEM',
@@ -210,13 +278,17 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
         cell: cc((c) => (c.memoryUsed === null ? '-' : c.memoryLimit ? `${bytesText(c.memoryUsed)}/${bytesText(c.memoryLimit)}` : bytesText(c.memoryUsed))),
         color: col((c) => (c.memoryUsed !== null && c.memoryLimit && c.memoryUsed / c.memoryLimit >= 0.9 ? theme.danger : undefined)),
       },
+      { id: 'memHistory', title: `MEM ${spanText(SPARK_WIDTH, stepMs)}`, width: SPARK_WIDTH, priority: 6, cell: cc((c) => (c.memHistory.length ? memSpark(c.memHistory, SPARK_WIDTH, unicode) : '')), color: col(() => theme.accent) },
     ];
-  }, [theme, now]);
+  }, [theme, now, unicode, stepMs]);
+  const columns = useMemo(() => withoutTruncatingNames(allColumns, items, width), [allColumns, items, width]);
 
   if (!d) {
     return <Text {...sx(theme, { color: slot?.error ? theme.danger : theme.muted })}>{slot?.error ? `Local environment unavailable: ${clean(slot.error, unicode)}` : 'looking for the local Docker engine...'}</Text>;
   }
   const unavailable = d.engine.status === 'unavailable';
+  const selected = items[cursor];
+  const hist = selected?.kind === 'container' ? historyLine(selected.c, d.historyStepMs, width, unicode) : null;
   const head = `Local ${unicode ? '·' : '-'} ${engineLine(d)}`;
   return (
     <Box flexDirection="column" width={width} height={height}>
@@ -246,6 +318,22 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
           empty="no containers on this engine"
         />
       )}
+      {!unavailable && hist ? (
+        <Text wrap="truncate">
+          <Text {...sx(theme, { bold: true })}>{hist.label}</Text>
+          <Text {...sx(theme, { color: theme.muted })}>{'  CPU '}</Text>
+          <Text {...sx(theme, { color: theme.accent })}>{hist.cpu}</Text>
+          <Text>{hist.cpuText}</Text>
+          <Text {...sx(theme, { color: theme.muted })}>{'  MEM '}</Text>
+          <Text {...sx(theme, { color: theme.accent })}>{hist.mem}</Text>
+          <Text>{hist.memText}</Text>
+          <Text {...sx(theme, { color: theme.muted })}>{`  ${hist.span}`}</Text>
+        </Text>
+      ) : !unavailable && selected?.kind === 'container' && selected.c.state === 'running' ? (
+        <Text wrap="truncate" {...sx(theme, { color: theme.muted })}>
+          {truncateToWidth('CPU and memory history: waiting for the first samples...', width)}
+        </Text>
+      ) : null}
     </Box>
   );
 }

@@ -9,6 +9,7 @@ import type { LocalData, LocalContainerData, TopicName } from '../protocol/index
 import type { ContainerAction, LocalContainer, LocalEngine, LocalEngineOptions, LocalSnapshot, StatsSample, StreamHandle } from '../local/index.js';
 import { EnvLogFollower, type RawLine } from './follower.js';
 import { Topic, errorText } from './hub.js';
+import { HistoryBook, type HistoryOptions } from './statshistory.js';
 import type { Upstream } from './types.js';
 
 /** Environment ids with this prefix in the logs topic are local containers. */
@@ -27,6 +28,8 @@ export interface LocalHubOptions {
   statsPublishMs?: number;
   /** A stats stream that ended while its container still runs is reopened after this (default 2 s). */
   statsRetryMs?: number;
+  /** CPU/memory history per container for the sparklines (default 2 s buckets × 150 = 5 min). */
+  history?: HistoryOptions;
 }
 
 type Listener = () => void;
@@ -56,9 +59,17 @@ export class LocalHub {
   private active = false;
   private closed = false;
   private generation = 0;
-  data: LocalData = { engine: { ...EMPTY_ENGINE }, projects: [], standalone: [], updatedAt: Date.now() };
+  /**
+   * CPU/memory over the last minutes per container, filled only by the stats streams (so only while
+   * someone watches stats). Kept while the Local view is closed: reopened, it shows the gap.
+   */
+  private readonly history: HistoryBook;
+  data: LocalData;
 
-  constructor(private readonly opts: LocalHubOptions = {}) {}
+  constructor(private readonly opts: LocalHubOptions = {}) {
+    this.history = new HistoryBook(opts.history);
+    this.data = { engine: { ...EMPTY_ENGINE }, projects: [], standalone: [], updatedAt: Date.now(), historyStepMs: this.history.stepMs };
+  }
 
   /**
    * Start watching (first listener) and get told of every change; with `stats`, CPU/memory streams
@@ -206,7 +217,7 @@ export class LocalHub {
     this.watcher = null;
     this.stopAllStats();
     this.snap = null;
-    this.data = { engine: { ...EMPTY_ENGINE }, projects: [], standalone: [], updatedAt: Date.now() };
+    this.data = { engine: { ...EMPTY_ENGINE }, projects: [], standalone: [], updatedAt: Date.now(), historyStepMs: this.history.stepMs };
   }
 
   private stopAllStats(): void {
@@ -220,6 +231,7 @@ export class LocalHub {
   private onSnapshot(gen: number, snap: LocalSnapshot): void {
     if (gen !== this.generation) return;
     this.snap = snap;
+    this.history.keepOnly(snap.containers.map((c) => c.id));
     this.syncStats();
     this.rebuild();
     this.publish(true);
@@ -244,11 +256,16 @@ export class LocalHub {
     if (!engine) return;
     const entry: StatsEntry = this.stats.get(id) ?? { handle: null, sample: null, retry: null };
     this.stats.set(id, entry);
+    let prevAt: number | null = null;
     try {
       entry.handle = engine.stats(
         id,
         (s) => {
           if (gen !== this.generation || this.stats.get(id) !== entry) return;
+          // a sample stands for the time since the previous one of this stream; a new stream's first
+          // only for its own moment (the time before it is a gap)
+          this.history.of(id).push(s.at, s.cpuPercent, s.memoryUsed, prevAt);
+          prevAt = s.at;
           // keep the last CPU figure when a sample cannot compute one (first sample of a stream)
           entry.sample = s.cpuPercent === null && entry.sample ? { ...s, cpuPercent: entry.sample.cpuPercent } : s;
           this.rebuild();
@@ -275,9 +292,10 @@ export class LocalHub {
     }
   }
 
-  private toData(c: LocalContainer): LocalContainerData {
+  private toData(c: LocalContainer, now: number): LocalContainerData {
     const s = this.stats.get(c.id)?.sample ?? null;
     const live = c.state === 'running' && s !== null;
+    const h = this.statsListeners.size > 0 ? this.history.peek(c.id) : null;
     return {
       id: c.id,
       shortId: c.shortId,
@@ -296,12 +314,15 @@ export class LocalHub {
       memoryUsed: live ? s.memoryUsed : null,
       memoryLimit: live ? s.memoryLimit : null,
       statsAt: live ? s.at : null,
+      cpuHistory: h ? h.cpu.read(now) : [],
+      memHistory: h ? h.mem.read(now) : [],
     };
   }
 
   private rebuild(): void {
     const snap = this.snap;
     if (!snap) return;
+    const now = Date.now();
     this.data = {
       engine: this.data.engine,
       projects: snap.projects.map((p) => ({
@@ -309,10 +330,11 @@ export class LocalHub {
         workingDir: p.workingDir,
         app: p.app ? { ...(p.app.id !== undefined ? { id: p.app.id } : {}), ...(p.app.slug ? { slug: p.app.slug } : {}), ...(p.app.uuid ? { uuid: p.app.uuid } : {}) } : null,
         appError: p.appError ?? null,
-        containers: p.services.map((c) => this.toData(c)),
+        containers: p.services.map((c) => this.toData(c, now)),
       })),
-      standalone: snap.standalone.map((c) => this.toData(c)),
-      updatedAt: Date.now(),
+      standalone: snap.standalone.map((c) => this.toData(c, now)),
+      updatedAt: now,
+      historyStepMs: this.history.stepMs,
     };
   }
 
@@ -350,7 +372,8 @@ export class LocalHub {
 }
 
 function withoutStats(d: LocalData): LocalData {
-  const strip = (c: LocalContainerData): LocalContainerData => (c.statsAt === null ? c : { ...c, cpuPercent: null, memoryUsed: null, memoryLimit: null, statsAt: null });
+  const strip = (c: LocalContainerData): LocalContainerData =>
+    c.statsAt === null && !c.cpuHistory.length && !c.memHistory.length ? c : { ...c, cpuPercent: null, memoryUsed: null, memoryLimit: null, statsAt: null, cpuHistory: [], memHistory: [] };
   return { ...d, projects: d.projects.map((p) => ({ ...p, containers: p.containers.map(strip) })), standalone: d.standalone.map(strip) };
 }
 

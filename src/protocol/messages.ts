@@ -186,6 +186,12 @@ export const LocalContainerData = z.object({
   memoryLimit: z.number().nullable(),
   /** Epoch ms of the latest stats sample. */
   statsAt: z.number().nullable(),
+  /**
+   * CPU % and memory bytes over the last minutes, oldest first, one value per `LocalData.historyStepMs`
+   * up to now; null = no sample then (stats not watched, container stopped). Empty without stats.
+   */
+  cpuHistory: z.array(z.number().nullable()).default([]),
+  memHistory: z.array(z.number().nullable()).default([]),
 });
 export type LocalContainerData = z.infer<typeof LocalContainerData>;
 export const LocalProjectData = z.object({
@@ -218,6 +224,8 @@ export const LocalData = z.object({
   /** Containers that belong to no compose project. */
   standalone: z.array(LocalContainerData),
   updatedAt: z.number(),
+  /** Width in ms of one value of the containers' cpuHistory/memHistory. */
+  historyStepMs: z.number().positive().default(2000),
 });
 export type LocalData = z.infer<typeof LocalData>;
 

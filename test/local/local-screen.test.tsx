@@ -6,7 +6,7 @@ vi.hoisted(() => {
   process.env.FORCE_COLOR = '3';
 });
 import { mount, KEY, type Harness } from '../ui/fake.js';
-import { localItems, shellInto, type ShellRunner } from '../../screens/Local.js';
+import { cpuSpark, localItems, memSpark, shellInto, withoutTruncatingNames, type ShellRunner } from '../../screens/Local.js';
 import { createAppStore } from '../../src/store/app.js';
 import type { LocalContainerData, LocalData } from '../../src/protocol/messages.js';
 
@@ -36,6 +36,8 @@ function ctr(name: string, over: Partial<LocalContainerData> = {}): LocalContain
     memoryUsed: 150 * 1024 * 1024,
     memoryLimit: 1024 * 1024 * 1024,
     statsAt: Date.now(),
+    cpuHistory: [],
+    memHistory: [],
     ...over,
   };
 }
@@ -57,6 +59,7 @@ function data(over: Partial<LocalData> = {}): LocalData {
     ],
     standalone: [ctr('lonely', { project: null, service: null, state: 'exited', exitCode: 137, cpuPercent: null, memoryUsed: null, memoryLimit: null, startedAt: null })],
     updatedAt: Date.now(),
+    historyStepMs: 2000,
     ...over,
   };
 }
@@ -131,6 +134,50 @@ describe('local screen', () => {
     const f = strip(await h.waitFor((x) => x.includes('no Docker engine')));
     expect(f).toContain('Local · no Docker engine: DOCKER_HOST unset and /var/run/docker.sock missing');
     expect(f).toContain('this view retries by itself');
+  });
+
+  it('below the table, the selected container’s CPU and memory over the whole history the gateway keeps: gaps blank, spikes kept', async () => {
+    const cpu = [0, 1, 2, 4, 8, 16, null, null, 32, 64];
+    const mem = [10, 10, 20, 20, 30, 30, null, null, 40, 80].map((m) => (m === null ? null : m * 1024 * 1024));
+    const long = Array.from({ length: 150 }, (_, i) => (i === 3 ? 90 : i % 2));
+    const d = data();
+    d.projects[0]!.containers[1] = { ...d.projects[0]!.containers[1]!, cpuHistory: cpu, memHistory: mem, cpuPercent: 64, memoryUsed: 80 * 1024 * 1024 };
+    d.projects[0]!.containers[0] = { ...d.projects[0]!.containers[0]!, cpuHistory: long, memHistory: long.map(() => 1024 ** 3) };
+    h = await openLocal(d);
+    let f = strip(await h.waitFor((x) => x.includes('shop-web-1')));
+    // the project header is selected: no history line
+    expect(f).not.toMatch(/ peak /);
+    await h.press('j', 'j');
+    f = strip(await h.waitFor((x) => /web {2}CPU .*peak/.test(strip(x))));
+    // ten 2-second values: a rising line with a 4-second gap (blanks, not zeros)
+    expect(f).toMatch(/web {2}CPU +▁▂▂▂▂▃ {2}▅█ 64\.0% peak 64\.0% {2}MEM +▂▂▃▃▄▄ {2}▅█ 80M peak 80M {2}last 20s/);
+    // db: 150 values (5 minutes) fitted into the room, the early spike kept as the tallest bar
+    await h.press('k');
+    f = strip(await h.waitFor((x) => /db {2}CPU .*peak/.test(strip(x))));
+    expect(f).toMatch(/db {2}CPU ▂█▂+ 95\.0% peak 90\.0% {2}MEM █+ 150M peak 1\.0G {2}last 5m/);
+    // a running container without history yet says so; an exited one shows nothing
+    await h.press('k', 'j', 'j', 'j', 'j');
+    await h.waitFor((x) => /▶ .*lonely/.test(strip(x)));
+    expect(strip(h.frame())).not.toMatch(/peak|waiting for the first samples/);
+  });
+
+  it('the sparkline columns show the last values: CPU scaled to its peak (at least 1 %), memory from 0', () => {
+    expect(cpuSpark([0.1, 0.2, 0.1], 5, true)).toBe('  ▂▂▂');
+    expect(cpuSpark([0, 50, 100, null], 4, true)).toBe('▁▅█ ');
+    expect(memSpark([10, 20, null, 40], 6, true)).toBe('  ▃▅ █');
+    expect(cpuSpark([0, 50, 100], 3, false)).toMatch(/^[ -~]{3}$/);
+  });
+
+  it('the sparkline columns never cut a container name short: shown where the names still fit, left out otherwise', () => {
+    const cols = (ids: string[]) => ids.map((id) => ({ id, title: id, width: id === 'name' ? undefined : 10, flex: id === 'name' ? 1 : undefined, min: 10, cell: (it: { kind: string; c?: { name: string } }) => (it.kind === 'container' ? it.c!.name : '') }));
+    const all = cols(['name', 'cpu', 'cpuHistory', 'memHistory']) as never;
+    const short = localItems(data());
+    const long = localItems(data({ standalone: [ctr('a-container-name-of-thirty-chars', { project: null })] }));
+    const ids = (c: Array<{ id: string }>) => c.map((x) => x.id);
+    // 58 columns for four columns of at least 10: the name gets 25 (too short for 32), at 70 it gets 35
+    expect(ids(withoutTruncatingNames(all, short, 60))).toEqual(['name', 'cpu', 'cpuHistory', 'memHistory']);
+    expect(ids(withoutTruncatingNames(all, long, 60))).toEqual(['name', 'cpu']);
+    expect(ids(withoutTruncatingNames(all, long, 70))).toEqual(['name', 'cpu', 'cpuHistory', 'memHistory']);
   });
 
   it('pure: items are project header, its containers, then the standalone group', () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalData, LogsData } from '../../src/protocol/index.js';
+import type { LocalHub } from '../../src/gateway/local.js';
 import { startRig, waitFor, type Rig } from '../gateway/helpers.js';
 import { usePodman } from './podman-env.js';
 
@@ -51,7 +52,7 @@ describe.skipIf(skipReason !== null)('the local topic of a gateway against the r
     ids.worker = await run('worker-1', loop, compose('worker'));
     rig = await startRig({
       sandbox: { logRate: 0 },
-      gateway: { local: { engine: { env: { DOCKER_HOST: dockerHost, PATH: process.env.PATH }, cwd: workDir }, statsPublishMs: 200 } },
+      gateway: { local: { engine: { env: { DOCKER_HOST: dockerHost, PATH: process.env.PATH }, cwd: workDir }, statsPublishMs: 200, history: { stepMs: 1000, capacity: 5 } } },
     });
   }, 30_000);
 
@@ -62,8 +63,10 @@ describe.skipIf(skipReason !== null)('the local topic of a gateway against the r
     podman.release();
   });
 
+  const opened: Array<ReturnType<Rig['client']>> = [];
   function watchLocal(params: { project?: string; stats?: boolean } = {}) {
     const c = rig.client();
+    opened.push(c);
     const seen: { at: number; data: LocalData }[] = [];
     c.subscribe('local', params, { onSnapshot: (d) => seen.push({ at: Date.now(), data: d }) });
     return { c, seen, latest: () => seen[seen.length - 1]?.data ?? null };
@@ -109,6 +112,38 @@ describe.skipIf(skipReason !== null)('the local topic of a gateway against the r
     // a subscriber that did not ask for figures gets none
     expect(mine(plain.latest())!.containers.every((c) => c.cpuPercent === null && c.memoryUsed === null)).toBe(true);
   }, 25_000);
+
+  it('CPU and memory history (sparklines): for stats subscribers only, one value per step, bounded; the stats streams stop with the last of them', async () => {
+    for (const c of opened.splice(0)) await c.close();
+    const hub = rig.gateway.jobs.local as unknown as LocalHub;
+    const plain = watchLocal({ project });
+    const w = watchLocal({ project, stats: true });
+    await w.c.waitLive();
+    const web = (d: LocalData | null) => mine(d)?.containers.find((x) => x.service === 'web') ?? null;
+    // 5 buckets of 1 s (the rig's settings): the history grows to 5 values and stays there
+    const full = await waitFor(
+      () => {
+        const c = web(w.latest());
+        return c && c.memHistory.length === 5 && c.memHistory.filter((v) => v !== null).length >= 2 ? c : null;
+      },
+      20_000,
+      'five seconds of memory history for web',
+    );
+    expect(w.latest()!.historyStepMs).toBe(1000);
+    expect(full.memHistory.at(-1) === null || full.memHistory.at(-1)! > 0).toBe(true);
+    for (const v of full.memHistory) if (v !== null) expect(v).toBeGreaterThan(0);
+    expect(full.cpuHistory.length).toBeLessThanOrEqual(5);
+    for (const v of full.cpuHistory) if (v !== null) expect(v).toBeGreaterThanOrEqual(0);
+    await waitFor(() => w.seen.length > 3 && w.seen.slice(-3).every((s) => (web(s.data)?.memHistory.length ?? 0) <= 5), 10_000, 'later snapshots');
+    expect(Math.max(...w.seen.map((s) => web(s.data)?.memHistory.length ?? 0))).toBe(5);
+    // the subscriber that did not ask for figures gets no history either
+    expect(plain.seen.every((s) => mine(s.data)?.containers.every((c) => c.cpuHistory.length === 0 && c.memHistory.length === 0) ?? true)).toBe(true);
+    // the Local view closes: its stats streams stop (no polling of the engine for figures), the events stream stays for the fleet
+    expect(hub.openStreams()).toBeGreaterThanOrEqual(3);
+    await w.c.close();
+    opened.splice(opened.indexOf(w.c), 1);
+    await waitFor(() => hub.openStreams() === 1, 10_000, 'only the events stream left');
+  }, 40_000);
 
   it('logs of a local container flow through the logs topic: stdout and stderr, in order', async () => {
     const c = rig.client();
