@@ -5,7 +5,7 @@ import type { AppState, AppStore, TopicSlot } from '../src/store/app.js';
 import type { Keymap, Scope } from '../src/config/keymap.js';
 import type { Theme } from '../src/config/theme.js';
 import type { Config } from '../src/config/config.js';
-import { topicKey, type TopicName } from '../src/protocol/messages.js';
+import { topicKey, type TopicDataOf, type TopicName, type TopicParamsIn } from '../src/protocol/messages.js';
 
 export interface Ui {
   store: AppStore;
@@ -38,7 +38,7 @@ export function useAppState<T>(selector: (s: AppState) => T): T {
 }
 
 /** Keep a topic watched while the component is mounted, without re-rendering when its data changes. */
-export function useWatch(topic: TopicName, params: Record<string, unknown> | null): string | null {
+export function useWatch<K extends TopicName>(topic: K, params: TopicParamsIn<K> | null): string | null {
   const { store } = useUi();
   const key = params ? topicKey(topic, params) : null;
   useEffect(() => {
@@ -48,10 +48,14 @@ export function useWatch(topic: TopicName, params: Record<string, unknown> | nul
   return key;
 }
 
-/** Subscribe to a topic while the component is mounted; returns its slot (re-renders when it changes). */
-export function useTopic<T>(topic: TopicName, params: Record<string, unknown> | null): TopicSlot<T> | undefined {
-  const key = useWatch(topic, params);
-  return useAppState((s) => (key ? (s.topics[key] as TopicSlot<T> | undefined) : undefined));
+/**
+ * Subscribe to a topic while the component is mounted; returns its slot (re-renders when it changes).
+ * The parameters and the payload are the topic's own (the protocol's topic map): `useTopic('env', { env })`.
+ */
+export function useTopic<K extends TopicName>(topic: K, params: TopicParamsIn<K> | null): TopicSlot<TopicDataOf<K>> | undefined {
+  const { store } = useUi();
+  useWatch(topic, params);
+  return useAppState(() => (params ? store.topic(topic, params) : undefined));
 }
 
 /** Terminal size that re-renders on resize (Ink 6.8 only re-lays-out the last frame by itself). */

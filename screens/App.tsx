@@ -9,7 +9,6 @@ import { displayKey, inputKeys, keyFromInk, type InkKeyLike, type Scope } from '
 import { routeKey, type AppState, type AppStore } from '../src/store/app.js';
 import { findRow } from '../src/store/fleet.js';
 import type { ParsedCommand } from '../src/store/palette.js';
-import type { FleetData } from '../src/protocol/messages.js';
 import { Header, type Crumb } from '../components/Header.js';
 import { KeyHints } from '../components/KeyHints.js';
 import { ErrorBoundary } from '../components/ErrorBoundary.js';
@@ -59,7 +58,7 @@ export function quit(store: AppStore, exit: () => void): void {
 
 function PaletteHost({ width, onRun }: { width: number; onRun: (c: ParsedCommand) => void }): React.ReactElement {
   // The fleet is watched while the palette is open: its rows are the completion targets.
-  const slot = useTopic<FleetData>('fleet', {});
+  const slot = useTopic('fleet', {});
   const rows: readonly FleetRow[] = slot?.data?.rows ?? [];
   return <Palette rows={rows} width={width} onRun={onRun} />;
 }
@@ -194,8 +193,8 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
         openLogsFor(store, targets);
         if (c.sinceMs) loadSinceOnTop(store, c.sinceMs);
       };
-      if (store.topic<FleetData>('fleet', {})?.data?.rows) open();
-      else void store.load<FleetData>('fleet', {}).then(open);
+      if (store.topic('fleet', {})?.data?.rows) open();
+      else void store.load('fleet', {}).then(open);
       return;
     }
     const go = (rows: readonly FleetRow[] | null): void => {
@@ -208,11 +207,11 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
       else runEnvAction(store, a, targetOfRow(row), row);
       if (a === 'env.logs' && c.sinceMs) loadSinceOnTop(store, c.sinceMs);
     };
-    const loaded = store.topic<FleetData>('fleet', {})?.data?.rows;
+    const loaded = store.topic('fleet', {})?.data?.rows;
     if (loaded) go(loaded);
     else {
       store.toast(`looking up ${target.app}@${target.env}...`);
-      void store.load<FleetData>('fleet', {}).then((d) => go(d?.rows ?? null));
+      void store.load('fleet', {}).then((d) => go(d?.rows ?? null));
     }
   };
 

@@ -3,7 +3,7 @@
 // prepares and downloads one to a file (the path is shown), R / Enter opens the restore wizard on it.
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
-import type { BackupsData, BackupWithDetail } from '../src/protocol/messages.js';
+import type { BackupWithDetail } from '../src/protocol/messages.js';
 import { backupContents, backupSize, backupStateText, backupTime, backupTrigger, backupUsable, contentKind, formatBytes } from '../src/store/restore.js';
 import { moment } from '../src/store/format.js';
 import { backupFormKey, type BackupForm } from '../src/store/forms.js';
@@ -19,7 +19,7 @@ import { openRestore } from './restore/RestoreWizard.js';
 export function Backups({ route, width, height }: ScreenProps): React.ReactElement {
   const { store, theme, unicode, keymap, config } = useUi();
   const target = targetOfParams(route.params);
-  const slot = useTopic<BackupsData>('backups', target ? { env: target.env } : null);
+  const slot = useTopic('backups', target ? { env: target.env } : null);
   const vk = store.viewKey(route);
   const view = useAppState((s) => s.ui[vk]);
   const form = view?.backupForm;
@@ -32,7 +32,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
   const list = useList({
     route,
     items: backups,
-    current: () => (target ? (store.topic<BackupsData>('backups', { env: target.env })?.data?.backups ?? []) : []),
+    current: () => (target ? (store.topic('backups', { env: target.env })?.data?.backups ?? []) : []),
     page: () => tableH - 2,
     open: (b) => restore(b),
     actions: handlers,

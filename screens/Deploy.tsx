@@ -9,7 +9,6 @@ import type { Deployment, Environment as Env } from '../src/domain/index.js';
 import { envRisk } from '../src/domain/console.js';
 import { confirmationWord } from '../src/domain/outcomes.js';
 import { riskColor } from '../src/config/theme.js';
-import type { DeploymentData, EnvData } from '../src/protocol/messages.js';
 import { BUILD_MODES, BUILD_MODE_HELP, deployVerdict, deployWatch, stageViews, isErrorLine, type BuildMode } from '../src/store/deploy.js';
 import { routeKey, type AppStore } from '../src/store/app.js';
 import { LogQuery } from '../src/store/logquery.js';
@@ -57,7 +56,7 @@ export function Deploy({ route, width, height }: ScreenProps): React.ReactElemen
   const target = targetOfParams(route.params) as EnvTarget;
   const vk = store.viewKey(route);
   const view = useAppState((s) => s.ui[vk]);
-  const envSlot = useTopic<EnvData>('env', target ? { env: target.env } : null);
+  const envSlot = useTopic('env', target ? { env: target.env } : null);
   const jobId = (view?.job as string | undefined) ?? route.params.job;
   const job = useAppState((s) => (jobId ? s.jobs[jobId] : undefined));
   const mode = ((view?.mode as BuildMode | undefined) ?? 'AUTO') as BuildMode;
@@ -66,7 +65,7 @@ export function Deploy({ route, width, height }: ScreenProps): React.ReactElemen
   const latest: Deployment | null = env?.deployments[0] ?? null;
   // What to show: the job's deployment, else a running one (attached), else the last one.
   const depUuid = (job?.result?.deployment as string | undefined) ?? (job ? null : (latest?.uuid ?? null));
-  const depSlot = useTopic<DeploymentData>('deployment', depUuid ? { deployment: depUuid } : null);
+  const depSlot = useTopic('deployment', depUuid ? { deployment: depUuid } : null);
   const now = useMemoNow(1000);
   const g = frameGlyphs(unicode);
   const d = depSlot?.data?.deployment ?? (latest && latest.uuid === depUuid ? latest : null);

@@ -7,7 +7,6 @@
 import React, { useEffect, useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { Deployment } from '../src/domain/index.js';
-import type { DeploymentData } from '../src/protocol/messages.js';
 import { deployWatch, stageViews, type DeployWatch } from '../src/store/deploy.js';
 import { LogQuery } from '../src/store/logquery.js';
 import type { AppStore } from '../src/store/app.js';
@@ -132,13 +131,13 @@ export function DeploymentLog({ route, width, height }: ScreenProps): React.Reac
   const { store, theme, unicode } = useUi();
   const target = targetOfParams(route.params);
   const vk = store.viewKey(route);
-  const list = useTopic<{ deployments: Deployment[] }>('deployments', target ? { env: target.env } : null);
+  const list = useTopic('deployments', target ? { env: target.env } : null);
   const deployments = useMemo(() => [...(list?.data?.deployments ?? [])].sort(byNewest), [list?.data]);
   const chosen = useAppState((s) => s.ui[vk]?.deployment as string | undefined) ?? route.params.deployment;
   const idx = Math.max(0, chosen ? deployments.findIndex((d) => d.uuid === chosen) : 0);
   const listed = deployments[idx] ?? null;
   const uuid = listed?.uuid ?? chosen ?? null;
-  const slot = useTopic<DeploymentData>('deployment', uuid ? { deployment: uuid } : null);
+  const slot = useTopic('deployment', uuid ? { deployment: uuid } : null);
   const d = slot?.data?.deployment ?? listed;
   const paneKey = `${vk}#${uuid ?? ''}`;
   const logH = Math.max(1, height - 3);

@@ -6,7 +6,6 @@ import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import { envRisk } from '../src/domain/console.js';
 import { riskColor } from '../src/config/theme.js';
-import type { DomainsData, FleetData } from '../src/protocol/messages.js';
 import { domainKind, domainRows, type DomainRow } from '../src/store/domains.js';
 import { Table, type Column } from '../components/Table.js';
 import { truncateToWidth } from '../src/terminal/width.js';
@@ -20,8 +19,8 @@ import { envActionIds, targetOfRow, type ScreenProps } from './registry.js';
 
 export function Domains({ route, width, height }: ScreenProps): React.ReactElement {
   const { store, theme, unicode } = useUi();
-  const fleet = useTopic<FleetData>('fleet', {});
-  const slot = useTopic<DomainsData>('domains', {});
+  const fleet = useTopic('fleet', {});
+  const slot = useTopic('domains', {});
   const fleetRows = fleet?.data?.rows;
   const domains = slot?.data?.domains;
   const items = useMemo(() => (domains ? domainRows(domains, fleetRows ?? []) : []), [domains, fleetRows]);

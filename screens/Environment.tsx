@@ -106,7 +106,7 @@ export function Environment({ route, width, height }: ScreenProps): React.ReactE
   crashIfForced('env');
   const { store, theme, unicode, keymap, now, links } = useUi();
   const target = targetOfParams(route.params) as EnvTarget;
-  const slot = useTopic<EnvData>('env', target ? { env: target.env } : null);
+  const slot = useTopic('env', target ? { env: target.env } : null);
   const g = frameGlyphs(unicode);
   const keyOf = (a: string): string => displayKey(keymap.keys[a]?.[0] ?? '?', unicode);
   const lines = useMemo(() => (slot?.data ? envLines(slot.data, theme, unicode, now(), keyOf) : []), [slot?.data, theme, unicode]);
@@ -114,7 +114,7 @@ export function Environment({ route, width, height }: ScreenProps): React.ReactE
   const envActions: ActionHandlers = {};
   for (const a of envActionIds()) envActions[a] = () => runEnvAction(store, a, target);
   envActions['copy.id'] = () => copyText(store, 'environment uuid', target?.env);
-  envActions['copy.url'] = () => copyText(store, 'URL', store.topic<EnvData>('env', { env: target.env })?.data?.environment.url);
+  envActions['copy.url'] = () => copyText(store, 'URL', store.topic('env', { env: target.env })?.data?.environment.url);
   const list = useList({ route, items: lines, mode: 'scroll', height: bodyH, page: bodyH - 1, actions: envActions });
   const top = list.cursor;
   const maxTop = list.maxTop;

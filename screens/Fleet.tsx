@@ -5,7 +5,6 @@ import { Box, Text } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
 import { envRisk } from '../src/domain/console.js';
 import { riskColor } from '../src/config/theme.js';
-import type { FleetData, LocalData } from '../src/protocol/messages.js';
 import { FLEET_SORTS, age, errorRateText, fleetItems, lastDeployText, stateText, type FleetItem } from '../src/store/fleet.js';
 import { Table, windowStart, type Column } from '../components/Table.js';
 import { truncateToWidth } from '../src/terminal/width.js';
@@ -26,11 +25,11 @@ const SORT_TITLE: Record<string, string> = { app: 'app', org: 'organisation', en
 export function Fleet({ route, width, height }: ScreenProps): React.ReactElement {
   crashIfForced('fleet');
   const { store, theme, unicode, config, now } = useUi();
-  const slot = useTopic<FleetData>('fleet', {});
+  const slot = useTopic('fleet', {});
   // compose projects linked to an application of the fleet: a "local" row beside test and live
   // (watched once the fleet is in: finding the Docker engine loads dockerode, which would compete
   // with the first fleet snapshot for the one thread at start-up)
-  const localSlot = useTopic<LocalData>('local', slot?.data ? {} : null);
+  const localSlot = useTopic('local', slot?.data ? {} : null);
   const view = useAppState((s) => s.ui[store.viewKey(route)]);
   const grouped = view?.grouped ?? config.ui.groupByOrg;
   const rows = withLocalRows(slot?.data?.rows, localSlot?.data);
@@ -45,7 +44,7 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
   // current rows and view, not on this render's.
   const cache = useRef<{ rows: unknown; key: string; items: FleetItem[] }>({ rows: null, key: '', items: [] });
   const itemsNow = (): FleetItem[] => {
-    const r = withLocalRows(store.topic<FleetData>('fleet', {})?.data?.rows, store.topic<LocalData>('local', {})?.data) ?? [];
+    const r = withLocalRows(store.topic('fleet', {})?.data?.rows, store.topic('local', {})?.data) ?? [];
     const v = store.view(store.viewKey(route));
     const g = v.grouped ?? config.ui.groupByOrg;
     const key = `${v.sort}|${v.desc}|${v.filter}|${g}|${v.collapsed?.join('\n')}`;

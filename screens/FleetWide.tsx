@@ -8,7 +8,6 @@ import { Box, Text } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
 import { envRisk } from '../src/domain/console.js';
 import { riskColor } from '../src/config/theme.js';
-import type { FleetData } from '../src/protocol/messages.js';
 import { age, lastDeployText, stateText } from '../src/store/fleet.js';
 import { Table, windowStart, type Column } from '../components/Table.js';
 import { truncateToWidth } from '../src/terminal/width.js';
@@ -53,7 +52,7 @@ export function deploymentOrder(rows: readonly FleetRow[]): FleetRow[] {
 export function FleetWide({ route, width, height }: ScreenProps): React.ReactElement {
   const { store, theme, unicode, now } = useUi();
   const kind: FleetWideKind = route.params.kind === 'deployments' ? 'deployments' : 'backups';
-  const slot = useTopic<FleetData>('fleet', {});
+  const slot = useTopic('fleet', {});
   const rows = slot?.data?.rows;
   const items = useMemo(() => (rows ? (kind === 'backups' ? backupOrder(rows) : deploymentOrder(rows)) : []), [rows, kind]);
   const tableHeight = Math.max(3, height - 1);

@@ -196,7 +196,7 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
   const { store, theme, unicode } = useUi();
   const now = useMemoNow(1000);
   const project = route.params.project;
-  const slot = useTopic<LocalData>('local', project ? { project, stats: true } : { stats: true });
+  const slot = useTopic('local', project ? { project, stats: true } : { stats: true });
   const d = slot?.data ?? null;
   const stepMs = d?.historyStepMs ?? 2000;
   const items = useMemo(() => localItems(d), [d]);

@@ -16,7 +16,6 @@ import { logSessionFor, type LogSession } from '../src/store/logsession.js';
 import { editText } from '../src/store/textinput.js';
 import { LogView, makeLayout, revealIndex, scrollLog, scrollToTop, useLogVersion, windowFor, FOLLOW, type LogLayout, type LogViewOptions } from '../components/LogView.js';
 import { useActions, useAppState, useRawKeys, useUi, sx, type RawKeyHandler } from '../components/context.js';
-import type { FleetData } from '../src/protocol/messages.js';
 import type { AppStore } from '../src/store/app.js';
 import type { Theme } from '../src/config/theme.js';
 import { loadOlderHistory, logSpecOf } from './logs/open.js';
@@ -250,7 +249,7 @@ function LogScreen({
 
   const newLines = session.newLines();
   // the fleet knows whether this environment sleeps (one environment, not a merged view)
-  const asleep = useAppState(() => !!envUuid && !!store.topic<FleetData>('fleet', {})?.data?.rows.some((r) => r.envUuid === envUuid && r.state === 'sleeping'));
+  const asleep = useAppState(() => !!envUuid && !!store.topic('fleet', {})?.data?.rows.some((r) => r.envUuid === envUuid && r.state === 'sleeping'));
   return (
     <Box flexDirection="column" width={width} height={height}>
       <SegLine segs={statusSegs(session, theme, unicode, newLines, keyOf, asleep)} width={width} theme={theme} unicode={unicode} />

@@ -279,7 +279,7 @@ export function Metrics({ route, width, height }: ScreenProps): React.ReactEleme
   const view = useAppState((s) => s.ui[vk]);
   const range = (RANGES.includes(view?.range as TimeRange) ? view!.range : '1h') as TimeRange;
   const minutes = TIME_RANGES[range] / 60_000;
-  const slot = useTopic<MetricsData>('metrics', target ? { env: target.env, minutes } : null);
+  const slot = useTopic('metrics', target ? { env: target.env, minutes } : null);
   const conn = useAppState((s) => s.conn.status);
   // When did the current data arrive? (the gateway refreshes it every ~2 s while watched)
   const arrived = useRef<{ seq: number; at: number } | null>(null);

@@ -5,7 +5,6 @@
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import { confirmationWord, divioCdnCandidate, domainName, type Domain } from '../src/domain/index.js';
-import type { EnvData } from '../src/protocol/messages.js';
 import { purgeFormKey, type PurgeForm } from '../src/store/forms.js';
 import { PURGE_KIND_EXAMPLE, PURGE_KIND_LABEL, parsePurgeInput, type PurgeKind } from '../src/store/purge.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
@@ -31,7 +30,7 @@ export function purgeRows(domains: readonly Domain[]): PurgeRow[] {
 export function Purge({ route, width, height }: ScreenProps): React.ReactElement {
   const { store, theme, unicode, keymap } = useUi();
   const target = targetOfParams(route.params) as EnvTarget;
-  const slot = useTopic<EnvData>('env', target ? { env: target.env } : null);
+  const slot = useTopic('env', target ? { env: target.env } : null);
   const vk = store.viewKey(route);
   const view = useAppState((s) => s.ui[vk]);
   const form = view?.purgeForm;
@@ -44,7 +43,7 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
   const list = useList({
     route,
     items: rows,
-    current: () => (target ? purgeRows(store.topic<EnvData>('env', { env: target.env })?.data?.domains ?? []) : []),
+    current: () => (target ? purgeRows(store.topic('env', { env: target.env })?.data?.domains ?? []) : []),
     page: 5,
     open: (r) => openRow(r),
     actions: handlers,

@@ -6,7 +6,6 @@ import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { Deployment, Job } from '../src/domain/index.js';
 import { envRisk } from '../src/domain/console.js';
-import type { DeploymentsData } from '../src/protocol/messages.js';
 import { deploymentRow, newestFirst, type DeploymentRow } from '../src/store/releases.js';
 import { displayKey } from '../src/config/keymap.js';
 import { Table, type Column } from '../components/Table.js';
@@ -25,7 +24,7 @@ export function Releases({ route, width, height }: ScreenProps): React.ReactElem
   const { store, theme, unicode, config, keymap } = useUi();
   const keyOf = (a: string): string => displayKey(keymap.keys[a]?.[0] ?? '?', unicode);
   const target = targetOfParams(route.params);
-  const slot = useTopic<DeploymentsData>('deployments', target ? { env: target.env } : null);
+  const slot = useTopic('deployments', target ? { env: target.env } : null);
   const vk = store.viewKey(route);
   const jobId = useAppState((s) => s.ui[vk]?.job as string | undefined);
   const job: Job | undefined = useAppState((s) => (jobId ? s.jobs[jobId] : undefined));
@@ -35,7 +34,7 @@ export function Releases({ route, width, height }: ScreenProps): React.ReactElem
   const rows: Row[] = useMemo(() => [...(slot?.data?.deployments ?? [])].sort(newestFirst).map((d) => ({ ...deploymentRow(d, now, utc), d })), [slot?.data, now, utc]);
   const handlers: ActionHandlers = {};
   const current = (): Row[] => {
-    const d = target ? store.topic<DeploymentsData>('deployments', { env: target.env })?.data?.deployments : undefined;
+    const d = target ? store.topic('deployments', { env: target.env })?.data?.deployments : undefined;
     return [...(d ?? [])].sort(newestFirst).map((x) => ({ ...deploymentRow(x, Date.now(), utc), d: x }));
   };
   const jobH = job ? job.steps.length + 2 : 0;

@@ -7,7 +7,6 @@ import React, { useEffect, useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { EnvironmentVariable, Job } from '../src/domain/index.js';
 import { envRisk } from '../src/domain/console.js';
-import type { EnvData } from '../src/protocol/messages.js';
 import { displayKey } from '../src/config/keymap.js';
 import { varFormKey, type VarForm } from '../src/store/forms.js';
 import type { AppStore } from '../src/store/app.js';
@@ -46,7 +45,7 @@ export function Variables({ route, width, height }: ScreenProps): React.ReactEle
   const { store, theme, unicode, keymap } = useUi();
   const keyOf = (a: string): string => displayKey(keymap.keys[a]?.[0] ?? '?', unicode);
   const target = targetOfParams(route.params);
-  const slot = useTopic<EnvData>('env', target ? { env: target.env } : null);
+  const slot = useTopic('env', target ? { env: target.env } : null);
   const vk = store.viewKey(route);
   const view = useAppState((s) => s.ui[vk]);
   const form = view?.varForm;
@@ -72,7 +71,7 @@ export function Variables({ route, width, height }: ScreenProps): React.ReactEle
   const tableH = Math.max(3, height - formH - jobH - 1);
   const handlers: ActionHandlers = {};
   const current = (): EnvironmentVariable[] => {
-    const d = target ? store.topic<EnvData>('env', { env: target.env })?.data?.variables : undefined;
+    const d = target ? store.topic('env', { env: target.env })?.data?.variables : undefined;
     return [...(d ?? [])].sort((a, b) => a.name.localeCompare(b.name));
   };
   const setForm = (f: VarForm | undefined): void => store.updateView({ varForm: f }, vk);

@@ -10,13 +10,13 @@ import { join } from 'node:path';
 
 /** The environment's data from the store, watching it briefly when nothing shows it yet. */
 export async function envDataOf(store: AppStore, env: string, timeoutMs = 5000): Promise<EnvData | null> {
-  const have = store.topic<EnvData>('env', { env })?.data;
+  const have = store.topic('env', { env })?.data;
   if (have) return have;
   const release = store.watch('env', { env });
   try {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
-      const d = store.topic<EnvData>('env', { env })?.data;
+      const d = store.topic('env', { env })?.data;
       if (d) return d;
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -61,10 +61,9 @@ export async function sshInto(store: AppStore, target: EnvTarget, opts: { unicod
     return null;
   }
   const runner = opts.runner ?? (await defaultRunner());
-  const endpoint = ep as { host: string; port: number; user: string; host_key?: string | null };
   const r = await store.services.suspend(async () => {
-    runner.write(runner.banner(target.app, target.slug, endpoint, opts.unicode === false));
-    return runner.run(runner.args(endpoint));
+    runner.write(runner.banner(target.app, target.slug, ep, opts.unicode === false));
+    return runner.run(runner.args(ep));
   });
   const code = r.code;
   if (code === 0) store.toast(`ssh ${name}: session ended`, 'info');

@@ -2,7 +2,6 @@
 // environment of an application (key L). Route params carry the environment uuids and labels, so the
 // route (and its log session) is the same whichever way it was opened.
 import type { FleetRow } from '../../src/domain/index.js';
-import type { EnvData, FleetData, LogHistoryData } from '../../src/protocol/messages.js';
 import type { AppStore } from '../../src/store/app.js';
 import { logSessionFor, type LogSession, type LogSessionSpec } from '../../src/store/logsession.js';
 import { findRow } from '../../src/store/fleet.js';
@@ -16,8 +15,11 @@ export interface LogTargetRef {
   env: string;
 }
 
+/** What the log route needs of a fleet row. */
+type LogRow = Pick<FleetRow, 'app' | 'env' | 'envUuid' | 'appUuid' | 'org'>;
+
 /** Route params of the log screen for these fleet rows (first row first). */
-export function logParams(rows: readonly Pick<FleetRow, 'app' | 'env' | 'envUuid' | 'appUuid' | 'org'>[]): Record<string, string> {
+export function logParams(rows: readonly LogRow[]): Record<string, string> {
   const first = rows[0]!;
   const apps = [...new Set(rows.map((r) => r.app))];
   const p: Record<string, string> = {
@@ -45,7 +47,7 @@ export function logSpecOf(p: Record<string, string>): LogSessionSpec | null {
 }
 
 function fleetRows(store: AppStore): readonly FleetRow[] {
-  return store.topic<FleetData>('fleet', {})?.data?.rows ?? [];
+  return store.topic('fleet', {})?.data?.rows ?? [];
 }
 
 /** Open the logs of several `app@env` targets merged (palette `:logs a@x,a@y`). */
@@ -72,10 +74,10 @@ export function openLogsFor(store: AppStore, targets: readonly LogTargetRef[]): 
 
 /** Every environment of the target's application, the target first (key L). */
 export function openAppLogs(store: AppStore, target: EnvTarget): void {
-  let rows = fleetRows(store).filter((r) => r.app === target.app);
+  let rows: LogRow[] = fleetRows(store).filter((r) => r.app === target.app);
   if (!rows.length) {
     // No fleet yet: the environment screen's data lists the siblings.
-    const env = store.topic<EnvData>('env', { env: target.env })?.data;
+    const env = store.topic('env', { env: target.env })?.data;
     if (env) {
       rows = env.environments.map((e) => ({
         app: target.app,
@@ -83,7 +85,7 @@ export function openAppLogs(store: AppStore, target: EnvTarget): void {
         envUuid: e.uuid,
         appUuid: target.appUuid,
         org: target.org,
-      })) as FleetRow[];
+      }));
     }
   }
   const self = rows.find((r) => r.envUuid === target.env);
@@ -107,7 +109,7 @@ export function loadOlderHistory(store: AppStore, session: LogSession, opts: { f
   const run = (): void => {
     store.toast(`loading older history${opts.from !== undefined ? ' (--since)' : ''}...`);
     void session
-      .loadOlder((p) => store.load<LogHistoryData>('logHistory', p, 60_000), opts)
+      .loadOlder((p) => store.load('logHistory', p, 60_000), opts)
       .then((t) => store.toast(t, 'info'))
       .catch((e: unknown) => store.toast(`older history: ${(e as Error).message}`, 'error'));
   };

@@ -8,7 +8,6 @@ import type { Environment } from '../../src/domain/index.js';
 import { envRisk } from '../../src/domain/console.js';
 import { riskColor } from '../../src/config/theme.js';
 import { padToWidth, truncateToWidth } from '../../src/terminal/width.js';
-import type { BackupsData, EnvData } from '../../src/protocol/messages.js';
 import {
   RESTORE_STEPS,
   STEP_TITLES,
@@ -46,9 +45,9 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
   const vk = store.viewKey(route);
   const saved = useAppState((s) => s.ui[vk]?.restore);
   const state: RestoreState = saved ?? initialRestore(target?.env ?? '', route.params.backup ?? null, route.params.details ? route.params.details.split(',') : []);
-  const home = useTopic<EnvData>('env', target ? { env: target.env } : null);
-  const backupsSlot = useTopic<BackupsData>('backups', state.source ? { env: state.source } : null);
-  const destSlot = useTopic<EnvData>('env', state.dest ? { env: state.dest } : null);
+  const home = useTopic('env', target ? { env: target.env } : null);
+  const backupsSlot = useTopic('backups', state.source ? { env: state.source } : null);
+  const destSlot = useTopic('env', state.dest ? { env: state.dest } : null);
   const job = useAppState((s) => (state.jobId ? s.jobs[state.jobId] : undefined));
   const welcome = useAppState((s) => s.welcome);
   const readOnly = !!welcome && (welcome.readOnly || welcome.role === 'viewer');

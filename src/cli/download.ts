@@ -33,7 +33,7 @@ export async function backupDownload(c: GatewayClient, a: ParsedArgs, json: bool
     if (!st?.isDirectory()) throw new UsageError(`--to ${to ?? '.'}: ${st ? 'not a directory' : 'no such directory'}`);
   }
   const row = resolveTarget(await fleet(c), app, env);
-  const d = await firstData<{ backups: BackupWithDetail[] }>((h) => c.subscribe('backups', { env: row.envUuid }, h));
+  const d = await firstData(c, 'backups', { env: row.envUuid });
   const wanted = flagString(a, 'backup');
   let backup: BackupWithDetail | undefined;
   if (wanted) {

@@ -6,8 +6,7 @@
 //   divio-tui env-vars APP ENV unset NAME [--confirm APP@live]
 // Changes run as gateway jobs (kinds `redeploy`, `env-var`), whose guards the gateway checks itself.
 import type { GatewayClient } from '../client/index.js';
-import { confirmationWord, envRisk, type Deployment, type Job } from '../domain/index.js';
-import type { EnvData } from '../protocol/index.js';
+import { confirmationWord, envRisk, type Job } from '../domain/index.js';
 import { deploymentRow, newestFirst } from '../store/releases.js';
 import { flagBool, flagString, UsageError, type ParsedArgs } from './args.js';
 import { jsonText, renderTextTable } from './format.js';
@@ -25,7 +24,7 @@ export async function deploymentsCommand(c: GatewayClient, a: ParsedArgs, json: 
     if (rest.length) throw new UsageError(`redeploy takes one deployment id, got also "${rest.join(' ')}"`);
     const mode = (flagString(a, 'build-mode') ?? 'AUTO').toUpperCase();
     if (!['AUTO', 'ADOPT', 'FORCE'].includes(mode)) throw new UsageError(`--build-mode must be AUTO, ADOPT or FORCE, got "${mode}"`);
-    const list = await firstData<{ deployments: Deployment[] }>((h) => c.subscribe('deployments', { env: row.envUuid }, h));
+    const list = await firstData(c, 'deployments', { env: row.envUuid });
     const hits = list.deployments.filter((d) => d.uuid === id || d.uuid.startsWith(id));
     if (hits.length > 1) throw new UsageError(`"${id}" names ${hits.length} deployments of ${name}: give more of its id`);
     // not among the newest: the gateway looks it up (and refuses one of another environment)
@@ -51,7 +50,7 @@ export async function deploymentsCommand(c: GatewayClient, a: ParsedArgs, json: 
       return 0;
     });
   }
-  const d = await firstData<{ deployments: Deployment[] }>((h) => c.subscribe('deployments', { env: row.envUuid }, h));
+  const d = await firstData(c, 'deployments', { env: row.envUuid });
   const list = [...d.deployments].sort(newestFirst);
   if (json) {
     out(jsonText(list));
@@ -81,7 +80,7 @@ export async function envVarsCommand(c: GatewayClient, a: ParsedArgs, json: bool
   const name = confirmationWord(row.app, row.env);
   if (sub === 'list') {
     if (arg !== undefined) throw new UsageError(`env-vars ${row.app} ${row.env} list takes no more arguments, got "${[arg, ...rest].join(' ')}"`);
-    const d = await firstData<EnvData>((h) => c.subscribe('env', { env: row.envUuid }, h));
+    const d = await firstData(c, 'env', { env: row.envUuid });
     const reveal = flagBool(a, 'reveal');
     const vars = [...d.variables].sort((x, y) => x.name.localeCompare(y.name));
     const shown = await Promise.all(

@@ -2,7 +2,7 @@
 // on failure. Mutations run as gateway jobs (the same path as the console's keys).
 import type { GatewayClient } from '../client/index.js';
 import { confirmationWord, divioCdnCandidate, domainName, envRisk, isDeployed, type FleetRow, type Job } from '../domain/index.js';
-import type { DomainsData, EnvData, TopicHealth } from '../protocol/index.js';
+import type { BackupWithDetail, TopicDataOf, TopicName, TopicParamsIn } from '../protocol/index.js';
 import { flagBool, flagList, flagString, UsageError, type ParsedArgs } from './args.js';
 import { sessionOptions } from './connect-options.js';
 import { formatAge, jsonText, renderTextTable } from './format.js';
@@ -73,11 +73,13 @@ const PERMANENT = /token rejected|permission denied|no Divio token|host not foun
  * retried what is worth retrying) ends the wait at once with the gateway's own words; a passing
  * failure (a time-out, a 503) is retried by the gateway, and named if the wait runs out.
  */
-export function firstData<T>(
-  subscribe: (h: { onSnapshot: (d: T) => void; onError: (m: string) => void; onStatus: (h: TopicHealth) => void }) => { unsubscribe(): void },
+export function firstData<K extends TopicName>(
+  c: Pick<GatewayClient, 'subscribe'>,
+  topic: K,
+  params: TopicParamsIn<K>,
   timeoutMs = 20_000,
-  accept: (d: T) => boolean = () => true,
-): Promise<T> {
+  accept: (d: TopicDataOf<K>) => boolean = () => true,
+): Promise<TopicDataOf<K>> {
   return new Promise((resolve, reject) => {
     let lastError: string | null = null;
     const timer = setTimeout(() => {
@@ -89,7 +91,7 @@ export function firstData<T>(
       sub.unsubscribe();
       reject(new Error(m));
     };
-    const sub = subscribe({
+    const sub = c.subscribe(topic, params, {
       onSnapshot: (d) => {
         if (!accept(d)) return;
         clearTimeout(timer);
@@ -141,7 +143,7 @@ function connected(c: GatewayClient, timeoutMs = 15_000): Promise<void> {
 export async function fleet(c: GatewayClient): Promise<FleetRow[]> {
   // the whole listing (not a snapshot of the applications that answered first), with no row whose
   // last deployment is still loading
-  const d = await firstData<{ rows: FleetRow[]; loading?: boolean }>((h) => c.subscribe('fleet', {}, h), 20_000, (x) => !x.loading && !x.rows.some((r) => r.pending));
+  const d = await firstData(c, 'fleet', {}, 20_000, (x) => !x.loading && !x.rows.some((r) => r.pending));
   // the slugs shell completion offers (`divio-tui completion`)
   const { writeSlugCache } = await import('./slugcache.js');
   await writeSlugCache(d.rows);
@@ -201,7 +203,7 @@ async function apps(c: GatewayClient, json: boolean): Promise<number> {
 }
 
 async function jobs(c: GatewayClient, json: boolean): Promise<number> {
-  const d = await firstData<{ jobs: Job[] }>((h) => c.subscribe('jobs', {}, h));
+  const d = await firstData(c, 'jobs', {});
   if (json) {
     out(jsonText(d.jobs));
     return 0;
@@ -224,7 +226,7 @@ async function domains(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<
   const only = app ? (env ? [resolveTarget(rows, app, env)] : rows.filter((r) => r.app === app || r.appUuid === app)) : null;
   if (only && !only.length) resolveTarget(rows, app, undefined); // names the close matches
   const { domainRows, domainKind } = await import('../store/domains.js');
-  const d = await firstData<DomainsData>((h) => c.subscribe('domains', {}, h));
+  const d = await firstData(c, 'domains', {});
   const list = domainRows(d.domains, rows).filter((r) => !only || (r.row ? only.includes(r.row) : only.some((o) => o.app === r.app) && !env));
   for (const n of d.notes ?? []) process.stderr.write(`note: ${n}\n`);
   if (json) {
@@ -239,7 +241,7 @@ async function domains(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<
 
 async function backups(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<number> {
   const row = appEnvTarget(await fleet(c), a);
-  const d = await firstData<{ backups: any[] }>((h) => c.subscribe('backups', { env: row.envUuid }, h));
+  const d = await firstData(c, 'backups', { env: row.envUuid });
   if (json) {
     out(jsonText(d.backups));
     return 0;
@@ -254,8 +256,8 @@ async function backups(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<
           b.created_at ? formatAge(b.created_at) : '-',
           b.trigger ?? '-',
           b.state === 'COMPLETED' ? (b.success === 'SUCCESS' ? 'ok' : `FAILED`) : b.state,
-          (b.details ?? []).map((s: any) => (s.service_type ?? '?').toLowerCase()).join('+') || '-',
-          formatBytes((b.details ?? []).reduce((n: number, s: any) => n + (s.size ?? 0), 0)),
+          b.details.map((s) => (s.service_type ?? '?').toLowerCase()).join('+') || '-',
+          formatBytes(b.details.reduce((n, s) => n + (s.size ?? 0), 0)),
           b.notes ?? '',
         ]),
       ),
@@ -277,7 +279,7 @@ function formatBytes(n: number): string {
 async function metrics(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<number> {
   const row = appEnvTarget(await fleet(c), a);
   const minutes = flagString(a, 'minutes');
-  const d = await firstData<any>((h) => c.subscribe('metrics', { env: row.envUuid, ...(minutes ? { minutes: Number(minutes) } : {}) }, h));
+  const d = await firstData(c, 'metrics', { env: row.envUuid, ...(minutes ? { minutes: Number(minutes) } : {}) });
   if (json) {
     out(jsonText(d));
     return 0;
@@ -309,7 +311,7 @@ async function metrics(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<
 
 async function ssh(c: GatewayClient, a: ParsedArgs): Promise<number> {
   const row = appEnvTarget(await fleet(c), a);
-  const d = await firstData<EnvData>((h) => c.subscribe('env', { env: row.envUuid }, h));
+  const d = await firstData(c, 'env', { env: row.envUuid });
   const ep = d.environment.ssh_endpoint;
   if (!isDeployed(d.environment) || !ep) {
     process.stderr.write(`divio-tui: ${row.app}@${row.env} has never been deployed: there is nothing to SSH into\n`);
@@ -325,8 +327,8 @@ async function ssh(c: GatewayClient, a: ParsedArgs): Promise<number> {
   const words = a.positionals.slice(2);
   const command = words.length ? words.join(' ') : undefined;
   const knownHostsFile = join(stateDir(), 'known_hosts');
-  if (command === undefined) process.stderr.write(sshBanner(row.app, row.env, ep as any));
-  const r = await runSsh(sshArgs(ep as any, { knownHostsFile, command }));
+  if (command === undefined) process.stderr.write(sshBanner(row.app, row.env, ep));
+  const r = await runSsh(sshArgs(ep, { knownHostsFile, command }));
   if (r.code === 127) return r.code; // runSsh said why
   if (r.code === 255) process.stderr.write(`divio-tui: ssh ${row.app}@${row.env} failed${r.reason ? `: ${r.reason}` : ' (exit 255: connection or authentication)'}\n`);
   else if (r.code !== 0 && command === undefined) process.stderr.write(`divio-tui: ssh exited with ${r.code}\n`);
@@ -361,7 +363,7 @@ async function mutation(c: GatewayClient, cmd: string, a: ParsedArgs, json: bool
     job = await c.command('deploy', { env: row.envUuid, buildMode: mode as 'AUTO', ...(confirm ? { confirm } : {}) });
   } else if (cmd === 'backup') {
     const row = appEnvTarget(rows, a);
-    const env = await firstData<EnvData>((h) => c.subscribe('env', { env: row.envUuid }, h));
+    const env = await firstData(c, 'env', { env: row.envUuid });
     const wanted = flagList(a, 'services');
     const services = wanted.length
       ? env.serviceInstances.filter((s) => wanted.some((w) => matchesService(s, w))).map((s) => s.uuid)
@@ -378,22 +380,21 @@ async function mutation(c: GatewayClient, cmd: string, a: ParsedArgs, json: bool
     const confirm = flagString(a, 'confirm');
     if (confirm !== confirmationOf(dest)) throw new UsageError(`a restore overwrites ${confirmationOf(dest)}: name it with --confirm ${confirmationOf(dest)}`);
     // Find the backup among the app's environments.
-    let found: any = null;
+    let found: BackupWithDetail | null = null;
     for (const r of rows.filter((x) => x.appUuid === dest.appUuid)) {
-      const d = await firstData<{ backups: any[] }>((h) => c.subscribe('backups', { env: r.envUuid }, h));
+      const d = await firstData(c, 'backups', { env: r.envUuid });
       found = d.backups.find((b) => b.uuid === backupId || b.uuid.startsWith(backupId)) ?? null;
       if (found) break;
     }
     if (!found) throw new UsageError(`no backup "${backupId}" in any environment of ${dest.app}`);
     const wantDb = flagBool(a, 'db');
     const wantMedia = flagBool(a, 'media');
-    const details: any[] = found.details ?? [];
-    const chosen = details.filter((s) => {
+    const chosen = found.details.filter((s) => {
       if (!wantDb && !wantMedia) return true;
       const t = String(s.service_type ?? '').toUpperCase();
       return (wantDb && t.includes('DATABASE')) || (wantMedia && (t.includes('STORAGE') || t.includes('MEDIA')));
     });
-    const siBackups = (chosen.length ? chosen.map((s) => s.uuid) : found.service_instance_backups) as string[];
+    const siBackups = chosen.length ? chosen.map((s) => s.uuid) : found.service_instance_backups;
     if (!siBackups.length) throw new UsageError('that backup holds nothing to restore with the chosen --db/--media');
     job = await c.command('restore', {
       backup: found.uuid,
@@ -415,7 +416,7 @@ async function mutation(c: GatewayClient, cmd: string, a: ParsedArgs, json: bool
     if (given === 0) {
       // Divio's CDN: the gateway clears every domain of the environment that is on it (Divio's
       // default domains and domains Divio answers "not processed" for are skipped, not failures).
-      const env = await firstData<EnvData>((h) => c.subscribe('env', { env: row.envUuid }, h));
+      const env = await firstData(c, 'env', { env: row.envUuid });
       const candidates = env.domains.filter((d) => divioCdnCandidate(d).candidate);
       if (!candidates.length) {
         const why = env.domains.map((d) => `${domainName(d)}: ${(divioCdnCandidate(d) as { reason?: string }).reason}`).join('; ');
@@ -536,7 +537,7 @@ export function followJob(
         lost = null;
         process.stderr.write('gateway back: following the job again\n');
         // it may have ended while we were away: ask for it
-        firstData<{ jobs: Job[] }>((h) => c.subscribe('jobs', {}, h)).then(
+        firstData(c, 'jobs', {}).then(
           (d) => {
             const j = d.jobs.find((x) => x.id === job.id);
             if (j && ended(j)) done(j);

@@ -59,6 +59,8 @@ export const SshEndpoint = z.looseObject({
   host: z.string().min(1),
   port: z.number().int().positive(),
   user: z.string().min(1),
+  /** Sandbox extension (`--extensions`): the endpoint's host key, pinned for this one connection. */
+  host_key: z.string().nullable().optional(),
 });
 export type SshEndpoint = z.infer<typeof SshEndpoint>;
 

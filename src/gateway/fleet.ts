@@ -24,7 +24,7 @@ import { backupOutcome } from '../domain/outcomes.js';
 import type { Application, Backup, Deployment, DeploymentRef, Environment, FleetRow } from '../domain/index.js';
 import { Backup as BackupSchema, Environment as EnvironmentSchema, Application as ApplicationSchema, Organisation as OrganisationSchema } from '../domain/index.js';
 import type { z } from 'zod';
-import type { TopicName } from '../protocol/index.js';
+import type { TopicParamsOf } from '../protocol/index.js';
 import { Topic, Sub, sleep, errorText } from './hub.js';
 import { FleetErrorSampler, errorFigures } from './fleetrates.js';
 import type { TopicCtx } from './topics.js';
@@ -99,7 +99,7 @@ function hashFrac(s: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
-export class FleetTopic extends Topic {
+export class FleetTopic extends Topic<'fleet'> {
   private apps = new Map<string, AppInfo>();
   private orgName = new Map<string, string>();
   private envs = new Map<string, EnvInfo>();
@@ -120,9 +120,9 @@ export class FleetTopic extends Topic {
   private readonly retainMs: number;
 
   constructor(
-    name: TopicName,
+    name: 'fleet',
     key: string,
-    params: unknown,
+    params: TopicParamsOf<'fleet'>,
     private ctx: TopicCtx,
     opts: FleetOptions = {},
   ) {

@@ -5,7 +5,7 @@
 // …: a new subscriber simply gets the latest one) or events (logs, deployment log appends), each
 // with a per-topic sequence number. Sending never awaits: a slow client only ever slows itself.
 import type { WebSocket } from 'ws';
-import type { TopicHealth, TopicName } from '../protocol/index.js';
+import type { TopicHealth, TopicName, TopicParamsOf } from '../protocol/index.js';
 
 /** Sequence numbers start from a time-derived base so that a restarted gateway (or a restarted
  * poller) never reuses numbers an old client still holds: resuming from an older epoch is
@@ -86,7 +86,7 @@ export function sendDataFrame(conn: Conn, type: 'snapshot' | 'event', subId: str
   }
 }
 
-export abstract class Topic {
+export abstract class Topic<K extends TopicName = TopicName> {
   seq = seqBase();
   /** The first sequence this topic instance ever issued (anything lower is from another epoch). */
   readonly epochStart = this.seq + 1;
@@ -98,9 +98,9 @@ export abstract class Topic {
   started = false;
 
   constructor(
-    readonly name: TopicName,
+    readonly name: K,
     readonly key: string,
-    readonly params: any,
+    readonly params: TopicParamsOf<K>,
   ) {}
 
   /** Start polling upstream. */

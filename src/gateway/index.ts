@@ -8,9 +8,9 @@ import {
   ClientMessage,
   CloseCode,
   PROTOCOL_VERSION,
-  TopicParams,
+  parseTopicRequest,
   topicKey,
-  type TopicName,
+  type TopicRequest,
   type Welcome,
 } from '../protocol/index.js';
 import type { Job, JobKind } from '../domain/index.js';
@@ -218,37 +218,37 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     },
   };
 
-  function createTopic(name: TopicName, key: string, params: any, resumeHint?: { tsIso: string }): Topic {
-    switch (name) {
+  function createTopic(req: TopicRequest, key: string, resumeHint?: { tsIso: string }): Topic {
+    switch (req.topic) {
       case 'fleet':
-        return new FleetTopic(name, key, params, ctx);
+        return new FleetTopic(req.topic, key, req.params, ctx);
       case 'env':
-        return new EnvTopic(name, key, params, ctx);
+        return new EnvTopic(req.topic, key, req.params, ctx);
       case 'deployments':
-        return new DeploymentsTopic(name, key, params, ctx);
+        return new DeploymentsTopic(req.topic, key, req.params, ctx);
       case 'deployment':
-        return new DeploymentTopic(name, key, params, ctx);
+        return new DeploymentTopic(req.topic, key, req.params, ctx);
       case 'backups':
-        return new BackupsTopic(name, key, params, ctx);
+        return new BackupsTopic(req.topic, key, req.params, ctx);
       case 'domains':
-        return new DomainsTopic(name, key, params, ctx);
+        return new DomainsTopic(req.topic, key, req.params, ctx);
       case 'logHistory':
-        return new LogHistoryTopic(name, key, params, ctx);
+        return new LogHistoryTopic(req.topic, key, req.params, ctx);
       case 'metrics':
-        return new MetricsTopic(name, key, params, ctx);
+        return new MetricsTopic(req.topic, key, req.params, ctx);
       case 'jobs':
         return new JobsTopic(key, jobs);
       case 'local':
-        return new LocalEnvTopic(name, key, params, localHub);
+        return new LocalEnvTopic(req.topic, key, req.params, localHub);
       case 'logs': {
         const t = resumeHint ? Date.parse(resumeHint.tsIso) : NaN;
-        return new LogsTopic(key, params, ctx, Number.isFinite(t) ? new Date(t) : undefined);
+        return new LogsTopic(key, req.params, ctx, Number.isFinite(t) ? new Date(t) : undefined);
       }
     }
   }
 
-  function acquireTopic(name: TopicName, params: any, resumeHint?: { tsIso: string }): Topic {
-    const key = topicKey(name, params);
+  function acquireTopic(req: TopicRequest, resumeHint?: { tsIso: string }): Topic {
+    const key = topicKey(req.topic, req.params);
     let t = topics.get(key);
     const timer = stopTimers.get(key);
     if (timer) {
@@ -256,7 +256,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       stopTimers.delete(key);
     }
     if (!t) {
-      const topic = createTopic(name, key, params, resumeHint);
+      const topic = createTopic(req, key, resumeHint);
       topics.set(key, topic);
       // every upstream request of this topic waits in its own lane of the shared ceiling
       limiter.run(`topic:${key}`, () => topic.start());
@@ -388,7 +388,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       return sendError(c, null, 'bad-frame', 'frame is not valid JSON');
     }
     const parsed = ClientMessage.safeParse(raw);
-    const ref = raw && typeof raw === 'object' && typeof (raw as any).id === 'string' ? String((raw as any).id).slice(0, 100) : raw && typeof raw === 'object' && typeof (raw as any).type === 'string' ? String((raw as any).type).slice(0, 40) : null;
+    const obj: { id?: unknown; type?: unknown } | null = raw && typeof raw === 'object' ? raw : null;
+    const ref = typeof obj?.id === 'string' ? obj.id.slice(0, 100) : typeof obj?.type === 'string' ? obj.type.slice(0, 40) : null;
     if (!parsed.success) {
       if (!c.token) {
         sendError(c, ref, 'unauthorized', 'the first message must be a valid hello');
@@ -489,35 +490,24 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   }
 
   function onSubscribe(c: ClientConn, msg: Extract<ClientMessage, { type: 'subscribe' }>): void {
-    const schema = TopicParams[msg.topic] as z.ZodTypeAny;
-    const p = schema.safeParse(msg.params === undefined ? {} : msg.params);
-    if (!p.success) return sendError(c, msg.id, 'bad-params', `bad ${msg.topic} parameters: ${zodText(p.error)}`);
-    let params: any = p.data;
-    if (msg.topic === 'logHistory') params = { ...params, envs: [...new Set(params.envs as string[])].sort() };
-    if (msg.topic === 'logs') {
-      const envs = [...new Set(params.envs as string[])].sort();
-      const services = params.services?.length ? [...new Set((params.services as string[]).map((x) => x.slice(0, 64)))].sort().slice(0, 16) : undefined;
-      params = services ? { envs, services } : { envs };
-    }
-    if (msg.topic === 'metrics' && params.minutes !== undefined) {
-      // arbitrary windows would each be a poller of their own: round up to the console's windows
-      params = { ...params, minutes: METRIC_WINDOWS.find((w) => w >= params.minutes) ?? METRIC_WINDOWS[METRIC_WINDOWS.length - 1] };
-    }
-    const envIds: string[] = msg.topic === 'logs' || msg.topic === 'logHistory' ? params.envs : typeof params.env === 'string' ? [params.env] : [];
+    const p = parseTopicRequest(msg.topic, msg.params);
+    if (!p.ok) return sendError(c, msg.id, 'bad-params', `bad ${msg.topic} parameters: ${zodText(p.error)}`);
+    const req = canonicalRequest(p.request);
+    const envIds = requestEnvs(req);
     const remote = envIds.filter((e) => !isLocalEnv(e));
     const gen = (c.pending.get(msg.id) ?? 0) + 1;
     c.pending.set(msg.id, gen);
-    if (remote.length === 0 || remote.every((e) => knownEnvs.has(e))) return subscribeNow(c, msg, params);
+    if (remote.length === 0 || remote.every((e) => knownEnvs.has(e))) return subscribeNow(c, msg, req);
     void knownEnvs.check(remote).then((unknown) => {
       if (c.closed || c.pending.get(msg.id) !== gen) return;
       if (unknown.length) {
         return sendError(c, msg.id, 'not-found', `no environment ${unknown.slice(0, 3).join(', ')} on ${up.zone}: the gateway only watches environments that exist`);
       }
-      subscribeNow(c, msg, params);
+      subscribeNow(c, msg, req);
     });
   }
 
-  function subscribeNow(c: ClientConn, msg: Extract<ClientMessage, { type: 'subscribe' }>, params: any): void {
+  function subscribeNow(c: ClientConn, msg: Extract<ClientMessage, { type: 'subscribe' }>, req: TopicRequest): void {
     const old = c.subs.get(msg.id);
     if (old) {
       old.topic.subs.delete(old);
@@ -526,7 +516,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     if (c.subs.size >= limits.subscriptionsPerConnection)
       return sendError(c, msg.id, 'overloaded', `too many subscriptions on one connection (the gateway's limit is ${limits.subscriptionsPerConnection})`);
-    const key = topicKey(msg.topic, params);
+    const key = topicKey(req.topic, req.params);
     if (!topics.has(key)) {
       if (topics.size >= limits.topics)
         return sendError(c, msg.id, 'overloaded', `the gateway already runs ${limits.topics} distinct topics (its limit): subscribe to one that is already watched, or try again later`);
@@ -537,7 +527,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           return sendError(c, msg.id, 'overloaded', `the gateway already follows ${limits.logTopics} distinct log views (its limit): watch a combination that is already followed, or try again later`);
       }
     }
-    const topic = acquireTopic(msg.topic, params, msg.resumeAfter);
+    const topic = acquireTopic(req, msg.resumeAfter);
     const sub = new Sub(msg.id, c, topic);
     sub.resumeFrom = msg.resumeFrom;
     sub.resumeAfter = msg.topic === 'logs' ? msg.resumeAfter : undefined;
@@ -772,6 +762,36 @@ function commandTarget(params: unknown): string | null {
   const p = params as Record<string, unknown>;
   for (const k of ['env', 'to', 'domain', 'backup']) if (typeof p[k] === 'string') return (p[k] as string).slice(0, 100);
   return null;
+}
+
+/**
+ * One poller per distinct request: environments (and log services) sorted and deduplicated, metric
+ * windows rounded up to the console's (arbitrary windows would each be a poller of their own).
+ */
+function canonicalRequest(req: TopicRequest): TopicRequest {
+  const uniq = (xs: string[]): string[] => [...new Set(xs)].sort();
+  switch (req.topic) {
+    case 'logHistory':
+      return { topic: req.topic, params: { ...req.params, envs: uniq(req.params.envs) } };
+    case 'logs': {
+      const envs = uniq(req.params.envs);
+      const services = req.params.services?.length ? uniq(req.params.services.map((x) => x.slice(0, 64))).slice(0, 16) : undefined;
+      return { topic: req.topic, params: services ? { envs, services } : { envs } };
+    }
+    case 'metrics': {
+      const m = req.params.minutes;
+      if (m === undefined) return req;
+      return { topic: req.topic, params: { ...req.params, minutes: METRIC_WINDOWS.find((w) => w >= m) ?? METRIC_WINDOWS[METRIC_WINDOWS.length - 1] } };
+    }
+    default:
+      return req;
+  }
+}
+
+/** The environments a request watches (the gateway only watches environments that exist). */
+function requestEnvs(req: TopicRequest): string[] {
+  if (req.topic === 'logs' || req.topic === 'logHistory') return req.params.envs;
+  return 'env' in req.params ? [req.params.env] : [];
 }
 
 function zodText(e: z.ZodError): string {

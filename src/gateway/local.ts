@@ -5,7 +5,7 @@
 //
 // Container logs go through the ordinary `logs` topic: an environment id `local:<container id>`
 // is followed by a LocalLogFollower (the same merge, replay buffer and viewer as Test and Live).
-import type { LocalData, LocalContainerData, TopicName } from '../protocol/index.js';
+import type { LocalData, LocalContainerData, TopicParamsOf } from '../protocol/index.js';
 import type { ContainerAction, LocalContainer, LocalEngine, LocalEngineOptions, LocalSnapshot, StatsSample, StreamHandle } from '../local/index.js';
 import { EnvLogFollower, type RawLine } from './follower.js';
 import { Topic, errorText } from './hub.js';
@@ -378,12 +378,12 @@ function withoutStats(d: LocalData): LocalData {
 }
 
 /** The `local` topic: the hub's state, optionally narrowed to one compose project. */
-export class LocalTopic extends Topic {
+export class LocalTopic extends Topic<'local'> {
   private release: (() => void) | null = null;
   constructor(
-    name: TopicName,
+    name: 'local',
     key: string,
-    params: { project?: string },
+    params: TopicParamsOf<'local'>,
     private hub: LocalHub,
   ) {
     super(name, key, params);

@@ -6,7 +6,7 @@ import { runtimeLogWindow } from '../divio/ops.js';
 import type { AccessMetrics } from '../domain/metrics.js';
 import type { Backup, Deployment, Domain, LogLine, LogMarker, ServiceInstanceBackup } from '../domain/index.js';
 import { DivioApiError } from '../divio/errors.js';
-import type { AccessStats, BackupWithDetail, EnvData, TopicName } from '../protocol/index.js';
+import type { AccessStats, BackupWithDetail, EnvData, TopicName, TopicParamsOf } from '../protocol/index.js';
 import { Topic, Sub, pollLoop, rawSend, dataFrame, errorText, isOverBudget, frameBody, sendDataFrame } from './hub.js';
 import { maskVariable } from '../domain/text.js';
 import type { EnvLogFollower, FollowerBatch, FollowerListener } from './follower.js';
@@ -54,11 +54,11 @@ export class Retainer {
 
 // ------------------------------------------------------------------ snapshot topics
 
-abstract class PollingTopic extends Topic {
+abstract class PollingTopic<K extends TopicName> extends Topic<K> {
   constructor(
-    name: TopicName,
+    name: K,
     key: string,
-    params: any,
+    params: TopicParamsOf<K>,
     protected ctx: TopicCtx,
   ) {
     super(name, key, params);
@@ -93,10 +93,10 @@ const HISTORY_MAX_PAGES = 20;
  * (the past does not change) for as long as someone watches it. Every client asking for the same
  * window (the console rounds to whole minutes) shares one read.
  */
-export class LogHistoryTopic extends PollingTopic {
+export class LogHistoryTopic extends PollingTopic<'logHistory'> {
   protected async step(): Promise<number> {
     const c = this.ctx.up.divio;
-    const { envs, from, to } = this.params as { envs: string[]; from: string; to: string };
+    const { envs, from, to } = this.params;
     const out: LogLine[] = [];
     let truncated = false;
     for (const env of envs) {
@@ -132,7 +132,7 @@ async function labelOf(up: Upstream, env: string, signal: AbortSignal): Promise<
 
 export { FleetTopic, envState } from './fleet.js';
 
-export class EnvTopic extends PollingTopic {
+export class EnvTopic extends PollingTopic<'env'> {
   protected async step(): Promise<number> {
     const c = this.ctx.up.divio;
     const envUuid: string = this.params.env;
@@ -169,7 +169,7 @@ export class EnvTopic extends PollingTopic {
  * required; the filters are not documented) is read application by application, as Divio's CLI
  * reads environments, one request at a time, and the view says so.
  */
-export class DomainsTopic extends PollingTopic {
+export class DomainsTopic extends PollingTopic<'domains'> {
   protected async step(): Promise<number> {
     const c = this.ctx.up.divio;
     const notes: string[] = [];
@@ -190,7 +190,7 @@ export class DomainsTopic extends PollingTopic {
   }
 }
 
-export class DeploymentsTopic extends PollingTopic {
+export class DeploymentsTopic extends PollingTopic<'deployments'> {
   protected async step(): Promise<number> {
     const envUuid: string = this.params.env;
     const list = (await firstN(this.ctx.up.divio.deployments({ environment: envUuid }), 30)).filter((d) => d.environment === envUuid);
@@ -199,7 +199,7 @@ export class DeploymentsTopic extends PollingTopic {
   }
 }
 
-export class BackupsTopic extends PollingTopic {
+export class BackupsTopic extends PollingTopic<'backups'> {
   private details = new Map<string, ServiceInstanceBackup>();
   protected async step(): Promise<number> {
     const c = this.ctx.up.divio;
@@ -234,7 +234,7 @@ function backupDone(b: Backup): boolean {
 }
 
 /** Upstream CPU/memory samples plus access-line stats from the environment's (shared) log follower. */
-export class MetricsTopic extends PollingTopic {
+export class MetricsTopic extends PollingTopic<'metrics'> {
   private follower: EnvLogFollower | null = null;
   private samples: unknown[] | null = null;
   private lastFetch = 0;
@@ -294,7 +294,7 @@ export function accessStats(m: AccessMetrics, from: number, to: number, points =
 }
 
 /** One deployment: progress and its log (appended text sent as events). Stops polling once ended. */
-export class DeploymentTopic extends PollingTopic {
+export class DeploymentTopic extends PollingTopic<'deployment'> {
   private log = '';
   private last: Deployment | null = null;
   protected async step(): Promise<number> {
@@ -322,7 +322,7 @@ export class DeploymentTopic extends PollingTopic {
   }
 }
 
-export class JobsTopic extends Topic {
+export class JobsTopic extends Topic<'jobs'> {
   private off: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   constructor(
@@ -427,7 +427,7 @@ function liveFrames(lines: LogLine[], markers: LogMarker[], lastSeq: number, max
  * on every line, a bounded replay buffer, and in-band markers (retention gaps, deployments, slow
  * link). Each environment is fetched by its shared follower.
  */
-export class LogsTopic extends Topic implements FollowerListener {
+export class LogsTopic extends Topic<'logs'> implements FollowerListener {
   private buf: LogLine[] = [];
   /** Markers of the first pages (e.g. a retention gap found on resuming), for the subscribers held until ready. */
   private catchUpMarkers: LogMarker[] = [];
@@ -442,7 +442,7 @@ export class LogsTopic extends Topic implements FollowerListener {
 
   constructor(
     key: string,
-    params: { envs: string[]; services?: string[] },
+    params: TopicParamsOf<'logs'>,
     private ctx: TopicCtx,
     private since?: Date,
   ) {
@@ -452,7 +452,7 @@ export class LogsTopic extends Topic implements FollowerListener {
 
   start(): void {
     this.started = true;
-    for (const env of this.params.envs as string[]) {
+    for (const env of this.params.envs) {
       const f = this.ctx.acquireFollower(env, this.since);
       // joining a stream already running: start from its history, as a fresh stream would
       const since = this.since?.getTime();

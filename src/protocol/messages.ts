@@ -243,6 +243,22 @@ export const TopicData = {
   domains: DomainsData,
 } as const satisfies Record<TopicName, z.ZodTypeAny>;
 
+/** A topic's parameters as a client writes them (optional fields may be left out). */
+export type TopicParamsIn<K extends TopicName> = z.input<(typeof TopicParams)[K]>;
+/** A topic's parameters once validated (what the gateway's topics hold). */
+export type TopicParamsOf<K extends TopicName> = z.infer<(typeof TopicParams)[K]>;
+/** A topic's payload: what its snapshots and events carry, validated. */
+export type TopicDataOf<K extends TopicName> = z.infer<(typeof TopicData)[K]>;
+/** A validated (topic, parameters) pair: switching on `topic` narrows `params`. */
+export type TopicRequest = { [K in TopicName]: { topic: K; params: TopicParamsOf<K> } }[TopicName];
+
+/** Validate a topic's parameters (absent = `{}`): the typed request, or zod's error. */
+export function parseTopicRequest(topic: TopicName, raw: unknown): { ok: true; request: TopicRequest } | { ok: false; error: z.ZodError } {
+  // TopicParams[topic] is the schema of this very topic: what it returns is that topic's parameters.
+  const p = (TopicParams[topic] as z.ZodType).safeParse(raw === undefined ? {} : raw);
+  return p.success ? { ok: true, request: { topic, params: p.data } as TopicRequest } : { ok: false, error: p.error };
+}
+
 // ---------------------------------------------------------------- commands
 export const CommandParams = {
   /** A live environment needs `confirm` naming it: `APP@live`. */

@@ -5,7 +5,7 @@
 // batches notifications so React commits at most ~12 times a second however fast data arrives.
 import { trace } from '../terminal/trace.js';
 import type { Job, JobKind } from '../domain/index.js';
-import { topicKey, type TopicName, type TopicHealth, type Welcome } from '../protocol/messages.js';
+import { topicKey, type TopicDataOf, type TopicName, type TopicParamsIn, type TopicHealth, type Welcome } from '../protocol/messages.js';
 import { jobEnded, jobNotice, NOTIFIED_KINDS, type JobNotice } from './jobnotice.js';
 import type { TimeRange } from '../domain/metrics.js';
 import type { BackupForm, PurgeForm, VarForm } from './forms.js';
@@ -37,7 +37,7 @@ export interface GatewayLike {
   onWelcome?(fn: (w: Welcome) => void): () => void;
   onJob(fn: (job: Job) => void): () => void;
   /** `opts.resumeAfter` (logs): continue after lines the caller already holds (see GatewayClient). */
-  subscribe(topic: TopicName, params: Record<string, unknown>, h: SubHandlersLike, opts?: { resumeAfter?: { tsIso: string; count: number } }): { unsubscribe(): void; view?(visible: string[]): void };
+  subscribe<K extends TopicName>(topic: K, params: TopicParamsIn<K>, h: SubHandlersLike, opts?: { resumeAfter?: { tsIso: string; count: number } }): { unsubscribe(): void; view?(visible: string[]): void };
   command(kind: JobKind, params: Record<string, unknown>, opts?: { idempotencyKey?: string; timeoutMs?: number }): Promise<Job>;
   /** One environment variable's value, unmasked (operators; the gateway audits it). */
   reveal?(env: string, name: string): Promise<string | null>;
@@ -157,14 +157,15 @@ export interface AppStore {
   attach(client: GatewayLike): void;
   readonly client: GatewayLike | null;
   /** Subscribe to a topic while something shows it; returns the release function (ref-counted). */
-  watch(topic: TopicName, params: Record<string, unknown>): () => void;
+  watch<K extends TopicName>(topic: K, params: TopicParamsIn<K>): () => void;
   /** What a watched topic's screen shows (fleet: environment uuids), for the gateway to refresh first. */
-  setVisible(topic: TopicName, params: Record<string, unknown>, visible: string[]): void;
+  setVisible<K extends TopicName>(topic: K, params: TopicParamsIn<K>, visible: string[]): void;
   /** Number of live gateway subscriptions (for tests and the hand-off). */
   activeWatches(): string[];
-  topic<T = unknown>(topic: TopicName, params: Record<string, unknown>): TopicSlot<T> | undefined;
+  /** A topic's slot; its data has the topic's payload type (the protocol's topic map). */
+  topic<K extends TopicName>(topic: K, params: TopicParamsIn<K>): TopicSlot<TopicDataOf<K>> | undefined;
   /** The topic's data, subscribing for as long as it takes (null after `timeoutMs`). */
-  load<T = unknown>(topic: TopicName, params: Record<string, unknown>, timeoutMs?: number): Promise<T | null>;
+  load<K extends TopicName>(topic: K, params: TopicParamsIn<K>, timeoutMs?: number): Promise<TopicDataOf<K> | null>;
   // navigation
   current(): Route;
   push(screen: string, params?: Record<string, string>): void;
@@ -257,7 +258,7 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
   let lastNotify = 0;
   let client: GatewayLike | null = null;
   const clientOffs: Array<() => void> = [];
-  const watches = new Map<string, { topic: TopicName; params: Record<string, unknown>; count: number; sub: { unsubscribe(): void; view?(visible: string[]): void } | null; visible?: string[] }>();
+  const watches = new Map<string, { topic: TopicName; params: TopicParamsIn<TopicName>; count: number; sub: { unsubscribe(): void; view?(visible: string[]): void } | null; visible?: string[] }>();
   let toastTimer: ReturnType<typeof setTimeout> | null = null;
   // State files the gateway found unusable and moved aside: said once each, not at every reconnect.
   const noticed = new Set<string>();
@@ -309,6 +310,10 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
     setState({ jobs: { ...state.jobs, [job.id]: job } });
     announce(prev, job);
   };
+
+  /** The slot under topicKey(topic, params) holds that topic's payload (validated by the client). */
+  const slotOf = <K extends TopicName>(topic: K, params: TopicParamsIn<K>): TopicSlot<TopicDataOf<K>> | undefined =>
+    state.topics[topicKey(topic, params)] as TopicSlot<TopicDataOf<K>> | undefined;
 
   const openSub = (key: string): void => {
     const w = watches.get(key);
@@ -396,18 +401,16 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
       };
     },
     activeWatches: () => [...watches.entries()].filter(([, w]) => w.sub).map(([k]) => k),
-    topic<T>(topic: TopicName, params: Record<string, unknown>) {
-      return state.topics[topicKey(topic, params)] as TopicSlot<T> | undefined;
-    },
-    load<T>(topic: TopicName, params: Record<string, unknown>, timeoutMs = 10_000): Promise<T | null> {
-      const key = topicKey(topic, params);
-      const have = state.topics[key]?.data;
-      if (have != null) return Promise.resolve(have as T);
+    topic: slotOf,
+    load<K extends TopicName>(topic: K, params: TopicParamsIn<K>, timeoutMs = 10_000): Promise<TopicDataOf<K> | null> {
+      const have = slotOf(topic, params)?.data;
+      if (have != null) return Promise.resolve(have);
+      type T = TopicDataOf<K>;
       return new Promise<T | null>((resolve) => {
         const release = store.watch(topic, params);
         const check = (): void => {
-          const d = state.topics[key]?.data;
-          if (d != null) done(d as T);
+          const d = slotOf(topic, params)?.data;
+          if (d != null) done(d);
         };
         const off = (() => {
           listeners.add(check);
