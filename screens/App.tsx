@@ -165,9 +165,9 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
   // the scopes of the screen's current mode (an open form, a wizard step), as the store says
   const scopes: Scope[] = useAppState((s) => activeScopes(route.screen, s.ui[routeKey(route)]));
   router.scopes.current = scopes;
-  // what cannot run here now (from the store's state), left out of the footer
-  const offKey = useAppState(() => Object.keys(unavailableActions(store, store.current())).join(' '));
-  const off = useMemo(() => new Set(offKey ? offKey.split(' ') : []), [offKey]);
+  // what cannot run here now and why (from the store's state): the footer shows it apart, dimmed
+  const offKey = useAppState(() => JSON.stringify(unavailableActions(store, store.current())));
+  const off = useMemo(() => unavailableActions(store, store.current()), [offKey]);
   // The header's job count is always on screen: keep the jobs topic watched (without the frame
   // re-rendering on every progress tick of a job: the header selects just the count).
   useWatch('jobs', {});

@@ -1,13 +1,13 @@
 // Help (?): the keys of the view it was opened from, generated from the keymap (so remapped keys
-// show as remapped).
+// show as remapped). Actions that cannot run there now say so, with the reason, dimmed.
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import { displayKey, type Scope } from '../src/config/keymap.js';
 import { padToWidth, truncateToWidth } from '../src/terminal/width.js';
 import { useList } from '../components/list.js';
 import { frameGlyphs } from '../components/glyphs.js';
-import { useUi, sx } from '../components/context.js';
-import { allScopes, type ScreenProps } from './registry.js';
+import { useAppState, useUi, sx } from '../components/context.js';
+import { allScopes, unavailableActions, type ScreenProps } from './registry.js';
 
 const SCOPE_TITLE: Partial<Record<Scope, string>> = {
   deploy: 'Deploy',
@@ -32,9 +32,11 @@ const SCOPE_TITLE: Partial<Record<Scope, string>> = {
 interface HelpLine {
   text: string;
   heading?: boolean;
+  /** An action that cannot run now. */
+  off?: boolean;
 }
 
-export function helpLines(keymap: ReturnType<typeof useUi>['keymap'], scopes: readonly Scope[], unicode: boolean): HelpLine[] {
+export function helpLines(keymap: ReturnType<typeof useUi>['keymap'], scopes: readonly Scope[], unicode: boolean, off: Readonly<Record<string, string>> = {}): HelpLine[] {
   const out: HelpLine[] = [];
   for (const scope of scopes) {
     const bs = keymap.forScopes([scope]);
@@ -42,7 +44,8 @@ export function helpLines(keymap: ReturnType<typeof useUi>['keymap'], scopes: re
     out.push({ text: SCOPE_TITLE[scope] ?? scope, heading: true });
     for (const b of bs) {
       const keys = b.keys.length ? b.keys.map((k) => displayKey(k, unicode)).join(', ') : '(unbound)';
-      out.push({ text: `  ${padToWidth(keys, 18)} ${b.action.title}` });
+      const reason = off[b.action.id];
+      out.push(reason === undefined ? { text: `  ${padToWidth(keys, 18)} ${b.action.title}` } : { text: `  ${padToWidth(keys, 18)} (not now: ${reason}) ${b.action.title}`, off: true });
     }
     out.push({ text: '' });
   }
@@ -59,11 +62,18 @@ export function helpLines(keymap: ReturnType<typeof useUi>['keymap'], scopes: re
 }
 
 export function Help({ route, width, height }: ScreenProps): React.ReactElement {
-  const { theme, unicode, keymap } = useUi();
+  const { theme, unicode, keymap, store } = useUi();
   const g = frameGlyphs(unicode);
   const forId = route.params.for ?? 'fleet';
   const scopes = allScopes(forId);
-  const lines = useMemo(() => helpLines(keymap, scopes, unicode), [keymap, scopes, unicode]);
+  // the view help was opened from (below it), and what cannot run there now
+  const under = useAppState((s) => {
+    const r = s.stack[s.stack.indexOf(route) - 1];
+    return r?.screen === forId ? r : undefined;
+  });
+  const offKey = useAppState(() => (under ? JSON.stringify(unavailableActions(store, under)) : ''));
+  const off = useMemo(() => (under ? unavailableActions(store, under) : {}), [under, offKey]);
+  const lines = useMemo(() => helpLines(keymap, scopes, unicode, off), [keymap, scopes, unicode, off]);
   const bodyH = Math.max(1, height - 1);
   const list = useList({ route, items: lines, mode: 'scroll', height: bodyH, page: bodyH - 1 });
   const top = list.cursor;
@@ -71,7 +81,7 @@ export function Help({ route, width, height }: ScreenProps): React.ReactElement 
   return (
     <Box flexDirection="column" width={width} height={height}>
       {lines.slice(top, top + bodyH).map((l, i) => (
-        <Text key={top + i} wrap="truncate" {...sx(theme, l.heading ? { bold: true, color: theme.accent } : {})}>
+        <Text key={top + i} wrap="truncate" {...sx(theme, l.heading ? { bold: true, color: theme.accent } : l.off ? { color: theme.muted, dimColor: true } : {})}>
           {truncateToWidth(l.text || ' ', width, g.ellipsis)}
         </Text>
       ))}

@@ -137,15 +137,14 @@ describe('deploy cockpit', () => {
     expect(h.store.current().screen).toBe('deploy');
   });
 
-  test('on live itself the footer offers no "deploy live" and p says why; a read-only token is offered no deploy at all', async () => {
+  test('on live itself the footer shows "deploy live" as not available (this is live) and p says why; to a read-only token the footer and help show deploy unavailable with the reason', async () => {
     h = await mount({ fleet: [test_, live], attach: false });
     h.gw.serve('env', { env: live.envUuid }, envData(live));
     h.store.attach(h.gw);
     h.store.push('deploy', { ...T, env: live.envUuid, slug: 'live' });
     let f = await h.waitFor((x) => x.includes('deploy') && x.includes('mode'));
     const footer = (x: string): string => x.split('\n').at(-1) ?? '';
-    expect(footer(f)).toMatch(/D deploy/);
-    expect(footer(f)).not.toMatch(/deploy live/);
+    expect(footer(f)).toMatch(/D deploy {2}m mode {2}p deploy live \(this is liv/);
     await h.press('p');
     await h.waitFor((x) => x.includes('deploy live: not available (this is live)'));
     h.unmount();
@@ -156,11 +155,18 @@ describe('deploy cockpit', () => {
     h.store.attach(h.gw);
     h.store.push('deploy', T);
     f = await h.waitFor((x) => x.includes('mode') && x.includes('read-only'));
-    expect(footer(f)).not.toMatch(/D deploy/);
-    expect(footer(f)).not.toMatch(/deploy live/);
+    // before any key: the footer marks them in place, with the reason (cut at 100 columns)
+    expect(footer(f)).toMatch(/D deploy \(read-only token\) {2}m mode {2}p deploy/);
     await h.press('D');
     await h.waitFor((x) => x.includes('deploy: not available (read-only token)'));
     expect(h.gw.commands).toHaveLength(0);
+    // help says the same, beside each key
+    await h.press('?');
+    f = await h.waitFor((x) => x.includes('help (deploy)'));
+    f = await helpShows(h, /D\s+\(not now: read-only token\) deploy with the chosen build mode/);
+    expect(f).toMatch(/D\s+\(not now: read-only token\) deploy with the chosen build mode/);
+    expect(f).toMatch(/p\s+\(not now: read-only token\) promote: deploy live/);
+    expect(f).toMatch(/m\s+build mode: AUTO/); // available: no mark
   });
 
   test('API success but a failing probe is not called a success', async () => {

@@ -97,6 +97,21 @@ describe('environment screen', () => {
     await h.waitFor((x) => strip(x).includes('read-only'));
     expect(h.store.getState().dialog).toBe(null);
   });
+
+  it('help on a read-only console shows what cannot run, with the reason, before any key', async () => {
+    h = await mount();
+    h.gw.welcome = { ...h.gw.welcome, role: 'viewer' };
+    h.store.setState({ welcome: h.gw.welcome });
+    await openShop(h, 'test');
+    await h.press('?');
+    let f = strip(await h.waitFor((x) => strip(x).includes('help (env)')));
+    for (let i = 0; i < 6 && !/B\s+\(not now/.test(f); i++) {
+      await h.press('\x06'); // page down
+      f = strip(h.frame());
+    }
+    expect(f).toMatch(/B\s+\(not now: read-only token\) create a backup/);
+    expect(f).toMatch(/R\s+restore a backup/); // opens the wizard, which explains inside: not marked
+  });
 });
 
 describe('palette', () => {
