@@ -34,7 +34,7 @@ export interface SshRunner {
 }
 
 async function defaultRunner(): Promise<SshRunner> {
-  const [m, { stateDir }] = await Promise.all([import('../src/terminal/ssh.js'), import('../src/cli/paths.js')]);
+  const [m, { stateDir }] = await Promise.all([import('../src/terminal/ssh.js'), import('../src/statefile/index.js')]);
   return {
     banner: (a, e, ep, ascii) => m.sshBanner(a, e, ep, ascii),
     // trust on first use, into our own known-hosts file, when the endpoint publishes no host key

@@ -87,7 +87,9 @@ export function completionCore(): string {
   return `# application and environment slugs: "APP ENV ENV …" a line, kept by divio-tui (never the network)
 __divio_tui_slugs() {
   local f a rest e
-  f="\${XDG_STATE_HOME:-$HOME/.local/state}/divio-tui/${SLUG_CACHE_NAME}"
+  # the state directory as stateDir (src/statefile) finds it: an absolute XDG_STATE_HOME, else ~/.local/state
+  case \${XDG_STATE_HOME:-} in /*) f=$XDG_STATE_HOME ;; *) f=$HOME/.local/state ;; esac
+  f="$f/divio-tui/${SLUG_CACHE_NAME}"
   [ -r "$f" ] || return 0
   while read -r a rest; do
     case $a in ''|*[!A-Za-z0-9._-]*) continue ;; esac

@@ -39,7 +39,7 @@ export async function runConsole(a: ParsedArgs): Promise<number> {
   const caps = detectCapabilities(process.env, true);
   if (flagBool(a, 'ascii') || loaded.config.ui.ascii) caps.unicode = false;
   const opts = { ...sessionOptions(a, `divio-tui/${VERSION}`), cloudflare: loaded.config.cloudflare, sandboxProcess: early?.get };
-  const { stateDir } = await import('./paths.js');
+  const { stateDir } = await import('../statefile/index.js');
   const { join } = await import('node:path');
   let session: Awaited<ReturnType<typeof import('./session.js').openSession>> | null = null;
   try {

@@ -4,14 +4,14 @@
 // src/gateway, because it picks and starts the upstream (the sandbox too): the gateway never imports it.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startGateway, type Gateway } from '../gateway/index.js';
 import { assertSafeBind, isLoopbackHost, type GatewayToken } from '../gateway/auth.js';
 import { createUpstream } from '../gateway/upstream.js';
 import type { Upstream } from '../gateway/types.js';
-import { DirBusyError, shown } from '../statefile/index.js';
+import { DirBusyError, shown, stateDir } from '../statefile/index.js';
 import { SERVE_OPTIONS } from './serve-options.js';
 import { resolveUpstream, type UpstreamChoice } from './upstream.js';
 
@@ -58,7 +58,7 @@ export async function startServe(argv: string[], env: NodeJS.ProcessEnv = proces
   const tokens: GatewayToken[] = [];
   if (operatorToken) tokens.push({ token: operatorToken, role: 'operator', name: 'operator' });
   if (viewer) tokens.push({ token: viewer, role: 'viewer', name: 'viewer' });
-  const dataDir = values['data-dir'] ?? join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'divio-tui', 'gateway');
+  const dataDir = values['data-dir'] ?? join(stateDir(env), 'gateway');
   const pollScale = values['poll-scale'] ? Number(values['poll-scale']) : undefined;
   if (pollScale !== undefined && !(pollScale > 0)) throw new Error('--poll-scale must be a positive number');
 
@@ -182,7 +182,7 @@ export async function startInProcessGateway(opts: InProcessOptions = {}): Promis
     upstream = await createUpstream({ sandbox });
   }
   const token = randomBytes(24).toString('base64url');
-  let dataDir = opts.dataDir ?? join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'divio-tui', 'gateway');
+  let dataDir = opts.dataDir ?? join(stateDir(env), 'gateway');
   const notices: string[] = [];
   const sandboxNotices = sandbox?.notices ?? child?.notices ?? [];
   let privateDir: string | null = null;

@@ -9,7 +9,7 @@ import type { GatewayClient } from '../client/index.js';
 import type { SandboxOptions } from '../sandbox/index.js';
 import type { SandboxProcess } from '../sandbox/child.js';
 import { trace } from '../terminal/trace.js';
-import { stateDir } from './paths.js';
+import { stateDir } from '../statefile/index.js';
 import { resolveUpstream, upstreamLabel, type UpstreamChoice } from './upstream.js';
 
 export interface SessionOptions {

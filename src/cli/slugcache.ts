@@ -5,7 +5,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../statefile/index.js';
-import { stateDir } from './paths.js';
+import { stateDir } from '../statefile/index.js';
 
 export const SLUG_CACHE_NAME = 'completion-slugs';
 

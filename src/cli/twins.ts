@@ -319,7 +319,7 @@ async function ssh(c: GatewayClient, a: ParsedArgs): Promise<number> {
   }
   const [{ sshArgs, sshBanner, runSsh }, { stateDir }, { join }] = await Promise.all([
     import('../terminal/ssh.js'),
-    import('./paths.js'),
+    import('../statefile/index.js'),
     import('node:path'),
   ]);
   // `ssh APP ENV -- CMD …` runs CMD (as `ssh HOST CMD` and `fly ssh console -C` do): its output

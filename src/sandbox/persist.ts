@@ -2,17 +2,15 @@
 // fsync, rename) and debounced. Runtime logs are trimmed to the last PERSISTED_LOG_LINES per environment on disk.
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { SandboxState } from './model.js';
-import { writeFileAtomic, writeFileAtomicSync } from '../statefile/index.js';
+import { stateDir, writeFileAtomic, writeFileAtomicSync } from '../statefile/index.js';
 
 export const PERSISTED_LOG_LINES = 1000;
 export const STATE_FILE = 'state.json';
 
-export function defaultDataDir(): string {
-  const base = process.env.XDG_STATE_HOME && process.env.XDG_STATE_HOME.startsWith('/') ? process.env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
-  return join(base, 'divio-tui', 'sandbox');
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(stateDir(env), 'sandbox');
 }
 
 function serialise(state: SandboxState): string {

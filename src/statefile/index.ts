@@ -66,6 +66,16 @@ function stamp(now: Date): string {
   return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
+/**
+ * `$XDG_STATE_HOME/divio-tui`, or `~/.local/state/divio-tui` when XDG_STATE_HOME is unset or not an
+ * absolute path (the XDG rule): the one root of the program's state — the sandbox's data, the
+ * gateway's jobs, audit and log cursors, the completion cache, known hosts, palette history, saved logs.
+ */
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_STATE_HOME;
+  return join(xdg && xdg.startsWith('/') ? xdg : join(env.HOME || homedir(), '.local', 'state'), 'divio-tui');
+}
+
 /** A path for a person: the home directory as `~`. */
 export function shown(path: string): string {
   const home = homedir();

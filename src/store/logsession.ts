@@ -13,7 +13,7 @@
 // - React reads it through `subscribe`/`uiVersion` (view state, synchronous with keys) and the
 //   buffer's own throttled notifications (data, at most ~12/s). No line is ever in React state.
 import { mkdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { stateDir } from '../statefile/index.js';
 import { join } from 'node:path';
 import type { LogLine, LogMarker } from '../domain/console.js';
 import type { LogsData, TopicHealth } from '../protocol/messages.js';
@@ -84,9 +84,9 @@ export function logSessionKey(spec: LogSessionSpec): string {
   return services ? `${envs}|${services}` : envs;
 }
 
-/** `$XDG_STATE_HOME/divio-tui/logs` (default `~/.local/state/divio-tui/logs`). */
+/** `logs` under the state directory (stateDir). */
 export function defaultLogSaveDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'divio-tui', 'logs');
+  return join(stateDir(env), 'logs');
 }
 
 function stamp(ts: number): string {
