@@ -29,8 +29,8 @@ const APP = 'acme-reports';
 const ENV = 'live';
 
 const cfg = quick
-  ? { runs: 2, idle: 5, logs: { ingestRate: 20_000, ingestSeconds: 5, longTailLines: 250_000, fastRate: 40_000, bytesRate: 200, bytesSeconds: 5, latencyRate: 1000, latencySeconds: 5 }, fan: { clients: 100, rate: 1000, seconds: 5 } }
-  : { runs: 5, idle: 30, logs: { ingestRate: 20_000, ingestSeconds: 20, longTailLines: 720_000, fastRate: 40_000, bytesRate: 200, bytesSeconds: 20, latencyRate: 1000, latencySeconds: 15 }, fan: { clients: 100, rate: 1000, seconds: 20 } };
+  ? { runs: 2, idle: 5, settle: 5, logs: { ingestRate: 20_000, ingestSeconds: 5, longTailLines: 250_000, fastRate: 40_000, bytesRate: 200, bytesSeconds: 5, latencyRate: 1000, latencySeconds: 5 }, fan: { clients: 100, rate: 1000, seconds: 5 } }
+  : { runs: 5, idle: 30, settle: 60, logs: { ingestRate: 20_000, ingestSeconds: 20, longTailLines: 720_000, fastRate: 40_000, bytesRate: 200, bytesSeconds: 20, latencyRate: 1000, latencySeconds: 15 }, fan: { clients: 100, rate: 1000, seconds: 20 } };
 
 let cleaning = false;
 async function cleanup() {
@@ -67,7 +67,7 @@ async function main(): Promise<number> {
   if (want('startup')) {
     log('1-2. start-up and idle CPU …');
     if (binOk) rows.push(naRow('firstFrameMs', 'first frame', '≤ 2.5× node -e ""', binOk));
-    else rows.push(...(await measureStartup({ runs: cfg.runs, idleSeconds: cfg.idle, log })));
+    else rows.push(...(await measureStartup({ runs: cfg.runs, idleSeconds: cfg.idle, settleSeconds: cfg.settle, log })));
   }
 
   if (want('logs') || want('screen') || want('fanout') || want('load')) {
