@@ -47,7 +47,7 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 }
 
 it('serves the Divio API from its own process and stops when closed', async () => {
-  const sb = await startSandboxProcess({ ephemeral: true, seed: 2, ssh: false }, BIN);
+  const sb = await startSandboxProcess({ ephemeral: true, seed: 2, ssh: false }, BIN, 20_000 * SCALE);
   try {
     expect(sb.pid).not.toBe(process.pid);
     const r = await fetch(`${sb.divioUrl}/apps/v3/applications/`, { headers: { Authorization: `Token ${sb.token}` } });
@@ -62,7 +62,7 @@ it('serves the Divio API from its own process and stops when closed', async () =
 });
 
 it('a sandbox that dies comes back on the same address with the same token', async () => {
-  const sb = await startSandboxProcess({ ephemeral: true, seed: 2, ssh: false }, BIN);
+  const sb = await startSandboxProcess({ ephemeral: true, seed: 2, ssh: false }, BIN, 20_000 * SCALE);
   const apps = async (): Promise<number> => {
     try {
       return (await fetch(`${sb.divioUrl}/apps/v3/applications/`, { headers: { Authorization: `Token ${sb.token}` } })).status;
