@@ -27,6 +27,7 @@ const SCOPE_TITLE: Partial<Record<Scope, string>> = {
   jobs: 'Jobs',
   logs: 'Logs',
   deployments: 'Deployment log',
+  dialog: 'Confirmation dialogs (Enter and Esc as in the wizard and forms)',
 };
 
 interface HelpLine {
@@ -65,7 +66,8 @@ export function Help({ route, width, height }: ScreenProps): React.ReactElement 
   const { theme, unicode, keymap, store } = useUi();
   const g = frameGlyphs(unicode);
   const forId = route.params.for ?? 'fleet';
-  const scopes = allScopes(forId);
+  // every view can ask for a confirmation
+  const scopes = useMemo((): Scope[] => [...allScopes(forId), 'dialog'], [forId]);
   // the view help was opened from (below it), and what cannot run there now
   const under = useAppState((s) => {
     const r = s.stack[s.stack.indexOf(route) - 1];

@@ -4,7 +4,7 @@ import React from 'react';
 import { Text } from 'ink';
 import type { Job, JobKind } from '../src/domain/index.js';
 import type { AppStore, Route } from '../src/store/app.js';
-import { displayKey, type Keymap } from '../src/config/keymap.js';
+import type { Keymap } from '../src/config/keymap.js';
 import { activeScopes } from './registry.js';
 import type { Theme } from '../src/config/theme.js';
 import { truncateToWidth } from '../src/terminal/width.js';
@@ -104,8 +104,5 @@ export function keyAction(keymap: Keymap, store: AppStore, route: Route, key: st
   return key ? keymap.lookup(key, activeScopes(route.screen, store.view(store.viewKey(route)))) : null;
 }
 
-/** How an action's first key is shown ("space", "⏎", "ctrl-n"), for a form's own hint line. */
-export function keyOf(keymap: Keymap, action: string, unicode: boolean): string {
-  const k = keymap.keys[action]?.[0];
-  return k ? displayKey(k, unicode) : '(unbound)';
-}
+// How an action's first key is shown (the keymap module's, re-exported for the screens)
+export { keyOf } from '../src/config/keymap.js';

@@ -4,7 +4,7 @@
 // screen whose entry names it in `opens`, or a handler of ENV_HANDLERS (ssh, backup).
 import type React from 'react';
 import type { FleetRow } from '../src/domain/index.js';
-import type { Scope } from '../src/config/keymap.js';
+import { DIALOG_SCOPES, type Scope } from '../src/config/keymap.js';
 import type { AppStore, Route, ViewUi } from '../src/store/app.js';
 
 export interface ScreenProps {
@@ -105,6 +105,8 @@ export function screenScopes(): Record<string, Scope[]> {
     out[d.id] = d.scopes;
     for (const [m, scopes] of Object.entries(d.modes ?? {})) out[`${d.id} (${m})`] = scopes;
   }
+  // a confirmation dialog over any screen
+  out.dialog = [...DIALOG_SCOPES];
   return out;
 }
 

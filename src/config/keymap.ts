@@ -4,7 +4,7 @@
 // reported, never silently resolved.
 
 /** Where an action is active. A screen activates several scopes (its entry in screens/screens.ts). */
-export type Scope = 'global' | 'list' | 'rows' | 'copy' | 'target' | 'fleet' | 'env' | 'jobs' | 'logs' | 'deployments' | 'releases' | 'vars' | 'deploy' | 'backups' | 'wizard' | 'pick' | 'parts' | 'form' | 'purge' | 'metrics' | 'local';
+export type Scope = 'global' | 'list' | 'rows' | 'copy' | 'target' | 'fleet' | 'env' | 'jobs' | 'logs' | 'deployments' | 'releases' | 'vars' | 'deploy' | 'backups' | 'wizard' | 'pick' | 'parts' | 'form' | 'purge' | 'metrics' | 'local' | 'dialog';
 
 export interface ActionDef {
   id: string;
@@ -127,7 +127,14 @@ export const ACTIONS: readonly ActionDef[] = [
   { id: 'wizard.media', short: 'media', scope: 'parts', keys: ['m'], title: 'restore: the media only' },
   { id: 'form.field', short: 'next field', scope: 'form', keys: ['tab'], title: 'new backup: switch between the services and the note; variable: the next field (↑/↓ move too)' },
   { id: 'purge.kind', short: 'kind', scope: 'purge', keys: ['tab'], title: 'purge kind: URLs / prefixes / hosts / tags / everything', hint: true },
+  // confirmation dialogs (deploy, backup, unset …): Enter (wizard.next) confirms too unless the dialog
+  // was opened with Enter, Esc (app.back) and q (app.quit) cancel; a typed confirmation takes text
+  { id: 'dialog.yes', short: 'confirm', scope: 'dialog', keys: ['y', 'Y'], title: 'confirm the dialog (Enter too, unless Enter opened it)' },
+  { id: 'dialog.no', short: 'cancel', scope: 'dialog', keys: ['n', 'N'], title: 'cancel the dialog (Esc too)' },
 ];
+
+/** The scopes a confirmation dialog's keys are looked up in. */
+export const DIALOG_SCOPES: readonly Scope[] = ['global', 'wizard', 'dialog'];
 
 /** Keys a terminal sends as the same byte as another key: a binding to them would fire on that key too (or never). */
 const INDISTINCT: Record<string, string> = {
@@ -177,6 +184,12 @@ export function displayKey(k: string, unicode: boolean): string {
   if (k.startsWith('ctrl+')) return 'ctrl-' + k.slice(5);
   if (k.startsWith('meta+')) return 'alt-' + k.slice(5);
   return k;
+}
+
+/** How an action's first key is shown ("space", "⏎", "ctrl-n"), for a form's own hint line. */
+export function keyOf(keymap: Keymap, action: string, unicode: boolean): string {
+  const k = keymap.keys[action]?.[0];
+  return k ? displayKey(k, unicode) : '(unbound)';
 }
 
 /** Minimal shape of Ink's key object (keeps this module free of Ink). */

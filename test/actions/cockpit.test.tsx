@@ -169,6 +169,43 @@ describe('deploy cockpit', () => {
     expect(f).toMatch(/m\s+build mode: AUTO/); // available: no mark
   });
 
+  test('remapped confirmation keys: the deploy dialog says the new keys and only they act (confirm ctrl+y, cancel ctrl+d, Enter is ctrl+g, Esc is ctrl+x); help lists them', async () => {
+    const km = buildKeymap({ 'dialog.yes': 'ctrl+y', 'dialog.no': 'ctrl+d', 'wizard.next': 'ctrl+g', 'app.back': 'ctrl+x' });
+    h = await open(env([]), 'deploy', [], km);
+    await h.waitFor((x) => x.includes('never deployed'));
+    await h.press('D');
+    let f = await h.waitFor((x) => x.includes('Deploy shop@test?'));
+    expect(f).toContain('ctrl-y / ctrl-g: deploy    ctrl-d / ctrl-x: cancel');
+    await h.press('y', 'n', KEY.enter, KEY.esc); // none of them is bound in the dialog any more
+    expect(h.frame()).toContain('Deploy shop@test?');
+    expect(h.gw.commands).toHaveLength(0);
+    await h.press('\x04'); // ctrl+d cancels
+    await h.waitFor((x) => !x.includes('Deploy shop@test?'));
+    await h.press('D');
+    await h.waitFor((x) => x.includes('Deploy shop@test?'));
+    await h.press('\x19'); // ctrl+y confirms
+    await h.waitFor(() => h!.gw.commands.length === 1);
+    expect(h.gw.commands[0]).toEqual({ kind: 'deploy', params: { env: test_.envUuid, buildMode: 'AUTO' } });
+    // a typed confirmation (live): Enter does not confirm, ctrl+g does; the box says ctrl-x cancels
+    h.store.push('deploy', { ...T, env: live.envUuid, slug: 'live' });
+    await h.waitFor((x) => x.includes('shop › live') || /live › deploy/.test(x));
+    await h.press('D');
+    f = await h.waitFor((x) => x.includes('Type shop@live to deploy, ctrl-x to cancel:'));
+    h.stdin.write('shop@live');
+    await h.waitFor((x) => x.includes('> shop@live_'));
+    await h.press(KEY.enter);
+    expect(h.gw.commands).toHaveLength(1);
+    await h.press('\x07'); // ctrl+g
+    await h.waitFor(() => h!.gw.commands.length === 2);
+    expect(h.gw.commands[1]).toEqual({ kind: 'deploy', params: { env: live.envUuid, buildMode: 'AUTO', confirm: 'shop@live' } });
+    await h.waitFor((x) => !x.includes('Type shop@live'));
+    await h.press('?');
+    await h.waitFor((x) => x.includes('help (deploy)'));
+    f = await helpShows(h, /ctrl-y\s+confirm the dialog/);
+    expect(f).toMatch(/ctrl-y\s+confirm the dialog/);
+    expect(f).toMatch(/ctrl-d\s+cancel the dialog/);
+  });
+
   test('API success but a failing probe is not called a success', async () => {
     const ok = dep('dep-ok2', { ended_at: new Date().toISOString(), status: 'success', success: true, percent: 100 });
     h = await open(env([ok]), 'deploy', [['deployment', { deployment: 'dep-ok2' }, { deployment: ok, log: LOG_OK, append: false }]]);
