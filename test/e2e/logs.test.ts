@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
+import { waitFor } from '../wait.js';
 
 let p: Pty | null = null;
 let state: string | null = null;
@@ -67,13 +68,32 @@ describe('logs in a real terminal', () => {
     await p.type('HTTP');
     await p.press(KEYS.enter);
     s = await p.waitForText(/search "HTTP" [1-9]\d*\/[1-9]\d*/, 5000 * SCALE);
-    const m = /search "HTTP" (\d+)\/(\d+)/.exec(s)!;
-    const [cur, total] = [Number(m[1]), Number(m[2])];
-    await p.press('N');
-    const prev = cur > 1 ? cur - 1 : total;
-    s = await p.waitForText(new RegExp(`search "HTTP" ${prev}/\\d+`), 5000 * SCALE);
-    await p.press('n');
-    s = await p.waitForText(new RegExp(`search "HTTP" ${cur}/\\d+`), 5000 * SCALE);
+    // The stream goes on meanwhile: a line arriving between reading the counter and the key can
+    // change what "the match before" is (a traceback's lines join an earlier entry). A step is
+    // checked against the counter read just before it, and tried again when the total moved.
+    const status = (t: string): [number, number] => {
+      const m = /search "HTTP" (\d+)\/(\d+)/.exec(t)!;
+      return [Number(m[1]), Number(m[2])];
+    };
+    const step = async (key: string, dir: 1 | -1): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        const [cur, total] = status(p!.screenText());
+        await p!.press(key);
+        const want = dir < 0 ? (cur > 1 ? cur - 1 : total) : cur < total ? cur + 1 : 1;
+        s = await waitFor(() => {
+          const t = p!.screenText();
+          return /search "HTTP" \d+\/\d+/.test(t) && status(t)[0] !== cur ? t : null;
+        }, 5000 * SCALE, `${key} to move off match ${cur}`);
+        const [got, nowTotal] = status(s);
+        if (got === want) return;
+        if (nowTotal !== total && attempt < 3) continue;
+        expect(got, `${key} from ${cur}/${total}`).toBe(want);
+        return;
+      }
+    };
+    await step('N', -1);
+    await step('n', 1);
+    const total = status(s)[1];
     // stepping to a match that is not on screen leaves the tail; with more matches than rows on
     // screen some match is off screen, so n/N above must have paused (a visible match keeps FOLLOW)
     if (total > logRows(s).length) expect(statusLine(s)).toContain('PAUSED');
