@@ -4,6 +4,7 @@
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { BackupWithDetail } from '../src/protocol/messages.js';
+import { jobResult } from '../src/domain/index.js';
 import { backupContents, backupSize, backupStateText, backupTime, backupTrigger, backupUsable, contentKind, formatBytes } from '../src/store/restore.js';
 import { moment } from '../src/store/format.js';
 import { backupFormKey, type BackupForm } from '../src/store/forms.js';
@@ -142,7 +143,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
   if (job) {
     jobLines.push(jobHeadLine(job, theme, { text: job.stage ? `  ${job.stage}` : '', color: theme.muted }));
     jobLines.push(...jobStepLines(job, theme, unicode, now));
-    const files = (job.result?.files as { path: string; bytes: number }[] | undefined) ?? [];
+    const files = jobResult(job, 'download')?.files ?? [];
     if (files.length) jobLines.push([{ text: 'Saved to ', color: theme.ok }, { text: files.map((f) => `${f.path} (${formatBytes(f.bytes)})`).join(', '), bold: true }]);
     else if (job.error) jobLines.push([{ text: job.error, color: theme.danger }]);
   }

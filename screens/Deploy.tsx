@@ -6,7 +6,7 @@
 import React, { useEffect, useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { Deployment, Environment as Env } from '../src/domain/index.js';
-import { envRisk } from '../src/domain/console.js';
+import { envRisk, jobResult } from '../src/domain/console.js';
 import { confirmationWord } from '../src/domain/outcomes.js';
 import { riskColor } from '../src/config/theme.js';
 import { BUILD_MODES, BUILD_MODE_HELP, deployVerdict, deployWatch, stageViews, isErrorLine, type BuildMode } from '../src/store/deploy.js';
@@ -64,7 +64,7 @@ export function Deploy({ route, width, height }: ScreenProps): React.ReactElemen
   const env = envSlot?.data;
   const latest: Deployment | null = env?.deployments[0] ?? null;
   // What to show: the job's deployment, else a running one (attached), else the last one.
-  const depUuid = (job?.result?.deployment as string | undefined) ?? (job ? null : (latest?.uuid ?? null));
+  const depUuid = jobResult(job, 'deploy', 'redeploy')?.deployment ?? (job ? null : (latest?.uuid ?? null));
   const depSlot = useTopic('deployment', depUuid ? { deployment: depUuid } : null);
   const now = useMemoNow(1000);
   const g = frameGlyphs(unicode);

@@ -4,7 +4,7 @@
 // everything (type the environment's slug). The rate-limit state of the last purge is shown.
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
-import { confirmationWord, divioCdnCandidate, domainName, type Domain } from '../src/domain/index.js';
+import { confirmationWord, divioCdnCandidate, domainName, jobResult, type Domain } from '../src/domain/index.js';
 import { purgeFormKey, type PurgeForm } from '../src/store/forms.js';
 import { PURGE_KIND_EXAMPLE, PURGE_KIND_LABEL, parsePurgeInput, type PurgeKind } from '../src/store/purge.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
@@ -135,7 +135,7 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
     L.push([]);
     L.push(jobHeadLine(job, theme, { text: job.percent != null ? `  ${job.percent} %` : '', color: theme.muted }));
     for (const l of jobStepLines(job, theme, unicode, now)) L.push(l);
-    const rl = job.result?.rateLimit as { plan: string; tokens: number; capacity: number; perSecond: number; waitMs: number } | undefined;
+    const rl = jobResult(job, 'cloudflare-purge')?.rateLimit;
     if (rl) L.push([{ text: 'Rate limit: ', color: theme.muted }, { text: `${rl.tokens}/${rl.capacity} purge requests available (${rl.plan} plan, refills ${rl.perSecond}/s)${rl.waitMs ? `, next in ${Math.ceil(rl.waitMs / 100) / 10} s` : ''}` }]);
     if (job.state === 'running' && job.stage) L.push([{ text: job.stage, color: theme.muted }]);
     if (job.error) L.push([{ text: job.error, color: theme.danger }]);

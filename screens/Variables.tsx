@@ -6,7 +6,7 @@
 import React, { useEffect, useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { EnvironmentVariable, Job } from '../src/domain/index.js';
-import { envRisk } from '../src/domain/console.js';
+import { envRisk, jobResult } from '../src/domain/console.js';
 import { displayKey } from '../src/config/keymap.js';
 import { varFormKey, type VarForm } from '../src/store/forms.js';
 import type { AppStore } from '../src/store/app.js';
@@ -61,7 +61,7 @@ export function Variables({ route, width, height }: ScreenProps): React.ReactEle
   useEffect(() => {
     if (!target || !job || job.state !== 'succeeded' || view?.offered === job.id) return;
     store.updateView({ offered: job.id }, vk);
-    const r = job.result ?? {};
+    const r = jobResult(job, 'env-var') ?? {};
     const what = r.action === 'unset' ? 'unset' : r.created ? 'created' : 'changed';
     offerDeploy(store, target, `${String(r.name ?? 'the variable')} ${what} on ${name}.`);
   }, [job?.state, job?.id]);

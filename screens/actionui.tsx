@@ -2,7 +2,7 @@
 // coloured segments, job steps with state and elapsed time, the read-only check, sending a command.
 import React from 'react';
 import { Text } from 'ink';
-import type { Job, JobKind } from '../src/domain/index.js';
+import type { ContentVersion, Job, JobKind } from '../src/domain/index.js';
 import type { AppStore, Route } from '../src/store/app.js';
 import type { Keymap } from '../src/config/keymap.js';
 import { activeScopes } from './registry.js';
@@ -88,9 +88,8 @@ export function jobDone(j: Job | undefined | null): boolean {
   return !!j && (j.state === 'succeeded' || j.state === 'failed');
 }
 
-export function contentVersionText(cv: unknown): string {
-  if (!cv || typeof cv !== 'object') return 'not offered by this zone';
-  const c = cv as { database?: { rows?: number; checksum?: string } | null; media?: { files?: number; bytes?: number; checksum?: string } | null };
+export function contentVersionText(c: ContentVersion | null | undefined): string {
+  if (!c) return 'not offered by this zone';
   const db = c.database ? `database ${c.database.rows ?? '?'} rows (${String(c.database.checksum ?? '').slice(0, 8)})` : 'no database';
   const media = c.media ? `media ${c.media.files ?? '?'} files${c.media.checksum ? ` (${String(c.media.checksum).slice(0, 8)})` : ''}` : 'no media';
   return `${db}; ${media}`;

@@ -5,7 +5,7 @@
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { Environment } from '../../src/domain/index.js';
-import { envRisk } from '../../src/domain/console.js';
+import { envRisk, jobResult } from '../../src/domain/console.js';
 import { riskColor } from '../../src/config/theme.js';
 import { padToWidth, truncateToWidth } from '../../src/terminal/width.js';
 import {
@@ -233,8 +233,9 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
         for (const l of jobStepLines(job, theme, unicode, now)) L.push(l);
         if (job.state === 'succeeded') {
           L.push([]);
-          add({ text: `Restored into ${destSlug}. `, bold: true, color: theme.ok }, { text: `New content version: ${contentVersionText(job.result?.contentVersion ?? destSlot?.data?.contentVersion)}` });
-          if (job.result?.safetyBackup) muted(`Safety backup ${String(job.result.safetyBackup).slice(0, 8)} holds the previous content.`);
+          add({ text: `Restored into ${destSlug}. `, bold: true, color: theme.ok }, { text: `New content version: ${contentVersionText(jobResult(job, 'restore')?.contentVersion ?? destSlot?.data?.contentVersion)}` });
+          const safety = jobResult(job, 'restore')?.safetyBackup;
+          if (safety) muted(`Safety backup ${safety.slice(0, 8)} holds the previous content.`);
         } else if (job.state === 'failed') {
           L.push([]);
           add({ text: job.error ?? 'failed', color: theme.danger, bold: true });

@@ -7,17 +7,12 @@
 import { copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { GatewayClient } from '../client/index.js';
-import type { Job } from '../domain/index.js';
+import { jobResult, type DownloadedFile, type Job } from '../domain/index.js';
 import type { BackupWithDetail } from '../protocol/index.js';
 import { backupStateText, backupUsable } from '../store/restore.js';
 import { flagString, UsageError, type ParsedArgs } from './args.js';
 import { jsonText } from './format.js';
 import { firstData, fleet, followJob, out, resolveTarget } from './twins.js';
-
-export interface DownloadedFile {
-  path: string;
-  bytes: number;
-}
 
 /** `remote`: the URL of a gateway that runs elsewhere (--gateway): its files stay on its host. */
 export async function backupDownload(c: GatewayClient, a: ParsedArgs, json: boolean, remote: string | null): Promise<number> {
@@ -57,7 +52,7 @@ export async function backupDownload(c: GatewayClient, a: ParsedArgs, json: bool
   if (!json) process.stderr.write(`downloading backup ${backup.uuid} of ${row.app}@${row.env}${dir ? ` into ${dir}` : ''}\n`);
   const job = await c.command('download', { backup: backup.uuid, siBackups });
   return followJob(c, job, false, undefined, async (j: Job) => {
-    const files = ((j.result?.files ?? []) as DownloadedFile[]).filter((f) => typeof f?.path === 'string');
+    const files = jobResult(j, 'download')?.files ?? [];
     if (!files.length) throw new Error(`download ${j.target}: the job succeeded but named no file`);
     const placed: DownloadedFile[] = [];
     for (const f of files) placed.push(dir ? await moveInto(f, dir) : f);

@@ -6,7 +6,7 @@
 //   divio-tui env-vars APP ENV unset NAME [--confirm APP@live]
 // Changes run as gateway jobs (kinds `redeploy`, `env-var`), whose guards the gateway checks itself.
 import type { GatewayClient } from '../client/index.js';
-import { confirmationWord, envRisk, type Job } from '../domain/index.js';
+import { confirmationWord, envRisk, jobResult, type Job } from '../domain/index.js';
 import { deploymentRow, newestFirst } from '../store/releases.js';
 import { flagBool, flagString, UsageError, type ParsedArgs } from './args.js';
 import { jsonText, renderTextTable } from './format.js';
@@ -41,7 +41,7 @@ export async function deploymentsCommand(c: GatewayClient, a: ParsedArgs, json: 
         out(jsonText(j));
         return 0;
       }
-      const r = j.result ?? {};
+      const r = jobResult(j, 'redeploy') ?? {};
       out(`redeploy ${j.target}: succeeded deployment=${String(r.deployment ?? '-')} commit=${String(r.deployedCommit ?? '-').slice(0, 7)}`);
       const commit = j.steps.find((s) => s.name === 'commit');
       if (commit?.detail) process.stderr.write(`note: ${commit.detail}\n`);
@@ -122,7 +122,7 @@ export async function envVarsCommand(c: GatewayClient, a: ParsedArgs, json: bool
       out(jsonText(j));
       return 0;
     }
-    const r = j.result ?? {};
+    const r = jobResult(j, 'env-var') ?? {};
     const what = r.action === 'unset' ? 'unset' : r.created ? 'created' : 'changed';
     out(`${String(r.name)} ${what} on ${name}${r.sensitive ? ' (sensitive)' : ''}`);
     process.stderr.write(`it takes effect on the next deployment of ${name}: divio-tui deploy ${row.app} ${row.env}${envRisk(row.env) === 'live' ? ` --confirm ${name}` : ''}\n`);

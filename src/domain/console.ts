@@ -1,5 +1,6 @@
 // The console's own nouns: the normalised log line, jobs, fleet rows. Shared by gateway and TUI.
 import { z } from 'zod';
+import { BackupResult, CdnClearResult, CloudflarePurgeResult, DeployResult, DownloadResult, EnvVarResult, LocalActionResult, RedeployResult, RestoreResult } from './jobresults.js';
 
 export const LogLevel = z.enum(['error', 'warning', 'info', 'debug']);
 export type LogLevel = z.infer<typeof LogLevel>;
@@ -43,15 +44,15 @@ export const JobStep = z.object({
 });
 export type JobStep = z.infer<typeof JobStep>;
 
-export const Job = z.object({
+const JobBase = z.object({
   id: z.string(),
-  kind: JobKind,
   idempotencyKey: z.string(),
   state: JobState,
   /** Human target, e.g. "shop@live". */
   target: z.string(),
   app: z.string().optional(),
   env: z.string().optional(),
+  /** The command's parameters as given, secrets left out (the gateway's redactParams). */
   params: z.record(z.string(), z.unknown()).default({}),
   percent: z.number().min(0).max(100).nullable().default(null),
   stage: z.string().nullable().default(null),
@@ -60,15 +61,55 @@ export const Job = z.object({
   updatedAt: z.number(),
   endedAt: z.number().nullable().default(null),
   error: z.string().nullable().default(null),
-  /** Kind-specific result: deployment uuid, backup uuid, file path, content version … */
-  result: z.record(z.string(), z.unknown()).nullable().default(null),
   /** Upstream object being followed (deployment / backup / restore uuid). */
   upstreamId: z.string().nullable().default(null),
   actor: z.string().optional(),
   /** Role of the actor's token when the job was started (kept, so the audit names it after a gateway restart too). */
   role: z.string().optional(),
 });
+
+/** Each kind's result schema (jobresults.ts): the key of the Job union. */
+export const JobResults = {
+  deploy: DeployResult,
+  redeploy: RedeployResult,
+  'env-var': EnvVarResult,
+  backup: BackupResult,
+  restore: RestoreResult,
+  download: DownloadResult,
+  'cdn-clear': CdnClearResult,
+  'cloudflare-purge': CloudflarePurgeResult,
+  'local-action': LocalActionResult,
+} as const satisfies Record<JobKind, z.ZodType>;
+
+/**
+ * A job: a union keyed by `kind`, so `job.kind === 'download'` narrows `job.result` to a
+ * DownloadResult. A result that does not match its kind's schema (a gateway of another version) is
+ * dropped to null on arrival: the job itself is still shown. (Written out per kind: a helper generic
+ * in the kind would lose the result's type.)
+ */
+export const Job = z.discriminatedUnion('kind', [
+  JobBase.extend({ kind: z.literal('deploy'), result: DeployResult.nullable().default(null).catch(null) }),
+  JobBase.extend({ kind: z.literal('redeploy'), result: RedeployResult.nullable().default(null).catch(null) }),
+  JobBase.extend({ kind: z.literal('env-var'), result: EnvVarResult.nullable().default(null).catch(null) }),
+  JobBase.extend({ kind: z.literal('backup'), result: BackupResult.nullable().default(null).catch(null) }),
+  JobBase.extend({ kind: z.literal('restore'), result: RestoreResult.nullable().default(null).catch(null) }),
+  JobBase.extend({ kind: z.literal('download'), result: DownloadResult.nullable().default(null).catch(null) }),
+  JobBase.extend({ kind: z.literal('cdn-clear'), result: CdnClearResult.nullable().default(null).catch(null) }),
+  JobBase.extend({ kind: z.literal('cloudflare-purge'), result: CloudflarePurgeResult.nullable().default(null).catch(null) }),
+  JobBase.extend({ kind: z.literal('local-action'), result: LocalActionResult.nullable().default(null).catch(null) }),
+]);
 export type Job = z.infer<typeof Job>;
+/** The job of one kind. */
+export type JobOf<K extends JobKind> = Extract<Job, { kind: K }>;
+/** What a job of kind K records as it runs. */
+export type JobResultOf<K extends JobKind> = z.infer<(typeof JobResults)[K]>;
+
+/** The result of `job` when it is of one of `kinds` (null otherwise, or while it has none). */
+export function jobResult<K extends JobKind>(job: Job | null | undefined, ...kinds: K[]): JobResultOf<K> | null {
+  if (!job || !kinds.some((k) => k === job.kind)) return null;
+  // job.kind is one of K: the union member of that kind, whose result is JobResultOf<K>.
+  return (job as JobOf<K>).result as JobResultOf<K> | null;
+}
 
 export const EnvState = z.enum(['live', 'deploying', 'failed', 'sleeping', 'never-deployed', 'unknown']);
 export type EnvState = z.infer<typeof EnvState>;

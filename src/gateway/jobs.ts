@@ -17,7 +17,7 @@ import type { AuditLog } from './audit.js';
 import { errorText } from './hub.js';
 import { collect } from '../divio/client.js';
 import { moveAside, writeFileAtomicSync } from '../statefile/index.js';
-import { KINDS, JobHandle, JobRejected, type KindContext, type LocalActions } from './jobs/index.js';
+import { KINDS, JobHandle, JobRejected, type JobKindDef, type KindContext, type KindParams, type LocalActions } from './jobs/index.js';
 
 export { JobHandle, JobRejected, probeUrl, type ProbeResult } from './jobs/index.js';
 
@@ -177,14 +177,14 @@ export class JobStore {
     return p;
   }
 
-  private async create(kind: JobKind, rawParams: unknown, key: string, actor: JobActor): Promise<Job> {
-    const schema = CommandParams[kind] as z.ZodTypeAny;
-    const parsed = schema.safeParse(rawParams ?? {});
+  private async create<K extends JobKind>(kind: K, rawParams: unknown, key: string, actor: JobActor): Promise<Job> {
+    const parsed = (CommandParams[kind] as z.ZodType).safeParse(rawParams ?? {});
     if (!parsed.success) {
       throw new JobRejected(`bad ${kind} parameters: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`);
     }
-    const params = parsed.data as Record<string, any>;
-    const def = KINDS[kind];
+    // CommandParams[kind] is this kind's schema: what it returned is the kind's parameters
+    const params = parsed.data as KindParams<K>;
+    const def: JobKindDef<K> = KINDS[kind];
     const pre = await def.prepare(this.context, params);
     const now = Date.now();
     const job: Job = {
@@ -210,15 +210,15 @@ export class JobStore {
     };
     this.byKey.set(key, job.id);
     this.update(job, {}, true);
-    this.launch(job.id, (h) => def.run(h, params, pre, this.context));
+    this.launch<K>(job.id, (h) => def.run(h, params, pre, this.context));
     return this.jobs.get(job.id)!;
   }
 
   // ---------------------------------------------------------------- running
 
-  private launch(id: string, body: (h: JobHandle) => Promise<void>): void {
+  private launch<K extends JobKind>(id: string, body: (h: JobHandle<K>) => Promise<void>): void {
     const abort = new AbortController();
-    const h = new JobHandle(this, id, abort.signal);
+    const h = new JobHandle<K>(this, id, abort.signal);
     const done = (async () => {
       await Promise.resolve();
       if (this.jobs.get(id)?.state === 'queued') h.patch({ state: 'running' });
@@ -340,8 +340,12 @@ export class JobStore {
   }
 
   private refollow(j: Job): void {
+    this.refollowKind(j.kind, j);
+  }
+
+  private refollowKind<K extends JobKind>(kind: K, j: Job): void {
     const id = j.id;
-    const resume = KINDS[j.kind].resume;
+    const resume = KINDS[kind].resume;
     if (!j.upstreamId || !resume) {
       const why = !j.upstreamId ? 'interrupted by a gateway restart before the upstream call; check upstream before retrying' : 'interrupted by a gateway restart; check the result upstream';
       this.launch(id, async () => {
@@ -349,9 +353,9 @@ export class JobStore {
       });
       return;
     }
-    this.launch(id, async (h) => {
+    this.launch<K>(id, async (h) => {
       h.patch({ state: 'running' });
-      await resume(h, this.jobs.get(id)!, this.context);
+      await resume(h, h.job, this.context);
     });
   }
 
@@ -383,7 +387,7 @@ function safeJob(j: Job): Job {
 }
 
 /** Parameters as recorded in a job (and the audit log): no secrets, bounded lists. */
-function redactParams(p: Record<string, any>): Record<string, unknown> {
+function redactParams(p: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(p)) {
     // `value`: an environment variable's (env-var jobs), never kept, shown or audited

@@ -2,7 +2,7 @@
 // error, a per-deployment log buffer that only ever appends (it survives the cockpit unmounting), the
 // heartbeat (time since progress last changed), and the verdict from the API's success plus the HTTP
 // probe the gateway's deploy job runs when the deployment ends.
-import type { Deployment, Job } from '../domain/index.js';
+import { jobResult, type Deployment, type Job } from '../domain/index.js';
 import { LogBuffer } from './logbuffer.js';
 
 export type BuildMode = 'AUTO' | 'ADOPT' | 'FORCE';
@@ -131,7 +131,7 @@ export interface Verdict {
 export function deployVerdict(d: Deployment | null, job: Job | null | undefined): Verdict {
   if (!d) return { kind: 'unknown', text: 'no deployment yet' };
   if (!d.ended_at) return { kind: 'running', text: 'running' };
-  const probe = (job?.result?.probe ?? null) as { ok: boolean; status: number | null; url: string; error?: string | null } | null;
+  const probe = jobResult(job, 'deploy', 'redeploy')?.probe ?? null;
   const probeStep = job?.steps.find((s) => s.name === 'probe');
   if (d.success === false) return { kind: 'failed', text: 'FAILED (the API reports failure; the previous version keeps serving)' };
   if (d.success !== true) return { kind: 'unknown', text: 'ended without a result from the API' };

@@ -71,7 +71,7 @@ describe('deployment log', () => {
 
   test('verdict: both the API and the probe must say yes', () => {
     const ended = { uuid: 'd', environment: 'e', ended_at: 'x', success: true } as Deployment;
-    const job = (probe: unknown): Job => ({ steps: [{ name: 'probe', state: 'succeeded', startedAt: 1, endedAt: 2 }], result: { probe } }) as unknown as Job;
+    const job = (probe: unknown): Job => ({ kind: 'deploy', steps: [{ name: 'probe', state: 'succeeded', startedAt: 1, endedAt: 2 }], result: { probe } }) as unknown as Job;
     expect(deployVerdict(ended, job({ ok: true, status: 200, url: 'u' })).kind).toBe('ok');
     expect(deployVerdict(ended, job({ ok: false, status: 503, url: 'u' })).kind).toBe('degraded');
     expect(deployVerdict({ ...ended, success: false }, job({ ok: true, status: 200, url: 'u' })).kind).toBe('failed');

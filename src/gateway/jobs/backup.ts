@@ -5,19 +5,14 @@ import { backupOutcome } from '../../domain/index.js';
 import { collect } from '../../divio/client.js';
 import { followBackup } from '../../divio/ops.js';
 import { errorText } from '../hub.js';
-import { envOf, JobRejected, type JobHandle, type JobKindDef, type KindContext, type Prepared } from './kind.js';
+import { envOf, JobRejected, type HandleOf, type JobKindDef, type KindContext, type Prepared } from './kind.js';
 
-interface BackupParams {
-  env: string;
-  services?: string[];
-  notes?: string;
-}
 interface BackupPrepared extends Prepared {
   envUuid: string;
   services: string[];
 }
 
-export const backupKind: JobKindDef<BackupParams, BackupPrepared> = {
+export const backupKind: JobKindDef<'backup', BackupPrepared> = {
   async prepare(ctx, p) {
     const { env, app } = await envOf(ctx, p.env);
     let all: string[];
@@ -48,7 +43,7 @@ export const backupKind: JobKindDef<BackupParams, BackupPrepared> = {
 };
 
 /** Follow backup `uuid` (shown as `label` in the job's stage) to its end; a failure throws with Divio's reason. */
-export async function followToEnd(h: JobHandle, ctx: KindContext, uuid: string, label: string): Promise<Backup> {
+export async function followToEnd(h: HandleOf<'backup' | 'restore'>, ctx: KindContext, uuid: string, label: string): Promise<Backup> {
   const b = await followBackup(ctx.up.divio, uuid, {
     signal: h.signal,
     intervalMs: ctx.interval.fast,

@@ -1,22 +1,17 @@
 // Deploy: attach to a running deployment or start one (never two POSTs), follow it at Divio's CLI
 // cadence, then probe the environment's URL. A live environment needs `confirm: "APP@live"`.
 import { request } from 'undici';
-import type { Deployment, Environment } from '../../domain/index.js';
+import type { Deployment, Environment, Job } from '../../domain/index.js';
 import { deploymentOutcome, envRisk } from '../../domain/index.js';
 import { deploy, followDeployment } from '../../divio/ops.js';
 import { errorText, sleep } from '../hub.js';
-import { envOf, needConfirmation, type JobHandle, type JobKindDef, type KindContext, type Prepared } from './kind.js';
+import { envOf, needConfirmation, type HandleOf, type JobKindDef, type KindContext, type Prepared } from './kind.js';
 
-interface DeployParams {
-  env: string;
-  buildMode: 'AUTO' | 'ADOPT' | 'FORCE';
-  confirm?: string;
-}
 interface DeployPrepared extends Prepared {
   envObj: Environment;
 }
 
-export const deployKind: JobKindDef<DeployParams, DeployPrepared> = {
+export const deployKind: JobKindDef<'deploy', DeployPrepared> = {
   async prepare(ctx, p) {
     const { env, app } = await envOf(ctx, p.env);
     if (envRisk(env.slug) === 'live') needConfirmation(p.confirm, app, env.slug, 'deploying');
@@ -28,7 +23,12 @@ export const deployKind: JobKindDef<DeployParams, DeployPrepared> = {
     await probe(h, ctx, pre.envObj);
   },
 
-  async resume(h, job, ctx) {
+  resume: resumeDeploy,
+};
+
+/** Follow a deployment the gateway was following when it stopped (deploy and redeploy jobs). */
+export async function resumeDeploy(h: HandleOf<'deploy' | 'redeploy'>, job: Job, ctx: KindContext): Promise<void> {
+  {
     const uuid = job.upstreamId!;
     h.stepStart('deploy');
     let last: Awaited<ReturnType<typeof ctx.up.divio.deployment>> | null = null;
@@ -43,11 +43,11 @@ export const deployKind: JobKindDef<DeployParams, DeployPrepared> = {
     const envUuid = typeof job.params.env === 'string' ? job.params.env : last.environment;
     const env = await ctx.up.divio.environment(envUuid, h.signal);
     await probe(h, ctx, env);
-  },
-};
+  }
+}
 
 /** Step "deploy": start a deployment (or attach to the running one) and follow it to its end; a failed one throws. */
-export async function deployStep(h: JobHandle, ctx: KindContext, envObj: Environment, buildMode: 'AUTO' | 'ADOPT' | 'FORCE'): Promise<Deployment> {
+export async function deployStep(h: HandleOf<'deploy' | 'redeploy'>, ctx: KindContext, envObj: Environment, buildMode: 'AUTO' | 'ADOPT' | 'FORCE'): Promise<Deployment> {
   h.stepStart('deploy');
   let lastStage: string | null = null;
   const r = await deploy(ctx.up.divio, envObj, {
@@ -66,13 +66,13 @@ export async function deployStep(h: JobHandle, ctx: KindContext, envObj: Environ
   return r.deployment;
 }
 
-function progress(h: JobHandle, d: { stage?: string | null; status?: string | null; percent?: number | null }, lastStage: string | null): string | null {
+function progress(h: HandleOf<'deploy' | 'redeploy'>, d: { stage?: string | null; status?: string | null; percent?: number | null }, lastStage: string | null): string | null {
   const stage = d.stage ?? d.status ?? null;
   if (stage !== lastStage || (d.percent ?? null) !== h.job.percent) h.patch({ percent: d.percent ?? null, stage });
   return stage;
 }
 
-function ended(h: JobHandle, d: { uuid: string; ended_at: string | null; success?: boolean | null; status?: string | null }, lastStage: string | null): void {
+function ended(h: HandleOf<'deploy' | 'redeploy'>, d: { uuid: string; ended_at: string | null; success?: boolean | null; status?: string | null }, lastStage: string | null): void {
   const o = deploymentOutcome(d);
   if (o.done && !o.ok) {
     h.stepEnd('deploy', 'failed', lastStage ?? undefined);
@@ -84,7 +84,7 @@ function ended(h: JobHandle, d: { uuid: string; ended_at: string | null; success
 }
 
 /** The verdict has two sources: the API's success and an HTTP probe of the environment's URL. */
-export async function probe(h: JobHandle, ctx: KindContext, envObj: Environment): Promise<void> {
+export async function probe(h: HandleOf<'deploy' | 'redeploy'>, ctx: KindContext, envObj: Environment): Promise<void> {
   h.stepStart('probe');
   const fresh = await ctx.up.divio.environment(envObj.uuid, h.signal).catch(() => envObj);
   const url = typeof fresh.url === 'string' && /^https?:\/\//.test(fresh.url) ? fresh.url : null;
@@ -103,14 +103,15 @@ export async function probe(h: JobHandle, ctx: KindContext, envObj: Environment)
   h.stepEnd('probe', 'succeeded', `HTTP ${r.status} from ${url}`);
 }
 
-export interface ProbeResult {
+/** What probeUrl found (every field set; the job's result schema, domain ProbeResult, also reads older records). */
+export type ProbeResult = {
   url: string;
   ok: boolean;
   status: number | null;
   error: string | null;
   ms: number;
   attempts: number;
-}
+};
 
 /** GET the environment's URL (no token, no redirects followed); a few tries while the release settles. */
 export async function probeUrl(url: string, signal: AbortSignal, retryMs = 1000, attempts = 3): Promise<ProbeResult> {

@@ -9,18 +9,13 @@ import { DivioApiError } from '../../divio/errors.js';
 import { errorText } from '../hub.js';
 import { envOf, JobRejected, type JobKindDef, type Prepared } from './kind.js';
 
-interface DownloadParams {
-  backup: string;
-  siBackups: string[];
-  dest?: string;
-}
 interface DownloadPrepared extends Prepared {
   backup: Backup;
   /** File name stem: app-env-backup. */
   stem: string;
 }
 
-export const downloadKind: JobKindDef<DownloadParams, DownloadPrepared> = {
+export const downloadKind: JobKindDef<'download', DownloadPrepared> = {
   async prepare(ctx, p) {
     if (p.dest !== undefined) {
       const why = /(^|[\\/])\.\.([\\/]|$)/.test(p.dest) ? 'a path with ".." ' : p.dest.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p.dest) ? 'an absolute path ' : 'a path ';

@@ -10,9 +10,6 @@ import { collect } from '../../divio/index.js';
 import { errorText } from '../hub.js';
 import { envOf, JobRejected, needConfirmation, type JobKindDef, type Prepared } from './kind.js';
 
-type EnvVarParams =
-  | { action: 'set'; env: string; name: string; value: string; sensitive?: boolean; confirm?: string }
-  | { action: 'unset'; env: string; name: string; confirm?: string };
 interface EnvVarPrepared extends Prepared {
   envObj: Environment;
   existing: EnvironmentVariable | null;
@@ -21,7 +18,7 @@ interface EnvVarPrepared extends Prepared {
 /** A variable name as a shell and Divio's Control Panel accept it. */
 export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export const envVarKind: JobKindDef<EnvVarParams, EnvVarPrepared> = {
+export const envVarKind: JobKindDef<'env-var', EnvVarPrepared> = {
   async prepare(ctx, p) {
     if (!VAR_NAME.test(p.name)) throw new JobRejected(`"${p.name.slice(0, 80)}" is not a variable name: letters, digits and _ only, not starting with a digit`);
     const { env, app } = await envOf(ctx, p.env);

@@ -21,5 +21,5 @@ export const KINDS: KindTable = {
   'local-action': localActionKind,
 };
 
-export { JobHandle, JobRejected, type KindContext, type LocalActions, type Prepared } from './kind.js';
+export { JobHandle, JobRejected, type JobKindDef, type KindContext, type KindParams, type LocalActions, type Prepared } from './kind.js';
 export { probeUrl, type ProbeResult } from './deploy.js';

@@ -3,7 +3,9 @@
 // JobRejected, with its reason); `run` does the work through a JobHandle; `resume` follows an
 // unfinished job again after a gateway restart. JobStore (../jobs.ts) keeps persistence,
 // idempotency, launch, audit and rediscovery, and nothing kind-specific.
-import type { Environment, Job, JobKind, JobStep } from '../../domain/index.js';
+import type { z } from 'zod';
+import type { Environment, Job, JobKind, JobOf, JobResultOf, JobStep } from '../../domain/index.js';
+import type { CommandParams } from '../../protocol/index.js';
 import { confirmationWord } from '../../domain/index.js';
 import type { Upstream } from '../types.js';
 import { errorText } from '../hub.js';
@@ -37,39 +39,49 @@ export interface Prepared {
   steps: string[];
 }
 
-export interface JobKindDef<P = Record<string, any>, R extends Prepared = Prepared> {
-  prepare(ctx: KindContext, params: P): Promise<R>;
-  run(h: JobHandle, params: P, pre: R, ctx: KindContext): Promise<void>;
+/** A kind's parameters once validated: the protocol's command schema of that kind. */
+export type KindParams<K extends JobKind> = z.infer<(typeof CommandParams)[K]>;
+
+/** What a kind does with its parameters (the protocol's), what it prepares, and the result it records. */
+export interface JobKindDef<K extends JobKind, R extends Prepared = Prepared> {
+  prepare(ctx: KindContext, params: KindParams<K>): Promise<R>;
+  run(h: JobHandle<K>, params: KindParams<K>, pre: R, ctx: KindContext): Promise<void>;
   /** Follow an unfinished job again after a restart (rediscovery); absent = the job is marked interrupted. */
-  resume?(h: JobHandle, job: Job, ctx: KindContext): Promise<void>;
+  resume?(h: JobHandle<K>, job: JobOf<K>, ctx: KindContext): Promise<void>;
 }
+
+/** A patch of a job of kind K: its result is that kind's. */
+export type JobPatch<K extends JobKind> = Partial<Omit<Job, 'kind' | 'result'>> & { result?: JobResultOf<K> | null };
 
 /** What JobHandle needs of the store. */
 export interface JobSink {
   get(id: string): Job | undefined;
-  _patch(id: string, patch: Partial<Job>, persistNow?: boolean): Job;
+  _patch(id: string, patch: JobPatch<JobKind>, persistNow?: boolean): Job;
   _finished(job: Job): void;
 }
 
 /** A running job as its kind sees it: progress, steps, the end. */
-export class JobHandle {
+export class JobHandle<K extends JobKind = JobKind> {
   constructor(
     private store: JobSink,
     readonly id: string,
     readonly signal: AbortSignal,
   ) {}
-  get job(): Job {
-    return this.store.get(this.id)!;
+  get job(): JobOf<K> {
+    // the store holds this handle's job, launched as kind K
+    return this.store.get(this.id) as JobOf<K>;
   }
-  get result(): Record<string, unknown> {
-    return this.job.result ?? {};
+  /** What the job recorded so far. */
+  get result(): JobResultOf<K> {
+    // every field of a kind's result is optional: nothing recorded yet is an empty result
+    return (this.job.result ?? {}) as JobResultOf<K>;
   }
-  patch(p: Partial<Job>, persistNow = false): void {
+  patch(p: JobPatch<K>, persistNow = false): void {
     if (this.signal.aborted) return;
     this.store._patch(this.id, p, persistNow);
   }
   /** Merge into the result (persisted at once: upstream ids must survive a restart). */
-  record(r: Record<string, unknown>): void {
+  record(r: JobResultOf<K>): void {
     this.patch({ result: { ...this.result, ...r } }, true);
   }
   private setStep(name: string, f: (s: JobStep) => JobStep): void {
@@ -146,4 +158,8 @@ export function needConfirmation(given: unknown, app: string, env: string, what:
   );
 }
 
-export type KindTable = Record<JobKind, JobKindDef<any, any>>;
+/** A handle of any of the kinds K (for steps that several kinds share: what they record fits each). */
+export type HandleOf<K extends JobKind> = { [P in K]: JobHandle<P> }[K];
+
+/** One definition per kind (what `prepare` hands to `run` is the kind's own). */
+export type KindTable = { [K in JobKind]: JobKindDef<K> };

@@ -1,12 +1,7 @@
 // Local action: start, stop or restart a container of the gateway's Docker/Podman engine.
 import { JobRejected, type JobKindDef, type Prepared } from './kind.js';
 
-interface LocalParams {
-  container: string;
-  action: 'start' | 'stop' | 'restart';
-}
-
-export const localActionKind: JobKindDef<LocalParams, Prepared & { container: string }> = {
+export const localActionKind: JobKindDef<'local-action', Prepared & { container: string }> = {
   async prepare(ctx, p) {
     if (!ctx.local) throw new JobRejected('this gateway has no Local environment (Docker)');
     const d = await ctx.local.describe(p.container);

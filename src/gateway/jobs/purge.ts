@@ -8,12 +8,9 @@ import { divioCdnCandidate, domainName } from '../../domain/index.js';
 import { collect } from '../../divio/client.js';
 import { DivioApiError } from '../../divio/errors.js';
 import { errorText } from '../hub.js';
+import type { PurgeRequest } from '../../cloudflare/client.js';
 import { envOf, JobRejected, needConfirmation, type JobKindDef, type KindContext, type Prepared } from './kind.js';
 
-interface CdnClearParams {
-  domain?: string;
-  env?: string;
-}
 interface CdnClearPrepared extends Prepared {
   domains: { uuid: string; name: string }[];
   skipped: { name: string; reason: string }[];
@@ -29,7 +26,7 @@ async function envDomains(ctx: KindContext, env: Environment, label: string): Pr
 
 const NO_CDN_HINT = 'a Cloudflare zone of your own is purged by URL, prefix, host, tag or everything';
 
-export const cdnClearKind: JobKindDef<CdnClearParams, CdnClearPrepared> = {
+export const cdnClearKind: JobKindDef<'cdn-clear', CdnClearPrepared> = {
   async prepare(ctx, p) {
     if (!p.env === !p.domain) throw new JobRejected('cdn-clear needs exactly one of: domain, env');
     if (p.domain) {
@@ -84,16 +81,6 @@ export const cdnClearKind: JobKindDef<CdnClearParams, CdnClearPrepared> = {
   },
 };
 
-interface PurgeParams {
-  env: string;
-  zone?: string;
-  everything?: boolean;
-  files?: string[];
-  prefixes?: string[];
-  hosts?: string[];
-  tags?: string[];
-  confirm?: string;
-}
 interface PurgePrepared extends Prepared {
   envObj: Environment;
 }
@@ -111,7 +98,7 @@ function hostOf(kind: 'files' | 'prefixes' | 'hosts', item: string): string | nu
   return h.toLowerCase().replace(/:\d+$/, '') || null;
 }
 
-export const cloudflarePurgeKind: JobKindDef<PurgeParams, PurgePrepared> = {
+export const cloudflarePurgeKind: JobKindDef<'cloudflare-purge', PurgePrepared> = {
   async prepare(ctx, p) {
     const { env, app } = await envOf(ctx, p.env);
     const label = `${app}@${env.slug}`;
@@ -142,13 +129,13 @@ export const cloudflarePurgeKind: JobKindDef<PurgeParams, PurgePrepared> = {
     let zoneId = p.zone ?? target.zoneId ?? null;
     if (!zoneId && target.zoneName) zoneId = (await target.client.zoneByName(target.zoneName)).id;
     if (!zoneId) throw new Error('no Cloudflare zone id known for this environment');
-    const req = p.everything ? { everything: true as const } : p.files?.length ? { files: p.files } : p.prefixes?.length ? { prefixes: p.prefixes } : p.hosts?.length ? { hosts: p.hosts } : { tags: p.tags! };
+    const req: PurgeRequest = p.everything ? { everything: true } : p.files?.length ? { files: p.files } : p.prefixes?.length ? { prefixes: p.prefixes } : p.hosts?.length ? { hosts: p.hosts } : { tags: p.tags ?? [] };
     const rate = () => {
       const b = target.client.bucketState();
       return { plan: b.plan, tokens: Math.floor(b.tokens), capacity: b.capacity, perSecond: b.perSecond, waitMs: b.waitMs };
     };
     h.patch({ result: { zone: zoneId, rateLimit: rate() } });
-    const r = await target.client.purge(zoneId, req as any, {
+    const r = await target.client.purge(zoneId, req, {
       signal: h.signal,
       onProgress: (sent: number, total: number) => {
         const rl = rate();

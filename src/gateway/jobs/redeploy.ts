@@ -9,15 +9,9 @@
 import type { Deployment, Environment } from '../../domain/index.js';
 import { envRisk } from '../../domain/index.js';
 import { errorText } from '../hub.js';
-import { deployKind, deployStep, probe } from './deploy.js';
+import { deployStep, probe, resumeDeploy } from './deploy.js';
 import { envOf, JobRejected, needConfirmation, type JobKindDef, type Prepared } from './kind.js';
 
-interface RedeployParams {
-  env: string;
-  deployment: string;
-  buildMode: 'AUTO' | 'ADOPT' | 'FORCE';
-  confirm?: string;
-}
 interface RedeployPrepared extends Prepared {
   envObj: Environment;
   chosen: Deployment;
@@ -25,7 +19,7 @@ interface RedeployPrepared extends Prepared {
 
 const short = (c: string | null | undefined) => (c ? c.slice(0, 7) : null);
 
-export const redeployKind: JobKindDef<RedeployParams, RedeployPrepared> = {
+export const redeployKind: JobKindDef<'redeploy', RedeployPrepared> = {
   async prepare(ctx, p) {
     const { env, app } = await envOf(ctx, p.env);
     const target = `${app}@${env.slug}`;
@@ -66,5 +60,5 @@ export const redeployKind: JobKindDef<RedeployParams, RedeployPrepared> = {
     await probe(h, ctx, pre.envObj);
   },
 
-  resume: deployKind.resume,
+  resume: resumeDeploy,
 };

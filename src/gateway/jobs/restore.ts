@@ -14,18 +14,17 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
-import type { CommandParams } from '../../protocol/index.js';
+import { CommandParams } from '../../protocol/index.js';
 import type { Backup, Environment, ServiceInstance, ServiceInstanceBackup } from '../../domain/index.js';
 import { backupOutcome, confirmationWord, restoreOutcome } from '../../domain/index.js';
 import { collect } from '../../divio/client.js';
 import { followRestore, openDownload, prepareDownload, SUPPORTED_UPLOAD_HANDLERS, uploadBackupFile } from '../../divio/ops.js';
 import { errorText } from '../hub.js';
 import { followToEnd } from './backup.js';
-import { envOf, JobRejected, needConfirmation, type JobHandle, type JobKindDef, type KindContext, type Prepared } from './kind.js';
+import { envOf, JobRejected, needConfirmation, type JobHandle, type JobKindDef, type KindParams, type KindContext, type Prepared } from './kind.js';
 
 /** What a restore command carries (validated against the protocol's schema before prepare). */
-export type RestoreParams = z.infer<typeof CommandParams.restore>;
+export type RestoreParams = KindParams<'restore'>;
 
 interface Mapping {
   /** The source's service-instance backup. */
@@ -52,7 +51,7 @@ const STEPS = {
   cv: 'content version',
 } as const;
 
-export const restoreKind: JobKindDef<RestoreParams, RestorePrepared> = {
+export const restoreKind: JobKindDef<'restore', RestorePrepared> = {
   async prepare(ctx, p) {
     const c = ctx.up.divio;
     const { env: dest, app } = await envOf(ctx, p.to);
@@ -113,7 +112,7 @@ export const restoreKind: JobKindDef<RestoreParams, RestorePrepared> = {
     if (p.safetyBackup && !h.stepDone(STEPS.safety)) {
       try {
         await h.step(STEPS.safety, async () => {
-          let uuid = h.result.safetyBackup as string | undefined;
+          let uuid = h.result.safetyBackup;
           if (!uuid) {
             const services = (await collect(ctx.up.divio.serviceInstances(pre.dest.uuid))).filter((s) => !s.environment || s.environment === pre.dest.uuid).map((s) => s.uuid);
             if (!services.length) throw new Error('the destination has no service instances to back up');
@@ -133,7 +132,7 @@ export const restoreKind: JobKindDef<RestoreParams, RestorePrepared> = {
     if (pre.mode === 'upload') restoreFrom = await throughUpload(h, p, pre, ctx);
     // 3. the restore, documented body; 4. the destination's content version
     await h.step(STEPS.restore, async () => {
-      let uuid = h.result.restore as string | undefined;
+      let uuid = h.result.restore;
       if (!uuid) {
         uuid = (await ctx.up.divio.createRestore(restoreFrom.backup, restoreFrom.sibs, p.notes)).uuid;
         h.patch({ upstreamId: uuid });
@@ -158,7 +157,9 @@ export const restoreKind: JobKindDef<RestoreParams, RestorePrepared> = {
   async resume(h, job, ctx) {
     // Everything needed is in the job: its parameters and the upstream ids recorded so far. A
     // phase that had not recorded its id cannot be told apart from one never started: say so.
-    const p = job.params as unknown as RestoreParams;
+    const parsed = CommandParams.restore.safeParse(job.params);
+    if (!parsed.success) throw new Error('interrupted by a gateway restart, and its recorded parameters are unreadable: check upstream before retrying');
+    const p = parsed.data;
     const r = job.result ?? {};
     if (!r.safetyBackup && !r.download && !r.restore) throw new Error('interrupted by a gateway restart before the restore was created; check upstream before retrying');
     if (r.download && !r.uploadBackup) throw new Error('interrupted by a gateway restart during the download; nothing was restored: start the restore again');
@@ -169,7 +170,7 @@ export const restoreKind: JobKindDef<RestoreParams, RestorePrepared> = {
 };
 
 /** Download the source's files and upload each as a backup of the destination's service instance; wait for that backup. */
-async function throughUpload(h: JobHandle, p: RestoreParams, pre: RestorePrepared, ctx: KindContext): Promise<{ backup: string; sibs: string[] }> {
+async function throughUpload(h: JobHandle<'restore'>, p: RestoreParams, pre: RestorePrepared, ctx: KindContext): Promise<{ backup: string; sibs: string[] }> {
   const c = ctx.up.divio;
   if (!h.result.uploaded) {
     const prep = await h.step(STEPS.download, async () => {
@@ -202,7 +203,8 @@ async function throughUpload(h: JobHandle, p: RestoreParams, pre: RestorePrepare
       return total;
     }, (n) => `${formatBytes(n)} uploaded`);
   }
-  const uploadBackup = h.result.uploadBackup as string;
+  const uploadBackup = h.result.uploadBackup;
+  if (!uploadBackup) throw new Error('the uploaded backup was not recorded: start the restore again');
   const b = await h.step(STEPS.uploaded, () => followToEnd(h, ctx, uploadBackup, STEPS.uploaded), (x) => x.uuid);
   return { backup: b.uuid, sibs: b.service_instance_backups };
 }
@@ -212,7 +214,7 @@ async function throughUpload(h: JobHandle, p: RestoreParams, pre: RestorePrepare
  * go straight through; without one they are spooled to a private temporary file first (the PUT
  * needs its length, and the dump is never held in memory).
  */
-async function transfer(url: string, target: Parameters<typeof uploadBackupFile>[0], ctx: KindContext, h: JobHandle, onBytes: (n: number) => void): Promise<number> {
+async function transfer(url: string, target: Parameters<typeof uploadBackupFile>[0], ctx: KindContext, h: JobHandle<'restore'>, onBytes: (n: number) => void): Promise<number> {
   const dl = await openDownload(url, { signal: h.signal });
   let body: Readable = dl.body;
   let length = dl.length;
