@@ -12,7 +12,7 @@ import { LogQuery } from '../src/store/logquery.js';
 import type { AppStore } from '../src/store/app.js';
 import { LogView, FOLLOW, makeLayout, scrollLog, scrollToTop, revealIndex, type LogScroll, type LogViewOptions, type LogLayout } from '../components/LogView.js';
 import { useActions, useAppState, useTopic, useUi, sx } from '../components/context.js';
-import { moment } from '../src/store/format.js';
+import { moment } from '../src/domain/format.js';
 import { targetOfParams, type ScreenProps } from './registry.js';
 import { SegLine, type Seg } from '../components/SegLine.js';
 

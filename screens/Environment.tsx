@@ -20,6 +20,7 @@ import { frameGlyphs, clean } from '../components/glyphs.js';
 import { useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { runEnvAction } from './actions.js';
 import { envActionIds, targetOfParams, type EnvTarget, type ScreenProps } from './registry.js';
+import { formatBytes } from '../src/domain/format.js';
 
 interface Seg {
   text: string;
@@ -29,13 +30,6 @@ interface Seg {
   link?: string;
 }
 type Line = Seg[];
-
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(1)} GB`;
-}
 
 /** The environment as lines of coloured segments (pure; tested through the screen). */
 export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number, keyOf: (action: string) => string): Line[] {
@@ -62,7 +56,7 @@ export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number
   if (d.contentVersion) {
     const cv = d.contentVersion;
     const db = cv.database ? `database ${cv.database.rows} rows (${cv.database.checksum.slice(0, 8)})` : 'no database';
-    const media = cv.media ? `media ${cv.media.files} files, ${bytes(cv.media.bytes)}` : 'no media';
+    const media = cv.media ? `media ${cv.media.files} files, ${formatBytes(cv.media.bytes)}` : 'no media';
     label('Content', `${db}; ${media}`);
   } else label('Content', 'content version not offered by this zone', theme.muted);
   section(`Services (${d.serviceInstances.length})`);

@@ -9,7 +9,7 @@
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { LocalContainerData, LocalData, LocalProjectData } from '../src/protocol/messages.js';
-import { formatAge } from '../src/domain/metrics.js';
+import { compactAge, compactBytes } from '../src/domain/format.js';
 import { cpuLevel } from '../src/domain/metrics.js';
 import type { AppStore } from '../src/store/app.js';
 import { Table, layoutColumns, type Column } from '../components/Table.js';
@@ -38,13 +38,6 @@ export function localItems(d: LocalData | null | undefined): LocalItem[] {
     for (const c of d.standalone) out.push({ kind: 'container', c, project: null });
   }
   return out;
-}
-
-export function bytesText(n: number | null): string {
-  if (n === null) return '-';
-  if (n < 1024 ** 2) return `${Math.round(n / 1024)}K`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(n < 10 * 1024 ** 2 ? 1 : 0)}M`;
-  return `${(n / 1024 ** 3).toFixed(1)}G`;
 }
 
 export function portsText(c: LocalContainerData): string {
@@ -162,7 +155,7 @@ export function historyLine(c: LocalContainerData, stepMs: number, width: number
   const cpuPeak = peak(c.cpuHistory);
   const memPeak = peak(c.memHistory);
   const cpuText = ` ${c.cpuPercent === null ? '-' : `${c.cpuPercent.toFixed(1)}%`} peak ${cpuPeak === null ? '-' : `${cpuPeak.toFixed(1)}%`}`;
-  const memText = ` ${bytesText(c.memoryUsed)} peak ${bytesText(memPeak)}`;
+  const memText = ` ${compactBytes(c.memoryUsed)} peak ${compactBytes(memPeak)}`;
   // label  CPU <spark><cpuText>  MEM <spark><memText>  <span>
   const fixed = label.length + 2 + 4 + cpuText.length + 2 + 4 + memText.length + 2 + span.length;
   const each = Math.floor((width - fixed) / 2);
@@ -265,7 +258,7 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
         color: col((c) => (c.health === 'unhealthy' ? theme.danger : c.health === 'starting' ? theme.warning : c.health === 'healthy' ? theme.ok : theme.muted)),
       },
       { id: 'image', title: 'IMAGE', flex: 1, min: 10, priority: 4, cell: cc((c) => c.image), color: col(() => theme.muted) },
-      { id: 'uptime', title: 'UP', width: 5, priority: 1, align: 'right', cell: cc((c) => (c.state === 'running' && c.startedAt ? formatAge(now - c.startedAt) : '-')) },
+      { id: 'uptime', title: 'UP', width: 5, priority: 1, align: 'right', cell: cc((c) => (c.state === 'running' && c.startedAt ? compactAge(c.startedAt, now) : '-')) },
       { id: 'ports', title: 'PORTS', width: 14, priority: 5, cell: cc(portsText), color: col(() => theme.muted) },
       { id: 'cpu', title: 'CPU%', width: 6, priority: 1, align: 'right', cell: cc((c) => (c.cpuPercent === null ? '-' : c.cpuPercent.toFixed(1))), color: col((c) => (c.cpuPercent === null ? theme.muted : cpuLevel(c.cpuPercent) === 'critical' ? theme.danger : cpuLevel(c.cpuPercent) === 'warn' ? theme.warning : undefined)) },
       { id: 'cpuHistory', title: `CPU ${spanText(SPARK_WIDTH, stepMs)}`, width: SPARK_WIDTH, priority: 6, cell: cc((c) => (c.cpuHistory.length ? cpuSpark(c.cpuHistory, SPARK_WIDTH, unicode) : '')), color: col(() => theme.accent) },
@@ -275,7 +268,7 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
         width: 12,
         priority: 3,
         align: 'right',
-        cell: cc((c) => (c.memoryUsed === null ? '-' : c.memoryLimit ? `${bytesText(c.memoryUsed)}/${bytesText(c.memoryLimit)}` : bytesText(c.memoryUsed))),
+        cell: cc((c) => (c.memoryUsed === null ? '-' : c.memoryLimit ? `${compactBytes(c.memoryUsed)}/${compactBytes(c.memoryLimit)}` : compactBytes(c.memoryUsed))),
         color: col((c) => (c.memoryUsed !== null && c.memoryLimit && c.memoryUsed / c.memoryLimit >= 0.9 ? theme.danger : undefined)),
       },
       { id: 'memHistory', title: `MEM ${spanText(SPARK_WIDTH, stepMs)}`, width: SPARK_WIDTH, priority: 6, cell: cc((c) => (c.memHistory.length ? memSpark(c.memHistory, SPARK_WIDTH, unicode) : '')), color: col(() => theme.accent) },

@@ -21,15 +21,9 @@ import type { Theme } from '../src/config/theme.js';
 import { loadOlderHistory, logSpecOf } from './logs/open.js';
 import type { ScreenProps } from './registry.js';
 import { SegLine, type Seg } from '../components/SegLine.js';
+import { formatBytes } from '../src/domain/format.js';
 
 const LEVEL_LETTER: Record<LogLevel, string> = { error: 'E', warning: 'W', info: 'I', debug: 'D' };
-
-export function fmtBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(1)} GB`;
-}
 
 function fmtCount(n: number): string {
   if (n >= 1000 && n % 1000 === 0) return `${n / 1000}k`;
@@ -40,7 +34,7 @@ function fmtCount(n: number): string {
 export function usageText(session: LogSession, unicode = true): string {
   const u = session.buffer.usage();
   const sep = unicode ? ' \u00b7 ' : ' | ';
-  return `${u.lines.toLocaleString('en-US')} lines of ${fmtCount(u.capLines)}${sep}${fmtBytes(u.bytes)} of ${fmtBytes(u.capBytes)}${sep}evicted ${u.evicted.toLocaleString('en-US')}${sep}lost ${u.lost.toLocaleString('en-US')}`;
+  return `${u.lines.toLocaleString('en-US')} lines of ${fmtCount(u.capLines)}${sep}${formatBytes(u.bytes)} of ${formatBytes(u.capBytes)}${sep}evicted ${u.evicted.toLocaleString('en-US')}${sep}lost ${u.lost.toLocaleString('en-US')}`;
 }
 
 function statusSegs(session: LogSession, theme: Theme, unicode: boolean, newLines: number, keyOf: (a: string) => string, asleep = false): Seg[] {

@@ -5,7 +5,8 @@
 // critical 90 %; memory warn above nominal, critical at 200 %), sample age and a "stale" mark.
 import React, { useEffect, useRef } from 'react';
 import { Box, Text } from 'ink';
-import { TIME_RANGES, cpuLevel, cpuPerInstance, formatAge, isStale, memoryLevel, type Severity, type TimeRange } from '../src/domain/metrics.js';
+import { TIME_RANGES, cpuLevel, cpuPerInstance, isStale, memoryLevel, type Severity, type TimeRange } from '../src/domain/metrics.js';
+import { compactSpan } from '../src/domain/format.js';
 import type { MetricSample } from '../src/domain/index.js';
 import type { MetricsData } from '../src/protocol/messages.js';
 import type { Theme } from '../src/config/theme.js';
@@ -161,8 +162,8 @@ export function metricsLines(d: MetricsData | null, o: MetricsViewOptions): Line
   });
   const updateAge = o.lastUpdate === null ? null : now - o.lastUpdate;
   const staleUpdates = o.offline || (updateAge !== null && updateAge > UPDATE_STALE_MS);
-  if (staleUpdates) head.push({ text: `  STALE: ${o.offline ? 'gateway link down' : 'no update'}${updateAge !== null ? ` for ${formatAge(updateAge)}` : ''}`, bold: true, color: theme.warning });
-  else if (updateAge !== null) head.push({ text: `  updated ${formatAge(updateAge)} ago`, color: theme.muted });
+  if (staleUpdates) head.push({ text: `  STALE: ${o.offline ? 'gateway link down' : 'no update'}${updateAge !== null ? ` for ${compactSpan(updateAge)}` : ''}`, bold: true, color: theme.warning });
+  else if (updateAge !== null) head.push({ text: `  updated ${compactSpan(updateAge)} ago`, color: theme.muted });
   L.push(head);
   if (!d) return L;
 
@@ -189,7 +190,7 @@ export function metricsLines(d: MetricsData | null, o: MetricsViewOptions): Line
       { text: mb(last.memory_mb), bold: true, color: sevColor(theme, memoryLevel(last.memory_mb, nominal)) },
     ];
     if (nominal) line.push({ text: ` of ${mb(nominal)} nominal (${Math.round((last.memory_mb / nominal) * 100)} %)`, color: theme.muted });
-    line.push({ text: `   sample ${Number.isFinite(lastTs) ? formatAge(now - lastTs) : '?'} old`, color: theme.muted });
+    line.push({ text: `   sample ${Number.isFinite(lastTs) ? compactSpan(now - lastTs) : '?'} old`, color: theme.muted });
     if (stale) line.push({ text: '  stale', bold: true, color: theme.warning });
     L.push(line);
   }
@@ -201,7 +202,7 @@ export function metricsLines(d: MetricsData | null, o: MetricsViewOptions): Line
     L.push([
       { text: 'requests ', color: theme.muted },
       { text: `${rateText(a.requestRate)}/s`, bold: true },
-      { text: ` (${a.requests} in ${formatAge(Math.max(0, a.windowEnd - a.windowStart))}${a.windowStart > from + 60_000 ? ' of logs seen' : ''})`, color: theme.muted },
+      { text: ` (${a.requests} in ${compactSpan(Math.max(0, a.windowEnd - a.windowStart))}${a.windowStart > from + 60_000 ? ' of logs seen' : ''})`, color: theme.muted },
       { text: '   5xx ', color: theme.muted },
       { text: `${rateText(a.errorRate)}/s (${(frac * 100).toFixed(1)} %)`, bold: true, color: frac >= 0.05 ? theme.danger : frac > 0 ? theme.warning : theme.ok },
       { text: '   latency ', color: theme.muted },

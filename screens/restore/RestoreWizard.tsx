@@ -20,7 +20,6 @@ import {
   contentKind,
   directionText,
   filterBackups,
-  formatBytes,
   initialRestore,
   isLiveSlug,
   resolveChoice,
@@ -37,6 +36,7 @@ import { frameGlyphs } from '../../components/glyphs.js';
 import { targetOfParams, type ScreenProps } from '../registry.js';
 import { SegLine, contentVersionText, isReadOnly, jobDone, jobStepLines, keyAction, keyOf, sendCommand, READ_ONLY_TEXT, type Seg } from '../actionui.js';
 import { duration } from '../Jobs.js';
+import { formatBytes } from '../../src/domain/format.js';
 
 export function RestoreWizard({ route, width, height }: ScreenProps): React.ReactElement {
   const { store, theme, unicode, keymap } = useUi();

@@ -1,5 +1,5 @@
 // Plain-text and JSON output for the non-interactive commands.
-import { parseDuration as parseDomainDuration } from '../domain/metrics.js';
+import { parseDuration as parseDomainDuration } from '../domain/format.js';
 import { safeJsonStringify } from '../domain/text.js';
 
 /**
@@ -9,20 +9,6 @@ import { safeJsonStringify } from '../domain/text.js';
  */
 export function jsonText(v: unknown, indent = 2): string {
   return safeJsonStringify(v, indent || undefined);
-}
-
-/** "4m ago", "3h ago", "2d ago" from an ISO time (or epoch ms). */
-export function formatAge(t: string | number, now = Date.now()): string {
-  const ms = now - (typeof t === 'number' ? t : Date.parse(t));
-  if (!Number.isFinite(ms)) return '-';
-  if (ms < 0) return 'in the future';
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s ago`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ago`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ago`;
-  return `${Math.floor(h / 24)}d ago`;
 }
 
 /** Columns padded to their widest cell; two spaces between columns. */
@@ -36,7 +22,7 @@ export function renderTextTable(head: string[], rows: string[][]): string {
   return [line(head), ...rows.map(line)].join('\n');
 }
 
-/** "10m", "2h", "1d", "90s" → milliseconds (the one duration parser, src/domain/metrics.ts; the palette's `--since` uses it too). */
+/** "10m", "2h", "1d", "90s" → milliseconds (the one duration parser, src/domain/format.ts; the palette's `--since` uses it too). */
 export function parseDuration(s: string): number {
   const ms = parseDomainDuration(s);
   if (ms === null) throw new Error(`"${s}" is not a duration: use e.g. 90s, 10m, 2h, 1d`);

@@ -5,7 +5,8 @@ import { confirmationWord, divioCdnCandidate, domainName, envRisk, isDeployed, t
 import type { BackupWithDetail, TopicDataOf, TopicName, TopicParamsIn } from '../protocol/index.js';
 import { flagBool, flagList, flagString, UsageError, type ParsedArgs } from './args.js';
 import { sessionOptions } from './connect-options.js';
-import { formatAge, jsonText, renderTextTable } from './format.js';
+import { jsonText, renderTextTable } from './format.js';
+import { ageAgo, formatBytes } from '../domain/format.js';
 
 /** The commands that go through a gateway session (their options: src/cli/commands.ts). */
 export async function runTwin(a: ParsedArgs): Promise<number> {
@@ -192,10 +193,10 @@ async function apps(c: GatewayClient, json: boolean): Promise<number> {
         r.state,
         r.lastDeployment
           ? r.lastDeployment.endedAt
-            ? `${r.lastDeployment.success ? 'ok' : 'FAILED'} ${formatAge(r.lastDeployment.endedAt)}`
+            ? `${r.lastDeployment.success ? 'ok' : 'FAILED'} ${ageAgo(r.lastDeployment.endedAt)}`
             : `deploying ${r.lastDeployment.percent ?? 0} %`
           : 'never',
-        r.lastBackupAt ? formatAge(r.lastBackupAt) : '-',
+        r.lastBackupAt ? ageAgo(r.lastBackupAt) : '-',
       ]),
     ),
   );
@@ -213,7 +214,7 @@ async function jobs(c: GatewayClient, json: boolean): Promise<number> {
     out(
       renderTextTable(
         ['JOB', 'KIND', 'TARGET', 'STATE', 'PROGRESS', 'STARTED'],
-        d.jobs.map((j) => [j.id, j.kind, j.target, j.state, j.percent != null ? `${j.percent} %` : (j.stage ?? ''), formatAge(new Date(j.createdAt).toISOString())]),
+        d.jobs.map((j) => [j.id, j.kind, j.target, j.state, j.percent != null ? `${j.percent} %` : (j.stage ?? ''), ageAgo(new Date(j.createdAt).toISOString())]),
       ),
     );
   return 0;
@@ -253,7 +254,7 @@ async function backups(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<
         ['BACKUP', 'CREATED', 'TRIGGER', 'STATE', 'CONTENT', 'SIZE', 'NOTES'],
         d.backups.map((b) => [
           b.uuid,
-          b.created_at ? formatAge(b.created_at) : '-',
+          b.created_at ? ageAgo(b.created_at) : '-',
           b.trigger ?? '-',
           b.state === 'COMPLETED' ? (b.success === 'SUCCESS' ? 'ok' : `FAILED`) : b.state,
           b.details.map((s) => (s.service_type ?? '?').toLowerCase()).join('+') || '-',
@@ -263,17 +264,6 @@ async function backups(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<
       ),
     );
   return 0;
-}
-
-function formatBytes(n: number): string {
-  if (!n) return '-';
-  const u = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1024 && i < u.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n.toFixed(i ? 1 : 0)} ${u[i]}`;
 }
 
 async function metrics(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<number> {
@@ -294,7 +284,7 @@ async function metrics(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<
     const memLvl = ratio === null ? '' : ratio >= 2 ? '  CRITICAL' : ratio >= 1 ? '  warn' : '';
     out(
       `  CPU ${perInst.toFixed(1)} % per instance (${inst} instance${inst === 1 ? '' : 's'})${cpuLvl}   ` +
-        `memory ${Math.round(last.memory_mb)} MB${last.memory_nominal_mb ? ` of ${last.memory_nominal_mb} MB nominal (${Math.round((ratio ?? 0) * 100)} %)` : ''}${memLvl}   (sample from ${formatAge(last.timestamp)})`,
+        `memory ${Math.round(last.memory_mb)} MB${last.memory_nominal_mb ? ` of ${last.memory_nominal_mb} MB nominal (${Math.round((ratio ?? 0) * 100)} %)` : ''}${memLvl}   (sample from ${ageAgo(last.timestamp)})`,
     );
   } else out(d.samples === null ? '  CPU/memory: not offered by this zone' : '  CPU/memory: no samples in this window');
   if (d.access) {

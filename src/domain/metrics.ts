@@ -289,14 +289,6 @@ export function percentileOf(values: readonly number[], p: number): number | nul
 export const TIME_RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 24 * 3_600_000 } as const;
 export type TimeRange = keyof typeof TIME_RANGES;
 
-/** Parse a duration like `15m`, `1h`, `90s`, `2d` into milliseconds, or null. */
-export function parseDuration(s: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(s);
-  if (!m) return null;
-  const n = Number(m[1]);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return n * unit;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Thresholds
@@ -338,11 +330,3 @@ export function isStale(lastSampleTs: number | null, now: number, intervalMs: nu
   return now - lastSampleTs > 3 * intervalMs;
 }
 
-/** Human sample age: `4s`, `2m`, `3h`. */
-export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
-}

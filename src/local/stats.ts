@@ -117,14 +117,3 @@ export function computeStats(raw: unknown, now: number = Date.now()): StatsSampl
   };
 }
 
-/** "12.3 MiB" style, for plain-text twins. */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}

@@ -1,7 +1,7 @@
 // Fleet view logic (pure): filter, sort, group, and the human text of each cell.
 import type { FleetRow } from '../domain/index.js';
 import { parseFilter } from './list.js';
-import { compactAge } from './format.js';
+import { compactAge } from '../domain/format.js';
 
 export { parseFilter };
 

@@ -1,7 +1,7 @@
 // The command palette's language (pure): `:env shop@qa`, `:logs shop@live`, `:deploy shop@test`,
 // `:fleet`, `:jobs`. Fuzzy completion over commands and the fleet's app@env targets.
 import type { FleetRow } from '../domain/index.js';
-import { parseDuration } from '../domain/metrics.js';
+import { parseDuration } from '../domain/format.js';
 
 export interface PaletteCommand {
   name: string;

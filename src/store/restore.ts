@@ -136,19 +136,6 @@ export function backupContents(b: BackupWithDetail): string[] {
   return [...new Set(b.details.map((d) => contentKind(d.service_type)))];
 }
 
-export function formatBytes(n: number | null | undefined): string {
-  if (n == null || !Number.isFinite(n)) return '-';
-  if (n < 1024) return `${n} B`;
-  const u = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < u.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${u[i]}`;
-}
-
 export function filterBackups(backups: readonly BackupWithDetail[], s: Pick<RestoreState, 'age' | 'trigger' | 'content'>, now: number): BackupWithDetail[] {
   return backups.filter((b) => {
     if (s.age !== 'all') {

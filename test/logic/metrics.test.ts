@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AccessMetrics, cpuLevel, cpuPerInstance, formatAge, isStale, memoryLevel, parseDuration, percentileOf } from '../../src/domain/metrics.js';
+import { AccessMetrics, cpuLevel, cpuPerInstance, isStale, memoryLevel, percentileOf } from '../../src/domain/metrics.js';
+import { compactSpan, parseDuration } from '../../src/domain/format.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0); // aligned to every bucket size used here
 
@@ -139,9 +140,9 @@ describe('thresholds', () => {
     expect(isStale(null, T0, 10_000)).toBe(true);
     expect(isStale(T0 - 30_000, T0, 10_000)).toBe(false);
     expect(isStale(T0 - 30_001, T0, 10_000)).toBe(true);
-    expect(formatAge(4_500)).toBe('4s');
-    expect(formatAge(125_000)).toBe('2m');
-    expect(formatAge(3 * 3_600_000)).toBe('3h');
+    expect(compactSpan(4_500)).toBe('4s');
+    expect(compactSpan(125_000)).toBe('2m');
+    expect(compactSpan(3 * 3_600_000)).toBe('3h');
   });
   it('parseDuration', () => {
     expect(parseDuration('15m')).toBe(900_000);

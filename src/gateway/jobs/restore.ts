@@ -22,6 +22,7 @@ import { followRestore, openDownload, prepareDownload, SUPPORTED_UPLOAD_HANDLERS
 import { errorText } from '../hub.js';
 import { followToEnd } from './backup.js';
 import { envOf, JobRejected, needConfirmation, type JobHandle, type JobKindDef, type KindParams, type KindContext, type Prepared } from './kind.js';
+import { formatBytes } from '../../domain/format.js';
 
 /** What a restore command carries (validated against the protocol's schema before prepare). */
 export type RestoreParams = KindParams<'restore'>;
@@ -236,6 +237,3 @@ async function transfer(url: string, target: Parameters<typeof uploadBackupFile>
   }
 }
 
-function formatBytes(n: number): string {
-  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`;
-}
