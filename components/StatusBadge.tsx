@@ -7,8 +7,8 @@ import { useUi, sx } from './context.js';
 export function stateColor(theme: Theme, state: string): string | undefined {
   const s = state.toLowerCase();
   if (/fail|error|crash/.test(s)) return theme.danger;
-  if (/deploying|running|queued|pending|restor|backing/.test(s)) return theme.warning;
-  if (/^(live|succeeded|ok|success|completed)/.test(s)) return theme.ok;
+  if (/deploying|running|queued|pending|restor|backing|provision|creating/.test(s)) return theme.warning;
+  if (/^(live|succeeded|ok|success|completed|ready)/.test(s)) return theme.ok;
   if (/sleep|never|unknown|skipped/.test(s)) return theme.muted;
   return undefined;
 }

@@ -31,6 +31,8 @@ interface Seg {
 }
 type Line = Seg[];
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** The environment as lines of coloured segments (pure; tested through the screen). */
 export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number, keyOf: (action: string) => string): Line[] {
   const g = frameGlyphs(unicode);
@@ -60,12 +62,14 @@ export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number
     label('Content', `${db}; ${media}`);
   } else label('Content', 'content version not offered by this zone', theme.muted);
   section(`Services (${d.serviceInstances.length})`);
+  L[L.length - 1]!.push({ text: `   ${keyOf('env.services')}: service names, regions`, color: theme.muted });
   if (!d.serviceInstances.length) L.push([{ text: '  none', color: theme.muted }]);
   for (const s of d.serviceInstances) {
     L.push([
       { text: '  ' + padToWidth(s.type, 10) + ' ' },
       { text: padToWidth(s.prefix, 10) + ' ', color: theme.muted },
-      { text: padToWidth(s.service ?? '', 22) + ' ' },
+      // Divio sends the catalogue service's uuid: its name is on the services screen
+      { text: padToWidth(!s.service || UUID.test(s.service) ? '' : s.service, 22) + ' ' },
       { text: s.service_status ?? '', color: stateColor(theme, s.service_status ?? '') },
     ]);
   }
@@ -141,7 +145,7 @@ export function Environment({ route, width, height }: ScreenProps): React.ReactE
     return out;
   };
   const visible = lines.slice(top, top + bodyH).map(fit);
-  const actions = ['env.logs', 'env.deployments', 'env.vars', 'env.backups', 'env.metrics', 'env.ssh', 'env.deploy', 'env.backup', 'env.restore', 'env.purge']
+  const actions = ['env.logs', 'env.deployments', 'env.vars', 'env.backups', 'env.services', 'env.metrics', 'env.ssh', 'env.deploy', 'env.backup', 'env.restore', 'env.purge']
     .map((a) => `${keyOf(a)} ${keymap.actions[a]!.short ?? a}`)
     .join('  ');
   return (

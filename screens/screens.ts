@@ -12,6 +12,7 @@ import { Metrics } from './Metrics.js';
 import { Local } from './Local.js';
 import { FleetWide } from './FleetWide.js';
 import { Domains } from './Domains.js';
+import { Services } from './Services.js';
 import { Deploy } from './Deploy.js';
 import { Backups } from './Backups.js';
 import { Purge } from './Purge.js';
@@ -91,6 +92,7 @@ export const SCREENS: readonly ScreenDef[] = [
     component: Purge,
     opens: { 'env.purge': true },
   },
+  { id: 'services', title: 'services', scopes: ['global', 'list', 'rows', 'copy', 'target'], component: Services, opens: { 'env.services': true } },
   { id: 'metrics', title: 'metrics', scopes: ['global', 'metrics'], component: Metrics, opens: { 'env.metrics': true } },
   { id: 'fleet-wide', title: (p) => `${p.kind === 'deployments' ? 'deployments' : 'backups'} (fleet)`, scopes: ['global', 'list', 'rows', 'copy', 'target'], component: FleetWide },
   { id: 'domains', title: 'domains (fleet)', scopes: ['global', 'list', 'rows', 'copy', 'target'], component: Domains },

@@ -91,6 +91,18 @@ export const COMMANDS: CommandSpec[] = [
     run: twin,
   },
   {
+    name: 'services',
+    summary: "an environment's services (database, storage …): service, region, state",
+    args: [APP, ENV],
+    session: 'gateway',
+    description:
+      "The twin of the console's services view (i): the environment's service instances as Divio lists them\n" +
+      '(GET /apps/v3/service-instances/), with the names of their catalogue service and region.',
+    options: { ...json },
+    examples: ['divio-tui services shop live', "divio-tui services shop live --json | jq -r '.[] | select(.type == \"DATABASE\") | .uuid'"],
+    run: twin,
+  },
+  {
     name: 'backup',
     summary: 'create a backup of an environment',
     args: [APP, ENV],

@@ -32,6 +32,8 @@ export async function runTwin(a: ParsedArgs): Promise<number> {
         return await backups(session.client, a, json);
       case 'domains':
         return await domains(session.client, a, json);
+      case 'services':
+        return await services(session.client, a, json);
       case 'metrics':
         return await metrics(session.client, a, json);
       case 'ssh':
@@ -237,6 +239,20 @@ async function domains(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<
   const what = app ? (env ? `${app}@${env}` : app) : 'the fleet';
   if (!list.length) out(`no domains of ${what}`);
   else out(renderTextTable(['DOMAIN', 'APP', 'ENV', 'KIND', 'URL'], list.map((r) => [r.name, r.app, r.env, domainKind(r), r.url])));
+  return 0;
+}
+
+/** `divio-tui services APP ENV`: the rows of the console's services view. */
+async function services(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<number> {
+  const row = appEnvTarget(await fleet(c), a);
+  const { serviceRows } = await import('../store/services.js');
+  const list = serviceRows(await firstData(c, 'services', { env: row.envUuid }));
+  if (json) {
+    out(jsonText(list));
+    return 0;
+  }
+  if (!list.length) out(`no service instances of ${row.app}@${row.env}`);
+  else out(renderTextTable(['TYPE', 'PREFIX', 'SERVICE', 'REGION', 'STATE', 'ID'], list.map((r) => [r.type, r.prefix, r.service, r.region, r.state, r.uuid])));
   return 0;
 }
 

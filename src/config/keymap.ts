@@ -46,6 +46,7 @@ export const ACTIONS: readonly ActionDef[] = [
   { id: 'env.deployments', short: 'deployments', scope: 'target', keys: ['d'], title: 'deployments: commit, branch, start, duration, result, who (Enter opens one log, r redeploys)' },
   { id: 'env.vars', short: 'variables', scope: 'target', keys: ['e'], title: 'environment variables: set, unset, edit (sensitive values hidden)' },
   { id: 'env.backups', short: 'backups', scope: 'target', keys: ['b'], title: 'backups' },
+  { id: 'env.services', short: 'services', scope: 'target', keys: ['i'], title: "services: the environment's service instances (database, storage …), their service, region and state" },
   { id: 'env.metrics', short: 'metrics', scope: 'target', keys: ['m'], title: 'metrics' },
   { id: 'env.ssh', short: 'ssh', scope: 'target', keys: ['s'], title: 'ssh into the environment' },
   { id: 'env.deploy', short: 'deploy', scope: 'target', keys: ['D'], title: 'deploy (asks first)', destructive: true },

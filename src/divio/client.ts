@@ -20,6 +20,7 @@ import {
   MetricSample,
   Organisation,
   Region,
+  Service,
   RuntimeLogPage,
   ServiceInstance,
   ServiceInstanceBackup,
@@ -134,8 +135,13 @@ export class DivioClient {
     return this.paginate('/iam/v3/organisations/', {}, Organisation);
   }
 
-  regions(): AsyncIterable<Region> {
-    return this.paginate('/apps/v3/regions/', {}, Region);
+  regions(signal?: AbortSignal): AsyncIterable<Region> {
+    return this.paginate('/apps/v3/regions/', {}, Region, signal);
+  }
+
+  /** The service catalogue of a region (what service instances run: names for their `service` uuid). */
+  services(q: { region?: string } = {}, signal?: AbortSignal): AsyncIterable<Service> {
+    return this.paginate('/apps/v3/services/', { region: q.region }, Service, signal);
   }
 
   applications(q: { organisation?: string; slug?: string } = {}): AsyncIterable<Application> {

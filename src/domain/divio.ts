@@ -146,6 +146,11 @@ export const EnvironmentVariable = z.looseObject({
 });
 export type EnvironmentVariable = z.infer<typeof EnvironmentVariable>;
 
+/**
+ * `GET /apps/v3/service-instances/?environment=`. `region` and `service` are the uuids of a region
+ * (`/apps/v3/regions/`) and of a catalogue service (`/apps/v3/services/`): Divio's CLI creates an
+ * instance by posting those uuids (`service-instances add --region UUID --service UUID`).
+ */
 export const ServiceInstance = z.looseObject({
   uuid,
   prefix: z.string().default('DEFAULT'),
@@ -156,6 +161,17 @@ export const ServiceInstance = z.looseObject({
   environment: uuid.optional(),
 });
 export type ServiceInstance = z.infer<typeof ServiceInstance>;
+
+/** The service catalogue, `GET /apps/v3/services/?region=` (Divio's CLI `services list`: uuid, name, type, description). */
+export const Service = z.looseObject({
+  uuid,
+  name: z.string(),
+  type: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+  identifier: z.string().nullable().optional(),
+  region: z.string().nullable().optional(),
+});
+export type Service = z.infer<typeof Service>;
 
 export const Backup = z.looseObject({
   uuid,

@@ -24,6 +24,7 @@ import { DirBusyError, lockDir } from '../statefile/index.js';
 import {
   BackupsTopic,
   DomainsTopic,
+  ServicesTopic,
   DeploymentTopic,
   DeploymentsTopic,
   EnvTopic,
@@ -144,7 +145,7 @@ interface ClientConn extends Conn {
   pending: Map<string, number>;
 }
 
-const CAPABILITIES = ['topics:fleet,env,deployments,deployment,logs,backups,metrics,jobs,domains', 'commands', 'resume', 'local'];
+const CAPABILITIES = ['topics:fleet,env,deployments,deployment,logs,backups,metrics,jobs,domains,services', 'commands', 'resume', 'local'];
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   if (!opts.tokens.length || opts.tokens.some((t) => !t.token)) throw new Error('the gateway needs at least one non-empty token');
@@ -232,6 +233,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         return new BackupsTopic(req.topic, key, req.params, ctx);
       case 'domains':
         return new DomainsTopic(req.topic, key, req.params, ctx);
+      case 'services':
+        return new ServicesTopic(req.topic, key, req.params, ctx);
       case 'logHistory':
         return new LogHistoryTopic(req.topic, key, req.params, ctx);
       case 'metrics':

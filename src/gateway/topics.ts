@@ -190,6 +190,31 @@ export class DomainsTopic extends PollingTopic<'domains'> {
   }
 }
 
+/**
+ * An environment's service instances (`GET /apps/v3/service-instances/?environment=`, as the backup
+ * form and Divio's CLI `service-instances list` read them), every 15 s while watched (their state
+ * moves while one is provisioned). The names of their regions and catalogue services are read once
+ * per watch; a zone that does not answer those leaves the uuids on screen.
+ */
+export class ServicesTopic extends PollingTopic<'services'> {
+  private regions: Record<string, string> | null = null;
+  private catalogue = new Map<string, Record<string, { name: string; type?: string | null; description?: string | null }>>();
+  protected async step(): Promise<number> {
+    const c = this.ctx.up.divio;
+    const envUuid: string = this.params.env;
+    const serviceInstances = (await collect(c.serviceInstances(envUuid))).filter((s) => !s.environment || s.environment === envUuid);
+    if (!this.regions) this.regions = Object.fromEntries((await collect(c.regions(this.signal)).catch(() => [])).map((r) => [r.uuid, r.name]));
+    for (const region of new Set(serviceInstances.map((s) => s.region ?? ''))) {
+      if (this.catalogue.has(region)) continue;
+      const list = await collect(c.services(region ? { region } : {}, this.signal)).catch(() => []);
+      this.catalogue.set(region, Object.fromEntries(list.map((x) => [x.uuid, { name: x.name, type: x.type, description: x.description }])));
+    }
+    const services = Object.assign({}, ...this.catalogue.values()) as Record<string, { name: string }>;
+    this.publishSnapshot({ serviceInstances, regions: this.regions, services });
+    return 15_000;
+  }
+}
+
 export class DeploymentsTopic extends PollingTopic<'deployments'> {
   protected async step(): Promise<number> {
     const envUuid: string = this.params.env;

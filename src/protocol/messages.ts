@@ -23,7 +23,7 @@ import {
 export const PROTOCOL_VERSION = 1;
 
 // ---------------------------------------------------------------- topics and their parameters
-export const TopicName = z.enum(['fleet', 'env', 'deployments', 'deployment', 'logs', 'logHistory', 'backups', 'metrics', 'jobs', 'local', 'domains']);
+export const TopicName = z.enum(['fleet', 'env', 'deployments', 'deployment', 'logs', 'logHistory', 'backups', 'metrics', 'jobs', 'local', 'domains', 'services']);
 export type TopicName = z.infer<typeof TopicName>;
 
 /** A whole minute in UTC, as the log-history topic takes it: 2026-12-06T08:20Z. */
@@ -51,6 +51,8 @@ export const TopicParams = {
   local: z.object({ project: z.string().min(1).max(200).optional(), stats: z.boolean().optional() }).strict(),
   /** Every domain of the account (`GET /apps/v3/domains/`), for the fleet-wide `:domains` view. */
   domains: z.object({}).strict(),
+  /** An environment's service instances, with the names of their regions and catalogue services. */
+  services: z.object({ env: z.string().min(1) }).strict(),
 } as const satisfies Record<TopicName, z.ZodTypeAny>;
 
 /** Canonical key of (topic, params): one upstream poller per key, whatever the number of clients. */
@@ -135,6 +137,17 @@ export type BackupWithDetail = z.infer<typeof BackupWithDetail>;
 /** `notes`: how the list was read when the zone would not list the whole account at once. */
 export const DomainsData = z.object({ domains: z.array(Domain), notes: z.array(z.string()).optional() });
 export type DomainsData = z.infer<typeof DomainsData>;
+
+/**
+ * `regions` and `services`: names by uuid, for the instances' `region` and `service` (read once per
+ * watch; empty where the zone did not answer: the screen shows the uuid then).
+ */
+export const ServicesData = z.object({
+  serviceInstances: z.array(ServiceInstance),
+  regions: z.record(z.string(), z.string()).default({}),
+  services: z.record(z.string(), z.object({ name: z.string(), type: z.string().nullable().optional(), description: z.string().nullable().optional() })).default({}),
+});
+export type ServicesData = z.infer<typeof ServicesData>;
 
 export const BackupsData = z.object({ backups: z.array(BackupWithDetail), serviceInstances: z.array(ServiceInstance).default([]) });
 export type BackupsData = z.infer<typeof BackupsData>;
@@ -241,6 +254,7 @@ export const TopicData = {
   jobs: JobsData,
   local: LocalData,
   domains: DomainsData,
+  services: ServicesData,
 } as const satisfies Record<TopicName, z.ZodTypeAny>;
 
 /** A topic's parameters as a client writes them (optional fields may be left out). */

@@ -93,13 +93,21 @@ const SERVICE_KINDS = [
   { identifier: 'postgres-15', name: 'PostgreSQL 15', type: 'DATABASE', description: 'Managed PostgreSQL 15 database.' },
   { identifier: 's3-object-storage', name: 'Object storage', type: 'STORAGE', description: 'S3-compatible object storage for media files.' },
 ];
-function serviceCatalogue(s: SandboxState) {
-  return s.regions.flatMap((r) => SERVICE_KINDS.map((k) => {
-    const h = createHash('sha256').update(`${r.uuid}:${k.identifier}`).digest('hex');
-    const uuid = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-    return { uuid, ...k, region: r.uuid };
-  }));
+function serviceUuid(region: string, identifier: string): string {
+  const h = createHash('sha256').update(`${region}:${identifier}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
+function serviceCatalogue(s: SandboxState) {
+  return s.regions.flatMap((r) => SERVICE_KINDS.map((k) => ({ uuid: serviceUuid(r.uuid, k.identifier), ...k, region: r.uuid })));
+}
+/**
+ * A service instance as Divio answers it: `region` and `service` are uuids (Divio's CLI creates one
+ * by posting the region's and the catalogue service's uuids); the state keeps the catalogue identifier.
+ */
+const serviceInstanceJson = (x: SandboxState['serviceInstances'][number]) => ({
+  uuid: x.uuid, environment: x.environment, prefix: x.prefix, type: x.type,
+  service: serviceUuid(x.region, x.service), service_status: x.service_status, region: x.region,
+});
 
 // ---------- body validation ----------
 function drfParse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -370,9 +378,9 @@ export function buildRoutes(deps: RouteDeps): Route[] {
 
   add('GET', '/apps/v3/service-instances/', (ctx) => {
     const envs = filterParam(ctx, 'environment', isEnv);
-    pageOf(ctx, S().serviceInstances.filter((x) => !envs || envs.includes(x.environment)));
+    pageOf(ctx, S().serviceInstances.filter((x) => !envs || envs.includes(x.environment)).map(serviceInstanceJson));
   });
-  add('GET', '/apps/v3/service-instances/{uuid}/', (ctx) => sendJson(ctx, 200, find(S().serviceInstances, ctx.params.uuid)));
+  add('GET', '/apps/v3/service-instances/{uuid}/', (ctx) => sendJson(ctx, 200, serviceInstanceJson(find(S().serviceInstances, ctx.params.uuid))));
 
   add('GET', '/apps/v3/backups/', (ctx) => {
     const envs = filterParam(ctx, 'environment', isEnv);

@@ -27,6 +27,7 @@ export const PALETTE_COMMANDS: readonly PaletteCommand[] = [
   { name: 'vars', target: true, title: 'environment variables', action: 'env.vars', aliases: ['env-vars', 'variables'] },
   { name: 'backups', target: true, title: 'backups', action: 'env.backups', fleetWide: { action: 'fleet.backups', title: 'backups across the fleet: oldest successful first, failed flagged' } },
   { name: 'domains', target: false, title: "every environment's domains: primary, custom or Divio's, as links", action: 'fleet.domains' },
+  { name: 'services', target: true, title: "the environment's services: database, storage … with region and state", action: 'env.services', aliases: ['service-instances'] },
   { name: 'metrics', target: true, title: 'metrics', action: 'env.metrics' },
   { name: 'deploy', target: true, title: 'deploy (asks first)', action: 'env.deploy' },
   { name: 'backup', target: true, title: 'create a backup (asks first)', action: 'env.backup' },

@@ -13,7 +13,7 @@ import type { z } from 'zod';
 import { collect, DivioClient } from '../../src/divio/index.js';
 import {
   Application, Backup, BackupDownloadServiceInstance, BackupRestore, Deployment, DeploymentLog, Environment, EnvironmentVariable, Me,
-  Organisation, Region, RuntimeLogPage, ServiceInstance, ServiceInstanceBackup, page,
+  Organisation, Region, RuntimeLogPage, Service, ServiceInstance, ServiceInstanceBackup, page,
 } from '../../src/domain/divio.js';
 import { SCENARIO, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { client as http, until } from '../sandbox/helpers.js';
@@ -35,7 +35,7 @@ const SCHEMA: Record<string, z.ZodTypeAny | null> = {
   'environment-variables': page(EnvironmentVariable),
   'deployment-environment-variables': null,
   'service-instances': page(ServiceInstance),
-  services: null,
+  services: page(Service),
   backup: Backup,
   'service-instance-backup': ServiceInstanceBackup,
   'backup-restore': BackupRestore,

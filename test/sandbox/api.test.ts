@@ -150,7 +150,12 @@ describe('read endpoints', () => {
     const r = await api.get(`/apps/v3/service-instances/?environment=${env}`);
     const sis = r.body.results.map((x: unknown) => ServiceInstance.parse(x));
     expect(sis.map((s: ServiceInstance) => s.type).sort()).toEqual(['DATABASE', 'STORAGE']);
-    expect(sis.find((s: ServiceInstance) => s.type === 'DATABASE')!.service).toMatch(/postgres/);
+    // region and service are uuids, as Divio's CLI posts them: the catalogue of that region names the service
+    const db = sis.find((s: ServiceInstance) => s.type === 'DATABASE')!;
+    const catalogue = (await api.get(`/apps/v3/services/?region=${db.region}`)).body.results as { uuid: string; name: string; type: string }[];
+    expect(catalogue.find((x) => x.uuid === db.service)).toMatchObject({ name: 'PostgreSQL 15', type: 'DATABASE' });
+    const regions = (await api.get('/apps/v3/regions/')).body.results as { uuid: string }[];
+    expect(regions.map((r) => r.uuid)).toContain(db.region);
     expect(sis.every((s: ServiceInstance) => s.prefix === 'DEFAULT')).toBe(true);
   });
 
