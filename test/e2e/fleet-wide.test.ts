@@ -3,15 +3,21 @@
 // any age, "not read yet" last), a newest backup that failed flagged; Enter opens that environment's
 // backups. `:deployments` lists the running deployments first, then the environments whose last one
 // failed. Both come from the fleet topic (the gateway's one fleet scheduler), never a request each.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
+import { request } from 'undici';
 import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
+import { runBin, startSandboxBin, type SandboxBin } from './cli-harness.js';
 
 const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
 let p: Pty | null = null;
+let sb: SandboxBin | null = null;
 afterEach(() => {
   p?.cleanup();
   p = null;
+});
+afterAll(async () => {
+  await sb?.stop();
 });
 beforeAll(() => {
   if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "npm run build" first`);
@@ -57,5 +63,37 @@ describe('fleet-wide palette resources', () => {
     await p.press(KEYS.enter);
     const d = await p.waitForText(/deployments \(fleet\)[\s\S]*deploying/, 30_000 * SCALE);
     expect(d).toMatch(/environments deploying or failed last time/);
+  }, 300_000);
+
+  it(':backups flags an environment whose newest backup failed (the sandbox made to fail it)', async () => {
+    // A sandbox process of its own: its control API fails the next backup of one environment, a
+    // backup is taken there (it fails: exit 1), then the console is started against that zone.
+    sb = await startSandboxBin(['--seed', '7', '--speed', '20']);
+    const scenario = (await (await request(`${sb.divioUrl}/_sandbox/scenario`, { headers: { authorization: `Token ${sb.token}` } })).body.json()) as {
+      applications: Record<string, { environments: Record<string, string> }>;
+    };
+    const env = scenario.applications['nordwind-api']!.environments['test']!;
+    const r = await request(`${sb.divioUrl}/_sandbox/fail-next`, {
+      method: 'POST',
+      headers: { authorization: `Token ${sb.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'backup', environment: env }),
+    });
+    expect(r.statusCode).toBe(200);
+    await r.body.dump();
+    const b = await runBin(['backup', 'nordwind-api', 'test'], { home: sb.home, env: sb.env, timeoutMs: 120_000 });
+    expect(b.code, b.all).toBe(1);
+
+    p = spawnConsole({ cols: 120, rows: 36, args: [], env: sb.env });
+    await p.waitForText(/nordwind-api/, 20_000 * SCALE);
+    await p.press(':');
+    await p.type('backups');
+    await p.press(KEYS.enter);
+    await p.waitForText(/backups \(fleet\)/, 10_000 * SCALE);
+    const s = await p.waitForText(/[^\d]0 not read yet/, 120_000 * SCALE);
+    // the summary counts it, and its row says FAILED with an age, beside its last successful backup
+    expect(s).toMatch(/ 1 whose newest failed/);
+    const row = p.lines().find((l) => /nordwind-api\s+test\s/.test(l));
+    expect(row, s).toMatch(/nordwind-api\s+test\s+\d+[smhd] ago\s+FAILED \d+[smhd] ago/);
+    expect(p.lines().filter((l) => /FAILED/.test(l))).toHaveLength(1);
   }, 300_000);
 });
