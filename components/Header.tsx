@@ -25,23 +25,28 @@ export function Header({ crumbs, width }: { crumbs: Crumb[]; width: number }): R
   const { theme, unicode } = useUi();
   const g = frameGlyphs(unicode);
   const welcome = useAppState((s) => s.welcome);
+  // the zone's name when the console can switch zones (it names the zone before the gateway answers, too)
+  const zone = useAppState((s) => s.zone);
   const conn = useAppState((s) => s.conn);
   const connectError = useAppState((s) => s.connectError);
   // A number, not the jobs map: a job's progress ticking does not redraw the frame (idle CPU).
   const running = useAppState((s) => runningJobs(s).length);
 
   let upstream: React.ReactElement;
-  if (!welcome) upstream = <Text {...sx(theme, { color: theme.muted })}>divio-tui</Text>;
+  if (!welcome) upstream = zone ? <Text {...sx(theme, { color: theme.accent, bold: true })}>{clean(`zone ${zone}`, unicode)}</Text> : <Text {...sx(theme, { color: theme.muted })}>divio-tui</Text>;
   else if (welcome.upstream.kind === 'sandbox') {
     upstream = (
       <Text {...sx(theme, { color: theme.sandbox, bold: true })}>
         {theme.color ? ' SANDBOX ' : '[SANDBOX]'}
+        {zone && zone !== 'sandbox' ? clean(` ${zone}`, unicode) : ''}
       </Text>
     );
   } else {
+    // a configured zone by its name, then the zone (domain or API URL) when the name is not it
+    const named = zone && zone !== welcome.upstream.zone ? `${zone} (${welcome.upstream.zone})` : welcome.upstream.zone;
     upstream = (
       <Text {...sx(theme, { color: theme.accent, bold: true })}>
-        {clean(`${welcome.upstream.zone}${welcome.upstream.user ? ' ' + welcome.upstream.user : ''}`, unicode)}
+        {clean(`${named}${welcome.upstream.user ? ' ' + welcome.upstream.user : ''}`, unicode)}
       </Text>
     );
   }

@@ -28,8 +28,9 @@ export function Palette({ rows, width, onRun }: PaletteProps): React.ReactElemen
     bump((n) => n + 1);
   };
   const { text, sel, error } = st.current;
-  const comps = useMemo(() => complete(text, rows), [text, rows]);
-  const compsOf = (t: string) => (t === text ? comps : complete(t, rows));
+  const zones = useMemo(() => store.services.zones?.list().map((z) => z.name) ?? [], [store]);
+  const comps = useMemo(() => complete(text, rows, 8, zones), [text, rows, zones]);
+  const compsOf = (t: string) => (t === text ? comps : complete(t, rows, 8, zones));
 
   const run = (line: string): void => {
     const r = parseCommand(line);

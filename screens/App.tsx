@@ -34,6 +34,7 @@ import {
 import { activeScopes, getScreen, screenTitle, targetOfRow, unavailableActions } from './registry.js';
 import { runEnvAction } from './actions.js';
 import { loadSinceOnTop, openLogsFor } from './logs/open.js';
+import { switchZone } from './Zones.js';
 import './screens.js';
 
 export function App({ ui }: { ui: Ui }): React.ReactElement {
@@ -178,6 +179,10 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
       if (a === 'app.fleet') store.reset('fleet');
       else if (a === 'app.jobs') store.push('jobs');
       else if (a === 'app.local') store.push('local');
+      else if (a === 'app.zones') {
+        if (c.arg) void switchZone(store, c.arg);
+        else store.push('zones');
+      }
       else if (a === 'fleet.backups') store.push('fleet-wide', { kind: 'backups' });
       else if (a === 'fleet.deployments') store.push('fleet-wide', { kind: 'deployments' });
       else if (a === 'fleet.domains') store.push('domains');
@@ -268,6 +273,10 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
         break;
       case 'app.fleet':
         store.reset('fleet');
+        break;
+      case 'app.zones':
+        if (cur.screen === 'zones') store.pop();
+        else store.push('zones');
         break;
     }
   };

@@ -10,6 +10,7 @@ import { Jobs } from './Jobs.js';
 import { Help } from './Help.js';
 import { Metrics } from './Metrics.js';
 import { Local } from './Local.js';
+import { Zones } from './Zones.js';
 import { FleetWide } from './FleetWide.js';
 import { Domains } from './Domains.js';
 import { Services } from './Services.js';
@@ -97,6 +98,7 @@ export const SCREENS: readonly ScreenDef[] = [
   { id: 'fleet-wide', title: (p) => `${p.kind === 'deployments' ? 'deployments' : 'backups'} (fleet)`, scopes: ['global', 'list', 'rows', 'copy', 'target'], component: FleetWide },
   { id: 'domains', title: 'domains (fleet)', scopes: ['global', 'list', 'rows', 'copy', 'target'], component: Domains },
   { id: 'local', title: (p) => `local${p.project ? ` ${p.project}` : ''}`, scopes: ['global', 'list', 'rows', 'local'], component: Local },
+  { id: 'zones', title: 'zones', scopes: ['global', 'list', 'rows'], component: Zones },
 ];
 
 for (const s of SCREENS) defineScreen(s);

@@ -10,7 +10,7 @@ import { enterAltScreen, leaveAltScreen, installExitGuards, CURSOR_SHOW } from '
 import type { ColorDepth } from './terminal/capabilities.js';
 import { maskSecrets } from './terminal/sanitize.js';
 import { BEL, clipboardLikely, clipboardSequence, desktopNotification, hyperlinksSupported, notifySettings } from './terminal/osc.js';
-import { createAppStore, type AppStore, type GatewayLike } from './store/app.js';
+import { createAppStore, type AppStore, type GatewayLike, type ZoneItem } from './store/app.js';
 import { buildKeymap, type Keymap } from './config/keymap.js';
 import { makeTheme } from './config/theme.js';
 import type { Config } from './config/config.js';
@@ -37,6 +37,15 @@ export interface RunTuiOptions {
   store?: AppStore;
   /** The environment read for terminal features (notifications, clipboard); default process.env. */
   env?: Record<string, string | undefined>;
+  /** Zone switching (`:zone`): the zones, the one shown first, and how to connect to another. */
+  zones?: {
+    list(): ZoneItem[];
+    start: string;
+    /** A client to zone `name` (throws saying why not: unknown zone, no token); the old zone's client is `leave`'s to close. */
+    open(name: string): Promise<GatewayLike>;
+    /** The console no longer shows zone `name`: close its client (its gateway and jobs go on). */
+    leave(name: string): Promise<void>;
+  };
 }
 
 /**
@@ -165,6 +174,38 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
   });
 
   store.services.quit = () => quitResolve(0);
+  const zones = opts.zones;
+  if (zones) {
+    store.setState({ zone: zones.start });
+    let switching: string | null = null;
+    store.services.zones = {
+      list: () => zones.list(),
+      async switchTo(name) {
+        if (switching) {
+          store.toast(`zone ${switching}: still connecting`, 'warn');
+          return false;
+        }
+        const from = store.getState().zone;
+        switching = name;
+        store.toast(`zone ${name}: connecting...`);
+        try {
+          const c = await zones.open(name);
+          if (closed) return false;
+          store.switchClient(c, name);
+          client = c;
+          if (from && from !== name) await zones.leave(from).catch(() => undefined);
+          store.toast(`zone ${name}`, 'ok');
+          return true;
+        } catch (e) {
+          const m = (e as Error).message;
+          store.toast(m.startsWith(`zone ${name}`) ? m : `zone ${name}: ${m}`, 'error');
+          return false;
+        } finally {
+          switching = null;
+        }
+      },
+    };
+  }
   // A job ended: the bell when its view is not on screen, a desktop notification when the terminal
   // shows them. Written beside Ink's frames: these sequences draw nothing and move no cursor. Not
   // while another program (ssh) owns the terminal: the status line says it on return.

@@ -5,7 +5,7 @@ import type { SessionOptions } from './session.js';
 
 const UPSTREAM: Options = {
   sandbox: { type: 'boolean', help: 'use the embedded sandbox even when a Divio token is found' },
-  zone: { type: 'string', value: 'Z', help: 'Divio zone (default divio.com; an http(s) URL is used verbatim); env DIVIO_ZONE' },
+  zone: { type: 'string', value: 'Z', help: 'Divio zone (default divio.com; an http(s) URL is used verbatim), or a zone NAME of the config file; env DIVIO_ZONE' },
   config: { type: 'string', value: 'FILE', complete: 'file', help: 'config file (default $XDG_CONFIG_HOME/divio-tui/config.json)' },
   ephemeral: { type: 'boolean', help: 'sandbox: keep nothing on disk' },
   seed: { type: 'string', value: 'N', number: true, help: 'sandbox: deterministic scenario' },

@@ -38,10 +38,33 @@ export async function runConsole(a: ParsedArgs): Promise<number> {
   }
   const caps = detectCapabilities(process.env, true);
   if (flagBool(a, 'ascii') || loaded.config.ui.ascii) caps.unicode = false;
-  const opts = { ...sessionOptions(a, `divio-tui/${VERSION}`), cloudflare: loaded.config.cloudflare, sandboxProcess: early?.get };
-  const { stateDir } = await import('../statefile/index.js');
-  const { join } = await import('node:path');
-  let session: Awaited<ReturnType<typeof import('./session.js').openSession>> | null = null;
+  const opts = { ...sessionOptions(a, `divio-tui/${VERSION}`), cloudflare: loaded.config.cloudflare };
+  const [{ stateDir }, { join }, { ZoneDirectory }] = await Promise.all([import('../statefile/index.js'), import('node:path'), import('./zones.js')]);
+  let dir: InstanceType<typeof ZoneDirectory>;
+  try {
+    dir = new ZoneDirectory(loaded.config.zones, { zone: opts.zone, sandbox: opts.sandbox, gateway: opts.gateway, gatewayToken: opts.token });
+  } catch (e) {
+    early?.dispose();
+    process.stderr.write(`divio-tui: ${(e as Error).message}\n`);
+    return 2;
+  }
+  type Session = Awaited<ReturnType<typeof import('./session.js').openSession>>;
+  // One session per zone shown so far: leaving a zone closes its client, not its gateway (jobs go on).
+  const sessions = new Map<string, Session>();
+  const detached = new Set<string>();
+  const openZone = async (name: string): Promise<Session> => {
+    const have = sessions.get(name);
+    if (have) {
+      if (detached.delete(name)) have.reattach();
+      return have;
+    }
+    const upstream = name === dir.startName ? dir.start() : dir.resolve(name);
+    const { openSession } = await import('./session.js');
+    const s = await openSession({ ...opts, upstream, sandboxProcess: name === dir.startName ? early?.get : undefined });
+    sessions.set(name, s);
+    return s;
+  };
+  let session: Session | null = null;
   try {
     return await runTui({
       // --no-color wins over the config file's ui.color (NO_COLOR does not: a setting of the user's own)
@@ -50,18 +73,33 @@ export async function runConsole(a: ParsedArgs): Promise<number> {
       historyPath: join(stateDir(), 'history.json'),
       caps,
       connect: async () => {
-        const { openSession } = await import('./session.js');
-        session = await openSession(opts);
+        session = await openZone(dir.startName);
         rememberSlugs(session.client);
         return Object.assign(session.client, { warning: session.warning });
       },
+      zones: {
+        list: () => dir.list(),
+        start: dir.startName,
+        open: async (name) => {
+          const s = await openZone(name);
+          return Object.assign(s.client, { warning: s.warning });
+        },
+        leave: async (name) => {
+          const s = sessions.get(name);
+          if (!s || detached.has(name)) return;
+          detached.add(name);
+          await s.detach();
+        },
+      },
     });
   } finally {
-    const s = session as { close(): Promise<void>; notices(): string[] } | null;
-    if (s) {
-      // the status line said it at start; said again here, where it stays readable
-      for (const n of s.notices()) process.stderr.write(`divio-tui: ${n}\n`);
-      await s.close();
-    } else early?.dispose();
+    if (session || sessions.size) {
+      for (const s of sessions.values()) {
+        // the status line said it at start; said again here, where it stays readable
+        for (const n of s.notices()) process.stderr.write(`divio-tui: ${n}\n`);
+      }
+      await Promise.all([...sessions.values()].map((s) => s.close().catch(() => {})));
+    }
+    if (!sessions.has(dir.startName)) early?.dispose();
   }
 }

@@ -39,7 +39,12 @@ export async function runLogsCommand(a: ParsedArgs): Promise<number> {
     import('../terminal/sanitize.js'),
     import('../domain/loggap.js'),
   ]);
-  const up = await openUpstream(sessionOptions(a, 'divio-tui/logs'));
+  const o = sessionOptions(a, 'divio-tui/logs');
+  // --zone may name a zone of the config file
+  const [{ loadConfig }, { startUpstream }] = await Promise.all([import('../config/index.js'), import('./zones.js')]);
+  const loaded = loadConfig({ path: flagString(a, 'config') });
+  if (!loaded.ok) throw new UsageError(loaded.error);
+  const up = await openUpstream({ ...o, upstream: startUpstream(loaded.config.zones, { zone: o.zone, sandbox: o.sandbox }) });
   const ac = new AbortController();
   // Ctrl-C ends a follow as a shell expects of an interrupted command: 130 (SIGTERM: 143).
   let signalled: NodeJS.Signals | null = null;

@@ -11,6 +11,7 @@ import type { SandboxProcess } from '../sandbox/child.js';
 import { trace } from '../terminal/trace.js';
 import { stateDir } from '../statefile/index.js';
 import { resolveUpstream, upstreamLabel, type UpstreamChoice } from './upstream.js';
+import { looksLikeZoneName } from './zones.js';
 
 export interface SessionOptions {
   gateway?: string;
@@ -35,6 +36,8 @@ export interface SessionOptions {
   whoami?: boolean;
   /** `--read-only`: every action refused (by the in-process gateway, or by the client for a shared one). */
   readOnly?: boolean;
+  /** This upstream instead of the one the flags resolve to (a zone switched to inside the console). */
+  upstream?: UpstreamChoice;
 }
 
 export interface Session {
@@ -44,6 +47,13 @@ export interface Session {
   /** Lines about state files found unusable and moved aside (the gateway's and its sandbox's). */
   notices(): string[];
   close(): Promise<void>;
+  /**
+   * Close the client only (the console switched to another zone): an in-process gateway keeps
+   * running, with its jobs; a shared gateway is not touched.
+   */
+  detach(): Promise<void>;
+  /** Connect a new client to the same gateway (the console switched back); it becomes `client`. */
+  reattach(): GatewayClient;
   /** Said once to the user: the token travels unencrypted (ws:// to a host that is not this machine). */
   warning?: string;
 }
@@ -63,11 +73,23 @@ export function plainTextTokenWarning(url: string): string | null {
 export async function openSession(o: SessionOptions): Promise<Session> {
   const env = o.env ?? process.env;
   const { GatewayClient } = await import('../client/index.js');
-  const upstream = upstreamOf(o);
+  const upstream = o.upstream ?? upstreamOf(o);
   if (upstream.kind === 'gateway') {
-    const client = new GatewayClient({ url: upstream.url, token: upstream.token, clientName: o.clientName, readOnly: o.readOnly });
-    client.connect();
-    return { client, label: upstreamLabel(upstream), notices: () => [], close: () => client.close(), warning: plainTextTokenWarning(upstream.url) ?? undefined };
+    const open = (): GatewayClient => {
+      const c = new GatewayClient({ url: upstream.url, token: upstream.token, clientName: o.clientName, readOnly: o.readOnly });
+      c.connect();
+      return c;
+    };
+    const session: Session = {
+      client: open(),
+      label: upstreamLabel(upstream),
+      notices: () => [],
+      close: () => session.client.close(),
+      detach: () => session.client.close(),
+      reattach: () => (session.client = open()),
+      warning: plainTextTokenWarning(upstream.url) ?? undefined,
+    };
+    return session;
   }
 
   trace('session: importing the gateway');
@@ -92,17 +114,23 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     readOnly: o.readOnly,
   });
   trace('session: sandbox + gateway started');
-  const client = new GatewayClient({ url: h.gateway.url, token: h.token, clientName: o.clientName });
-  client.connect();
-  return {
-    client,
+  const open = (): GatewayClient => {
+    const c = new GatewayClient({ url: h.gateway.url, token: h.token, clientName: o.clientName });
+    c.connect();
+    return c;
+  };
+  const session: Session = {
+    client: open(),
     label: upstreamLabel(upstream),
     notices: () => h.gateway.notices(),
     async close() {
-      await client.close().catch(() => {});
+      await session.client.close().catch(() => {});
       await h.close().catch(() => {});
     },
+    detach: () => session.client.close().catch(() => {}),
+    reattach: () => (session.client = open()),
   };
+  return session;
 }
 
 function sandboxOptionsFor(o: SessionOptions, env: NodeJS.ProcessEnv): SandboxOptions {
@@ -128,6 +156,8 @@ function sandboxOptionsFor(o: SessionOptions, env: NodeJS.ProcessEnv): SandboxOp
  */
 export async function prestartSandbox(o: SessionOptions): Promise<{ get: () => Promise<SandboxProcess>; dispose: () => void } | null> {
   const env = o.env ?? process.env;
+  // a configured zone's name (no dot: not a domain) is resolved with the config file, later
+  if (!o.sandbox && !o.gateway && looksLikeZoneName(o.zone ?? env.DIVIO_ZONE)) return null;
   if (upstreamOf(o).kind !== 'sandbox') return null;
   const { startSandboxProcess } = await import('../sandbox/child.js');
   const p = startSandboxProcess(sandboxOptionsFor(o, env));
@@ -162,7 +192,7 @@ function cloudflareConfig(section: unknown, env: NodeJS.ProcessEnv) {
 export async function openUpstream(o: SessionOptions) {
   const env = o.env ?? process.env;
   // Not through a gateway (the caller refuses --gateway): the API itself.
-  const upstream = upstreamOf({ ...o, gateway: undefined });
+  const upstream = o.upstream && o.upstream.kind !== 'gateway' ? o.upstream : upstreamOf({ ...o, gateway: undefined });
   const { DivioClient } = await import('../divio/client.js');
   if (upstream.kind === 'divio') {
     const divio = new DivioClient({ baseUrl: upstream.baseUrl, token: upstream.token });

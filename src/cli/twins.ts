@@ -16,7 +16,11 @@ export async function runTwin(a: ParsedArgs): Promise<number> {
   const loaded = loadConfig({ path: flagString(a, 'config') });
   if (!loaded.ok) throw new UsageError(loaded.error);
   // No whoami: a command has no header to show it in, and the first poll finds a bad token or zone anyway.
-  const session = await openSession({ ...sessionOptions(a, `divio-tui/${cmd}`), cloudflare: loaded.config.cloudflare, whoami: false });
+  const o = sessionOptions(a, `divio-tui/${cmd}`);
+  // --zone may name a zone of the config file (its API and token); else as resolveUpstream decides
+  const { startUpstream } = await import('./zones.js');
+  const upstream = startUpstream(loaded.config.zones, { zone: o.zone, sandbox: o.sandbox, gateway: o.gateway, gatewayToken: o.token });
+  const session = await openSession({ ...o, upstream, cloudflare: loaded.config.cloudflare, whoami: false });
   if (session.warning) process.stderr.write(`divio-tui: ${session.warning}\n`);
   try {
     await connected(session.client);

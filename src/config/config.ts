@@ -12,6 +12,21 @@ export type ThemeName = z.infer<typeof ThemeName>;
 
 const KeyList = z.union([z.string(), z.array(z.string())]);
 
+export const ZoneConfig = z
+  .object({
+    /** The Divio zone: a domain (divio.com) or the API's http(s):// URL. Default: the entry's name. */
+    zone: z.string().min(1).optional(),
+    /** The zone's API token (else netrc: machine control.ZONE / api.ZONE / default). Keep the file private. */
+    token: z.string().min(1).regex(/^\S+$/, 'a token has no spaces').optional(),
+    /** A team gateway (`divio-tui serve`) serving this zone instead: ws:// or wss:// URL. */
+    gateway: z.string().regex(/^wss?:\/\/\S+$/, 'a gateway is a ws:// or wss:// URL').optional(),
+    /** That gateway's token (else DIVIO_TUI_TOKEN). */
+    gatewayToken: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((z) => !(z.gateway && (z.zone || z.token)), { message: 'a zone is either a Divio zone (zone, token) or a team gateway (gateway, gatewayToken), not both' });
+export type ZoneConfig = z.infer<typeof ZoneConfig>;
+
 export const Config = z
   .object({
     $schema: z.string().optional(),
@@ -48,6 +63,12 @@ export const Config = z
     /** Customer-owned Cloudflare zones and similar (owned by the actions). */
     cloudflare: z.unknown().optional(),
     ssh: z.looseObject({}).optional(),
+    /**
+     * Zones to switch between inside the console (`:zone NAME`): name → a Divio zone (domain or API
+     * URL; default the name) with its token from netrc (as `divio login` writes it) or `token`, or a
+     * team gateway serving that zone (`gateway` ws(s) URL, `gatewayToken` or DIVIO_TUI_TOKEN).
+     */
+    zones: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'a zone name is letters, digits, - and _ (at most 32)'), ZoneConfig).default({}),
     /** Default gateway to attach to. */
     gateway: z.object({ url: z.string().optional() }).strict().optional(),
   })

@@ -27,6 +27,7 @@ export const ACTIONS: readonly ActionDef[] = [
   { id: 'app.palette', short: 'command', scope: 'global', keys: [':'], title: 'command palette', hint: true },
   { id: 'app.jobs', short: 'jobs', scope: 'global', keys: ['J'], title: 'jobs tray', hint: true },
   { id: 'app.fleet', short: 'fleet', scope: 'global', keys: ['H'], title: 'go to the fleet (home)' },
+  { id: 'app.zones', short: 'zones', scope: 'global', keys: ['Z'], title: 'zones: the zones of the config file, which has a token; Enter switches (also :zone NAME)' },
   { id: 'app.redraw', short: 'redraw', scope: 'global', keys: ['ctrl+l'], title: 'redraw the whole screen (also after every resize)' },
   // lists
   { id: 'list.up', scope: 'list', keys: ['k', 'up'], title: 'move up' },

@@ -136,7 +136,8 @@ export interface TokenLookup {
 
 export interface FoundToken {
   token: string;
-  source: 'env' | 'netrc';
+  /** `config`: a zone's entry in the config file (src/cli/zones.ts); findToken never returns it. */
+  source: 'env' | 'netrc' | 'config';
   /** netrc only: file and machine the token came from (`default` for the default entry). */
   path?: string;
   machine?: string;

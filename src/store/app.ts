@@ -132,6 +132,18 @@ export interface AppState {
   dialog: DialogSpec | null;
   /** True while the terminal is handed to another program (ssh). */
   suspended: boolean;
+  /** The zone this console shows, by its name (zones of the config file, the start zone, "sandbox"); null: no zone switching here. */
+  zone: string | null;
+}
+
+/** A zone the console can switch to (src/cli/zones.ts builds them; no token ever). */
+export interface ZoneItem {
+  name: string;
+  kind: 'divio' | 'gateway' | 'sandbox';
+  target: string;
+  token: string;
+  usable: boolean;
+  configured: boolean;
 }
 
 /** What became of a copy: sent (and whether the terminal is known to honour OSC 52), or too long. */
@@ -146,6 +158,12 @@ export interface Services {
   copy?: (text: string) => CopyOutcome;
   /** A job this console saw running has ended (bell, desktop notification). Set by runTui. */
   jobEnded?: (n: JobNotice) => void;
+  /** The zones to switch between, and the switch itself (`:zone NAME`). Set by runTui when the console can switch. */
+  zones?: {
+    list(): ZoneItem[];
+    /** Connect to zone `name` and show it; false (with a toast saying why) when it cannot. */
+    switchTo(name: string): Promise<boolean>;
+  };
 }
 
 export interface AppStore {
@@ -155,6 +173,14 @@ export interface AppStore {
   /** Deliver pending notifications now (tests, before unmounting). */
   flush(): void;
   attach(client: GatewayLike): void;
+  /**
+   * Show another zone through `client`: every subscription on the old client is released (its
+   * topics stop polling that zone), topics and view state are cleared, the navigation goes back to
+   * the fleet, the jobs of the zone left are put aside (shown again on coming back, where the
+   * gateway's snapshot announces the ones that ended meanwhile), and what is watched is subscribed
+   * again on the new client.
+   */
+  switchClient(client: GatewayLike, zone: string): void;
   readonly client: GatewayLike | null;
   /** Subscribe to a topic while something shows it; returns the release function (ref-counted). */
   watch<K extends TopicName>(topic: K, params: TopicParamsIn<K>): () => void;
@@ -252,7 +278,9 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
     toast: null,
     dialog: null,
     suspended: false,
+    zone: null,
   };
+  const jobsByZone = new Map<string, Record<string, Job>>();
   const listeners = new Set<() => void>();
   let pending: ReturnType<typeof setTimeout> | null = null;
   let lastNotify = 0;
@@ -369,6 +397,26 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
       if (c.onWelcome) clientOffs.push(c.onWelcome((w) => { setState({ welcome: w }); noticeOnce(w); }));
       clientOffs.push(c.onJob((j) => upsertJob(j)));
       for (const key of watches.keys()) openSub(key);
+    },
+    switchClient(c, zone) {
+      for (const w of watches.values()) {
+        try {
+          w.sub?.unsubscribe();
+        } catch {}
+        w.sub = null;
+      }
+      if (state.zone !== null) jobsByZone.set(state.zone, state.jobs);
+      setState({
+        zone,
+        welcome: null,
+        topics: {},
+        jobs: jobsByZone.get(zone) ?? {},
+        ui: {},
+        stack: [{ screen: 'fleet', params: {} }],
+        dialog: null,
+        paletteOpen: false,
+      });
+      store.attach(c);
     },
     setVisible(topic, params, visible) {
       const w = watches.get(topicKey(topic, params));

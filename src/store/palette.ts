@@ -13,12 +13,15 @@ export interface PaletteCommand {
   aliases?: string[];
   /** Without a target: this frame command instead (the fleet-wide view). */
   fleetWide?: { action: string; title: string };
+  /** Takes one optional word instead of a target (`zone NAME`). */
+  arg?: 'zone';
 }
 
 export const PALETTE_COMMANDS: readonly PaletteCommand[] = [
   { name: 'fleet', target: false, title: 'all applications and environments', action: 'app.fleet', aliases: ['apps', 'home'] },
   { name: 'jobs', target: false, title: 'running and recent jobs', action: 'app.jobs' },
   { name: 'local', target: false, title: 'Local environment: containers of the Docker engine', action: 'app.local', aliases: ['docker', 'containers'] },
+  { name: 'zone', target: false, arg: 'zone', title: 'switch zone: zone NAME (without a name: the zones and their tokens)', action: 'app.zones', aliases: ['zones', 'context', 'ctx'] },
   { name: 'help', target: false, title: 'keys of this view', action: 'app.help' },
   { name: 'quit', target: false, title: 'leave the console', action: 'app.quit', aliases: ['q'] },
   { name: 'env', target: true, title: 'open an environment', action: 'env.open', aliases: ['environment', 'open'] },
@@ -43,6 +46,8 @@ export interface ParsedCommand {
   targets?: { app: string; env: string }[];
   /** `logs … --since 2h`: also load the history of that long (ms). */
   sinceMs?: number;
+  /** `zone NAME`: the word after the command. */
+  arg?: string;
 }
 
 export type ParseResult = { ok: true; value: ParsedCommand } | { ok: false; error: string };
@@ -59,6 +64,10 @@ export function parseCommand(line: string): ParseResult {
   const [name, ...rest] = text.split(/\s+/);
   const cmd = findCommand(name!);
   if (!cmd) return { ok: false, error: `unknown command "${name}" (try: ${PALETTE_COMMANDS.map((c) => c.name).join(', ')})` };
+  if (cmd.arg) {
+    if (rest.length > 1) return { ok: false, error: `${cmd.name} takes one name: ${cmd.name} NAME` };
+    return { ok: true, value: { command: cmd, target: null, ...(rest[0] ? { arg: rest[0] } : {}) } };
+  }
   if (!cmd.target) {
     if (rest.length) return { ok: false, error: `${cmd.name} takes no argument` };
     return { ok: true, value: { command: cmd, target: null } };
@@ -136,11 +145,15 @@ export interface Completion {
 }
 
 /** Completions for the current input, best first. */
-export function complete(input: string, rows: readonly FleetRow[], limit = 8): Completion[] {
+export function complete(input: string, rows: readonly FleetRow[], limit = 8, zones: readonly string[] = []): Completion[] {
   const q = input.trim().replace(/^:/, '').trim();
   const cands: Completion[] = [];
   const [first, ...rest] = q.split(/\s+/);
   const cmd = first ? findCommand(first) : undefined;
+  if (cmd?.arg === 'zone' && (rest.length > 0 || input.endsWith(' '))) {
+    for (const z of zones) cands.push({ text: `${cmd.name} ${z}`, title: `switch to zone ${z}` });
+    return rank(cands, `${cmd.name} ${rest.join(' ')}`, limit);
+  }
   const targets = [...new Set(rows.map((r) => `${r.app}@${r.env}`))];
   if (cmd && cmd.target && (rest.length > 0 || q.endsWith(' '))) {
     // completing the target of a known command
@@ -149,7 +162,10 @@ export function complete(input: string, rows: readonly FleetRow[], limit = 8): C
     return rank(cands, `${cmd.name} ${tq}`, limit);
   }
   for (const c of PALETTE_COMMANDS) {
-    if (!c.target) cands.push({ text: c.name, title: c.title });
+    if (c.arg === 'zone') {
+      cands.push({ text: c.name, title: 'the zones: which has a token, which is shown' });
+      if (q) for (const z of zones) cands.push({ text: `${c.name} ${z}`, title: `switch to zone ${z}` });
+    } else if (!c.target) cands.push({ text: c.name, title: c.title });
     else {
       if (c.fleetWide) cands.push({ text: c.name, title: c.fleetWide.title });
       cands.push({ text: `${c.name} `, title: `${c.title}: ${c.name} APP@ENV` });

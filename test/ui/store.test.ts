@@ -135,3 +135,48 @@ describe('table layout', () => {
     expect(windowStart(99, 0, 10, 100)).toBe(90);
   });
 });
+
+describe('zone switching in the store', () => {
+  it('switchClient releases every subscription of the old zone, clears its data and views, keeps its jobs aside and subscribes again on the new one', async () => {
+    const a = new FakeGateway();
+    const b = new FakeGateway();
+    const alphaRows = sampleFleet();
+    a.serve('fleet', {}, { rows: alphaRows });
+    b.serve('fleet', {}, { rows: [] });
+    const store = createAppStore({ commitIntervalMs: 0 });
+    store.setState({ zone: 'alpha' });
+    store.attach(a);
+    const releaseFleet = store.watch('fleet', {});
+    store.watch('jobs', {});
+    await tick();
+    expect(store.topic('fleet', {})?.data).toEqual({ rows: alphaRows });
+    await store.runCommand('backup', { env: 'shop-live' });
+    expect(Object.keys(store.getState().jobs)).toEqual(['job-1']);
+    store.push('env', { env: 'x' });
+    store.updateView({ cursor: 3 }, 'fleet');
+
+    store.switchClient(b, 'beta');
+    expect(a.subs.size).toBe(0); // the old zone is polled for nothing any more
+    expect([...b.subs.keys()].sort()).toEqual(['fleet:{}', 'jobs:{}']);
+    expect(store.getState()).toMatchObject({ zone: 'beta', welcome: b.welcome, jobs: {}, stack: [{ screen: 'fleet', params: {} }], ui: {} });
+    expect(store.topic('fleet', {})?.data ?? null).toBeNull(); // nothing of alpha's fleet shows as beta's
+    await tick();
+    expect(store.topic('fleet', {})?.data).toEqual({ rows: [] });
+
+    // back in alpha: its jobs are there again
+    store.switchClient(a, 'alpha');
+    expect(Object.keys(store.getState().jobs)).toEqual(['job-1']);
+    expect(b.subs.size).toBe(0);
+    releaseFleet();
+    store.dispose();
+  });
+
+  it('palette: zone NAME, zone alone (the list), completion of zone names', () => {
+    expect(parseCommand('zone beta')).toMatchObject({ ok: true, value: { command: { name: 'zone' }, arg: 'beta' } });
+    expect(parseCommand(':zone')).toMatchObject({ ok: true, value: { command: { name: 'zone' } } });
+    expect(parseCommand(':zone')).not.toHaveProperty('value.arg');
+    expect(parseCommand('zone a b')).toEqual({ ok: false, error: 'zone takes one name: zone NAME' });
+    expect(complete('zone b', [], 8, ['alpha', 'beta']).map((c) => c.text)).toEqual(['zone beta']);
+    expect(complete('zon', [], 8, ['alpha']).map((c) => c.text)).toContain('zone');
+  });
+});
