@@ -105,12 +105,15 @@ describe('environment screen', () => {
     await openShop(h, 'test');
     await h.press('?');
     let f = strip(await h.waitFor((x) => strip(x).includes('help (env)')));
-    for (let i = 0; i < 6 && !/B\s+\(not now/.test(f); i++) {
+    // page down until both lines were on screen (they may fall on two pages)
+    let seen = f;
+    for (let i = 0; i < 8 && !(/B\s+\(not now/.test(seen) && /\bR\s+\S/.test(seen)); i++) {
       await h.press('\x06'); // page down
       f = strip(h.frame());
+      seen += '\n' + f;
     }
-    expect(f).toMatch(/B\s+\(not now: read-only token\) create a backup/);
-    expect(f).toMatch(/R\s+restore a backup/); // opens the wizard, which explains inside: not marked
+    expect(seen).toMatch(/B\s+\(not now: read-only token\) create a backup/);
+    expect(seen).toMatch(/R\s+restore a backup/); // opens the wizard, which explains inside: not marked
   });
 });
 
