@@ -1,10 +1,13 @@
 // The command palette (`:`): fuzzy completion over commands and app@env targets, history on ↑/↓,
-// Tab cycles the completions, Enter runs, Esc closes.
+// Tab cycles the completions, Enter runs, Esc closes — as the keymap binds them (palette.complete,
+// list.up / list.down, wizard.next, app.back; printable keys are text).
 import React, { useMemo, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
 import { complete, parseCommand, type ParsedCommand } from '../src/store/palette.js';
 import { editText } from '../src/store/textinput.js';
+import { isTextKey } from '../src/store/forms.js';
+import { PALETTE_SCOPES } from '../src/config/keymap.js';
 import { truncateToWidth, padToWidth } from '../src/terminal/width.js';
 import { useAppState, useOverlayKeys, useUi, sx } from './context.js';
 import { frameGlyphs, clean } from './glyphs.js';
@@ -16,7 +19,7 @@ export interface PaletteProps {
 }
 
 export function Palette({ rows, width, onRun }: PaletteProps): React.ReactElement {
-  const { theme, unicode, store } = useUi();
+  const { theme, unicode, store, keymap } = useUi();
   const g = frameGlyphs(unicode);
   const history = useAppState((s) => s.paletteHistory);
   // Keys can arrive several per render (a fast typist, a paste): the editing state lives in a ref
@@ -47,12 +50,13 @@ export function Palette({ rows, width, onRun }: PaletteProps): React.ReactElemen
     if (!store.getState().paletteOpen) return false;
     const cur = st.current;
     if (cur.error) set({ error: null });
-    if (key === 'esc') {
+    const act = key && !isTextKey(key, input) ? keymap.lookup(key, PALETTE_SCOPES) : null;
+    if (act === 'app.back') {
       store.setPalette(false);
       return true;
     }
     const cs = compsOf(cur.text);
-    if (key === 'enter') {
+    if (act === 'wizard.next') {
       const direct = parseCommand(cur.text);
       if (direct.ok && cur.sel < 0) run(cur.text);
       else if (cur.sel >= 0 && cs[cur.sel]) run(cs[cur.sel]!.text);
@@ -60,13 +64,13 @@ export function Palette({ rows, width, onRun }: PaletteProps): React.ReactElemen
       else run(cur.text);
       return true;
     }
-    if (key === 'up' || key === 'down') {
+    if (act === 'list.up' || act === 'list.down') {
       if (!history.length) return true;
-      const next = key === 'up' ? Math.min(history.length - 1, cur.hist + 1) : Math.max(-1, cur.hist - 1);
+      const next = act === 'list.up' ? Math.min(history.length - 1, cur.hist + 1) : Math.max(-1, cur.hist - 1);
       set({ hist: next, text: next < 0 ? '' : history[history.length - 1 - next]!, sel: -1 });
       return true;
     }
-    if (key === 'tab') {
+    if (act === 'palette.complete') {
       if (!cs.length) return true;
       const n = (cur.sel + 1) % cs.length;
       set({ sel: n, text: cs[n]!.text });

@@ -71,7 +71,7 @@ export interface ListState<T> {
 }
 
 export function useList<T>(spec: ListSpec<T>): ListState<T> {
-  const { store } = useUi();
+  const { store, keymap } = useUi();
   const vk = store.viewKey(spec.route);
   const view = useAppState((s) => s.ui[vk]);
   const columns = spec.sortBy ? Object.keys(spec.sortBy) : (spec.sorts ?? []);
@@ -143,7 +143,7 @@ export function useList<T>(spec: ListSpec<T>): ListState<T> {
   useActions(own ? new Proxy(handlers, { get: (t, p: string) => own[p] ?? t[p] }) : handlers);
   // The filter line takes keys while it is edited (as the store says now), then the screen's form.
   const raw = spec.raw;
-  useRawKeys(filters || raw ? (k, input) => (filters && filterKey(store, vk, k, input)) || (raw ? raw(k, input) : false) : null);
+  useRawKeys(filters || raw ? (k, input) => (filters && filterKey(store, keymap, vk, k, input)) || (raw ? raw(k, input) : false) : null);
 
   const cursor = cursorIn(view?.cursor ?? 0, items);
   const filter = view?.filter ?? '';

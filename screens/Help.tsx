@@ -28,6 +28,7 @@ const SCOPE_TITLE: Partial<Record<Scope, string>> = {
   logs: 'Logs',
   deployments: 'Deployment log',
   dialog: 'Confirmation dialogs (Enter and Esc as in the wizard and forms)',
+  palette: 'Command palette (Enter runs, Esc closes, ↑/↓ history)',
 };
 
 interface HelpLine {
@@ -67,7 +68,7 @@ export function Help({ route, width, height }: ScreenProps): React.ReactElement 
   const g = frameGlyphs(unicode);
   const forId = route.params.for ?? 'fleet';
   // every view can ask for a confirmation
-  const scopes = useMemo((): Scope[] => [...allScopes(forId), 'dialog'], [forId]);
+  const scopes = useMemo((): Scope[] => [...allScopes(forId), 'dialog', 'palette'], [forId]);
   // the view help was opened from (below it), and what cannot run there now
   const under = useAppState((s) => {
     const r = s.stack[s.stack.indexOf(route) - 1];

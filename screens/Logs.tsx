@@ -8,12 +8,13 @@
 import React, { useEffect, useMemo, useSyncExternalStore } from 'react';
 import { Box, Text } from 'ink';
 import type { LogLevel } from '../src/domain/console.js';
-import { displayKey } from '../src/config/keymap.js';
+import { displayKey, keyWord, TEXT_BOX_SCOPES, type Keymap } from '../src/config/keymap.js';
 import { sourceColor } from '../src/store/logbuffer.js';
 import { ALL_LEVELS, formatEntryPlain } from '../src/store/logquery.js';
 import { copyText } from './copy.js';
 import { logSessionFor, type LogSession } from '../src/store/logsession.js';
 import { editText } from '../src/store/textinput.js';
+import { isTextKey } from '../src/store/forms.js';
 import { LogView, makeLayout, revealIndex, scrollLog, scrollToTop, useLogVersion, windowFor, FOLLOW, type LogLayout, type LogViewOptions } from '../components/LogView.js';
 import { useActions, useAppState, useRawKeys, useUi, sx, type RawKeyHandler } from '../components/context.js';
 import type { AppStore } from '../src/store/app.js';
@@ -65,14 +66,15 @@ function statusSegs(session: LogSession, theme: Theme, unicode: boolean, newLine
   return segs;
 }
 
-function bottomSegs(session: LogSession, theme: Theme, unicode: boolean): Seg[] {
+function bottomSegs(session: LogSession, theme: Theme, unicode: boolean, keymap: Keymap): Seg[] {
+  const k = (a: string): string => keyWord(keymap, a);
   if (session.edit === 'filter' || session.edit === 'search') {
     const label = session.edit === 'filter' ? '/' : 'search: ';
     const q = session.query;
     const info =
       session.edit === 'filter'
-        ? `  ${q.count.toLocaleString('en-US')} shown${q.filterText.startsWith('!') ? ' (inverted)' : ''}  Enter keep, Esc clear  (@level:error @status>=500 @path:/api, /regex/, ! inverts)`
-        : `  ${q.searchStatus() || '0/0'}  Enter: first match, then n/N  Esc clear`;
+        ? `  ${q.count.toLocaleString('en-US')} shown${q.filterText.startsWith('!') ? ' (inverted)' : ''}  ${k('wizard.next')} keep, ${k('app.back')} clear  (@level:error @status>=500 @path:/api, /regex/, ! inverts)`
+        : `  ${q.searchStatus() || '0/0'}  ${k('wizard.next')}: first match, then ${k('logs.next')}/${k('logs.prev')}  ${k('app.back')} clear`;
     return [
       { text: `${label}${session.draft}_`, color: theme.accent, bold: true },
       session.draftError ? { text: `  ${session.draftError}`, color: theme.danger } : { text: info, color: theme.muted },
@@ -84,7 +86,7 @@ function bottomSegs(session: LogSession, theme: Theme, unicode: boolean): Seg[] 
       const muted = session.buffer.isMuted(s);
       segs.push({ text: `${i + 1} `, bold: true }, { text: `${s}${muted ? ' (muted)' : ''}  `, color: theme.color ? sourceColor(s) : undefined, dim: muted });
     });
-    segs.push({ text: ' digits toggle, Esc done', color: theme.muted });
+    segs.push({ text: ` digits toggle, ${k('app.back')} done`, color: theme.muted });
     return segs;
   }
   const problem = session.problem();
@@ -95,21 +97,26 @@ function bottomSegs(session: LogSession, theme: Theme, unicode: boolean): Seg[] 
   return segs;
 }
 
-/** Key handling while the filter or search line, or the mute picker, is open. */
-export function editKey(session: LogSession, key: string | null, input: string, onSearchDone: () => void): boolean {
+/**
+ * Key handling while the filter or search line, or the mute picker, is open (as the session says
+ * now). Keys as the keymap binds them: wizard.next keeps the text, app.back drops it; in the picker
+ * a digit toggles a source and wizard.next, app.back or logs.mute close it.
+ */
+export function editKey(session: LogSession, keymap: Keymap, key: string | null, input: string, onSearchDone: () => void): boolean {
   const mode = session.edit;
   if (!mode) return false;
   if (mode === 'mute') {
-    if (key === 'esc' || key === 'enter' || input === 'm') session.endEdit(true);
-    else if (/^[1-9]$/.test(input)) {
+    const act = key ? keymap.lookup(key, ['global', 'wizard', 'logs']) : null;
+    if (/^[1-9]$/.test(input)) {
       const src = session.sources()[Number(input) - 1];
       if (src) session.toggleMute(src);
-    }
+    } else if (act === 'app.back' || act === 'wizard.next' || act === 'logs.mute') session.endEdit(true);
     return true;
   }
-  if (key === 'enter') {
+  const act = key && !isTextKey(key, input) ? keymap.lookup(key, TEXT_BOX_SCOPES) : null;
+  if (act === 'wizard.next') {
     if (session.endEdit(true) && mode === 'search') onSearchDone();
-  } else if (key === 'esc') session.endEdit(false);
+  } else if (act === 'app.back') session.endEdit(false);
   else {
     const next = editText(session.draft, key, input, 500);
     if (next !== null) session.setDraft(next);
@@ -150,6 +157,7 @@ function LogScreen({
   unicode: boolean;
   keyOf: (a: string) => string;
 }): React.ReactElement {
+  const { keymap } = useUi();
   useSyncExternalStore(session.subscribe, session.getUiVersion);
   useLogVersion(session.buffer);
   const q = session.query;
@@ -235,7 +243,7 @@ function LogScreen({
   // Always registered, and it reads the session at key time: keys typed (or pasted) right after `/`
   // reach the filter line even before React has rendered it.
   const raw: RawKeyHandler = (k, input) =>
-    editKey(session, k, input, () => {
+    editKey(session, keymap, k, input, () => {
       const idx = q.nextMatch(topId());
       if (idx !== null) session.setScroll(revealIndex(q, session.scroll, idx, layout));
     });
@@ -248,7 +256,7 @@ function LogScreen({
     <Box flexDirection="column" width={width} height={height}>
       <SegLine segs={statusSegs(session, theme, unicode, newLines, keyOf, asleep)} width={width} theme={theme} unicode={unicode} />
       <LogView buffer={session.buffer} query={q} width={width} height={bodyH} scroll={scroll} options={opts} />
-      <SegLine segs={bottomSegs(session, theme, unicode)} width={width} theme={theme} unicode={unicode} />
+      <SegLine segs={bottomSegs(session, theme, unicode, keymap)} width={width} theme={theme} unicode={unicode} />
     </Box>
   );
 }

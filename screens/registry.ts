@@ -4,7 +4,7 @@
 // screen whose entry names it in `opens`, or a handler of ENV_HANDLERS (ssh, backup).
 import type React from 'react';
 import type { FleetRow } from '../src/domain/index.js';
-import { DIALOG_SCOPES, type Scope } from '../src/config/keymap.js';
+import { DIALOG_SCOPES, PALETTE_SCOPES, TEXT_BOX_SCOPES, type Scope } from '../src/config/keymap.js';
 import type { AppStore, Route, ViewUi } from '../src/store/app.js';
 
 export interface ScreenProps {
@@ -105,8 +105,10 @@ export function screenScopes(): Record<string, Scope[]> {
     out[d.id] = d.scopes;
     for (const [m, scopes] of Object.entries(d.modes ?? {})) out[`${d.id} (${m})`] = scopes;
   }
-  // a confirmation dialog over any screen
+  // a confirmation dialog over any screen, the palette, a text box
   out.dialog = [...DIALOG_SCOPES];
+  out.palette = [...PALETTE_SCOPES];
+  out['text box'] = [...TEXT_BOX_SCOPES];
   return out;
 }
 

@@ -32,6 +32,7 @@ import {
 } from '../../src/store/restore.js';
 import { age } from '../../src/store/fleet.js';
 import { useAppState, useMemoNow, useRawKeys, useTopic, useUi } from '../../components/context.js';
+import { DIALOG_SCOPES } from '../../src/config/keymap.js';
 import { frameGlyphs } from '../../components/glyphs.js';
 import { targetOfParams, type ScreenProps } from '../registry.js';
 import { SegLine, contentVersionText, isReadOnly, jobDone, jobStepLines, keyAction, keyOf, sendCommand, READ_ONLY_TEXT, type Seg } from '../actionui.js';
@@ -75,7 +76,9 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
     return r.state !== cur || !!r.effect;
   });
   function step(state: RestoreState, key: string | null, input: string): ReturnType<typeof restoreKey> {
-    const r = restoreKey(state, keyAction(keymap, store, route, key), key, input, ctx);
+    // while it asks whether to leave, its keys are a dialog's
+    const act = state.quitAsk ? (key ? keymap.lookup(key, DIALOG_SCOPES) : null) : keyAction(keymap, store, route, key);
+    const r = restoreKey(state, act, key, input, ctx);
     if (r.state !== state) set(r.state);
     const eff = r.effect;
     if (eff?.type === 'close') {
@@ -246,7 +249,7 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
     }
   }
   if (state.error) add({ text: state.error, color: theme.danger, bold: true });
-  if (state.quitAsk) add({ text: 'Leave the restore wizard? Nothing has been sent. y leaves, n stays.', color: theme.warning, bold: true });
+  if (state.quitAsk) add({ text: `Leave the restore wizard? Nothing has been sent. ${k('dialog.yes')} leaves, ${k('dialog.no')} stays.`, color: theme.warning, bold: true });
   else if (state.step !== 'progress' && state.step !== 'confirm') hints.push('q leave');
   const body = L.slice(0, Math.max(1, height - 1));
   return (

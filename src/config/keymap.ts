@@ -4,7 +4,7 @@
 // reported, never silently resolved.
 
 /** Where an action is active. A screen activates several scopes (its entry in screens/screens.ts). */
-export type Scope = 'global' | 'list' | 'rows' | 'copy' | 'target' | 'fleet' | 'env' | 'jobs' | 'logs' | 'deployments' | 'releases' | 'vars' | 'deploy' | 'backups' | 'wizard' | 'pick' | 'parts' | 'form' | 'purge' | 'metrics' | 'local' | 'dialog';
+export type Scope = 'global' | 'list' | 'rows' | 'copy' | 'target' | 'fleet' | 'env' | 'jobs' | 'logs' | 'deployments' | 'releases' | 'vars' | 'deploy' | 'backups' | 'wizard' | 'pick' | 'parts' | 'form' | 'purge' | 'metrics' | 'local' | 'dialog' | 'palette';
 
 export interface ActionDef {
   id: string;
@@ -133,10 +133,19 @@ export const ACTIONS: readonly ActionDef[] = [
   // was opened with Enter, Esc (app.back) and q (app.quit) cancel; a typed confirmation takes text
   { id: 'dialog.yes', short: 'confirm', scope: 'dialog', keys: ['y', 'Y'], title: 'confirm the dialog (Enter too, unless Enter opened it)' },
   { id: 'dialog.no', short: 'cancel', scope: 'dialog', keys: ['n', 'N'], title: 'cancel the dialog (Esc too)' },
+  // the command palette (`:`): Enter (wizard.next) runs, Esc (app.back) closes, ↑/↓ walk the history
+  { id: 'palette.complete', short: 'complete', scope: 'palette', keys: ['tab'], title: 'palette: the next completion' },
 ];
 
 /** The scopes a confirmation dialog's keys are looked up in. */
 export const DIALOG_SCOPES: readonly Scope[] = ['global', 'wizard', 'dialog'];
+/**
+ * The scopes of a text box's keys that are not text (the `/` filter line, the logs' filter and
+ * search): wizard.next keeps it, app.back clears it, list.up / list.down leave it for the list.
+ */
+export const TEXT_BOX_SCOPES: readonly Scope[] = ['global', 'wizard', 'list'];
+/** The command palette's: wizard.next runs, app.back closes, list.up / list.down walk the history, palette.complete completes. */
+export const PALETTE_SCOPES: readonly Scope[] = ['global', 'wizard', 'palette', 'list'];
 
 /** Keys a terminal sends as the same byte as another key: a binding to them would fire on that key too (or never). */
 const INDISTINCT: Record<string, string> = {
@@ -192,6 +201,12 @@ export function displayKey(k: string, unicode: boolean): string {
 export function keyOf(keymap: Keymap, action: string, unicode: boolean): string {
   const k = keymap.keys[action]?.[0];
   return k ? displayKey(k, unicode) : '(unbound)';
+}
+
+/** An action's first key as a word in a sentence ("Enter keep, Esc clear"; "Ctrl-x" when remapped). */
+export function keyWord(keymap: Keymap, action: string): string {
+  const d = displayKey(keymap.keys[action]?.[0] ?? '?', false);
+  return d.length > 1 ? d[0]!.toUpperCase() + d.slice(1) : d;
 }
 
 /** Minimal shape of Ink's key object (keeps this module free of Ink). */

@@ -202,8 +202,9 @@ export function restoreKey(s: RestoreState, act: string | null, key: string | nu
   if (s.step === 'progress') return act === 'app.back' || act === 'app.quit' ? { state: s, effect: { type: 'close' } } : same;
   if (s.submitting) return same; // the command is on its way
   if (s.quitAsk) {
-    if (key === 'y' || key === 'Y') return { state: { ...s, quitAsk: false }, effect: { type: 'close' } };
-    if (key === 'n' || key === 'N' || act === 'app.back' || act === 'app.quit') return to({ quitAsk: false });
+    // a question as a dialog asks it: its keys are the dialog's (dialog.yes, dialog.no)
+    if (act === 'dialog.yes') return { state: { ...s, quitAsk: false }, effect: { type: 'close' } };
+    if (act === 'dialog.no' || act === 'app.back' || act === 'app.quit') return to({ quitAsk: false });
     return same;
   }
   // q leaves from any step (after a y), except while the confirmation is typed (q may be in a name)

@@ -221,6 +221,21 @@ describe('restore wizard', () => {
     expect(h.gw.commands).toHaveLength(0);
   });
 
+  test('the leave question takes the dialog keys: remapped, y and n are inert and the question says the new keys', async () => {
+    h = await openWizard({ keymap: buildKeymap({ 'dialog.yes': 'ctrl+y', 'dialog.no': 'ctrl+d' }) });
+    await h.waitFor((x) => x.includes('b1111111'));
+    await h.press('q');
+    await h.waitFor((x) => x.includes('Leave the restore wizard? Nothing has been sent. ctrl-y leaves, ctrl-d stays.'));
+    await h.press('y', 'n');
+    expect(h.frame()).toContain('Leave the restore wizard?');
+    await h.press('\x04');
+    await h.waitFor((x) => !x.includes('Leave the restore wizard?'));
+    await h.press('q');
+    await h.waitFor((x) => x.includes('Leave the restore wizard?'));
+    await h.press('\x19');
+    await h.waitFor((x) => !x.includes('step 1/7'));
+  });
+
   test('a read-only token sees the backups but cannot restore', async () => {
     h = await openWizard({ viewer: true });
     const f = await h.waitFor((x) => x.includes('b1111111'));

@@ -177,6 +177,28 @@ describe('fleet', () => {
   });
 });
 
+describe('typed boxes follow the keymap', () => {
+  it('the filter line and the palette: Enter and Esc remapped (ctrl+g, ctrl+x), the old keys inert, the boxes say the new keys', async () => {
+    h = await mount({ keymap: buildKeymap({ 'wizard.next': 'ctrl+g', 'app.back': 'ctrl+x', 'palette.complete': 'ctrl+t' }) });
+    h.stdin.write('/crm');
+    await h.waitFor((x) => plain(x).includes('/crm_  1 of 7  Ctrl-g keep, Ctrl-x clear'));
+    await h.press(KEY.enter, KEY.esc); // inert
+    expect(plain(h.frame())).toContain('/crm_');
+    await h.press('\x07'); // ctrl+g keeps
+    await h.waitFor((x) => plain(x).includes('/crm  1 of 7  / edit, Ctrl-x clear'));
+    await h.press('\x18'); // ctrl+x clears
+    await h.waitFor((x) => appsInOrder(x).length === 7);
+    h.stdin.write(':env blog@tes');
+    await h.waitFor((x) => plain(x).includes(':env blog@tes'));
+    await h.press(KEY.enter, KEY.tab); // inert: no run, no completion
+    expect(plain(h.frame())).toContain(':env blog@tes');
+    await h.press('\x14'); // ctrl+t completes
+    await h.waitFor((x) => plain(x).includes(':env blog@test'));
+    await h.press('\x07'); // ctrl+g runs
+    await h.waitFor((x) => plain(x).includes('blog › test › environment'));
+  });
+});
+
 describe('keys typed faster than the console reads', () => {
   it('a coalesced chunk counts every key, and keys after ":" reach the palette', async () => {
     h = await mount();
