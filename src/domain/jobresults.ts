@@ -26,10 +26,12 @@ export const DeployResult = z.looseObject({
 });
 export type DeployResult = z.infer<typeof DeployResult>;
 
-export const RedeployResult = DeployResult.extend({
+export const RedeployResult = z.looseObject({
+  // in the order the job records them: the CLI prints the result in this order
   /** The earlier deployment chosen, and its commit. */
   of: z.string().optional(),
   chosenCommit: z.string().nullable().optional(),
+  ...DeployResult.shape,
   /** The commit the new deployment ran; whether it is the chosen one (null: the zone does not say). */
   deployedCommit: z.string().nullable().optional(),
   sameCommit: z.boolean().nullable().optional(),
@@ -50,15 +52,16 @@ export const BackupResult = z.looseObject({ backup: z.string().optional() });
 export type BackupResult = z.infer<typeof BackupResult>;
 
 export const RestoreResult = z.looseObject({
+  // in the order the job records them: the CLI prints the result in this order
   /** The backup of the destination taken first (when asked for). */
   safetyBackup: z.string().optional(),
-  restore: z.string().optional(),
-  /** The destination's content version after the restore (zones that offer it). */
-  contentVersion: ContentVersion.nullable().optional(),
-  /** A backup of another application: downloaded, then uploaded to the destination's application. */
+  /** A backup of another environment: downloaded, then uploaded to the destination's service instances. */
   download: z.string().optional(),
   uploadBackup: z.string().optional(),
   uploaded: z.boolean().optional(),
+  restore: z.string().optional(),
+  /** The destination's content version after the restore (zones that offer it). */
+  contentVersion: ContentVersion.nullable().optional(),
 });
 export type RestoreResult = z.infer<typeof RestoreResult>;
 

@@ -40,6 +40,11 @@ describe('job results per kind', () => {
     expect(jobResult(k, 'deploy', 'redeploy')?.deployment).toBe('d-2');
   });
 
+  it('the result keeps the order the job recorded it in (the CLI prints it in that order)', () => {
+    const j = Job.parse({ ...base, kind: 'restore', result: { safetyBackup: 's', download: 'd', uploadBackup: 'u', uploaded: true, restore: 'r' } });
+    expect(Object.keys(j.result ?? {})).toEqual(['safetyBackup', 'download', 'uploadBackup', 'uploaded', 'restore']);
+  });
+
   it('an unknown kind is refused with the message, not half-read', () => {
     expect(Job.safeParse({ ...base, kind: 'explode', result: null }).success).toBe(false);
   });
