@@ -54,7 +54,7 @@ describe.skipIf(skipReason !== null)('Local view sparklines (built console, real
   });
 
   it('a running container grows CPU and memory sparklines; the selected one’s history is drawn under the table', async () => {
-    p = spawnConsole({ args: ['--sandbox', '--ephemeral', '--seed', '1'], env: { DOCKER_HOST: dockerHost }, cols: 140, rows: 30 });
+    p = spawnConsole({ args: ['--sandbox', '--ephemeral', '--seed', '1'], env: { DOCKER_HOST: dockerHost }, cols: 220, rows: 30 });
     await p.waitForText(/acme-portal\s+Acme Health\s+local/, 25_000);
     await p.press('C');
     const name = `${project}-web-1`;
