@@ -8,21 +8,12 @@
 import { findToken, resolveZone } from '../divio/auth.js';
 import type { ZoneConfig } from '../config/config.js';
 import { resolveUpstream, type UpstreamChoice } from './upstream.js';
+import type { ZoneItem } from '../store/app.js';
 
 export const SANDBOX_ZONE = 'sandbox';
 
-export interface ZoneListItem {
-  name: string;
-  kind: 'divio' | 'gateway' | 'sandbox';
-  /** The zone (domain or API URL), the gateway URL, or "embedded". */
-  target: string;
-  /** Where its token comes from ("netrc machine control.divio.com", "config", "DIVIO_TOKEN"), or why there is none. */
-  token: string;
-  /** A token (or no token needed): switching can be tried. */
-  usable: boolean;
-  /** From the config file's `zones` section. */
-  configured: boolean;
-}
+/** A zone of the list (the store's shape: the console's zone list shows it as it is). */
+export type ZoneListItem = ZoneItem;
 
 export interface ZoneQuery {
   /** `--zone` (a configured zone's name, a domain or an API URL); default DIVIO_ZONE. */
