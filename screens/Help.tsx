@@ -2,7 +2,7 @@
 // show as remapped). Actions that cannot run there now say so, with the reason, dimmed.
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
-import { displayKey, type Scope } from '../src/config/keymap.js';
+import { displayKey, keyWord, type Scope } from '../src/config/keymap.js';
 import { padToWidth, truncateToWidth } from '../src/terminal/width.js';
 import { useList } from '../components/list.js';
 import { frameGlyphs } from '../components/glyphs.js';
@@ -27,8 +27,6 @@ const SCOPE_TITLE: Partial<Record<Scope, string>> = {
   jobs: 'Jobs',
   logs: 'Logs',
   deployments: 'Deployment log',
-  dialog: 'Confirmation dialogs (Enter and Esc as in the wizard and forms)',
-  palette: 'Command palette (Enter runs, Esc closes, ↑/↓ history)',
 };
 
 interface HelpLine {
@@ -40,10 +38,22 @@ interface HelpLine {
 
 export function helpLines(keymap: ReturnType<typeof useUi>['keymap'], scopes: readonly Scope[], unicode: boolean, off: Readonly<Record<string, string>> = {}): HelpLine[] {
   const out: HelpLine[] = [];
+  // the notes and titles name the keys bound, as the lines do
+  const k = (a: string): string => keyWord(keymap, a);
+  // in a text box a printable key is text: the box's own key is the first one that is not
+  const boxKey = (a: string): string => {
+    const key = keymap.keys[a]?.find((x) => x.length > 1 && x !== 'space');
+    return key ? displayKey(key, unicode) : '(unbound)';
+  };
+  const title: Partial<Record<Scope, string>> = {
+    ...SCOPE_TITLE,
+    dialog: `Confirmation dialogs (${k('wizard.next')} and ${k('app.back')} as in the wizard and forms)`,
+    palette: `Command palette (${k('wizard.next')} runs, ${k('app.back')} closes, ${boxKey('list.up')}/${boxKey('list.down')} history)`,
+  };
   for (const scope of scopes) {
     const bs = keymap.forScopes([scope]);
     if (!bs.length) continue;
-    out.push({ text: SCOPE_TITLE[scope] ?? scope, heading: true });
+    out.push({ text: title[scope] ?? scope, heading: true });
     for (const b of bs) {
       const keys = b.keys.length ? b.keys.map((k) => displayKey(k, unicode)).join(', ') : '(unbound)';
       const reason = off[b.action.id];
@@ -52,13 +62,14 @@ export function helpLines(keymap: ReturnType<typeof useUi>['keymap'], scopes: re
     out.push({ text: '' });
   }
   out.push({ text: 'Notes', heading: true });
-  out.push({ text: '  Esc goes back. q goes back on inner screens and quits on the fleet; ctrl-c always quits.' });
-  out.push({ text: '  Filter (/): substring, case-insensitive; a leading ! shows what does NOT match.' });
+  out.push({ text: `  ${k('app.back')} goes back. ${k('app.quit')} goes back on inner screens and quits on the fleet (pressed twice); ctrl-c always quits.` });
+  out.push({ text: `  Filter (${k('list.filter')}): substring, case-insensitive; a leading ! shows what does NOT match.` });
   if (scopes.includes('logs')) {
-    out.push({ text: '  Logs: / filters the whole buffer (substring, /regex/, ! inverts, fields: @level:error @status>=500 @path:/api @service:web);' });
-    out.push({ text: '  s searches (highlights, n/N step, "3/17"); scrolling up pauses, f or End returns to the tail; Esc clears search, then filter.' });
+    out.push({ text: `  Logs: ${k('list.filter')} filters the whole buffer: substring, /regex/, ! inverts, @level:error @status>=500 @path:/api @service:web.` });
+    out.push({ text: `  ${k('logs.search')} searches it (highlights, ${k('logs.next')}/${k('logs.prev')} step, "3/17"); ${k('app.back')} clears the search, then the filter.` });
+    out.push({ text: `  Scrolling up pauses; ${k('logs.follow')} or ${k('list.bottom')} returns to the tail.` });
   }
-  out.push({ text: '  Palette (:): env APP@ENV, logs APP@ENV, deploy APP@ENV, fleet, jobs ... Tab completes, up/down history.' });
+  out.push({ text: `  Palette (${k('app.palette')}): env APP@ENV, logs APP@ENV, deploy APP@ENV, fleet, jobs ... ${k('palette.complete')} completes, ${boxKey('list.up')}/${boxKey('list.down')} history.` });
   out.push({ text: '  Keys are remappable in the config file ("keys": {"fleet.sort": "s"}); action ids are shown by divio-tui doctor.' });
   return out;
 }
@@ -89,7 +100,7 @@ export function Help({ route, width, height }: ScreenProps): React.ReactElement 
         </Text>
       ))}
       <Box flexGrow={1} />
-      <Text {...sx(theme, { color: theme.muted })}>{`${top > 0 ? g.up : ' '}${top < maxTop ? g.down : ' '} Esc closes help`}</Text>
+      <Text {...sx(theme, { color: theme.muted })}>{`${top > 0 ? g.up : ' '}${top < maxTop ? g.down : ' '} ${keyWord(keymap, 'app.back')} closes help`}</Text>
     </Box>
   );
 }

@@ -13,6 +13,7 @@ import { mount, KEY, type Harness } from '../ui/fake.js';
 import { topicKey } from '../../src/protocol/messages.js';
 import type { LogLine, LogMarker } from '../../src/domain/console.js';
 import { logSessionsOf } from '../../src/store/logsession.js';
+import { buildKeymap, type Keymap } from '../../src/config/keymap.js';
 
 let h: Harness | null = null;
 let stateDir = '';
@@ -48,8 +49,8 @@ function feed(h: Harness, lines: LogLine[], markers: LogMarker[] = [], key = LOG
   else sub.h.onEvent?.({ lines, markers }, seq);
 }
 
-async function openLogs(): Promise<Harness> {
-  const x = await mount();
+async function openLogs(keymap?: Keymap): Promise<Harness> {
+  const x = await mount(keymap ? { keymap } : {});
   x.store.push('logs', LIVE);
   await x.waitFor(() => x.gw.subs.has(LOGS_KEY));
   return x;
@@ -396,6 +397,118 @@ describe('log screen', () => {
     const sub = [...h.gw.subs.values()].find((s) => s.topic === 'logs')!;
     expect((sub.params as { envs: string[] }).envs[0]).toBe('env-shop-live');
     expect([...(sub.params as { envs: string[] }).envs].sort()).toEqual(JSON.parse(key.slice(5)).envs.sort());
+  });
+});
+
+/** Pages help down (ctrl-f) until `re` is on screen. */
+async function helpShows(hh: Harness, re: RegExp): Promise<string> {
+  for (let i = 0; i < 10; i++) {
+    const f = strip(hh.frame());
+    if (re.test(f)) return f;
+    await hh.press('\x06');
+  }
+  return strip(hh.frame());
+}
+
+describe('the log boxes follow the keymap', () => {
+  it('filter and search remapped (\\ filters, z searches, > and < step, ctrl+g keeps, ctrl+x clears): the old keys are inert, the boxes and help say the new keys', async () => {
+    const km = buildKeymap({ 'list.filter': '\\', 'logs.search': 'z', 'logs.next': '>', 'logs.prev': '<', 'wizard.next': 'ctrl+g', 'app.back': 'ctrl+x' });
+    h = await openLogs(km);
+    const lines: LogLine[] = [];
+    for (let i = 0; i < 60; i++) lines.push(line(i % 10 === 3 ? `needle number ${(i - 3) / 10 + 1}` : `hay ${i}`, i));
+    feed(h, lines, [], LOGS_KEY, true);
+    await h.waitFor((x) => x.includes('hay 59'));
+    // the default keys open nothing
+    await h.press('/', 's');
+    expect(strip(h.frame())).not.toMatch(/^\/_|search: /m);
+    // the filter line opens on \, says its keys, Enter and Esc are inert in it, ctrl+g keeps it
+    await h.press('\\');
+    for (const ch of 'hay 5') h.stdin.write(ch);
+    let f = strip(await h.waitFor((x) => strip(x).includes('/hay 5_')));
+    expect(f).toContain('10 shown');
+    expect(f).toContain('Ctrl-g keep, Ctrl-x clear');
+    await h.press(KEY.enter, KEY.esc);
+    expect(strip(h.frame())).toContain('/hay 5_');
+    await h.press('\x07');
+    f = strip(await h.waitFor((x) => strip(x).includes('/hay 5 (10 shown)')));
+    expect(f).not.toContain('/hay 5_');
+    // Esc no longer clears the kept filter; ctrl+x does
+    await h.press(KEY.esc);
+    expect(strip(h.frame())).toContain('/hay 5 (10 shown)');
+    await h.press('\x18');
+    await h.waitFor((x) => !strip(x).includes('shown)') && x.includes('needle number 6'));
+    // search: z opens it, the box names ctrl+g, > and <, ctrl+x; Enter is inert, ctrl+g goes to a match
+    await h.press('z');
+    for (const ch of 'needle') h.stdin.write(ch);
+    f = strip(await h.waitFor((x) => strip(x).includes('search: needle_')));
+    expect(f).toContain('Ctrl-g: first match, then >/<  Ctrl-x clear');
+    await h.press(KEY.enter);
+    expect(strip(h.frame())).toContain('search: needle_');
+    await h.press('\x07');
+    f = strip(await h.waitFor((x) => /"needle" \d\/6/.test(strip(x)) && !strip(x).includes('search: needle_')));
+    const at = (x: string): number => Number(/"needle" (\d)\/6/.exec(strip(x))![1]);
+    const first = at(f);
+    // n and N are inert, > and < step
+    await h.press('n', 'N');
+    expect(at(h.frame())).toBe(first);
+    await h.press('>');
+    f = await h.waitFor((x) => at(x) === (first % 6) + 1);
+    await h.press('<');
+    await h.waitFor((x) => at(x) === first);
+    // ctrl+x clears the search (Esc does not)
+    await h.press(KEY.esc);
+    expect(strip(h.frame())).toContain('search "needle"');
+    await h.press('\x18');
+    await h.waitFor((x) => !strip(x).includes('search "needle"'));
+    // help lists the new keys
+    await h.press('?');
+    await h.waitFor((x) => x.includes('help (logs)'));
+    f = await helpShows(h, /\n\s+z\s+search the whole buffer/);
+    expect(f).toMatch(/\n\s+z\s+search the whole buffer/);
+    f = await helpShows(h, /\n\s+>\s+next match/);
+    expect(f).toMatch(/\n\s+<\s+previous match/);
+    // and so do its notes
+    f = await helpShows(h, /z searches it \(highlights, >\/< step/);
+    expect(f).toContain('z searches it (highlights, >/< step, "3/17"); Ctrl-x clears the search, then the filter.');
+    expect(f).toContain('Logs: \\ filters the whole buffer');
+    expect(f).toContain('Ctrl-x closes help');
+  });
+
+  it('the mute picker remapped (u opens and closes it, ctrl+x is done): m and Esc are inert, the picker and help say the new keys', async () => {
+    const km = buildKeymap({ 'logs.mute': 'u', 'app.back': 'ctrl+x', 'wizard.next': 'ctrl+g' });
+    h = await mount({ keymap: km });
+    const key = topicKey('logs', { envs: ['env-shop-test', 'env-shop-live'] });
+    h.store.push('logs', { env: 'env-shop-test', envs: 'env-shop-test,env-shop-live', labels: 'shop@test,shop@live', app: 'shop', slug: 'test+live', appUuid: 'app-shop', org: 'Acme' });
+    await h.waitFor(() => h!.gw.subs.has(key));
+    feed(h, [line('from test one', 0, 'shop@test'), line('from live one', 1, 'shop@live')], [], key, true);
+    await h.waitFor((x) => x.includes('from live one'));
+    // m no longer opens the picker
+    await h.press('m');
+    expect(strip(h.frame())).not.toContain('mute: ');
+    await h.press('u');
+    let f = strip(await h.waitFor((x) => strip(x).includes('mute: ')));
+    expect(f).toContain('digits toggle, Ctrl-x done');
+    await h.press('1');
+    await h.waitFor((x) => strip(x).includes('shop@test (muted)') && !x.includes('from test one'));
+    // Esc and Enter do not close it (ctrl+g does: wizard.next; ctrl+x: app.back; u: logs.mute)
+    await h.press(KEY.esc, KEY.enter);
+    expect(strip(h.frame())).toContain('mute: ');
+    await h.press('\x18');
+    await h.waitFor((x) => !strip(x).includes('mute: '));
+    await h.press('u');
+    await h.waitFor((x) => strip(x).includes('mute: '));
+    await h.press('1', 'u');
+    f = strip(await h.waitFor((x) => !strip(x).includes('mute: ') && x.includes('from test one')));
+    expect(f).not.toContain('(muted)');
+    await h.press('u');
+    await h.waitFor((x) => strip(x).includes('mute: '));
+    await h.press('\x07');
+    await h.waitFor((x) => !strip(x).includes('mute: '));
+    // help lists u for mute
+    await h.press('?');
+    await h.waitFor((x) => x.includes('help (logs)'));
+    f = await helpShows(h, /\n\s+u\s+mute \/ unmute sources/);
+    expect(f).toMatch(/\n\s+u\s+mute \/ unmute sources/);
   });
 });
 
