@@ -1,7 +1,7 @@
 // What every component needs: the store, the theme, the keymap, the glyphs. Provided once by the App.
 import React, { createContext, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useStdout } from 'ink';
-import type { AppState, AppStore, TopicSlot } from '../src/store/app.js';
+import type { AppState, AppStore, TopicSlot, WatchOptions } from '../src/store/app.js';
 import type { Keymap, Scope } from '../src/config/keymap.js';
 import type { Theme } from '../src/config/theme.js';
 import type { Config } from '../src/config/config.js';
@@ -38,12 +38,12 @@ export function useAppState<T>(selector: (s: AppState) => T): T {
 }
 
 /** Keep a topic watched while the component is mounted, without re-rendering when its data changes. */
-export function useWatch<K extends TopicName>(topic: K, params: TopicParamsIn<K> | null): string | null {
+export function useWatch<K extends TopicName>(topic: K, params: TopicParamsIn<K> | null, opts?: WatchOptions): string | null {
   const { store } = useUi();
   const key = params ? topicKey(topic, params) : null;
   useEffect(() => {
     if (!params) return;
-    return store.watch(topic, params);
+    return store.watch(topic, params, opts);
   }, [key]);
   return key;
 }
@@ -52,9 +52,9 @@ export function useWatch<K extends TopicName>(topic: K, params: TopicParamsIn<K>
  * Subscribe to a topic while the component is mounted; returns its slot (re-renders when it changes).
  * The parameters and the payload are the topic's own (the protocol's topic map): `useTopic('env', { env })`.
  */
-export function useTopic<K extends TopicName>(topic: K, params: TopicParamsIn<K> | null): TopicSlot<TopicDataOf<K>> | undefined {
+export function useTopic<K extends TopicName>(topic: K, params: TopicParamsIn<K> | null, opts?: WatchOptions): TopicSlot<TopicDataOf<K>> | undefined {
   const { store } = useUi();
-  useWatch(topic, params);
+  useWatch(topic, params, opts);
   return useAppState(() => (params ? store.topic(topic, params) : undefined));
 }
 

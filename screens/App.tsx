@@ -90,7 +90,7 @@ function StatusLine({ width }: { width: number }): React.ReactElement {
   const { theme, store, unicode } = useUi();
   const toast = useAppState((s) => s.toast);
   // The line as a string (not the topics map): data updates that leave it unchanged do not redraw.
-  const problem = useAppState((s) => topicProblem(store.activeWatches(), s.topics));
+  const problem = useAppState((s) => topicProblem(store.reportedWatches(), s.topics));
   let text = '';
   let color: string | undefined;
   if (toast) {

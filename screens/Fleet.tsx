@@ -28,8 +28,9 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
   const slot = useTopic('fleet', {});
   // compose projects linked to an application of the fleet: a "local" row beside test and live
   // (watched once the fleet is in: finding the Docker engine loads dockerode, which would compete
-  // with the first fleet snapshot for the one thread at start-up)
-  const localSlot = useTopic('local', slot?.data ? {} : null);
+  // with the first fleet snapshot for the one thread at start-up). Quietly: without a Docker engine
+  // the fleet shows no line about it (no rows, no status); the Local view explains.
+  const localSlot = useTopic('local', slot?.data ? {} : null, { quiet: true });
   const view = useAppState((s) => s.ui[store.viewKey(route)]);
   const grouped = view?.grouped ?? config.ui.groupByOrg;
   const rows = withLocalRows(slot?.data?.rows, localSlot?.data);

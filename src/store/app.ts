@@ -166,6 +166,11 @@ export interface Services {
   };
 }
 
+export interface WatchOptions {
+  /** A companion watch: the status line does not report the topic's upstream problems for it. */
+  quiet?: boolean;
+}
+
 export interface AppStore {
   getState(): AppState;
   setState(patch: Partial<AppState> | ((s: AppState) => Partial<AppState>)): void;
@@ -182,12 +187,18 @@ export interface AppStore {
    */
   switchClient(client: GatewayLike, zone: string): void;
   readonly client: GatewayLike | null;
-  /** Subscribe to a topic while something shows it; returns the release function (ref-counted). */
-  watch<K extends TopicName>(topic: K, params: TopicParamsIn<K>): () => void;
+  /**
+   * Subscribe to a topic while something shows it; returns the release function (ref-counted).
+   * `quiet`: a companion watch (data a screen adds to its own, as the fleet's Local rows): its
+   * upstream problems are not the screen's, so the status line does not report them.
+   */
+  watch<K extends TopicName>(topic: K, params: TopicParamsIn<K>, opts?: WatchOptions): () => void;
   /** What a watched topic's screen shows (fleet: environment uuids), for the gateway to refresh first. */
   setVisible<K extends TopicName>(topic: K, params: TopicParamsIn<K>, visible: string[]): void;
   /** Number of live gateway subscriptions (for tests and the hand-off). */
   activeWatches(): string[];
+  /** The live subscriptions whose upstream problems the status line reports (all but the quiet ones). */
+  reportedWatches(): string[];
   /** A topic's slot; its data has the topic's payload type (the protocol's topic map). */
   topic<K extends TopicName>(topic: K, params: TopicParamsIn<K>): TopicSlot<TopicDataOf<K>> | undefined;
   /** The topic's data, subscribing for as long as it takes (null after `timeoutMs`). */
@@ -286,7 +297,8 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
   let lastNotify = 0;
   let client: GatewayLike | null = null;
   const clientOffs: Array<() => void> = [];
-  const watches = new Map<string, { topic: TopicName; params: TopicParamsIn<TopicName>; count: number; sub: { unsubscribe(): void; view?(visible: string[]): void } | null; visible?: string[] }>();
+  // count: watchers; loud: the watchers that are not quiet (the status line reports the topic's problems)
+  const watches = new Map<string, { topic: TopicName; params: TopicParamsIn<TopicName>; count: number; loud: number; sub: { unsubscribe(): void; view?(visible: string[]): void } | null; visible?: string[] }>();
   let toastTimer: ReturnType<typeof setTimeout> | null = null;
   // State files the gateway found unusable and moved aside: said once each, not at every reconnect.
   const noticed = new Set<string>();
@@ -424,15 +436,19 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
       w.visible = visible;
       w.sub?.view?.(visible);
     },
-    watch(topic, params) {
+    watch(topic, params, opts) {
       const key = topicKey(topic, params);
+      const loud = opts?.quiet ? 0 : 1;
       let w = watches.get(key);
       if (!w) {
-        w = { topic, params, count: 0, sub: null };
+        w = { topic, params, count: 0, loud: 0, sub: null };
         watches.set(key, w);
       }
       w.count++;
+      w.loud += loud;
       openSub(key);
+      // the status line reads the reported watches: tell it when they change (no state change does)
+      if (w.loud === loud && loud) schedule();
       let released = false;
       return () => {
         if (released) return;
@@ -440,15 +456,18 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
         const cur = watches.get(key);
         if (!cur) return;
         cur.count--;
+        cur.loud -= loud;
         if (cur.count <= 0) {
           watches.delete(key);
           try {
             cur.sub?.unsubscribe();
           } catch {}
         }
+        if (loud && cur.loud === 0) schedule();
       };
     },
     activeWatches: () => [...watches.entries()].filter(([, w]) => w.sub).map(([k]) => k),
+    reportedWatches: () => [...watches.entries()].filter(([, w]) => w.sub && w.loud > 0).map(([k]) => k),
     topic: slotOf,
     load<K extends TopicName>(topic: K, params: TopicParamsIn<K>, timeoutMs = 10_000): Promise<TopicDataOf<K> | null> {
       const have = slotOf(topic, params)?.data;

@@ -49,6 +49,31 @@ describe('app store', () => {
     store.dispose();
   });
 
+  it("a quiet watch subscribes like any other, but its topic's problems are reported only while a loud watch shares it", async () => {
+    const gw = new FakeGateway();
+    const store = createAppStore({ commitIntervalMs: 0 });
+    store.attach(gw);
+    let commits = 0;
+    store.subscribe(() => commits++);
+    const quiet = store.watch('local', {}, { quiet: true });
+    expect(gw.subs.size).toBe(1);
+    expect(store.activeWatches()).toEqual(['local:{}']);
+    expect(store.reportedWatches()).toEqual([]);
+    const loud = store.watch('local', {});
+    expect(store.reportedWatches()).toEqual(['local:{}']);
+    await tick(5);
+    const before = commits;
+    loud();
+    // the status line is told: no state changed, but what it reports did
+    await tick(5);
+    expect(commits).toBeGreaterThan(before);
+    expect(store.reportedWatches()).toEqual([]);
+    expect(gw.subs.size).toBe(1);
+    quiet();
+    expect(gw.subs.size).toBe(0);
+    store.dispose();
+  });
+
   it('load() waits for a topic and releases it afterwards', async () => {
     const gw = new FakeGateway();
     const store = createAppStore({ commitIntervalMs: 0 });
