@@ -248,18 +248,8 @@ function initialConn(now: number): ConnStateLike {
   return { status: 'connecting', attempt: 0, retryAt: null, error: null, since: now };
 }
 
-/** Merge an event into a topic's data. Fleet events update rows by environment; others replace. */
+/** Merge an event into a topic's data: a deployment log's appended text; other events replace. */
 function mergeTopic(topic: TopicName, prev: unknown, data: unknown): unknown {
-  if (topic === 'fleet' && isRecord(prev) && isRecord(data) && data.partial && Array.isArray(data.rows) && Array.isArray(prev.rows)) {
-    const rows: unknown[] = [...prev.rows];
-    for (const r of data.rows as unknown[]) {
-      const uuid = isRecord(r) ? r.envUuid : undefined;
-      const i = rows.findIndex((x) => isRecord(x) && x.envUuid === uuid);
-      if (i >= 0) rows[i] = r;
-      else rows.push(r);
-    }
-    return { ...prev, rows };
-  }
   // Deployment log events carry only the appended text: keep the whole log in the slot.
   if (topic === 'deployment' && isRecord(prev) && isRecord(data) && data.append === true) {
     return { ...data, log: String(prev.log ?? '') + String(data.log ?? ''), append: false };
