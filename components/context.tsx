@@ -91,8 +91,6 @@ export type RawKeyHandler = (key: string | null, input: string) => boolean;
 export interface KeyRouter {
   actions: React.MutableRefObject<ActionHandlers>;
   raw: React.MutableRefObject<RawKeyHandler | null>;
-  /** The dialog or palette on top: gets every key before the screen. */
-  overlay: React.MutableRefObject<RawKeyHandler | null>;
   scopes: React.MutableRefObject<Scope[]>;
 }
 export const KeyRouterContext = createContext<KeyRouter | null>(null);
@@ -115,28 +113,19 @@ export function useActions(handlers: ActionHandlers): void {
   }, [r]);
 }
 
-function useSlot(slot: 'raw' | 'overlay', handler: RawKeyHandler | null): void {
+/** Capture keys before the keymap (pass null to release). */
+export function useRawKeys(handler: RawKeyHandler | null): void {
   const r = useContext(KeyRouterContext);
   const own = useRef(handler);
   own.current = handler;
   const stable = useRef<RawKeyHandler>((k, i) => (own.current ? own.current(k, i) : false));
-  if (r) r[slot].current = handler ? stable.current : r[slot].current === stable.current ? null : r[slot].current;
+  if (r) r.raw.current = handler ? stable.current : r.raw.current === stable.current ? null : r.raw.current;
   useEffect(() => {
-    if (r && own.current) r[slot].current = stable.current;
+    if (r && own.current) r.raw.current = stable.current;
     return () => {
-      if (r && r[slot].current === stable.current) r[slot].current = null;
+      if (r && r.raw.current === stable.current) r.raw.current = null;
     };
-  }, [r, slot, handler === null]);
-}
-
-/** Capture keys before the keymap (pass null to release). */
-export function useRawKeys(handler: RawKeyHandler | null): void {
-  useSlot('raw', handler);
-}
-
-/** Register the overlay key handler (dialog, palette) while mounted. */
-export function useOverlayKeys(handler: RawKeyHandler): void {
-  useSlot('overlay', handler);
+  }, [r, handler === null]);
 }
 
 export function useMemoNow(intervalMs = 1000): number {

@@ -5,10 +5,11 @@
 import React, { useCallback, useEffect, useMemo, useRef } from 'react';
 import { Box, Text, useApp, useInput, useStdin, useStdout } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
-import { displayKey, inputKeys, keyFromInk, type InkKeyLike, type Scope } from '../src/config/keymap.js';
+import { DIALOG_SCOPES, PALETTE_SCOPES, displayKey, inputKeys, keyFromInk, keyOf, type InkKeyLike, type Scope } from '../src/config/keymap.js';
 import { routeKey, type AppState, type AppStore } from '../src/store/app.js';
 import { findRow } from '../src/store/fleet.js';
-import type { ParsedCommand } from '../src/store/palette.js';
+import { paletteKey, type ParsedCommand } from '../src/store/palette.js';
+import { dialogKey } from '../src/store/dialog.js';
 import { Header, type Crumb } from '../components/Header.js';
 import { KeyHints } from '../components/KeyHints.js';
 import { ErrorBoundary } from '../components/ErrorBoundary.js';
@@ -40,9 +41,8 @@ import './screens.js';
 export function App({ ui }: { ui: Ui }): React.ReactElement {
   const actions = useRef<ActionHandlers>({});
   const raw = useRef<RawKeyHandler | null>(null);
-  const overlay = useRef<RawKeyHandler | null>(null);
   const scopes = useRef<Scope[]>(['global']);
-  const router = useMemo<KeyRouter>(() => ({ actions, raw, overlay, scopes }), []);
+  const router = useMemo<KeyRouter>(() => ({ actions, raw, scopes }), []);
   return (
     <UiContext.Provider value={ui}>
       <KeyRouterContext.Provider value={router}>
@@ -57,11 +57,11 @@ export function quit(store: AppStore, exit: () => void): void {
   else exit();
 }
 
-function PaletteHost({ width, onRun }: { width: number; onRun: (c: ParsedCommand) => void }): React.ReactElement {
+function PaletteHost({ width }: { width: number }): React.ReactElement {
   // The fleet is watched while the palette is open: its rows are the completion targets.
   const slot = useTopic('fleet', {});
   const rows: readonly FleetRow[] = slot?.data?.rows ?? [];
-  return <Palette rows={rows} width={width} onRun={onRun} />;
+  return <Palette rows={rows} width={width} />;
 }
 
 function crumbsFor(route: { screen: string; params: Record<string, string> }): Crumb[] {
@@ -220,6 +220,36 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
     }
   };
 
+  const overlayKey = (k: string | null, input: string): boolean => {
+    const s = store.getState();
+    if (s.dialog) {
+      const spec = s.dialog;
+      const act = k ? keymap.lookup(k, DIALOG_SCOPES) : null;
+      const r = dialogKey(spec, s.dialogInput, act, k, input, (a) => keyOf(keymap, a, unicode));
+      if (r.effect) store.closeDialog();
+      else if (r.state !== s.dialogInput) store.setState({ dialogInput: r.state });
+      if (r.effect?.type === 'confirm') {
+        void Promise.resolve()
+          .then(() => spec.onConfirm())
+          .catch((e: unknown) => store.toast(`failed: ${(e as Error).message}`, 'error'));
+      }
+      return true;
+    }
+    if (s.paletteOpen) {
+      const act = k ? keymap.lookup(k, PALETTE_SCOPES) : null;
+      const ctx = { history: s.paletteHistory, rows: store.topic('fleet', {})?.data?.rows ?? [], zones: store.services.zones?.list().map((z) => z.name) ?? [] };
+      const r = paletteKey(s.paletteInput, act, k, input, ctx);
+      if (r.effect) store.setPalette(false);
+      else if (r.state !== s.paletteInput) store.setState({ paletteInput: r.state });
+      if (r.effect?.type === 'run') {
+        store.rememberCommand(r.effect.text);
+        runPalette(r.effect.command);
+      }
+      return true;
+    }
+    return false;
+  };
+
   const quitAskedAt = useRef(0);
   const dispatch = (input: string, key: InkKeyLike): void => {
     const k = keyFromInk(input, key);
@@ -232,7 +262,8 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
       repaint();
       return;
     }
-    if (router.overlay.current && router.overlay.current(k, input) !== false) return;
+    // The dialog, then the palette, on top: they take every key, handled against their input in the store.
+    if (overlayKey(k, input)) return;
     if (router.raw.current && router.raw.current(k, input)) return;
     if (!k) return;
     // looked up in the scopes the store's current state gives the screen, not the last render's
@@ -346,7 +377,7 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
       {paletteOpen ? (
         <ErrorBoundary name="palette">
           <Box height={paletteH} flexDirection="column" justifyContent="flex-end">
-            <PaletteHost width={width} onRun={runPalette} />
+            <PaletteHost width={width} />
           </Box>
         </ErrorBoundary>
       ) : null}

@@ -12,6 +12,11 @@ import type { BackupForm, PurgeForm, VarForm } from './forms.js';
 import type { RestoreState } from './restore.js';
 import type { LogScrollState } from './logsession.js';
 import type { BuildMode } from './deploy.js';
+import { NO_DIALOG_INPUT, type DialogInput, type DialogSpec } from './dialog.js';
+import { EMPTY_PALETTE_INPUT, type PaletteInput } from './palette.js';
+
+export type { DialogInput, DialogSpec } from './dialog.js';
+export type { PaletteInput } from './palette.js';
 
 // ------------------------------------------------------------------ the gateway surface we use
 export type ConnStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
@@ -104,19 +109,6 @@ export interface Toast {
   at: number;
 }
 
-export interface DialogSpec {
-  title: string;
-  lines: string[];
-  /** Typed confirmation: the user must type exactly this (e.g. the environment slug). */
-  confirmWord?: string;
-  /** Red styling: production or irreversible. */
-  danger?: boolean;
-  confirmLabel?: string;
-  /** Only `y` confirms: the dialog was opened with Enter, so a second Enter must not confirm it. */
-  yOnly?: boolean;
-  onConfirm: () => void | Promise<void>;
-}
-
 export interface AppState {
   conn: ConnStateLike;
   welcome: Welcome | null;
@@ -124,12 +116,16 @@ export interface AppState {
   connectError: string | null;
   stack: Route[];
   paletteOpen: boolean;
+  /** The open palette's line, completion and history position (empty while closed). */
+  paletteInput: PaletteInput;
   paletteHistory: string[];
   topics: Record<string, TopicSlot>;
   jobs: Record<string, Job>;
   ui: Record<string, ViewUi>;
   toast: Toast | null;
   dialog: DialogSpec | null;
+  /** The open dialog's typed text and refusal (empty while none is open). */
+  dialogInput: DialogInput;
   /** True while the terminal is handed to another program (ssh). */
   suspended: boolean;
   /** The zone this console shows, by its name (zones of the config file, the start zone, "sandbox"); null: no zone switching here. */
@@ -272,12 +268,14 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
     connectError: null,
     stack: [opts.initialRoute ?? { screen: 'fleet', params: {} }],
     paletteOpen: false,
+    paletteInput: EMPTY_PALETTE_INPUT,
     paletteHistory: opts.initialHistory ?? [],
     topics: {},
     jobs: {},
     ui: {},
     toast: null,
     dialog: null,
+    dialogInput: NO_DIALOG_INPUT,
     suspended: false,
     zone: null,
   };
@@ -416,7 +414,9 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
         ui: {},
         stack: [{ screen: 'fleet', params: {} }],
         dialog: null,
+        dialogInput: NO_DIALOG_INPUT,
         paletteOpen: false,
+        paletteInput: EMPTY_PALETTE_INPUT,
       });
       store.attach(c);
     },
@@ -484,7 +484,7 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
     },
     current: () => state.stack[state.stack.length - 1]!,
     push(screen, params = {}) {
-      setState({ stack: [...state.stack, { screen, params }], paletteOpen: false });
+      setState({ stack: [...state.stack, { screen, params }], paletteOpen: false, paletteInput: EMPTY_PALETTE_INPUT });
     },
     pop() {
       if (state.stack.length <= 1) return false;
@@ -492,7 +492,7 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
       return true;
     },
     reset(screen, params = {}) {
-      setState({ stack: [{ screen, params }], paletteOpen: false });
+      setState({ stack: [{ screen, params }], paletteOpen: false, paletteInput: EMPTY_PALETTE_INPUT });
     },
     viewKey: (route) => routeKey(route ?? store.current()),
     view: (key) => state.ui[key ?? store.viewKey()] ?? EMPTY_VIEW,
@@ -511,9 +511,10 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
       }, toastMs);
       toastTimer.unref?.();
     },
-    openDialog: (d) => setState({ dialog: d }),
-    closeDialog: () => setState({ dialog: null }),
-    setPalette: (open) => setState({ paletteOpen: open }),
+    // a dialog or the palette starts empty each time it opens
+    openDialog: (d) => setState({ dialog: d, dialogInput: NO_DIALOG_INPUT }),
+    closeDialog: () => setState({ dialog: null, dialogInput: NO_DIALOG_INPUT }),
+    setPalette: (open) => setState({ paletteOpen: open, paletteInput: EMPTY_PALETTE_INPUT }),
     rememberCommand(cmd) {
       const c = cmd.trim();
       if (!c) return;

@@ -2,6 +2,8 @@
 // `:fleet`, `:jobs`. Fuzzy completion over commands and the fleet's app@env targets.
 import type { FleetRow } from '../domain/index.js';
 import { parseDuration } from '../domain/format.js';
+import { editText } from './textinput.js';
+import { isTextKey } from './forms.js';
 
 export interface PaletteCommand {
   name: string;
@@ -184,4 +186,73 @@ function rank(cands: Completion[], q: string, limit: number): Completion[] {
     .sort((a, b) => b.s - a.s || a.c.text.localeCompare(b.c.text))
     .slice(0, limit)
     .map((x) => x.c);
+}
+
+// ------------------------------------------------------------------ the palette's input line
+
+/** What the open palette holds: the line, the completion chosen (-1: none), the history entry shown (-1: none), the last refusal. */
+export interface PaletteInput {
+  text: string;
+  sel: number;
+  hist: number;
+  error: string | null;
+}
+
+export const EMPTY_PALETTE_INPUT: PaletteInput = { text: '', sel: -1, hist: -1, error: null };
+
+/** close: the palette closes; run: it closes and the command runs (`text` goes into the history). */
+export type PaletteEffect = { type: 'close' } | { type: 'run'; command: ParsedCommand; text: string } | null;
+
+export interface PaletteCtx {
+  /** Commands run before, oldest first. */
+  history: readonly string[];
+  /** The fleet's rows (completion targets) and the zones' names. */
+  rows: readonly FleetRow[];
+  zones: readonly string[];
+}
+
+/** The completions the palette lists for its current line. */
+export const PALETTE_COMPLETIONS = 8;
+/** The longest line kept (characters). */
+const LINE_MAX = 200;
+
+/**
+ * One key, handled against the palette's current input. `act` is the keymap action of the key in
+ * PALETTE_SCOPES (wizard.next runs, app.back closes, list.up / list.down walk the history,
+ * palette.complete cycles the completions); a printable key is text whatever it is bound to.
+ */
+export function paletteKey(s: PaletteInput, act: string | null, key: string | null, input: string, ctx: PaletteCtx): { state: PaletteInput; effect: PaletteEffect } {
+  const cur: PaletteInput = s.error ? { ...s, error: null } : s;
+  const a = isTextKey(key, input) ? null : act;
+  if (a === 'app.back') return { state: EMPTY_PALETTE_INPUT, effect: { type: 'close' } };
+  if (a === 'wizard.next') {
+    // the line as typed when it parses and no completion was chosen; else the chosen completion,
+    // else the first one when it is a whole command; else the line (and its error)
+    const cs = complete(cur.text, ctx.rows, PALETTE_COMPLETIONS, ctx.zones);
+    const direct = parseCommand(cur.text);
+    let line = cur.text;
+    if (direct.ok && cur.sel < 0) line = cur.text;
+    else if (cur.sel >= 0 && cs[cur.sel]) line = cs[cur.sel]!.text;
+    else if (!direct.ok && cs[0] && parseCommand(cs[0].text).ok) line = cs[0].text;
+    const r = parseCommand(line);
+    if (!r.ok) return { state: { ...cur, error: r.error }, effect: null };
+    return { state: EMPTY_PALETTE_INPUT, effect: { type: 'run', command: r.value, text: line.trim() } };
+  }
+  if (a === 'list.up' || a === 'list.down') {
+    const h = ctx.history;
+    if (!h.length) return { state: cur, effect: null };
+    const hist = a === 'list.up' ? Math.min(h.length - 1, cur.hist + 1) : Math.max(-1, cur.hist - 1);
+    return { state: { ...cur, hist, text: hist < 0 ? '' : h[h.length - 1 - hist]!, sel: -1 }, effect: null };
+  }
+  if (a === 'palette.complete') {
+    const cs = complete(cur.text, ctx.rows, PALETTE_COMPLETIONS, ctx.zones);
+    if (!cs.length) return { state: cur, effect: null };
+    const sel = (cur.sel + 1) % cs.length;
+    return { state: { ...cur, sel, text: cs[sel]!.text }, effect: null };
+  }
+  const text = editText(cur.text, key, input, LINE_MAX);
+  if (text === null) return { state: cur, effect: null };
+  // deleting keeps the history entry being edited; typing starts a new line
+  const deletes = key === 'backspace' || key === 'ctrl+u' || key === 'ctrl+w';
+  return { state: { ...cur, text, sel: -1, hist: deletes ? cur.hist : -1 }, effect: null };
 }
