@@ -3,6 +3,8 @@
 // prepares and downloads one to a file (the path is shown), R / Enter opens the restore wizard on it.
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
+import { toneColor } from '../components/StatusBadge.js';
+import { backupWord, serviceTypeWord } from '../src/domain/words.js';
 import type { BackupWithDetail } from '../src/protocol/messages.js';
 import { jobResult } from '../src/domain/index.js';
 import { backupContents, backupSize, backupStateText, backupTime, backupTrigger, backupUsable, contentKind } from '../src/store/restore.js';
@@ -86,7 +88,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
     if (!sis.length) return void store.toast('this environment has no service instances to back up', 'warn');
     setForm({
       kind: 'create',
-      items: sis.map((s) => ({ id: s.uuid, label: `${contentKind(s.type) === 'db' ? 'database' : contentKind(s.type)}  ${s.type} ${s.prefix}${s.service ? ' ' + s.service : ''}` })),
+      items: sis.map((s) => ({ id: s.uuid, label: `${contentKind(s.type) === 'db' ? 'database' : contentKind(s.type)}  ${serviceTypeWord(s.type).text} ${s.prefix}${s.service ? ' ' + s.service : ''}` })),
       selected: sis.map((s) => s.uuid),
       cursor: 0,
       text: '',
@@ -101,7 +103,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
     setForm({
       kind: 'download',
       backup: sel.uuid,
-      items: sel.details.map((d) => ({ id: d.uuid, label: `${contentKind(d.service_type)}  ${d.service_type ?? '?'}`, size: d.size ?? null })),
+      items: sel.details.map((d) => ({ id: d.uuid, label: `${contentKind(d.service_type)}  ${serviceTypeWord(d.service_type).text}`, size: d.size ?? null })),
       selected: sel.details.map((d) => d.uuid),
       cursor: 0,
       text: '',
@@ -112,7 +114,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
   const columns: Column<BackupWithDetail>[] = [
     { id: 'time', title: 'TAKEN', width: 26, priority: 0, cell: (b) => moment(backupTime(b), now, config.ui.utc) },
     { id: 'trigger', title: 'TRIGGER', width: 9, priority: 1, cell: (b) => backupTrigger(b) },
-    { id: 'state', title: 'STATE', width: 10, priority: 0, cell: (b) => backupStateText(b), color: (b) => (backupUsable(b) ? theme.ok : /fail/.test(backupStateText(b)) ? theme.danger : theme.warning) },
+    { id: 'state', title: 'STATE', width: 10, priority: 0, cell: (b) => backupStateText(b), color: (b) => toneColor(theme, backupWord(b).tone) },
     { id: 'content', title: 'CONTENT', width: 10, priority: 0, cell: (b) => backupContents(b).join('+') || '-' },
     { id: 'size', title: 'SIZE', width: 9, priority: 1, align: 'right', cell: (b) => formatBytes(backupSize(b)) },
     { id: 'notes', title: 'NOTES', flex: 2, min: 10, priority: 2, cell: (b) => b.notes ?? '' },
@@ -167,7 +169,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
               key={d.uuid}
               segs={[
                 { text: `  ${contentKind(d.service_type).padEnd(6)}` },
-                { text: ` ${String(d.service_type ?? '?').padEnd(10)}`, color: theme.muted },
+                { text: ` ${serviceTypeWord(d.service_type).text.padEnd(10)}`, color: theme.muted },
                 { text: ` ${formatBytes(d.size ?? null).padStart(9)}` },
                 ...(d.ended_at ? [{ text: '  taken', color: theme.ok }] : [{ text: '  ' }, { text: ' in progress', spin: true, color: theme.warning }]),
                 { text: d.errors?.length ? `  ${String(d.errors[0])}` : '', color: theme.danger },

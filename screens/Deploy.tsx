@@ -5,6 +5,8 @@
 // deploy, "deploy live" is one key (and the live slug).
 import React, { useEffect, useMemo } from 'react';
 import { Box, Text } from 'ink';
+import { NEVER_DEPLOYED, deploymentWord } from '../src/domain/words.js';
+import { toneColor } from '../components/StatusBadge.js';
 import type { Deployment, Environment as Env } from '../src/domain/index.js';
 import { envRisk, jobResult } from '../src/domain/console.js';
 import { confirmationWord } from '../src/domain/outcomes.js';
@@ -98,14 +100,15 @@ export function Deploy({ route, width, height }: ScreenProps): React.ReactElemen
       { text: `  ${BUILD_MODE_HELP[mode]}`, color: theme.muted },
     );
   }
-  if (!d) add({ text: env ? (latest ? 'loading the deployment...' : 'never deployed: D deploys it') : envSlot?.error ? `environment unavailable: ${envSlot.error}` : 'loading...', color: theme.muted });
+  if (!d) add({ text: env ? (latest ? 'loading the deployment...' : `${NEVER_DEPLOYED}: D deploys it`) : envSlot?.error ? `environment unavailable: ${envSlot.error}` : 'loading...', color: theme.muted });
   else {
     const started = d.started_at ? Date.parse(d.started_at) : null;
     const ended = d.ended_at ? Date.parse(d.ended_at) : null;
     const hb = watch ? watch.heartbeatAgeMs(now) : 0;
+    const dw = deploymentWord(d);
     add(
       { text: `Deployment ${d.uuid.slice(0, 8)}${job ? '' : d.ended_at ? ' (last)' : ' (attached: running)'}  `, color: theme.muted },
-      { text: d.ended_at ? (d.success ? 'succeeded' : 'failed') : ` ${d.status ?? 'running'} ${d.percent != null ? Math.round(d.percent) + ' %' : ''}`, spin: !d.ended_at, bold: true, color: d.ended_at ? (d.success ? theme.ok : theme.danger) : theme.warning },
+      { text: d.ended_at ? dw.text : ` ${dw.text}`, spin: !d.ended_at, bold: true, color: toneColor(theme, dw.tone) },
       { text: `   elapsed ${started ? duration((ended ?? now) - started) : '-'}`, color: theme.muted },
       { text: d.ended_at ? '' : `   heartbeat ${duration(hb)} ago`, color: hb > 60_000 ? theme.danger : hb > 20_000 ? theme.warning : theme.muted },
       { text: d.commit ? `   commit ${String(d.commit).slice(0, 8)}` : '', color: theme.muted },

@@ -6,6 +6,7 @@
 // state kept in the store's view state): the deploy cockpit can embed it.
 import React, { useEffect, useMemo } from 'react';
 import { Box, Text } from 'ink';
+import { NEVER_DEPLOYED, deploymentWord } from '../src/domain/words.js';
 import type { Deployment } from '../src/domain/index.js';
 import { deployWatch, stageViews, type DeployWatch } from '../src/store/deploy.js';
 import { LogQuery } from '../src/store/logquery.js';
@@ -30,9 +31,8 @@ export function deploymentStatus(d: Deployment | null, w: DeployWatch | null): {
   const stages = stageViews(d, info);
   const failedStage = stages.find((s) => s.state === 'failed')?.title ?? info.failingStage ?? d.stage ?? null;
   if (!d.ended_at) {
-    const pct = d.percent != null ? `${Math.round(d.percent)} %` : '';
     const stage = d.stage ?? stages.find((s) => s.state === 'running')?.title ?? info.stages[info.stages.length - 1] ?? '';
-    return { text: `running ${pct}${stage ? ` - stage: ${stage}` : ''}`.trim(), state: 'running', failingStage: null };
+    return { text: `${deploymentWord(d).text}${stage ? ` - stage: ${stage}` : ''}`, state: 'running', failingStage: null };
   }
   if (d.success === false) return { text: `FAILED${failedStage ? ` in stage "${failedStage}"` : ''}`, state: 'failed', failingStage: failedStage };
   if (d.success === true) return { text: 'succeeded', state: 'ok', failingStage: null };
@@ -167,7 +167,7 @@ export function DeploymentLog({ route, width, height }: ScreenProps): React.Reac
   if (!target) return <Text {...sx(theme, { color: theme.danger })}>no environment selected</Text>;
   const title: Seg[] = [
     { text: `${target.app}@${target.slug} `, bold: true },
-    { text: deployments.length ? `deployment ${idx + 1} of ${deployments.length} (newest first)` : list?.error ? `deployments unavailable: ${list.error}` : list?.data ? 'never deployed' : 'loading deployments...', color: theme.muted },
+    { text: deployments.length ? `deployment ${idx + 1} of ${deployments.length} (newest first)` : list?.error ? `deployments unavailable: ${list.error}` : list?.data ? NEVER_DEPLOYED : 'loading deployments...', color: theme.muted },
   ];
   return (
     <Box flexDirection="column" width={width} height={height}>

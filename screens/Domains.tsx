@@ -4,6 +4,7 @@
 // Enter opens the environment; the environment keys act on the row's environment.
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
+import { cdnWord } from '../src/domain/words.js';
 import { envRisk } from '../src/domain/console.js';
 import { riskColor } from '../src/config/theme.js';
 import { domainKind, domainRows, type DomainRow } from '../src/store/domains.js';
@@ -52,7 +53,7 @@ export function Domains({ route, width, height }: ScreenProps): React.ReactEleme
       { id: 'app', title: 'APP', flex: 1, min: 12, priority: 0, cell: (r) => r.app },
       { id: 'env', title: 'ENV', width: 9, priority: 0, cell: (r) => r.env, color: (r) => riskColor(theme, envRisk(r.env)) },
       { id: 'kind', title: 'KIND', width: 16, priority: 0, cell: domainKind, color: (r) => (r.primary ? theme.ok : r.custom ? undefined : theme.muted) },
-      ...(withCdn ? [{ id: 'cdn', title: 'CDN', width: 20, priority: 2, cell: (r: DomainRow) => r.cdn ?? '-', color: () => theme.muted }] : []),
+      ...(withCdn ? [{ id: 'cdn', title: 'CDN', width: 20, priority: 2, cell: (r: DomainRow) => cdnWord(r.cdn)?.text ?? '-', color: () => theme.muted }] : []),
       { id: 'org', title: 'ORGANISATION', flex: 1, min: 12, priority: 3, cell: (r) => r.org, color: () => theme.muted },
     ],
     [theme, withCdn],

@@ -4,7 +4,8 @@
 import React, { useMemo } from 'react';
 import { Busy } from '../components/Busy.js';
 import { Box, Text } from 'ink';
-import { domainName } from '../src/domain/index.js';
+import { domainName, isDeployed } from '../src/domain/index.js';
+import { NEVER_DEPLOYED, cdnWord, deploymentWord, envStatusWord, serviceStatusWord, serviceTypeWord, type Word } from '../src/domain/words.js';
 import { envRisk } from '../src/domain/console.js';
 import { riskColor, type Theme } from '../src/config/theme.js';
 import { displayKey } from '../src/config/keymap.js';
@@ -12,7 +13,7 @@ import type { EnvData } from '../src/protocol/messages.js';
 import { age } from '../src/store/fleet.js';
 import { truncateToWidth, padToWidth, displayWidth } from '../src/terminal/width.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';
-import { stateColor } from '../components/StatusBadge.js';
+import { toneColor } from '../components/StatusBadge.js';
 import { useList } from '../components/list.js';
 import { copyText } from './copy.js';
 import { hyperlink } from '../src/terminal/osc.js';
@@ -39,6 +40,8 @@ export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number
   const mask = unicode ? '••••••' : '******';
   const env = d.environment;
   const L: Line[] = [];
+  // the zone's status where it gives one (an extension), else what the last deployment tells
+  const status: Word | null = envStatusWord(env.status) ?? (isDeployed(env) ? null : { text: NEVER_DEPLOYED, tone: 'muted', known: true });
   const label = (k: string, v: string, color?: string, link?: string): void => void L.push([{ text: padToWidth(k, 10), color: theme.muted }, { text: v, color, link }]);
   const section = (t: string): void => {
     L.push([]);
@@ -49,12 +52,12 @@ export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number
     { text: ` (${d.application.name})`, color: theme.muted },
     { text: ' ' + g.sep.trim() + ' ' },
     { text: env.slug, bold: true, color: riskColor(theme, envRisk(env.slug)) },
-    { text: env.status ? `   status: ${env.status}` : '', color: stateColor(theme, env.status ?? '') },
+    ...(status ? [{ text: `   status: ${status.text}`, color: toneColor(theme, status.tone) }] : []),
   ]);
   label('URL', env.url ?? 'not offered by this zone', env.url ? undefined : theme.muted, env.url ?? undefined);
   label('Branch', env.branch ?? '-');
   const ssh = env.ssh_endpoint;
-  label('SSH', ssh ? `ssh -p ${ssh.port} ${ssh.user}@${ssh.host}   (${keyOf('env.ssh')} opens a shell)` : 'not available (never deployed?)', ssh ? undefined : theme.muted);
+  label('SSH', ssh ? `ssh -p ${ssh.port} ${ssh.user}@${ssh.host}   (${keyOf('env.ssh')} opens a shell)` : isDeployed(env) ? 'not offered by this zone' : `not available: ${NEVER_DEPLOYED}`, ssh ? undefined : theme.muted);
   if (d.contentVersion) {
     const cv = d.contentVersion;
     const db = cv.database ? `database ${cv.database.rows} rows (${cv.database.checksum.slice(0, 8)})` : 'no database';
@@ -64,19 +67,23 @@ export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number
   section(`Services (${d.serviceInstances.length})`);
   L[L.length - 1]!.push({ text: `   ${keyOf('env.services')}: service names, regions`, color: theme.muted });
   if (!d.serviceInstances.length) L.push([{ text: '  none', color: theme.muted }]);
+  // the type's column fits its longest word (an unknown type reads `unknown: <TYPE>`)
+  const typeW = Math.min(28, Math.max(10, ...d.serviceInstances.map((s) => displayWidth(serviceTypeWord(s.type).text))));
   for (const s of d.serviceInstances) {
+    const st = serviceStatusWord(s.service_status);
     L.push([
-      { text: '  ' + padToWidth(s.type, 10) + ' ' },
+      { text: '  ' + padToWidth(serviceTypeWord(s.type).text, typeW) + ' ' },
       { text: padToWidth(s.prefix, 10) + ' ', color: theme.muted },
       // Divio sends the catalogue service's uuid: its name is on the services screen
       { text: padToWidth(!s.service || UUID.test(s.service) ? '' : s.service, 22) + ' ' },
-      { text: s.service_status ?? '', color: stateColor(theme, s.service_status ?? '') },
+      { text: st.text, color: toneColor(theme, st.tone) },
     ]);
   }
   section(`Domains (${d.domains.length})`);
   if (!d.domains.length) L.push([{ text: '  none', color: theme.muted }]);
   for (const dm of d.domains) {
-    const cdn = dm.cdn === 'divio-cloudflare' ? 'CDN: Divio Cloudflare' : dm.cdn === 'customer-cloudflare' ? `CDN: own Cloudflare zone${dm.cloudflare_zone ? ' ' + dm.cloudflare_zone : ''}` : dm.cdn === 'none' ? 'no CDN' : 'CDN unknown';
+    const w = cdnWord(dm.cdn);
+    const cdn = !w ? 'CDN unknown' : dm.cdn === 'none' ? w.text : `CDN: ${w.text}${dm.cdn === 'customer-cloudflare' && dm.cloudflare_zone ? ' ' + dm.cloudflare_zone : ''}`;
     L.push([{ text: '  ' }, { text: domainName(dm), link: `https://${domainName(dm)}/` }, { text: ' '.repeat(Math.max(1, 33 - displayWidth(domainName(dm)))) }, { text: cdn, color: theme.muted }, { text: dm.is_primary ? '  primary' : '', color: theme.ok }]);
   }
   section(`Environment variables (${d.variables.length})`);
@@ -88,12 +95,13 @@ export function envLines(d: EnvData, theme: Theme, unicode: boolean, now: number
     else L.push([{ text: '  ' + padToWidth(v.name, nameW) + ' ' }, { text: v.value ?? '' }]);
   }
   section(`Last deployments (${d.deployments.length})`);
-  if (!d.deployments.length) L.push([{ text: '  never deployed', color: theme.muted }]);
+  if (!d.deployments.length) L.push([{ text: `  ${NEVER_DEPLOYED}`, color: theme.muted }]);
   for (const dep of d.deployments.slice(0, 10)) {
-    const state = !dep.ended_at ? `running ${dep.percent != null ? Math.round(dep.percent) + ' %' : ''}${dep.stage ? ' ' + dep.stage : ''}` : dep.success ? 'succeeded' : 'failed';
+    const w = deploymentWord(dep);
+    const state = `${w.text}${!dep.ended_at && dep.stage ? ' ' + dep.stage : ''}`;
     L.push([
       { text: '  ' + padToWidth(age(dep.ended_at ?? dep.started_at ?? null, now) + ' ago', 10) },
-      { text: padToWidth(state, 24), color: stateColor(theme, state) },
+      { text: padToWidth(state, 24), color: toneColor(theme, w.tone) },
       { text: `${dep.commit ? 'commit ' + dep.commit.slice(0, 8) + '  ' : ''}${dep.build_mode ?? ''}`, color: theme.muted },
     ]);
   }

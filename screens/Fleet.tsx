@@ -5,11 +5,11 @@ import { Box, Text } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
 import { envRisk } from '../src/domain/console.js';
 import { riskColor } from '../src/config/theme.js';
-import { FLEET_SORTS, age, errorRateText, fleetItems, lastDeployText, stateText, type FleetItem } from '../src/store/fleet.js';
+import { FLEET_SORTS, age, errorRateText, fleetItems, lastDeployText, stateText, stateWord, type FleetItem } from '../src/store/fleet.js';
 import { Table, windowStart, type Column } from '../components/Table.js';
 import { truncateToWidth } from '../src/terminal/width.js';
 import { FilterLine } from '../components/FilterLine.js';
-import { stateColor } from '../components/StatusBadge.js';
+import { toneColor } from '../components/StatusBadge.js';
 import { renderSparkline } from '../components/Sparkline.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';
 import { Busy } from '../components/Busy.js';
@@ -108,7 +108,7 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
         cell: r((x) => lastDeployText(x, t)),
         color: c((x) => (x.lastDeployment && !x.lastDeployment.endedAt ? theme.warning : x.lastDeployment?.success === false ? theme.danger : undefined)),
       },
-      { id: 'state', title: 'STATE', width: 15, priority: 0, cell: r(stateText), color: c((x) => stateColor(theme, x.state)) },
+      { id: 'state', title: 'STATE', width: 15, priority: 0, cell: r(stateText), color: c((x) => toneColor(theme, stateWord(x).tone)) },
       { id: 'backup', title: 'BACKUP', width: 7, priority: 2, align: 'right', cell: r((x) => (x.backupKnown === false ? '?' : age(x.lastBackupAt, t))) },
       { id: 'errors', title: 'ERR', width: 7, priority: 3, align: 'right', cell: r(errorRateText), color: c((x) => ((x.errorRate ?? 0) > 5 ? theme.danger : (x.errorRate ?? 0) > 0 ? theme.warning : undefined)) },
       {

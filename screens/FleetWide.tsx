@@ -8,10 +8,10 @@ import { Box, Text } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
 import { envRisk } from '../src/domain/console.js';
 import { riskColor } from '../src/config/theme.js';
-import { age, lastDeployText, stateText } from '../src/store/fleet.js';
+import { age, lastDeployText, stateText, stateWord } from '../src/store/fleet.js';
 import { Table, windowStart, type Column } from '../components/Table.js';
 import { truncateToWidth } from '../src/terminal/width.js';
-import { stateColor } from '../components/StatusBadge.js';
+import { toneColor } from '../components/StatusBadge.js';
 import { Busy } from '../components/Busy.js';
 import { useList, type ListState } from '../components/list.js';
 import { useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
@@ -104,13 +104,13 @@ export function FleetWide({ route, width, height }: ScreenProps): React.ReactEle
           cell: (r) => (r.lastBackupFailedAt ? `FAILED ${age(r.lastBackupFailedAt, t)} ago` : ''),
           color: () => theme.danger,
         },
-        { id: 'state', title: 'STATE', width: 15, priority: 2, cell: stateText, color: (r) => stateColor(theme, r.state) },
+        { id: 'state', title: 'STATE', width: 15, priority: 2, cell: stateText, color: (r) => toneColor(theme, stateWord(r).tone) },
         { id: 'org', title: 'ORGANISATION', flex: 1, min: 12, priority: 3, cell: (r) => r.org, color: () => theme.muted },
       ];
     }
     return [
       ...common,
-      { id: 'state', title: 'STATE', width: 15, priority: 0, cell: stateText, color: (r) => stateColor(theme, r.state) },
+      { id: 'state', title: 'STATE', width: 15, priority: 0, cell: stateText, color: (r) => toneColor(theme, stateWord(r).tone) },
       {
         id: 'deployed',
         title: 'LAST DEPLOY',

@@ -5,7 +5,8 @@ import { Box, Text } from 'ink';
 import type { Job } from '../src/domain/index.js';
 import { jobsNewestFirst } from '../src/store/app.js';
 import { Table, type Column } from '../components/Table.js';
-import { stateColor } from '../components/StatusBadge.js';
+import { toneColor } from '../components/StatusBadge.js';
+import { jobStateWord, jobStepWord } from '../src/domain/words.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';
 import { useList, type ListState } from '../components/list.js';
 import { copyText } from './copy.js';
@@ -40,7 +41,7 @@ export function Jobs({ route, width, height }: ScreenProps): React.ReactElement 
   const detailH = sel ? Math.min(sel.steps.length + 3, Math.floor(height / 2)) : 0;
   const tableH = Math.max(3, height - detailH - 1);
   const columns: Column<Job>[] = [
-    { id: 'state', title: 'STATE', width: 10, priority: 0, cell: (j) => j.state, color: (j) => stateColor(theme, j.state) },
+    { id: 'state', title: 'STATE', width: 10, priority: 0, cell: (j) => jobStateWord(j.state).text, color: (j) => toneColor(theme, jobStateWord(j.state).tone) },
     { id: 'kind', title: 'KIND', width: 16, priority: 0, cell: (j) => j.kind },
     { id: 'target', title: 'TARGET', flex: 2, min: 12, priority: 0, cell: (j) => j.target },
     { id: 'progress', title: 'PROGRESS', flex: 2, min: 12, priority: 1, cell: progress, color: (j) => (j.state === 'failed' ? theme.danger : undefined) },
@@ -57,7 +58,7 @@ export function Jobs({ route, width, height }: ScreenProps): React.ReactElement 
           </Text>
           {sel.steps.map((s, i) => (
             <Text key={i} wrap="truncate">
-              <Text {...sx(theme, { color: stateColor(theme, s.state) })}>{`  ${s.state === 'succeeded' ? g.check : s.state === 'failed' ? g.cross : s.state === 'running' ? g.bullet : g.ring} ${s.state.padEnd(9)}`}</Text>
+              <Text {...sx(theme, { color: toneColor(theme, jobStepWord(s.state).tone) })}>{`  ${s.state === 'succeeded' ? g.check : s.state === 'failed' ? g.cross : s.state === 'running' ? g.bullet : g.ring} ${jobStepWord(s.state).text.padEnd(9)}`}</Text>
               {truncateToWidth(clean(` ${s.name}${s.startedAt ? '  ' + duration((s.endedAt ?? now) - s.startedAt) : ''}${s.detail ? '  ' + s.detail : ''}`, unicode), Math.max(0, width - 14), g.ellipsis)}
             </Text>
           ))}

@@ -14,7 +14,8 @@ import { cpuLevel } from '../src/domain/metrics.js';
 import type { AppStore } from '../src/store/app.js';
 import { Table, layoutColumns, type Column } from '../components/Table.js';
 import { fitSeries, renderSparkline } from '../components/Sparkline.js';
-import { stateColor } from '../components/StatusBadge.js';
+import { toneColor } from '../components/StatusBadge.js';
+import { containerStateWord } from '../src/domain/words.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';
 import { useList } from '../components/list.js';
 import { clean } from '../components/glyphs.js';
@@ -51,7 +52,7 @@ export function engineLine(d: LocalData): string {
   const e = d.engine;
   if (e.status === 'unavailable') return e.reason ?? 'no Docker engine';
   const what = `${e.product ?? 'engine'} ${e.version ?? ''}`.trim();
-  const state = e.status === 'live' ? 'live (events)' : e.status === 'reconnecting' ? `reconnecting${e.reason ? ': ' + e.reason : ''}` : 'connecting';
+  const state = e.status === 'live' ? 'connected (events)' : e.status === 'reconnecting' ? `reconnecting${e.reason ? ': ' + e.reason : ''}` : 'connecting';
   const n = d.projects.reduce((a, p) => a + p.containers.length, 0) + d.standalone.length;
   return `${what} at ${e.address ?? '?'}  ${state}  ${d.projects.length} project${d.projects.length === 1 ? '' : 's'}, ${n} container${n === 1 ? '' : 's'}`;
 }
@@ -248,7 +249,7 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
     const col = (f: (c: LocalContainerData) => string | undefined) => (it: LocalItem) => (it.kind === 'container' ? f(it.c) : undefined);
     return [
       { id: 'name', title: 'SERVICE / CONTAINER', flex: 2, min: 18, priority: 0, cell: cc((c) => `${c.service ?? '-'}  ${c.name}`) },
-      { id: 'state', title: 'STATE', width: 12, priority: 0, cell: cc((c) => (c.state === 'exited' && c.exitCode !== null ? `exited(${c.exitCode})` : c.state)), color: col((c) => stateColor(theme, c.state === 'exited' ? 'stopped' : c.state)) },
+      { id: 'state', title: 'STATE', width: 12, priority: 0, cell: cc((c) => containerStateWord(c.state, c.exitCode).text), color: col((c) => toneColor(theme, containerStateWord(c.state, c.exitCode).tone)) },
       {
         id: 'health',
         title: 'HEALTH',

@@ -9,7 +9,8 @@ import { Table, type Column } from '../components/Table.js';
 import { truncateToWidth } from '../src/terminal/width.js';
 import { Busy } from '../components/Busy.js';
 import { clean } from '../components/glyphs.js';
-import { stateColor } from '../components/StatusBadge.js';
+import { toneColor } from '../components/StatusBadge.js';
+import { serviceStatusWord, serviceTypeWord } from '../src/domain/words.js';
 import { useList } from '../components/list.js';
 import { useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { copyText } from './copy.js';
@@ -30,16 +31,16 @@ export function Services({ route, width, height }: ScreenProps): React.ReactElem
     route,
     items,
     page: Math.max(1, tableHeight - 2),
-    haystack: (r) => `${r.type} ${r.prefix} ${r.service} ${r.region} ${r.state}`,
+    haystack: (r) => `${serviceTypeWord(r.type).text} ${r.prefix} ${r.service} ${r.region} ${serviceStatusWord(r.state).text}`,
     actions,
   });
   const columns = useMemo<Column<ServiceRow>[]>(
     () => [
-      { id: 'type', title: 'TYPE', width: 10, priority: 0, cell: (r) => r.type },
+      { id: 'type', title: 'TYPE', width: 10, priority: 0, cell: (r) => serviceTypeWord(r.type).text },
       { id: 'prefix', title: 'PREFIX', width: 10, priority: 0, cell: (r) => r.prefix, color: () => theme.muted },
       { id: 'service', title: 'SERVICE', flex: 1, min: 14, priority: 0, cell: (r) => r.service },
       { id: 'region', title: 'REGION', width: 14, priority: 1, cell: (r) => r.region },
-      { id: 'state', title: 'STATE', width: 12, priority: 0, cell: (r) => r.state, color: (r) => stateColor(theme, r.state) },
+      { id: 'state', title: 'STATE', width: 12, priority: 0, cell: (r) => serviceStatusWord(r.state).text, color: (r) => toneColor(theme, serviceStatusWord(r.state).tone) },
       ...(describe ? [{ id: 'about', title: 'DESCRIPTION', flex: 2, min: 16, priority: 3, cell: (r: ServiceRow) => r.description, color: () => theme.muted }] : []),
       { id: 'uuid', title: 'ID', width: 36, priority: 4, cell: (r) => r.uuid, color: () => theme.muted },
     ],
@@ -61,7 +62,7 @@ export function Services({ route, width, height }: ScreenProps): React.ReactElem
     );
   }
   const dot = unicode ? ' · ' : ' - ';
-  const kinds = [...new Set(items.map((r) => r.type.toLowerCase()))].join(', ');
+  const kinds = [...new Set(items.map((r) => serviceTypeWord(r.type).text))].join(', ');
   const summary = `${items.length} service instance${items.length === 1 ? '' : 's'} of ${target.app}@${target.slug}${kinds ? ` (${kinds})` : ''}${dot}the state as the zone reports it; no plan or size is offered by Divio's API${slot.error ? `${dot}refresh failed: ${slot.error}` : ''}`;
   return (
     <Box flexDirection="column" height={height} width={width}>

@@ -8,7 +8,8 @@ import type { Keymap } from '../src/config/keymap.js';
 import { activeScopes } from './registry.js';
 import type { Theme } from '../src/config/theme.js';
 import { truncateToWidth } from '../src/terminal/width.js';
-import { stateColor } from '../components/StatusBadge.js';
+import { toneColor } from '../components/StatusBadge.js';
+import { jobStateWord, jobStepWord } from '../src/domain/words.js';
 import { clean, frameGlyphs } from '../components/glyphs.js';
 import { sx } from '../components/context.js';
 import { Busy } from '../components/Busy.js';
@@ -63,7 +64,8 @@ export async function sendCommand(store: AppStore, kind: JobKind, params: Record
 
 /** A job's first line: what and where, its state (coloured), then `tail` (a stage, a percentage, an error). */
 export function jobHeadLine(job: Job, theme: Theme, tail: Seg): Seg[] {
-  return [{ text: `${job.kind} ${job.target}: `, bold: true }, { text: job.state, bold: true, color: job.state === 'failed' ? theme.danger : job.state === 'succeeded' ? theme.ok : theme.warning }, tail];
+  const w = jobStateWord(job.state);
+  return [{ text: `${job.kind} ${job.target}: `, bold: true }, { text: w.text, bold: true, color: toneColor(theme, w.tone) }, tail];
 }
 
 /** The steps of a job as lines: glyph, state, name, elapsed, detail. */
@@ -72,11 +74,13 @@ export function jobStepLines(job: Job, theme: Theme, unicode: boolean, now: numb
   return job.steps.map((s) => {
     const glyph = s.state === 'succeeded' ? g.check : s.state === 'failed' ? g.cross : s.state === 'running' ? g.bullet : s.state === 'skipped' ? '-' : g.ring;
     const el = s.startedAt ? duration((s.endedAt ?? now) - s.startedAt) : '';
+    const w = jobStepWord(s.state);
+    const color = toneColor(theme, w.tone);
     return [
       ...(s.state === 'running'
-        ? [{ text: '  ' }, { text: ' ', spin: true, color: stateColor(theme, s.state) }]
-        : [{ text: `  ${glyph} `, color: stateColor(theme, s.state) }]),
-      { text: s.state.padEnd(10), color: stateColor(theme, s.state) },
+        ? [{ text: '  ' }, { text: ' ', spin: true, color }]
+        : [{ text: `  ${glyph} `, color }]),
+      { text: w.text.padEnd(10), color },
       { text: s.name.padEnd(16), bold: s.state === 'running' },
       { text: el.padEnd(8), color: theme.muted },
       { text: s.detail ?? '', color: theme.muted },

@@ -4,6 +4,7 @@
 // runs on in the gateway and the jobs tray shows it.
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
+import { serviceTypeWord } from '../../src/domain/words.js';
 import type { Environment } from '../../src/domain/index.js';
 import { envRisk, jobResult } from '../../src/domain/console.js';
 import { riskColor } from '../../src/config/theme.js';
@@ -168,7 +169,7 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
           { text: sel ? `${g.selected} ` : '  ', color: theme.accent },
           { text: on ? '[x] ' : '[ ] ', bold: on, inverse: sel },
           { text: (contentKind(d.service_type) === 'db' ? 'database' : contentKind(d.service_type) === 'media' ? 'media' : contentKind(d.service_type)).padEnd(10) },
-          { text: `${String(d.service_type ?? '?')}`.padEnd(12), color: theme.muted },
+          { text: serviceTypeWord(d.service_type).text.padEnd(12), color: theme.muted },
           { text: formatBytes(d.size ?? null).padStart(10) },
           { text: `  ${d.uuid.slice(0, 8)}`, color: theme.muted },
         );

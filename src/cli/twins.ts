@@ -7,6 +7,7 @@ import { flagBool, flagList, flagString, UsageError, type ParsedArgs } from './a
 import { sessionOptions } from './connect-options.js';
 import { jsonText, renderTextTable } from './format.js';
 import { ageAgo, formatBytes } from '../domain/format.js';
+import { backupTriggerWord, backupWord, jobStateWord, serviceStatusWord, serviceTypeWord } from '../domain/words.js';
 
 /** The commands that go through a gateway session (their options: src/cli/commands.ts). */
 export async function runTwin(a: ParsedArgs): Promise<number> {
@@ -183,7 +184,7 @@ function appEnvTarget(rows: FleetRow[], a: ParsedArgs): FleetRow {
 // ------------------------------------------------------------------ read commands
 
 async function apps(c: GatewayClient, json: boolean): Promise<number> {
-  const rows = await fleet(c);
+  const [rows, { stateText }] = await Promise.all([fleet(c), import('../store/fleet.js')]);
   if (json) {
     out(jsonText(rows));
     return 0;
@@ -196,7 +197,7 @@ async function apps(c: GatewayClient, json: boolean): Promise<number> {
         r.org,
         r.env,
         r.branch ?? '-',
-        r.state,
+        stateText(r),
         r.lastDeployment
           ? r.lastDeployment.endedAt
             ? `${r.lastDeployment.success ? 'ok' : 'FAILED'} ${ageAgo(r.lastDeployment.endedAt)}`
@@ -220,7 +221,7 @@ async function jobs(c: GatewayClient, json: boolean): Promise<number> {
     out(
       renderTextTable(
         ['JOB', 'KIND', 'TARGET', 'STATE', 'PROGRESS', 'STARTED'],
-        d.jobs.map((j) => [j.id, j.kind, j.target, j.state, j.percent != null ? `${j.percent} %` : (j.stage ?? ''), ageAgo(new Date(j.createdAt).toISOString())]),
+        d.jobs.map((j) => [j.id, j.kind, j.target, jobStateWord(j.state).text, j.percent != null ? `${j.percent} %` : (j.stage ?? ''), ageAgo(new Date(j.createdAt).toISOString())]),
       ),
     );
   return 0;
@@ -256,7 +257,7 @@ async function services(c: GatewayClient, a: ParsedArgs, json: boolean): Promise
     return 0;
   }
   if (!list.length) out(`no service instances of ${row.app}@${row.env}`);
-  else out(renderTextTable(['TYPE', 'PREFIX', 'SERVICE', 'REGION', 'STATE', 'ID'], list.map((r) => [r.type, r.prefix, r.service, r.region, r.state, r.uuid])));
+  else out(renderTextTable(['TYPE', 'PREFIX', 'SERVICE', 'REGION', 'STATE', 'ID'], list.map((r) => [serviceTypeWord(r.type).text, r.prefix, r.service, r.region, serviceStatusWord(r.state).text, r.uuid])));
   return 0;
 }
 
@@ -275,9 +276,9 @@ async function backups(c: GatewayClient, a: ParsedArgs, json: boolean): Promise<
         d.backups.map((b) => [
           b.uuid,
           b.created_at ? ageAgo(b.created_at) : '-',
-          b.trigger ?? '-',
-          b.state === 'COMPLETED' ? (b.success === 'SUCCESS' ? 'ok' : `FAILED`) : b.state,
-          b.details.map((s) => (s.service_type ?? '?').toLowerCase()).join('+') || '-',
+          backupTriggerWord(b.trigger).text,
+          backupWord(b).text,
+          b.details.map((s) => serviceTypeWord(s.service_type).text).join('+') || '-',
           formatBytes(b.details.reduce((n, s) => n + (s.size ?? 0), 0)),
           b.notes ?? '',
         ]),

@@ -2,8 +2,20 @@
 // Times the API shows are real wall-clock ISO strings; progress of long-running operations is kept
 // in *virtual* milliseconds (`progressMs`, advanced by real elapsed time × speed).
 
-export type EnvStatus = 'live' | 'sleeping' | 'not_deployed';
-export type CdnKind = 'divio-cloudflare' | 'customer-cloudflare' | 'none';
+// The enumerations the sandbox serves, as values (the console's words, src/domain/words.ts, are
+// tested to cover each of them).
+export const ENV_STATUSES = ['live', 'sleeping', 'not_deployed'] as const;
+export type EnvStatus = (typeof ENV_STATUSES)[number];
+export const CDN_KINDS = ['divio-cloudflare', 'customer-cloudflare', 'none'] as const;
+export type CdnKind = (typeof CDN_KINDS)[number];
+export const DEPLOYMENT_STATUSES = ['queued', 'running', 'success', 'failure'] as const;
+export const BUILD_MODES = ['AUTO', 'ADOPT', 'FORCE'] as const;
+export const BACKUP_STATES = ['QUEUED', 'RUNNING', 'COMPLETED'] as const;
+/** `success` of a backup and of a restore (null while running). */
+export const BACKUP_SUCCESSES = ['SUCCESS', 'FAILURE'] as const;
+export const BACKUP_TRIGGERS = ['MANUAL', 'SCHEDULED', 'SYSTEM'] as const;
+export const SERVICE_TYPES = ['DATABASE', 'STORAGE'] as const;
+export const SERVICE_STATUSES = ['READY'] as const;
 export type CfPlan = 'free' | 'pro' | 'business' | 'enterprise';
 
 export interface DbContent { rows: number; checksum: string }
@@ -41,9 +53,9 @@ export interface ScriptLine { at: number; text: string }
 export interface DeploymentRec {
   uuid: string; environment: string; application: string;
   created_at: string; started_at: string | null; ended_at: string | null;
-  status: 'queued' | 'running' | 'success' | 'failure';
+  status: (typeof DEPLOYMENT_STATUSES)[number];
   percent: number; success: boolean | null; stage: string | null;
-  build_mode: 'AUTO' | 'ADOPT' | 'FORCE'; commit: string; branch: string;
+  build_mode: (typeof BUILD_MODES)[number]; commit: string; branch: string;
   environment_variables: string[];
   /** Who started it (a POST: the token's user); absent: a scenario person (extension only). */
   author?: string | null;
@@ -55,14 +67,14 @@ export interface DeploymentRec {
 }
 export interface EnvVarRec { uuid: string; name: string; value: string; is_sensitive: boolean; environment: string }
 export interface ServiceInstanceRec {
-  uuid: string; environment: string; prefix: string; type: 'DATABASE' | 'STORAGE';
-  service: string; service_status: string; region: string;
+  uuid: string; environment: string; prefix: string; type: (typeof SERVICE_TYPES)[number];
+  service: string; service_status: (typeof SERVICE_STATUSES)[number]; region: string;
 }
 export interface BackupRec {
-  uuid: string; environment: string; state: 'QUEUED' | 'RUNNING' | 'COMPLETED';
-  success: 'SUCCESS' | 'FAILURE' | null;
+  uuid: string; environment: string; state: (typeof BACKUP_STATES)[number];
+  success: (typeof BACKUP_SUCCESSES)[number] | null;
   service_instance_backups: string[];
-  notes: string; trigger: 'MANUAL' | 'SCHEDULED' | 'SYSTEM';
+  notes: string; trigger: (typeof BACKUP_TRIGGERS)[number];
   created_at: string; started_at: string | null; ended_at: string | null;
   scheduled_for_deletion_at: string | null;
   progressMs: number; durationMs: number; willFail: boolean;
@@ -73,7 +85,7 @@ export interface BackupRec {
   upload?: { secret: string; finishedAt: string | null };
 }
 export interface SiBackupRec {
-  uuid: string; backup: string; service_instance: string; service_type: 'DATABASE' | 'STORAGE';
+  uuid: string; backup: string; service_instance: string; service_type: (typeof SERVICE_TYPES)[number];
   queued_at: string; started_at: string | null; ended_at: string | null; taken_at: string | null;
   size: number | null; errors: string[];
   /** The content captured (set when taken). */
@@ -88,7 +100,7 @@ export interface RestoreRec {
   uuid: string; backup: string; environment: string; notes: string;
   service_instance_restores: SiRestoreRec[];
   created_at: string; started_at: string | null; ended_at: string | null;
-  finished: boolean; success: 'SUCCESS' | 'FAILURE' | null; errors: string[];
+  finished: boolean; success: (typeof BACKUP_SUCCESSES)[number] | null; errors: string[];
   progressMs: number; durationMs: number; willFail: boolean;
 }
 export interface DownloadRec {

@@ -136,8 +136,8 @@ export function buildScenario(o: ScenarioOptions): SandboxState {
       };
       s.environments.push(env);
       const region = app.region;
-      const dbSi = { uuid: rng.uuid(), environment: env.uuid, prefix: 'DEFAULT', type: 'DATABASE' as const, service: 'postgres-15', service_status: 'READY', region };
-      const stSi = { uuid: rng.uuid(), environment: env.uuid, prefix: 'DEFAULT', type: 'STORAGE' as const, service: 's3-object-storage', service_status: 'READY', region };
+      const dbSi = { uuid: rng.uuid(), environment: env.uuid, prefix: 'DEFAULT', type: 'DATABASE' as const, service: 'postgres-15', service_status: 'READY' as const, region };
+      const stSi = { uuid: rng.uuid(), environment: env.uuid, prefix: 'DEFAULT', type: 'STORAGE' as const, service: 's3-object-storage', service_status: 'READY' as const, region };
       s.serviceInstances.push(dbSi, stSi);
       const dbName = `${def.slug.replace(/-/g, '_')}_${slug}`;
       const vars: [string, string, boolean][] = [

@@ -21,11 +21,9 @@ export interface DomainRow {
   primary: boolean;
   /** A customer's own domain, not one of Divio's (`*.aldryn.io`, `*.divio.app` …). */
   custom: boolean;
-  /** Which CDN serves it, where the zone says (an extension: Divio's API does not). */
+  /** Which CDN serves it, where the zone says (an extension: Divio's API does not), as the API spells it (`--json`); the screens show its word (src/domain/words.ts). */
   cdn: string | null;
 }
-
-const CDN_TEXT: Record<string, string> = { 'divio-cloudflare': "Divio's Cloudflare", 'customer-cloudflare': 'own Cloudflare zone', none: 'none' };
 
 /** Live first, then test, then the others by name. */
 function envRank(slug: string): number {
@@ -51,7 +49,7 @@ export function domainRows(domains: readonly Domain[], rows: readonly FleetRow[]
       row,
       primary: d.is_primary === true,
       custom: !isDivioDefaultDomain(name),
-      cdn: d.cdn ? (CDN_TEXT[d.cdn] ?? d.cdn) : null,
+      cdn: d.cdn ?? null,
     };
   });
   // applications the fleet does not know (the start of a uuid) after the known ones

@@ -2,6 +2,7 @@
 import type { FleetRow } from '../domain/index.js';
 import { parseFilter } from './list.js';
 import { compactAge } from '../domain/format.js';
+import { envStateWord, type Word } from '../domain/words.js';
 
 export { parseFilter };
 
@@ -78,16 +79,14 @@ export function age(iso: string | null | undefined, now: number): string {
   return compactAge(time(iso), now);
 }
 
+/** The STATE of a fleet row in the console's words (src/domain/words.ts): "up", "asleep", "never deployed", "deploying 42 %" … */
+export function stateWord(r: FleetRow): Word {
+  if (r.pending) return { text: 'loading', tone: 'muted', known: true };
+  return envStateWord(r.state, r.lastDeployment?.percent);
+}
+
 export function stateText(r: FleetRow): string {
-  if (r.pending) return 'loading';
-  switch (r.state) {
-    case 'never-deployed':
-      return 'never deployed';
-    case 'deploying':
-      return r.lastDeployment?.percent != null ? `deploying ${Math.round(r.lastDeployment.percent)} %` : 'deploying';
-    default:
-      return r.state;
-  }
+  return stateWord(r).text;
 }
 
 /** Last deployment as a cell: "deploying 42 %", "ok 3h", "FAILED 20m", "-". */

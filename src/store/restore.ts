@@ -3,6 +3,7 @@
 // reversible with Esc until the command is sent; after that Esc only stops watching.
 import { confirmationWord, type Environment, type ServiceInstanceBackup } from '../domain/index.js';
 import type { BackupWithDetail } from '../protocol/messages.js';
+import { backupTriggerWord, backupWord } from '../domain/words.js';
 import { editText } from './textinput.js';
 import { isTextKey } from './forms.js';
 
@@ -105,22 +106,14 @@ export function backupUsable(b: BackupWithDetail): boolean {
   return String(b.state).toUpperCase() === 'COMPLETED' && b.success === 'SUCCESS';
 }
 
+/** A backup's state in the console's words (src/domain/words.ts): ok, failed, partly failed, queued, running … */
 export function backupStateText(b: BackupWithDetail): string {
-  const st = String(b.state).toUpperCase();
-  if (st === 'COMPLETED' || b.ended_at) {
-    if (b.success === 'SUCCESS') return 'ok';
-    // "failed", or the platform's own word when it says something else ("failed: partial")
-    const why = String(b.success ?? '').toLowerCase();
-    return !why || /^(fail|failure|failed|error)$/.test(why) ? 'failed' : `failed: ${why}`;
-  }
-  return st.toLowerCase();
+  return backupWord(b).text;
 }
 
-export function backupTrigger(b: BackupWithDetail): 'manual' | 'scheduled' | string {
-  const t = String(b.trigger ?? '').toUpperCase();
-  if (t === 'SCHEDULED' || t === 'PERIODIC' || t === 'AUTO') return 'scheduled';
-  if (t === 'MANUAL' || t === 'USER' || t === 'API' || t === '') return 'manual';
-  return t.toLowerCase();
+/** manual, scheduled, system (or `unknown: …`): what the TRIGGER column shows and the trigger filter matches. */
+export function backupTrigger(b: BackupWithDetail): string {
+  return backupTriggerWord(b.trigger).text;
 }
 
 export function backupTime(b: BackupWithDetail): number | null {

@@ -15,7 +15,7 @@ export interface ServiceRow {
   description: string;
   /** The region's name (`eu-central`), or what the zone sent. */
   region: string;
-  /** `service_status` as the zone says it ('-' when it says nothing). */
+  /** `service_status` as the zone says it ('-' when it says nothing); the API's values, as `--json` prints them: the screens and the CLI's table show words (src/domain/words.ts). */
   state: string;
 }
 

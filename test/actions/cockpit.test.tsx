@@ -74,7 +74,7 @@ describe('deploy cockpit', () => {
     h = await open(env([running]), 'deploy', [['deployment', { deployment: 'dep-run' }, { deployment: running, log: LOG_OK, append: false }]]);
     const f = await h.waitFor((x) => x.includes('Step 2/12'));
     // work under way: a spinner (braille dots) before the state
-    expect(f).toMatch(/Deployment dep-run \(attached: running\)\s+[\u2800-\u28ff] running 42 %/);
+    expect(f).toMatch(/Deployment dep-run \(attached: running\)\s+[\u2800-\u28ff] deploying 42 %/);
     expect(f).toMatch(/elapsed 1m3\ds/);
     expect(f).toMatch(/heartbeat \ds ago/);
     expect(f).toMatch(/✓ services\s+✓ checkout\s+● build\s+○ release/);

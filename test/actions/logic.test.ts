@@ -85,7 +85,7 @@ describe('backup state', () => {
     expect(backupStateText(b('COMPLETED', 'SUCCESS'))).toBe('ok');
     expect(backupStateText(b('COMPLETED', 'FAILURE'))).toBe('failed');
     expect(backupStateText(b('COMPLETED', null))).toBe('failed');
-    expect(backupStateText(b('COMPLETED', 'PARTIAL'))).toBe('failed: partial');
+    expect(backupStateText(b('COMPLETED', 'PARTIAL'))).toBe('partly failed');
     expect(backupStateText(b('RUNNING', null))).toBe('running');
   });
 });

@@ -111,8 +111,8 @@ describe('restore wizard', () => {
     await h.waitFor((x) => x.includes('b1111111'));
     await h.press(KEY.enter);
     let f = await h.waitFor((x) => x.includes('step 2/7'));
-    expect(f).toMatch(/\[x\] database\s+DATABASE\s+5\.0 MB/);
-    expect(f).toMatch(/\[x\] media\s+STORAGE\s+2\.0 GB/);
+    expect(f).toMatch(/\[x\] database\s+database\s+5\.0 MB/);
+    expect(f).toMatch(/\[x\] media\s+storage\s+2\.0 GB/);
     await h.press(KEY.down, ' '); // media off
     expect(h.frame()).toMatch(/\[ \] media/);
     await h.press(KEY.enter);

@@ -41,6 +41,23 @@ describe('divio-tui twins (bundled binary, embedded sandbox)', () => {
     expect(new Set(rows.map((x) => x.env))).toEqual(new Set(['test', 'live', 'qa']));
   });
 
+  it("apps and services print the console's words, --json the API's values", () => {
+    const r = run(['apps', ...SB]);
+    expect(r.code, r.err).toBe(0);
+    const line = (app: string, env: string) => r.out.split('\n').find((l) => new RegExp(`^${app}\\s+\\S.*\\s${env}\\s`).test(l)) ?? '';
+    expect(line('acme-labs', 'live')).toMatch(/\bnever deployed\b/);
+    expect(line('nordwind-intranet', 'live')).toMatch(/\basleep\b/);
+    expect(line('nordwind-shop', 'live')).toMatch(/\bup\b/);
+    expect(r.out).not.toMatch(/not_deployed|never-deployed|\bsleeping\b/);
+    const s = run(['services', 'nordwind-shop', 'live', ...SB]);
+    expect(s.code, s.err).toBe(0);
+    expect(s.out).toMatch(/^database\s+DEFAULT\s.*\sready\s/m);
+    expect(s.out).not.toMatch(/\b(DATABASE|STORAGE|READY)\b/);
+    const j = JSON.parse(run(['services', 'nordwind-shop', 'live', '--json', ...SB]).out) as { type: string; state: string }[];
+    expect(j.map((x) => x.type).sort()).toEqual(['DATABASE', 'STORAGE']);
+    expect(j.every((x) => x.state === 'READY')).toBe(true);
+  });
+
   it('a misspelt application is refused with close matches and exit 2', () => {
     const r = run(['backups', 'nordwind', 'live', ...SB]);
     expect(r.code).toBe(2);

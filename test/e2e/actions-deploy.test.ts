@@ -25,7 +25,7 @@ describe.skipIf(!binAvailable())('deploy cockpit in a real terminal', () => {
     await pty.press('D');
     await pty.waitForText('Deploy acme-booking@test?', 5000);
     await pty.press('y');
-    let s = await pty.waitForText(/running \d+ %.*heartbeat \d+s ago/, 10_000);
+    let s = await pty.waitForText(/deploying \d+ %.*heartbeat \d+s ago/, 10_000);
     expect(s).toMatch(/● (services|checkout|build|release)/);
     s = await pty.waitForText(/Failed at stage release; first error on log line \d+/, 30_000);
     s = await pty.waitForText('Traceback (most recent call last)', 5000);

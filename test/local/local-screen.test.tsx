@@ -76,7 +76,7 @@ describe('local screen', () => {
   it('groups containers under their project (linked app) with state, health, uptime, ports, CPU and memory', async () => {
     h = await openLocal(data());
     const f = strip(await h.waitFor((x) => x.includes('shop-web-1')));
-    expect(f).toContain('podman 4.3.1 at unix:///tmp/p.sock  live (events)  1 project, 3 containers');
+    expect(f).toContain('podman 4.3.1 at unix:///tmp/p.sock  connected (events)  1 project, 3 containers');
     expect(f).toMatch(/shop {2}→ shop \(Local\)/);
     expect(f).toMatch(/db {2}shop-db-1\s+running\s+healthy\s+postgres:15\s+5m\s+5432->5432\s+95\.0\s+150M\/1\.0G/);
     expect(f).toMatch(/web {2}shop-web-1\s+running/);
@@ -257,7 +257,7 @@ describe('Local beside Test and Live on the fleet', () => {
     h.gw.serve('local', { project: 'shop', stats: true }, data());
     const f = strip(await h.waitFor((x) => x.includes('2/2 up')));
     const lines = f.split('\n');
-    const i = lines.findIndex((l) => /shop\s+Acme\s+local\s+2\/2 up\s+-\s+live/.test(l));
+    const i = lines.findIndex((l) => /shop\s+Acme\s+local\s+2\/2 up\s+-\s+up/.test(l));
     expect(i).toBeGreaterThan(0);
     // beside the app's cloud environments: right after shop's live and test rows
     expect(lines[i - 2]).toMatch(/shop\s+Acme\s+live/);

@@ -60,12 +60,12 @@ describe('deployment log', () => {
     // [ : the older deployment, still running: stage and percent, its log streams
     await h.press('[');
     f = strip(await h.waitFor((x) => strip(x).includes('deployment 2 of 2')));
-    f = strip(await h.waitFor((x) => strip(x).includes('running 42 %')));
+    f = strip(await h.waitFor((x) => strip(x).includes('deploying 42 %')));
     expect(f).toContain('stage: Build the image');
     expect(f).toContain('step 2/9 COPY . /app');
     const slot = [...h.gw.subs.values()].find((s) => s.topic === 'deployment' && (s.params as { deployment: string }).deployment === running.uuid)!;
     slot.h.onEvent?.({ deployment: { ...running, percent: 67, stage: 'Push the image' }, log: 'step 3/9 RUN pip install\n', append: true }, 99);
-    f = strip(await h.waitFor((x) => strip(x).includes('running 67 %')));
+    f = strip(await h.waitFor((x) => strip(x).includes('deploying 67 %')));
     expect(f).toContain('stage: Push the image');
     expect(f).toContain('step 3/9 RUN pip install');
     expect(f).toContain('step 1/9 FROM python');

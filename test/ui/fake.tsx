@@ -124,16 +124,30 @@ export function sampleFleet(): FleetRow[] {
 export function envData(row: FleetRow): EnvData {
   return {
     application: { uuid: row.appUuid, slug: row.app, name: row.appName, organisation: row.orgUuid },
-    environment: { uuid: row.envUuid, slug: row.env, branch: row.branch, application: row.appUuid, url: row.url, status: 'live', ssh_endpoint: { host: '127.0.0.1', port: 2222, user: `${row.app}-${row.env}` } },
+    // the sandbox's status extension, and last_finished_deployment, as the fleet row says
+    environment: {
+      uuid: row.envUuid,
+      slug: row.env,
+      branch: row.branch,
+      application: row.appUuid,
+      url: row.url,
+      status: row.state === 'sleeping' ? 'sleeping' : row.state === 'never-deployed' ? 'not_deployed' : 'live',
+      last_finished_deployment: row.state === 'never-deployed' ? null : { uuid: 'dep-1' },
+      ssh_endpoint: row.state === 'never-deployed' ? null : { host: '127.0.0.1', port: 2222, user: `${row.app}-${row.env}` },
+    },
     environments: [],
-    serviceInstances: [{ uuid: 'si-db', prefix: 'DEFAULT', type: 'DATABASE', service: 'postgres-15', service_status: 'running' }],
+    serviceInstances: [
+      { uuid: 'si-db', prefix: 'DEFAULT', type: 'DATABASE', service: 'postgres-15', service_status: 'READY' },
+      // a type and a status this console does not know (real Divio may add them)
+      { uuid: 'si-cache', prefix: 'DEFAULT', type: 'KEY_VALUE_STORE', service: 'redis-7', service_status: 'WARMING_UP' },
+    ],
     domains: [{ uuid: 'dom-1', domain: `${row.app}.example.com`, cdn: 'divio-cloudflare', is_primary: true }],
     variables: [
       { name: 'DJANGO_SECRET_KEY', value: 'super-secret-value-123', is_sensitive: true },
       { name: 'DEBUG', value: 'false', is_sensitive: false },
       { name: 'DATABASE_URL', value: 'postgres://app:****@db:5432/app', is_sensitive: false }, // as the gateway sends it (it masks secrets in values),
     ],
-    deployments: [
+    deployments: row.state === 'never-deployed' ? [] : [
       { uuid: 'dep-1', environment: row.envUuid, started_at: new Date(Date.now() - 7200e3).toISOString(), ended_at: new Date(Date.now() - 7100e3).toISOString(), success: true, percent: 100, commit: 'abcdef1234567', build_mode: 'AUTO' },
     ],
     contentVersion: { environment: row.envUuid, database: { rows: 1234, checksum: 'deadbeefcafe' }, media: { files: 12, bytes: 3_500_000, checksum: 'x' } },

@@ -33,8 +33,11 @@ describe('environment screen', () => {
     expect(f).toMatch(/DJANGO_SECRET_KEY\s+••••••\s+sensitive/);
     expect(f).toContain('postgres://app:****@db:5432/app');
     expect(f).toContain('DEBUG');
-    expect(f).toMatch(/DATABASE\s+DEFAULT\s+postgres-15\s+running/);
-    expect(f).toMatch(/shop\.example\.com\s+CDN: Divio Cloudflare/);
+    // the API's enums in the console's words; values it does not know, shown marked
+    expect(f).toMatch(/database\s+DEFAULT\s+postgres-15\s+ready/);
+    expect(f).toMatch(/unknown: KEY_VALUE_STORE\s*DEFAULT\s+redis-7\s+unknown: WARMING_UP/);
+    expect(f).toMatch(/shop\.example\.com\s+CDN: Divio's Cloudflare/);
+    expect(f).toMatch(/\(Shop\) \S live\s+status: up/);
     expect(f).toContain('database 1234 rows');
     await h.press('G'); // scroll to the end: the deployments
     const end = strip(h.frame());

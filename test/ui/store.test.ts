@@ -104,7 +104,14 @@ describe('fleet logic', () => {
     const rows = sampleFleet();
     expect(fleetItems(rows, { filter: 'globex' })).toHaveLength(3);
     expect(fleetItems(rows, { filter: 'shop@qa' })).toHaveLength(1);
-    expect(fleetItems(rows, { filter: '!live' }).map((i) => (i.kind === 'row' ? `${i.row.app}@${i.row.env}` : ''))).toEqual(['blog@test', 'shop@qa', 'wiki@test']); // shop@qa is deploying, not live
+    const names = (f: string) => fleetItems(rows, { filter: f }).map((i) => (i.kind === 'row' ? `${i.row.app}@${i.row.env}` : ''));
+    // "live" is the environment, never the state: a running environment reads "up", so /!live keeps every other environment
+    expect(names('!live')).toEqual(['blog@test', 'shop@test', 'shop@qa', 'wiki@test']);
+    expect(names('live')).toEqual(['blog@live', 'crm@live', 'shop@live']);
+    // the state's words are what the filter matches
+    expect(names('asleep')).toEqual(['blog@test']);
+    expect(names('never deployed')).toEqual(['wiki@test']);
+    expect(names('up')).toEqual(['blog@live', 'shop@live', 'shop@test']);
     expect(parseFilter('!')).toBe(null);
   });
 
