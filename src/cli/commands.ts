@@ -246,10 +246,10 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'check config, token, zone, terminal, ssh, an SSH key, Docker',
     options: {
       config: { type: 'string', value: 'FILE', complete: 'file', help: 'config file (default $XDG_CONFIG_HOME/divio-tui/config.json)' },
-      zone: { type: 'string', value: 'Z', help: 'Divio zone (default divio.com); env DIVIO_ZONE' },
+      zone: { type: 'string', value: 'Z', help: 'Divio zone: a domain, an API URL or a zone of the config file (default divio.com); env DIVIO_ZONE' },
       ...json,
     },
-    examples: ['divio-tui doctor', 'divio-tui doctor --zone divio.com --json'],
+    examples: ['divio-tui doctor', 'divio-tui doctor --zone divio.com --json', 'divio-tui doctor --zone prod'],
     run: (a) => import('./twins.js').then((m) => m.doctor(a)),
   },
   {

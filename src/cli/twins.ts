@@ -593,9 +593,13 @@ async function verifyToken(token: string, zone: string): Promise<string> {
 }
 
 export async function doctor(a: ParsedArgs): Promise<number> {
-  const { runDoctor } = await import('../config/doctor.js');
-  const { screenScopes } = await import('../tui.js');
-  const r = await runDoctor({ configPath: flagString(a, 'config'), views: screenScopes(), zone: flagString(a, 'zone'), verifyToken });
+  const [{ runDoctor }, { screenScopes }, { loadConfig }, { doctorZone }] = await Promise.all([import('../config/doctor.js'), import('../tui.js'), import('../config/index.js'), import('./zones.js')]);
+  const configPath = flagString(a, 'config');
+  const views = screenScopes();
+  // a zone's name (--zone or DIVIO_ZONE) is one of the config file's "zones", as for the console
+  const loaded = loadConfig({ path: configPath, views });
+  const named = doctorZone(loaded.ok ? loaded.config.zones : {}, { zone: flagString(a, 'zone') });
+  const r = await runDoctor({ configPath, views, zone: flagString(a, 'zone'), named, verifyToken });
   if (flagBool(a, 'json')) out(jsonText(r));
   else for (const c of r.checks) out(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(12)} ${c.detail}`);
   return r.checks.every((c) => c.ok) ? 0 : 1;

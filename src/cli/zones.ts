@@ -7,6 +7,7 @@
 // Nothing here ever returns a token to the UI: only where it came from.
 import { findToken, resolveZone } from '../divio/auth.js';
 import type { ZoneConfig } from '../config/config.js';
+import type { NamedZone } from '../config/doctor.js';
 import { resolveUpstream, type UpstreamChoice } from './upstream.js';
 import type { ZoneItem } from '../store/app.js';
 
@@ -149,4 +150,36 @@ function tokenText(t: { source: 'env' | 'netrc' | 'config'; machine?: string }):
 /** The upstream a command starts with: `--zone NAME` of the config file, else as resolveUpstream decides. */
 export function startUpstream(zones: Record<string, ZoneConfig>, o: ZoneQuery): UpstreamChoice {
   return new ZoneDirectory(zones, o).start();
+}
+
+/**
+ * What `divio-tui doctor` checks for `--zone NAME` (else DIVIO_ZONE): a zone of the config file's
+ * "zones" resolved as the console resolves it (its API, its token or why there is none), or why the
+ * name is unknown; undefined for a domain or URL (doctor checks those as before), the sandbox or none.
+ */
+export function doctorZone(zones: Record<string, ZoneConfig>, q: { zone?: string; env?: NodeJS.ProcessEnv }): NamedZone | undefined {
+  const env = q.env ?? process.env;
+  const from = q.zone ? 'flag' : 'env';
+  const name = q.zone ?? env.DIVIO_ZONE;
+  if (!name || (!zones[name] && (!looksLikeZoneName(name) || name === SANDBOX_ZONE))) return undefined;
+  const z = zones[name];
+  let choice: UpstreamChoice;
+  try {
+    choice = new ZoneDirectory(zones, { zone: name, env }).start();
+  } catch (e) {
+    const message = (e as Error).message;
+    if (!z) return { name, from, unknown: message };
+    let target = z.gateway ?? z.zone ?? name;
+    try {
+      if (!z.gateway) target = resolveZone(target, {}).zone;
+    } catch {
+      // an invalid zone in the entry: the message says so
+    }
+    return { name, from, kind: z.gateway ? 'gateway' : 'divio', target, token: { error: message } };
+  }
+  if (choice.kind === 'gateway') return { name, from, kind: 'gateway', target: choice.url, token: { secret: choice.token, where: z?.gatewayToken ? `found in the config file's zones.${name}.gatewayToken` : 'found in DIVIO_TUI_TOKEN' } };
+  if (choice.kind !== 'divio') return undefined;
+  const t = choice.tokenSource;
+  const where = t.source === 'config' ? `found in the config file's zones.${name}.token` : t.source === 'env' ? 'found in DIVIO_TOKEN' : `found in ${t.path} (machine ${t.machine})`;
+  return { name, from, kind: 'divio', target: choice.zone, token: { secret: choice.token, where } };
 }

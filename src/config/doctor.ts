@@ -24,6 +24,11 @@ export interface DoctorOptions {
   views?: Record<string, readonly Scope[]>;
   /** --zone override (else DIVIO_ZONE, else divio.com). */
   zone?: string;
+  /**
+   * `--zone` (or DIVIO_ZONE) named a zone of the config file's "zones" (or looked like a name):
+   * resolved by the caller as the console resolves it (src/cli/zones.ts). Wins over `zone`.
+   */
+  named?: NamedZone;
   isTTY?: boolean;
   columns?: number;
   rows?: number;
@@ -33,6 +38,12 @@ export interface DoctorOptions {
    */
   verifyToken?: (token: string, zone: string) => Promise<string>;
 }
+
+export type NamedZone =
+  /** Not a zone of the config file's "zones": the message names the ones there are. */
+  | { name: string; from: 'flag' | 'env'; unknown: string }
+  /** A Divio zone (target: the zone, a domain or API URL) or a team gateway (target: its URL), and its token or why there is none. */
+  | { name: string; from: 'flag' | 'env'; kind: 'divio' | 'gateway'; target: string; token: { secret: string; where: string } | { error: string } };
 
 async function run(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<{ ok: boolean; out: string }> {
   const r = await execa(cmd, args, { timeout: 3000, env, extendEnv: false, stdin: 'ignore', reject: false });
@@ -89,6 +100,44 @@ async function sshKeyCheck(env: Record<string, string | undefined>): Promise<Doc
   };
 }
 
+/** DIVIO_TOKEN or the netrc token of the zone given by domain or URL (or none: the sandbox). */
+async function tokenAndZoneChecks(opts: DoctorOptions, env: Record<string, string | undefined>, checks: DoctorCheck[]): Promise<void> {
+  const zone = opts.zone || env.DIVIO_ZONE || 'divio.com';
+  let tok: ReturnType<typeof findToken> = null;
+  try {
+    tok = findToken({ env: env as NodeJS.ProcessEnv, zone });
+  } catch {}
+  if (!tok) checks.push({ name: 'token', ok: true, detail: 'none found (DIVIO_TOKEN or ~/.netrc): the console uses the embedded sandbox' });
+  else {
+    const where = `found in ${tok.source === 'env' ? 'DIVIO_TOKEN' : `${tok.path} (machine ${tok.machine})`} (not shown)`;
+    checks.push(await verifiedToken(tok.token, where, zone, opts.verifyToken));
+  }
+  checks.push({ name: 'zone', ok: true, detail: opts.zone ? `${zone} (--zone)` : env.DIVIO_ZONE ? `${zone} (from DIVIO_ZONE)` : `${zone} (default)` });
+}
+
+/** Verify a token with the zone (never printing it): ok with whose it is, or the zone's refusal. */
+async function verifiedToken(secret: string, where: string, zone: string, verify: DoctorOptions['verifyToken']): Promise<DoctorCheck> {
+  if (!verify) return { name: 'token', ok: true, detail: where };
+  const v = await verify(secret, zone).then(
+    (who) => ({ ok: true, text: `accepted by ${zone}${who ? ` (${who})` : ''}` }),
+    (e: unknown) => ({ ok: false, text: e instanceof Error ? e.message : String(e) }),
+  );
+  return { name: 'token', ok: v.ok, detail: `${where}, ${v.text}`.split(secret).join('***') };
+}
+
+/** A zone of the config file's "zones": its token as the console would use it, and where it points. */
+async function namedZoneChecks(z: NamedZone, verify: DoctorOptions['verifyToken'], checks: DoctorCheck[]): Promise<void> {
+  const how = `${z.from === 'flag' ? '--zone' : 'from DIVIO_ZONE'}; the config file's "zones"`;
+  if ('unknown' in z) {
+    checks.push({ name: 'zone', ok: false, detail: z.unknown });
+    return;
+  }
+  if ('error' in z.token) checks.push({ name: 'token', ok: false, detail: z.token.error });
+  else if (z.kind === 'gateway') checks.push({ name: 'token', ok: true, detail: `${z.token.where} (not shown): the gateway's token, not a Divio token; the gateway checks it` });
+  else checks.push(await verifiedToken(z.token.secret, `${z.token.where} (not shown)`, z.target, verify));
+  checks.push({ name: 'zone', ok: true, detail: `${z.name}: ${z.kind === 'gateway' ? `the gateway ${z.target}` : z.target} (${how})` });
+}
+
 export async function runDoctor(opts: DoctorOptions = {}): Promise<{ checks: DoctorCheck[] }> {
   const env = opts.env ?? process.env;
   const checks: DoctorCheck[] = [];
@@ -98,26 +147,9 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<{ checks: Doc
   if (c.ok) checks.push({ name: 'config', ok: true, detail: c.path ? `${c.path} is valid` : `no config file (defaults; looked at ${c.searched})` });
   else checks.push({ name: 'config', ok: false, detail: c.error });
 
-  // token
-  const zone = opts.zone || env.DIVIO_ZONE || 'divio.com';
-  let tok: ReturnType<typeof findToken> = null;
-  try {
-    tok = findToken({ env: env as NodeJS.ProcessEnv, zone });
-  } catch {}
-  if (!tok) checks.push({ name: 'token', ok: true, detail: 'none found (DIVIO_TOKEN or ~/.netrc): the console uses the embedded sandbox' });
-  else {
-    const where = `found in ${tok.source === 'env' ? 'DIVIO_TOKEN' : `${tok.path} (machine ${tok.machine})`} (not shown)`;
-    if (!opts.verifyToken) checks.push({ name: 'token', ok: true, detail: where });
-    else {
-      const secret = tok.token;
-      const v = await opts.verifyToken(secret, zone).then(
-        (who) => ({ ok: true, text: `accepted by ${zone}${who ? ` (${who})` : ''}` }),
-        (e: unknown) => ({ ok: false, text: e instanceof Error ? e.message : String(e) }),
-      );
-      checks.push({ name: 'token', ok: v.ok, detail: `${where}, ${v.text}`.split(secret).join('***') });
-    }
-  }
-  checks.push({ name: 'zone', ok: true, detail: opts.zone ? `${zone} (--zone)` : env.DIVIO_ZONE ? `${zone} (from DIVIO_ZONE)` : `${zone} (default)` });
+  // token and zone
+  if (opts.named) await namedZoneChecks(opts.named, opts.verifyToken, checks);
+  else await tokenAndZoneChecks(opts, env, checks);
 
   // terminal
   const isTTY = opts.isTTY ?? process.stdout.isTTY === true;

@@ -3,6 +3,8 @@
 // Each test asserts what that user sees: the exit status, the verdict line, the output.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createServer } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { binAvailable, BIN, ROOT } from './harness.js';
 import { cleanEnv, haveOpenSsh, runBin, startAgent, startSandboxBin, type Agent, type SandboxBin } from './cli-harness.js';
@@ -125,6 +127,33 @@ describe('a rejected token or an unreachable zone is named at once', () => {
     expect(good.all).not.toContain(sb.token);
     // no agent and no key file in this home: said plainly
     expect(good.stdout).toMatch(/^FAIL +ssh key +no key: no agent \(SSH_AUTH_SOCK unset\) and no ~\/\.ssh\/id_\* file/m);
+  });
+
+  test("doctor --zone NAME checks a configured zone as the console reaches it: its API and its token; an unknown name lists the known ones", async () => {
+    const config = join(sb.home, 'zones-config.json');
+    writeFileSync(config, JSON.stringify({ zones: { alpha: { zone: sb.divioUrl, token: sb.token }, nowhere: { zone: 'nowhere.example' } } }));
+    const url = sb.divioUrl.replace(/[.:/]/g, '\\$&');
+    // no DIVIO_TOKEN, no DIVIO_ZONE: the zone's entry alone says where and with which token
+    const bare = { DIVIO_TOKEN: undefined, DIVIO_ZONE: undefined };
+    const [alpha, fromEnv, nowhere, bogus] = await Promise.all([
+      run(['doctor', '--config', config, '--zone', 'alpha'], bare),
+      run(['doctor', '--config', config], { ...bare, DIVIO_ZONE: 'alpha' }),
+      run(['doctor', '--config', config, '--zone', 'nowhere'], bare),
+      run(['doctor', '--config', config, '--zone', 'bogus'], bare),
+    ]);
+    expect(alpha.stdout).toMatch(new RegExp(`^ok +token +found in the config file's zones\\.alpha\\.token \\(not shown\\), accepted by ${url} \\(\\S+@\\S+\\)`, 'm'));
+    expect(alpha.stdout).toMatch(new RegExp(`^ok +zone +alpha: ${url} \\(--zone; the config file's "zones"\\)`, 'm'));
+    expect(alpha.all).not.toContain(sb.token);
+    expect(fromEnv.stdout).toMatch(new RegExp(`^ok +token +found in the config file's zones\\.alpha\\.token \\(not shown\\), accepted by ${url}`, 'm'));
+    expect(fromEnv.stdout).toMatch(new RegExp(`^ok +zone +alpha: ${url} \\(from DIVIO_ZONE; the config file's "zones"\\)`, 'm'));
+    // a configured zone without a token: what to do, as :zone nowhere says it
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stdout).toMatch(/^FAIL +token +zone nowhere: no token for nowhere\.example: run "divio login" for that zone/m);
+    expect(nowhere.stdout).toMatch(/^ok +zone +nowhere: nowhere\.example \(--zone; the config file's "zones"\)/m);
+    // an unknown name: a FAIL naming the zones there are
+    expect(bogus.code).toBe(1);
+    expect(bogus.stdout).toMatch(/^FAIL +zone +no zone "bogus" in the config file's "zones" \(alpha, nowhere\); a Divio zone is a domain \(divio\.com\) or an https:\/\/ URL/m);
+    expect(bogus.stdout).not.toMatch(/api\.bogus|control\.bogus/);
   });
 });
 
