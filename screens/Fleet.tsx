@@ -3,6 +3,7 @@
 import React, { useEffect, useMemo, useRef } from 'react';
 import { Box, Text } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
+import { keyWord } from '../src/config/keymap.js';
 import { envRisk } from '../src/domain/console.js';
 import { riskColor } from '../src/config/theme.js';
 import { FLEET_SORTS, age, errorRateText, fleetItems, lastDeployText, stateText, stateWord, type FleetItem } from '../src/store/fleet.js';
@@ -24,7 +25,8 @@ const SORT_TITLE: Record<string, string> = { app: 'app', org: 'organisation', en
 
 export function Fleet({ route, width, height }: ScreenProps): React.ReactElement {
   crashIfForced('fleet');
-  const { store, theme, unicode, config, now } = useUi();
+  const { store, theme, unicode, config, now, keymap } = useUi();
+  const openKey = keyWord(keymap, 'list.open');
   const slot = useTopic('fleet', {});
   // compose projects linked to an application of the fleet: a "local" row beside test and live
   // (watched once the fleet is in: finding the Docker engine loads dockerode, which would compete
@@ -56,7 +58,7 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
   for (const a of envActionIds()) {
     envActions[a] = () => {
       const it = list.selectedNow();
-      if (it?.kind === 'row' && isLocalRow(it.row)) store.toast(`${it.row.app}@local is the compose project ${localProjectOf(it.row)}: Enter opens it (logs, shell, restart are there)`);
+      if (it?.kind === 'row' && isLocalRow(it.row)) store.toast(`${it.row.app}@local is the compose project ${localProjectOf(it.row)}: ${openKey} opens it (logs, shell, restart are there)`);
       else if (it?.kind === 'row') runEnvAction(store, a, targetOfRow(it.row), it.row);
       else store.toast('select an environment first');
     };
@@ -159,7 +161,7 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
         width={width}
         rowKey={(it) => (it.kind === 'row' ? it.row.envUuid : `org:${it.org}`)}
         sort={list.sort}
-        special={(it) => (it.kind === 'group' ? `${it.collapsed ? (unicode ? '▸' : '+') : unicode ? '▾' : '-'} ${it.org} (${it.count}${it.collapsed ? ', folded: Enter unfolds' : ''})` : null)}
+        special={(it) => (it.kind === 'group' ? `${it.collapsed ? (unicode ? '▸' : '+') : unicode ? '▾' : '-'} ${it.org} (${it.count}${it.collapsed ? `, folded: ${openKey} unfolds` : ''})` : null)}
         empty={view?.filter ? 'no environment matches the filter' : 'no applications visible to this token'}
       />
       {filterShown ? <FilterLine text={view?.filter ?? ''} editing={!!view?.filtering} matches={count} total={rows?.length ?? 0} width={width} /> : null}

@@ -115,7 +115,7 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
     L.push([
       { text: i === cursor ? `${g.selected} ` : '  ', color: theme.accent },
       { text: r.label.padEnd(32), inverse: i === cursor, bold: true },
-      { text: r.kind === 'divio' ? '  Divio-managed Cloudflare: enter clears the whole domain' : `  own Cloudflare zone${r.zone ? ' ' + r.zone.slice(0, 8) : ''}: enter purges URLs, prefixes, hosts, tags or everything`, color: theme.muted },
+      { text: r.kind === 'divio' ? `  Divio-managed Cloudflare: ${keyOf(keymap, 'list.open', unicode)} clears the whole domain` : `  own Cloudflare zone${r.zone ? ' ' + r.zone.slice(0, 8) : ''}: ${keyOf(keymap, 'list.open', unicode)} purges URLs, prefixes, hosts, tags or everything`, color: theme.muted },
     ]),
   );
   if (form) {
@@ -129,7 +129,6 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
       L.push([{ text: `${input.items.length} item(s), ${input.requests} request(s) of at most 100, paced under the plan's rate limit`, color: theme.muted }]);
     }
     if (form.error) L.push([{ text: form.error, color: theme.danger, bold: true }]);
-    L.push([{ text: 'enter purge   tab kind   esc cancel', color: theme.muted }]);
   }
   if (job) {
     L.push([]);

@@ -7,7 +7,7 @@ import React, { useEffect, useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { EnvironmentVariable, Job } from '../src/domain/index.js';
 import { envRisk, jobResult } from '../src/domain/console.js';
-import { displayKey } from '../src/config/keymap.js';
+import { keyOf as keyName } from '../src/config/keymap.js';
 import { varFormKey, type VarForm } from '../src/store/forms.js';
 import type { AppStore } from '../src/store/app.js';
 import { Table, type Column } from '../components/Table.js';
@@ -23,13 +23,13 @@ function hidden(v: EnvironmentVariable): boolean {
   return v.is_sensitive || (v.value ?? '').includes(MASK);
 }
 
-/** Offer the deploy that makes changes take effect (typed APP@live on live). */
-export function offerDeploy(store: AppStore, target: EnvTarget, why: string): void {
+/** Offer the deploy that makes changes take effect (typed APP@live on live); `keyOf` names an action's key. */
+export function offerDeploy(store: AppStore, target: EnvTarget, why: string, keyOf: (action: string) => string): void {
   const name = `${target.app}@${target.slug}`;
   const live = envRisk(target.slug) === 'live';
   store.openDialog({
     title: `Deploy ${name} now?`,
-    lines: [why, 'Variables take effect on the next deployment (as on Divio).', live ? 'This is a LIVE environment.' : 'n / Esc: not now (D deploys later).'],
+    lines: [why, 'Variables take effect on the next deployment (as on Divio).', live ? 'This is a LIVE environment.' : `${keyOf('dialog.no')} / ${keyOf('app.back')}: not now (${keyOf('vars.deploy')} deploys later).`],
     danger: live,
     confirmWord: live ? name : undefined,
     confirmLabel: 'deploy',
@@ -43,7 +43,7 @@ export function offerDeploy(store: AppStore, target: EnvTarget, why: string): vo
 
 export function Variables({ route, width, height }: ScreenProps): React.ReactElement {
   const { store, theme, unicode, keymap } = useUi();
-  const keyOf = (a: string): string => displayKey(keymap.keys[a]?.[0] ?? '?', unicode);
+  const keyOf = (a: string): string => keyName(keymap, a, unicode);
   const target = targetOfParams(route.params);
   const slot = useTopic('env', target ? { env: target.env } : null);
   const vk = store.viewKey(route);
@@ -63,7 +63,7 @@ export function Variables({ route, width, height }: ScreenProps): React.ReactEle
     store.updateView({ offered: job.id }, vk);
     const r = jobResult(job, 'env-var') ?? {};
     const what = r.action === 'unset' ? 'unset' : r.created ? 'created' : 'changed';
-    offerDeploy(store, target, `${String(r.name ?? 'the variable')} ${what} on ${name}.`);
+    offerDeploy(store, target, `${String(r.name ?? 'the variable')} ${what} on ${name}.`, keyOf);
   }, [job?.state, job?.id]);
 
   const formH = form ? 6 : 0;
@@ -139,7 +139,7 @@ export function Variables({ route, width, height }: ScreenProps): React.ReactEle
     if (!v) return;
     store.openDialog({
       title: `Unset ${v.name} on ${name}?`,
-      lines: ['The variable is removed; the running containers', 'keep it until the next deployment.', live ? 'This is a LIVE environment.' : 'y unsets, Esc keeps it.'],
+      lines: ['The variable is removed; the running containers', 'keep it until the next deployment.', live ? 'This is a LIVE environment.' : `${keyOf('dialog.yes')} unsets, ${keyOf('app.back')} keeps it.`],
       danger: live,
       confirmWord: live ? name : undefined,
       confirmLabel: 'unset',
@@ -166,7 +166,7 @@ export function Variables({ route, width, height }: ScreenProps): React.ReactEle
   handlers['vars.deploy'] = () => {
     if (!target) return;
     if (isReadOnly(store)) return void store.toast(READ_ONLY_TEXT, 'warn');
-    offerDeploy(store, target, `Deploy ${name} so that its variables as listed take effect.`);
+    offerDeploy(store, target, `Deploy ${name} so that its variables as listed take effect.`, keyOf);
   };
 
   const mask = unicode ? '••••••' : '******';

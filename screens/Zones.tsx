@@ -10,6 +10,7 @@ import { crashIfForced } from '../components/ErrorBoundary.js';
 import { useList } from '../components/list.js';
 import { clean } from '../components/glyphs.js';
 import { truncateToWidth } from '../src/terminal/width.js';
+import { keyWord } from '../src/config/keymap.js';
 import { useAppState, useUi, sx } from '../components/context.js';
 import type { ScreenProps } from './registry.js';
 
@@ -29,7 +30,7 @@ export async function switchZone(store: AppStore, name: string): Promise<boolean
 
 export function Zones({ route, width, height }: ScreenProps): React.ReactElement {
   crashIfForced('zones');
-  const { store, theme, unicode } = useUi();
+  const { store, theme, unicode, keymap } = useUi();
   const current = useAppState((s) => s.zone);
   const items = useMemo<ZoneItem[]>(() => store.services.zones?.list() ?? [], [store, current]);
   const list = useList({
@@ -56,7 +57,7 @@ export function Zones({ route, width, height }: ScreenProps): React.ReactElement
     <Box flexDirection="column" width={width} height={height}>
       <Table columns={columns} rows={items} cursor={list.cursor} offset={list.offset} height={Math.max(3, height - 2)} width={width} rowKey={(z) => z.name} empty="no zones" />
       <Text wrap="truncate" {...sx(theme, { color: theme.muted })}>
-        {truncateToWidth(clean(`Enter switches (also :zone NAME). Zones come from the config file's "zones"; jobs keep running in the zone you leave.`, unicode), width)}
+        {truncateToWidth(clean(`${keyWord(keymap, 'list.open')} switches (also :zone NAME). Zones come from the config file's "zones"; jobs keep running in the zone you leave.`, unicode), width)}
       </Text>
     </Box>
   );

@@ -361,7 +361,54 @@ describe('purge', () => {
   });
 });
 
+describe('purge rows follow the keymap', () => {
+  const domains = [
+    { uuid: 'dom-d', domain: 'www.shop.de', cdn: 'divio-cloudflare' as const },
+    { uuid: 'dom-c', domain: 'shop.com', cdn: 'customer-cloudflare' as const, cloudflare_zone: 'zone1234abcd' },
+  ];
+
+  test('list.open remapped to ctrl+o: the rows say ctrl-o, Enter opens nothing, ctrl+o opens the dialog and the form; the form names only the keys bound', async () => {
+    const km = buildKeymap({ 'list.open': 'ctrl+o', 'wizard.next': 'ctrl+g' });
+    h = await open(env([], { domains }), 'purge', [], km);
+    let f = await h.waitFor((x) => x.includes('shop.com'));
+    expect(f).toContain('Divio-managed Cloudflare: ctrl-o clears the whole domain');
+    expect(f).toContain('own Cloudflare zone zone1234: ctrl-o purges URLs');
+    expect(f).not.toMatch(/enter (clears|purges)/);
+    await h.press(KEY.enter);
+    expect(h.frame()).not.toContain('Clear the CDN cache of www.shop.de?');
+    await h.press('\x0f'); // ctrl+o
+    await h.waitFor((x) => x.includes('Clear the CDN cache of www.shop.de?'));
+    await h.press('n');
+    await h.waitFor((x) => !x.includes('Clear the CDN cache'));
+    await h.press(KEY.down, KEY.enter);
+    expect(h.frame()).not.toContain('[URLs]');
+    await h.press('\x0f');
+    f = await h.waitFor((x) => x.includes('[URLs]'));
+    expect(f).toContain('ctrl-g purge   tab kind   esc cancel');
+    expect(f).not.toContain('enter purge');
+  });
+});
+
 describe('environment variables form', () => {
+  test('the unset and deploy questions name the keys bound (dialog.yes ctrl+y, dialog.no ctrl+d, app.back ctrl+x, vars.deploy ctrl+e)', async () => {
+    const km = buildKeymap({ 'dialog.yes': 'ctrl+y', 'dialog.no': 'ctrl+d', 'app.back': 'ctrl+x', 'vars.deploy': 'ctrl+e' });
+    h = await open(env([]), 'vars', [], km);
+    await h.waitFor((x) => x.includes('DJANGO_SECRET_KEY'));
+    await h.press('X');
+    let f = await h.waitFor((x) => x.includes('Unset '));
+    expect(f).toContain('ctrl-y unsets, ctrl-x keeps it.');
+    expect(f).not.toContain('y unsets, Esc');
+    await h.press('\x18');
+    await h.waitFor((x) => !x.includes('Unset '));
+    await h.press('\x05'); // ctrl+e: deploy
+    f = await h.waitFor((x) => x.includes('Deploy shop@test now?'));
+    expect(f).toContain('ctrl-d / ctrl-x: not now (ctrl-e deploys later).');
+    await h.press('\x04'); // ctrl+d: not now
+    await h.waitFor((x) => !x.includes('Deploy shop@test now?'));
+    expect(h.gw.commands).toHaveLength(0);
+  });
+
+
   test('remapped form keys: the form and help say the new keys, and only they act (next field ctrl+n, toggle v, set ctrl+g, cancel ctrl+x)', async () => {
     const km = buildKeymap({ 'form.field': 'ctrl+n', 'wizard.toggle': 'v', 'wizard.next': 'ctrl+g', 'app.back': 'ctrl+x' });
     h = await open(env([]), 'vars', [], km);

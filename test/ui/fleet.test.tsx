@@ -4,6 +4,7 @@ vi.hoisted(() => {
 });
 import { mount, sampleFleet, KEY, type Harness } from './fake.js';
 import { buildKeymap } from '../../src/config/keymap.js';
+import type { ZoneItem } from '../../src/store/app.js';
 
 let h: Harness | null = null;
 afterEach(() => {
@@ -102,6 +103,22 @@ describe('fleet', () => {
     expect(appsInOrder(f)).toHaveLength(7);
   });
 
+  it('list.open remapped to ctrl+o: the folded header says ctrl-o, Enter neither folds nor opens, ctrl+o does both', async () => {
+    h = await mount({ keymap: buildKeymap({ 'list.open': 'ctrl+o' }) });
+    await h.press('v');
+    await h.waitFor((x) => x.includes('▾ Acme (4)'));
+    await h.press(KEY.enter);
+    expect(h.frame()).toContain('▾ Acme (4)');
+    await h.press('\x0f');
+    await h.waitFor((x) => x.includes('▸ Acme (4, folded: Ctrl-o unfolds)'));
+    await h.press('\x0f');
+    await h.waitFor((x) => x.includes('▾ Acme (4)'));
+    await h.press('j', KEY.enter);
+    expect(h.frame()).not.toContain('https://shop-live.example.com');
+    await h.press('\x0f');
+    await h.waitFor((x) => x.includes('https://shop-live.example.com'));
+  });
+
   it('Enter opens the selected environment; Esc comes back to the same row', async () => {
     h = await mount();
     await h.press('j', 'j', 'j'); // shop@live
@@ -196,6 +213,25 @@ describe('typed boxes follow the keymap', () => {
     await h.waitFor((x) => plain(x).includes(':env blog@test'));
     await h.press('\x07'); // ctrl+g runs
     await h.waitFor((x) => plain(x).includes('blog › test › environment'));
+  });
+});
+
+describe('the zone list follows the keymap', () => {
+  it('list.open remapped to ctrl+o: the list says "Ctrl-o switches", Enter does not switch, ctrl+o does', async () => {
+    h = await mount({ keymap: buildKeymap({ 'list.open': 'ctrl+o' }) });
+    const asked: string[] = [];
+    const zone = (name: string): ZoneItem => ({ name, kind: 'divio', target: `https://api.${name}.example`, token: 'env DIVIO_TOKEN', usable: true, configured: true });
+    h.store.services.zones = { list: () => [zone('alpha'), zone('beta')], switchTo: async (name) => (asked.push(name), true) };
+    h.store.setState({ zone: 'alpha' });
+    h.store.push('zones');
+    const f = plain(await h.waitFor((x) => x.includes('beta')));
+    expect(f).toContain('Ctrl-o switches (also :zone NAME)');
+    expect(f).not.toContain('Enter switches');
+    await h.press('j', KEY.enter);
+    expect(asked).toEqual([]);
+    await h.press('\x0f');
+    await h.waitFor(() => asked.length === 1);
+    expect(asked).toEqual(['beta']);
   });
 });
 
