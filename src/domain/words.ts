@@ -138,6 +138,19 @@ export function backupWord(b: { state?: string | null; success?: string | null; 
   return s.known ? s : { text: `failed (${s.text})`, tone: 'danger', known: false };
 }
 
+/** A restore once `finished`: "ok" only with success SUCCESS (Divio's CLI), else the success's word ("failed" when it says none). */
+export function restoreWord(r: { finished: boolean; success?: string | null }): Word {
+  if (!r.finished) return { text: 'running', tone: 'warn', known: true };
+  if (!r.success) return { text: 'failed', tone: 'danger', known: true };
+  const s = lookup(BACKUP_SUCCESS, r.success);
+  return s.known ? s : { text: `failed (${s.text})`, tone: 'danger', known: false };
+}
+
+/** A deployment's status alone (the stage a job shows while Divio gives no stage): its word, or `unknown: …`. */
+export function deploymentStatusWord(status: string): Word {
+  return lookup(DEPLOYMENT_STATUS, status);
+}
+
 /** `backup.trigger` (the documented POST sends MANUAL; the sandbox also SCHEDULED, SYSTEM). */
 export const BACKUP_TRIGGER: WordTable = {
   MANUAL: ['manual', 'plain'],

@@ -6,6 +6,7 @@ import { followRuntimeLogs } from '../divio/ops.js';
 import { AccessMetrics } from '../domain/metrics.js';
 import { logGapText, resumeGap, type LogGap } from '../domain/loggap.js';
 import type { Deployment, LogMarker } from '../domain/index.js';
+import { deploymentWord } from '../domain/words.js';
 import type { TopicHealth } from '../protocol/index.js';
 import type { Upstream } from './types.js';
 import type { LogCursor, LogCursorBook } from './cursors.js';
@@ -283,7 +284,7 @@ export class EnvLogFollower {
           }
           const wasRunning = known && known.uuid === d.uuid ? known.ended_at === null : !first;
           if (d.ended_at !== null && wasRunning && (!known || known.uuid !== d.uuid || known.ended_at === null)) {
-            const verdict = d.success === true ? 'success' : d.success === false ? 'failure' : (d.status ?? 'ended');
+            const verdict = deploymentWord(d).text;
             this.emit({ env: this.env, lines: [], markers: [{ kind: 'deployment', ts: Date.now(), count: 0, text: `— deployment ${short} of ${this.label} finished (${verdict}) —` }] });
           }
           known = d;

@@ -111,6 +111,9 @@ describe('restore jobs', () => {
     }, 20_000, 'restore job to fail');
     expect(done.state).toBe('failed');
     expect(done.error).toMatch(/safety backup failed, restore not started/);
+    // the backup's end in the console's words (src/domain/words.ts), not the API's FAILURE
+    expect(done.error).toMatch(/safety backup [0-9a-f]{8} failed/);
+    expect(done.error).not.toMatch(/FAILURE|ended with/);
     expect(done.steps.find((s) => s.name === 'restore')?.state).toBe('skipped');
     expect(rig.sandbox.state.restores.length).toBe(restores);
   }, 30_000);

@@ -75,7 +75,7 @@ describe('topics', () => {
     expect(log).toBe(full);
     expect(appends).toBeGreaterThan(0);
     const short = uuid!.slice(0, 4);
-    await waitFor(() => markers.find((m) => m.kind === 'deployment' && m.text.includes(`deployment ${short}`) && /finished \(success\)/.test(m.text)), 8000, 'finished marker');
+    await waitFor(() => markers.find((m) => m.kind === 'deployment' && m.text.includes(`deployment ${short}`) && /finished \(succeeded\)/.test(m.text)), 8000, 'finished marker');
   }, 25_000);
 
   test('metrics: upstream samples plus request rate, 5xx and latency derived from the access lines of the followed logs', async () => {

@@ -8,6 +8,8 @@ import {
   backupWord,
   cdnWord,
   containerStateWord,
+  deploymentStatusWord,
+  restoreWord,
   deploymentWord,
   envStateWord,
   envStatusWord,
@@ -136,6 +138,16 @@ describe('composite words', () => {
     expect(backupWord({ state: 'FAILED', success: null }).text).toBe('failed');
     expect(backupWord({ state: 'THAWING', success: null }).text).toBe('unknown: THAWING');
     expect(backupTriggerWord(null).text).toBe('manual');
+  });
+
+  it('a restore: ok only with SUCCESS once finished', () => {
+    expect(restoreWord({ finished: false, success: null }).text).toBe('running');
+    expect(restoreWord({ finished: true, success: 'SUCCESS' }).text).toBe('ok');
+    expect(restoreWord({ finished: true, success: 'FAILURE' }).text).toBe('failed');
+    expect(restoreWord({ finished: true, success: null }).text).toBe('failed');
+    expect(restoreWord({ finished: true, success: 'ROLLED_BACK' }).text).toBe('failed (unknown: ROLLED_BACK)');
+    expect(deploymentStatusWord('running').text).toBe('deploying');
+    expect(deploymentStatusWord('building').text).toBe('unknown: building');
   });
 
   it('a container: exited with its code', () => {

@@ -2,6 +2,7 @@
 // must belong to it), followed until it ends — "ended" and "succeeded" as the domain defines them.
 import type { Backup } from '../../domain/index.js';
 import { backupOutcome } from '../../domain/index.js';
+import { backupWord } from '../../domain/words.js';
 import { collect } from '../../divio/client.js';
 import { followBackup } from '../../divio/ops.js';
 import { errorText } from '../hub.js';
@@ -47,7 +48,7 @@ export async function followToEnd(h: HandleOf<'backup' | 'restore'>, ctx: KindCo
   const b = await followBackup(ctx.up.divio, uuid, {
     signal: h.signal,
     intervalMs: ctx.interval.fast,
-    onProgress: (x) => h.patch({ stage: `${label}: ${String(x.state).toLowerCase()}` }),
+    onProgress: (x) => h.patch({ stage: `${label}: ${backupWord(x).text}` }),
   });
   const o = backupOutcome(b);
   if (o.done && !o.ok) {
@@ -57,7 +58,7 @@ export async function followToEnd(h: HandleOf<'backup' | 'restore'>, ctx: KindCo
       const errs = first ? (await ctx.up.divio.serviceInstanceBackup(first, h.signal)).errors : null;
       if (Array.isArray(errs) && errs.length) why = `: ${String(errs[0]).slice(0, 300)}`;
     } catch {}
-    throw new Error(`${label} ${uuid.slice(0, 8)} ended with ${o.reason}${why}`);
+    throw new Error(`${label} ${uuid.slice(0, 8)} ${backupWord(b).text}${why}`);
   }
   return b;
 }

@@ -3,6 +3,7 @@
 import { request } from 'undici';
 import type { Deployment, Environment, Job } from '../../domain/index.js';
 import { deploymentOutcome, envRisk } from '../../domain/index.js';
+import { deploymentStatusWord } from '../../domain/words.js';
 import { deploy, followDeployment } from '../../divio/ops.js';
 import { errorText, sleep } from '../hub.js';
 import { envOf, needConfirmation, type HandleOf, type JobKindDef, type KindContext, type Prepared } from './kind.js';
@@ -67,9 +68,11 @@ export async function deployStep(h: HandleOf<'deploy' | 'redeploy'>, ctx: KindCo
 }
 
 function progress(h: HandleOf<'deploy' | 'redeploy'>, d: { stage?: string | null; status?: string | null; percent?: number | null }, lastStage: string | null): string | null {
-  const stage = d.stage ?? d.status ?? null;
-  if (stage !== lastStage || (d.percent ?? null) !== h.job.percent) h.patch({ percent: d.percent ?? null, stage });
-  return stage;
+  // Divio's API gives no stage: the status's word stands in on the job ("deploying", "queued"), and
+  // the last stage named stays the one a failure is reported at
+  const stage = d.stage ?? (d.status ? deploymentStatusWord(d.status).text : null);
+  if (stage !== h.job.stage || (d.percent ?? null) !== h.job.percent) h.patch({ percent: d.percent ?? null, stage });
+  return d.stage ?? lastStage;
 }
 
 function ended(h: HandleOf<'deploy' | 'redeploy'>, d: { uuid: string; ended_at: string | null; success?: boolean | null; status?: string | null }, lastStage: string | null): void {

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { CommandParams } from '../../protocol/index.js';
 import type { Backup, Environment, ServiceInstance, ServiceInstanceBackup } from '../../domain/index.js';
 import { backupOutcome, confirmationWord, restoreOutcome } from '../../domain/index.js';
+import { backupWord, restoreWord } from '../../domain/words.js';
 import { collect } from '../../divio/client.js';
 import { followRestore, openDownload, prepareDownload, SUPPORTED_UPLOAD_HANDLERS, uploadBackupFile } from '../../divio/ops.js';
 import { errorText } from '../hub.js';
@@ -65,7 +66,7 @@ export const restoreKind: JobKindDef<'restore', RestorePrepared> = {
     }
     const o = backupOutcome(backup);
     if (!o.done) throw new JobRejected(`backup ${p.backup} has not finished yet`);
-    if (!o.ok) throw new JobRejected(`backup ${p.backup} did not succeed (${o.reason}) and cannot be restored`);
+    if (!o.ok) throw new JobRejected(`backup ${p.backup} did not succeed (${backupWord(backup).text}) and cannot be restored`);
     const unknown = p.siBackups.filter((u) => !backup.service_instance_backups.includes(u));
     if (unknown.length) throw new JobRejected(`service instance backup(s) ${unknown.join(', ').slice(0, 200)} do not belong to backup ${p.backup}`);
     const target = `${app}@${dest.slug}`;
@@ -145,7 +146,7 @@ export const restoreKind: JobKindDef<'restore', RestorePrepared> = {
       if (o.done && !o.ok) {
         const errors = Array.isArray(r.errors) ? (r.errors as unknown[]) : [];
         const errs = errors.length ? `: ${String(errors[0]).slice(0, 300)}` : '';
-        throw new Error(`restore ${uuid.slice(0, 8)} ended with ${o.reason}${errs}`);
+        throw new Error(`restore ${uuid.slice(0, 8)} ${restoreWord(r).text}${errs}`);
       }
       return uuid;
     }, (u) => u);
