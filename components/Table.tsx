@@ -7,6 +7,7 @@ import { padToWidth, truncateToWidth } from '../src/terminal/width.js';
 import { useUi, sx } from './context.js';
 import { frameGlyphs, clean } from './glyphs.js';
 import { hyperlink } from '../src/terminal/osc.js';
+import type { ListState } from './list.js';
 
 export interface Column<T> {
   id: string;
@@ -97,6 +98,14 @@ export interface TableProps<T> {
   empty?: string;
   /** The column the rows are sorted by: its title carries ▲ (ascending) or ▼ (descending). */
   sort?: { column: string; desc: boolean };
+}
+
+/** A list's table: the rows, cursor, window and sort marker are the list's (components/list.ts). */
+export type ListTableProps<T> = Omit<TableProps<T>, 'rows' | 'cursor' | 'offset' | 'sort'> & { list: Pick<ListState<T>, 'items' | 'cursor' | 'offset' | 'sort'> };
+
+/** The Table of a list screen: `<ListTable list={list} columns={…} height={…} width={…} rowKey={…} />`. */
+export function ListTable<T>({ list, ...p }: ListTableProps<T>): React.ReactElement {
+  return <Table {...p} rows={list.items} cursor={list.cursor} offset={list.offset} sort={list.sort} />;
 }
 
 export function Table<T>(p: TableProps<T>): React.ReactElement {

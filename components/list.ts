@@ -6,7 +6,7 @@
 //   const list = useList({ route, items: rows, page: height - 2, haystack: (r) => r.name,
 //     sortBy: { name: (r) => r.name, age: (r) => r.at }, open: (r) => store.push('thing', …),
 //     actions: { 'thing.delete': () => … } });
-//   <Table rows={list.items} cursor={list.cursor} offset={list.offset} sort={list.sort} … />
+//   <ListTable list={list} columns={…} height={…} width={…} rowKey={…} />   (components/Table.tsx)
 import { useMemo, useRef } from 'react';
 import type { Route, ViewUi } from '../src/store/app.js';
 import { filterAndSort, LIST_MOVES, moveCursor, type SortValue } from '../src/store/list.js';

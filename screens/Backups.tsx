@@ -10,7 +10,7 @@ import { jobResult } from '../src/domain/index.js';
 import { backupContents, backupSize, backupStateText, backupTime, backupTrigger, backupUsable, contentKind } from '../src/store/restore.js';
 import { formatBytes, moment } from '../src/domain/format.js';
 import { backupFormKey, type BackupForm } from '../src/store/forms.js';
-import { Table, type Column } from '../components/Table.js';
+import { ListTable, type Column } from '../components/Table.js';
 import { useList } from '../components/list.js';
 import { copyText } from './copy.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
@@ -41,7 +41,6 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
     actions: handlers,
     raw: form ? (key0, input0) => formKey(key0, input0) : null,
   });
-  const cursor = list.cursor;
   const sel = list.selected;
   const formH = form ? form.items.length + 4 : 0;
   const jobH = job ? job.steps.length + 3 : 0;
@@ -151,11 +150,9 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
   }
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Table
+      <ListTable
+        list={list}
         columns={columns}
-        rows={backups}
-        cursor={cursor}
-        offset={list.offset}
         height={tableH}
         width={width}
         rowKey={(b) => b.uuid}

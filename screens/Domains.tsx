@@ -8,7 +8,7 @@ import { cdnWord } from '../src/domain/words.js';
 import { envRisk } from '../src/domain/console.js';
 import { riskColor } from '../src/config/theme.js';
 import { domainKind, domainRows, type DomainRow } from '../src/store/domains.js';
-import { Table, type Column } from '../components/Table.js';
+import { ListTable, type Column } from '../components/Table.js';
 import { truncateToWidth } from '../src/terminal/width.js';
 import { Busy } from '../components/Busy.js';
 import { clean } from '../components/glyphs.js';
@@ -78,11 +78,9 @@ export function Domains({ route, width, height }: ScreenProps): React.ReactEleme
   const notes = [...(slot.data.notes ?? []), ...(slot.error ? [`refresh failed: ${slot.error}`] : [])];
   return (
     <Box flexDirection="column" height={height} width={width}>
-      <Table
+      <ListTable
+        list={list}
         columns={columns}
-        rows={list.items}
-        cursor={Math.min(list.cursor, Math.max(0, list.items.length - 1))}
-        offset={list.offset}
         height={tableHeight}
         width={width}
         rowKey={(r) => r.uuid}

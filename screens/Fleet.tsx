@@ -7,7 +7,7 @@ import { keyWord } from '../src/config/keymap.js';
 import { envRisk } from '../src/domain/console.js';
 import { riskColor } from '../src/config/theme.js';
 import { FLEET_SORTS, age, errorRateText, fleetItems, lastDeployText, stateText, stateWord, type FleetItem } from '../src/store/fleet.js';
-import { Table, windowStart, type Column } from '../components/Table.js';
+import { ListTable, windowStart, type Column } from '../components/Table.js';
 import { truncateToWidth } from '../src/terminal/width.js';
 import { FilterLine } from '../components/FilterLine.js';
 import { toneColor } from '../components/StatusBadge.js';
@@ -152,15 +152,12 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
   const count = items.filter((i) => i.kind === 'row').length;
   return (
     <Box flexDirection="column" height={height} width={width}>
-      <Table
+      <ListTable
+        list={list}
         columns={columns}
-        rows={items}
-        cursor={Math.min(cursor, Math.max(0, items.length - 1))}
-        offset={view?.offset ?? 0}
         height={tableHeight}
         width={width}
         rowKey={(it) => (it.kind === 'row' ? it.row.envUuid : `org:${it.org}`)}
-        sort={list.sort}
         special={(it) => (it.kind === 'group' ? `${it.collapsed ? (unicode ? '▸' : '+') : unicode ? '▾' : '-'} ${it.org} (${it.count}${it.collapsed ? `, folded: ${openKey} unfolds` : ''})` : null)}
         empty={view?.filter ? 'no environment matches the filter' : 'no applications visible to this token'}
       />

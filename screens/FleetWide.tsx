@@ -9,7 +9,7 @@ import type { FleetRow } from '../src/domain/index.js';
 import { envRisk } from '../src/domain/console.js';
 import { riskColor } from '../src/config/theme.js';
 import { age, lastDeployText, stateText, stateWord } from '../src/store/fleet.js';
-import { Table, windowStart, type Column } from '../components/Table.js';
+import { ListTable, windowStart, type Column } from '../components/Table.js';
 import { truncateToWidth } from '../src/terminal/width.js';
 import { toneColor } from '../components/StatusBadge.js';
 import { Busy } from '../components/Busy.js';
@@ -150,11 +150,9 @@ export function FleetWide({ route, width, height }: ScreenProps): React.ReactEle
   const notes = slot.data.notes?.length ? dot + slot.data.notes.join(dot) : '';
   return (
     <Box flexDirection="column" height={height} width={width}>
-      <Table
+      <ListTable
+        list={list}
         columns={columns}
-        rows={list.items}
-        cursor={Math.min(list.cursor, Math.max(0, list.items.length - 1))}
-        offset={list.offset}
         height={tableHeight}
         width={width}
         rowKey={(r) => r.envUuid}

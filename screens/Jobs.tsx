@@ -4,7 +4,7 @@ import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { Job } from '../src/domain/index.js';
 import { jobsNewestFirst } from '../src/store/app.js';
-import { Table, type Column } from '../components/Table.js';
+import { ListTable, type Column } from '../components/Table.js';
 import { toneColor } from '../components/StatusBadge.js';
 import { jobStateWord, jobStepWord } from '../src/domain/words.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';
@@ -34,7 +34,6 @@ export function Jobs({ route, width, height }: ScreenProps): React.ReactElement 
   const jobsMap = useAppState((s) => s.jobs);
   const jobs = useMemo(() => jobsNewestFirst({ jobs: jobsMap } as never), [jobsMap]);
   const list: ListState<Job> = useList({ route, items: jobs, page: () => tableH - 2, actions: { 'copy.id': () => void copyText(store, 'job id', list.selectedNow()?.id) } });
-  const cursor = list.cursor;
   const anyRunning = jobs.some((j) => j.state === 'running' || j.state === 'queued');
   const now = useMemoNow(anyRunning ? 1000 : 60_000);
   const sel = list.selected;
@@ -50,7 +49,7 @@ export function Jobs({ route, width, height }: ScreenProps): React.ReactElement 
   ];
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Table columns={columns} rows={jobs} cursor={cursor} offset={list.offset} height={tableH} width={width} rowKey={(j) => j.id} empty="no jobs yet: deploys, backups, restores and purges show up here" />
+      <ListTable list={list} columns={columns} height={tableH} width={width} rowKey={(j) => j.id} empty="no jobs yet: deploys, backups, restores and purges show up here" />
       {sel ? (
         <Box flexDirection="column" height={detailH}>
           <Text wrap="truncate" {...sx(theme, { bold: true, color: theme.accent })}>

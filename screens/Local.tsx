@@ -12,7 +12,7 @@ import type { LocalContainerData, LocalData, LocalProjectData } from '../src/pro
 import { compactAge, compactBytes } from '../src/domain/format.js';
 import { cpuLevel } from '../src/domain/metrics.js';
 import type { AppStore } from '../src/store/app.js';
-import { Table, layoutColumns, type Column } from '../components/Table.js';
+import { ListTable, layoutColumns, type Column } from '../components/Table.js';
 import { fitSeries, renderSparkline } from '../components/Sparkline.js';
 import { toneColor } from '../components/StatusBadge.js';
 import { containerStateWord } from '../src/domain/words.js';
@@ -294,11 +294,9 @@ export function Local({ route, width, height }: ScreenProps): React.ReactElement
           {truncateToWidth('Start Docker (or `podman system service`), or set DOCKER_HOST; this view retries by itself.', width)}
         </Text>
       ) : (
-        <Table
+        <ListTable
+          list={list}
           columns={columns}
-          rows={items}
-          cursor={cursor}
-          offset={list.offset}
           height={tableHeight}
           width={width}
           rowKey={(it) => (it.kind === 'container' ? it.c.id : it.kind === 'project' ? `p:${it.project.project}` : 'standalone')}

@@ -8,7 +8,7 @@ import type { Deployment, Job } from '../src/domain/index.js';
 import { envRisk } from '../src/domain/console.js';
 import { deploymentRow, newestFirst, type DeploymentRow } from '../src/store/releases.js';
 import { displayKey } from '../src/config/keymap.js';
-import { Table, type Column } from '../components/Table.js';
+import { ListTable, type Column } from '../components/Table.js';
 import { useList } from '../components/list.js';
 import { copyText } from './copy.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
@@ -107,11 +107,9 @@ export function Releases({ route, width, height }: ScreenProps): React.ReactElem
   }
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Table
+      <ListTable
+        list={list}
         columns={columns}
-        rows={list.items}
-        cursor={list.cursor}
-        offset={list.offset}
         height={tableH}
         width={width}
         rowKey={(r) => r.uuid}

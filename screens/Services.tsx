@@ -5,7 +5,7 @@
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import { serviceRows, type ServiceRow } from '../src/store/services.js';
-import { Table, type Column } from '../components/Table.js';
+import { ListTable, type Column } from '../components/Table.js';
 import { truncateToWidth } from '../src/terminal/width.js';
 import { Busy } from '../components/Busy.js';
 import { clean } from '../components/glyphs.js';
@@ -66,11 +66,9 @@ export function Services({ route, width, height }: ScreenProps): React.ReactElem
   const summary = `${items.length} service instance${items.length === 1 ? '' : 's'} of ${target.app}@${target.slug}${kinds ? ` (${kinds})` : ''}${dot}the state as the zone reports it; no plan or size is offered by Divio's API${slot.error ? `${dot}refresh failed: ${slot.error}` : ''}`;
   return (
     <Box flexDirection="column" height={height} width={width}>
-      <Table
+      <ListTable
+        list={list}
         columns={columns}
-        rows={list.items}
-        cursor={Math.min(list.cursor, Math.max(0, list.items.length - 1))}
-        offset={list.offset}
         height={tableHeight}
         width={width}
         rowKey={(r) => r.uuid}

@@ -10,7 +10,7 @@ import { envRisk, jobResult } from '../src/domain/console.js';
 import { keyOf as keyName } from '../src/config/keymap.js';
 import { varFormKey, type VarForm } from '../src/store/forms.js';
 import type { AppStore } from '../src/store/app.js';
-import { Table, type Column } from '../components/Table.js';
+import { ListTable, type Column } from '../components/Table.js';
 import { useList } from '../components/list.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { clean } from '../components/glyphs.js';
@@ -197,11 +197,9 @@ export function Variables({ route, width, height }: ScreenProps): React.ReactEle
   }
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Table
+      <ListTable
+        list={list}
         columns={columns}
-        rows={list.items}
-        cursor={list.cursor}
-        offset={list.offset}
         height={tableH}
         width={width}
         rowKey={(v) => v.name}

@@ -5,7 +5,7 @@
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { AppStore, ZoneItem } from '../src/store/app.js';
-import { Table, type Column } from '../components/Table.js';
+import { ListTable, type Column } from '../components/Table.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';
 import { useList } from '../components/list.js';
 import { clean } from '../components/glyphs.js';
@@ -55,7 +55,7 @@ export function Zones({ route, width, height }: ScreenProps): React.ReactElement
   }
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Table columns={columns} rows={items} cursor={list.cursor} offset={list.offset} height={Math.max(3, height - 2)} width={width} rowKey={(z) => z.name} empty="no zones" />
+      <ListTable list={list} columns={columns} height={Math.max(3, height - 2)} width={width} rowKey={(z) => z.name} empty="no zones" />
       <Text wrap="truncate" {...sx(theme, { color: theme.muted })}>
         {truncateToWidth(clean(`${keyWord(keymap, 'list.open')} switches (also :zone NAME). Zones come from the config file's "zones"; jobs keep running in the zone you leave.`, unicode), width)}
       </Text>
