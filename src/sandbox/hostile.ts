@@ -79,6 +79,10 @@ export function applyHostileScenario(state: SandboxState, engine: Engine, nowMs:
       { uuid: `${e.uuid.slice(0, 24)}cccccccccccc`, name: hostile('BANNER'), value: ALL, is_sensitive: false, environment: e.uuid },
     );
   }
+  // values of Divio's enums this console does not know (real Divio may add some), hostile too: they
+  // are shown marked `unknown: WARMING_UP` (src/domain/words.ts), cleaned
+  const evilEnvs = new Set(state.environments.filter((e) => e.application === evil.uuid).map((e) => e.uuid));
+  for (const si of state.serviceInstances) if (evilEnvs.has(si.environment)) (si as { service_status: string }).service_status = hostile('WARMING_UP');
   for (const b of state.backups) b.notes = `${hostile('nightly')} copy of postgres://app:${S[0]}@db/app token ${S[1]}`;
   for (const d of state.deployments) {
     d.commit = d.commit.slice(0, 40);

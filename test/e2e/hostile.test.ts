@@ -177,6 +177,7 @@ describe('the hostile corpus', () => {
       cli(['deploy', 'evi', 'live', '--gateway', url], env),
       cli(['logs', 'evil', 'live', '--since', '1h', '--sandbox', '--scenario', 'hostile']),
       cli(['logs', 'evil', 'live', '--since', '1h', '--json', '--sandbox', '--scenario', 'hostile']),
+      cli(['services', 'evil', 'live', '--gateway', url], env),
     ];
     for (const [i, r] of runs.entries()) {
       expectClean(`CLI run ${i} stdout`, r.out);
@@ -191,6 +192,9 @@ describe('the hostile corpus', () => {
     expect(runs[7]!.code).toBe(0);
     expect(runs[7]!.out).toContain('request failed for evil');
     expect(runs[8]!.out).toContain('GITHUB_TOKEN=****');
+    // a service status the console does not know (and hostile): shown, cleaned, marked
+    expect(runs[9]!.code).toBe(0);
+    expect(runs[9]!.out).toMatch(/^database\s+DEFAULT\s.*\sunknown: WARMING_UP\s/m);
   }, 240_000);
 
   describe('the console in a real terminal', () => {
