@@ -103,6 +103,13 @@ export interface TableProps<T> {
 /** A list's table: the rows, cursor, window and sort marker are the list's (components/list.ts). */
 export type ListTableProps<T> = Omit<TableProps<T>, 'rows' | 'cursor' | 'offset' | 'sort'> & { list: Pick<ListState<T>, 'items' | 'cursor' | 'offset' | 'sort'> };
 
+/** The items a ListTable of `height` lines (its header included) shows now: its window of the list. */
+export function shownItems<T>(list: ListTableProps<T>['list'], height: number): readonly T[] {
+  const body = Math.max(0, height - 1);
+  const start = windowStart(list.cursor, list.offset, body, list.items.length);
+  return list.items.slice(start, start + body);
+}
+
 /** The Table of a list screen: `<ListTable list={list} columns={…} height={…} width={…} rowKey={…} />`. */
 export function ListTable<T>({ list, ...p }: ListTableProps<T>): React.ReactElement {
   return <Table {...p} rows={list.items} cursor={list.cursor} offset={list.offset} sort={list.sort} />;

@@ -58,6 +58,15 @@ export function useTopic<K extends TopicName>(topic: K, params: TopicParamsIn<K>
   return useAppState(() => (params ? store.topic(topic, params) : undefined));
 }
 
+/** Tell the gateway which items of a watched topic are on screen (fleet: environment uuids), to refresh those first. */
+export function useVisible<K extends TopicName>(topic: K, params: TopicParamsIn<K>, ids: readonly string[]): void {
+  const { store } = useUi();
+  const shown = ids.join(' ');
+  useEffect(() => {
+    if (shown) store.setVisible(topic, params, shown.split(' '));
+  }, [shown]);
+}
+
 /** Terminal size that re-renders on resize (Ink 6.8 only re-lays-out the last frame by itself). */
 export function useTerminalSize(): { columns: number; rows: number } {
   const { stdout } = useStdout();

@@ -1,13 +1,13 @@
 // The fleet: every application × environment the token can see, windowed, sortable, filterable,
 // grouped by organisation on request. Enter opens the environment; l/d/b/m/s/D/B/R/P act on the row.
-import React, { useEffect, useMemo, useRef } from 'react';
+import React, { useMemo, useRef } from 'react';
 import { Box, Text } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
 import { keyWord } from '../src/config/keymap.js';
 import { envRisk } from '../src/domain/console.js';
 import { riskColor } from '../src/config/theme.js';
 import { FLEET_SORTS, age, errorRateText, fleetItems, lastDeployText, stateText, stateWord, type FleetItem } from '../src/store/fleet.js';
-import { ListTable, windowStart, type Column } from '../components/Table.js';
+import { ListTable, shownItems, type Column } from '../components/Table.js';
 import { truncateToWidth } from '../src/terminal/width.js';
 import { FilterLine } from '../components/FilterLine.js';
 import { toneColor } from '../components/StatusBadge.js';
@@ -16,7 +16,7 @@ import { crashIfForced } from '../components/ErrorBoundary.js';
 import { Busy } from '../components/Busy.js';
 import { useList } from '../components/list.js';
 import { copyText } from './copy.js';
-import { useAppState, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
+import { useAppState, useTopic, useUi, useVisible, sx, type ActionHandlers } from '../components/context.js';
 import { runEnvAction } from './actions.js';
 import { envActionIds, targetOfRow, type ScreenProps } from './registry.js';
 import { isLocalRow, localProjectOf, withLocalRows } from './localfleet.js';
@@ -91,7 +91,6 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
       },
     },
   });
-  const cursor = list.cursor;
 
   const t = now();
   const columns = useMemo<Column<FleetItem>[]>(() => {
@@ -125,14 +124,7 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
   }, [theme, unicode, t]);
 
   // the rows on screen, for the gateway to refresh first (a big fleet refreshes the others in turn)
-  const shownStart = windowStart(Math.min(cursor, Math.max(0, items.length - 1)), view?.offset ?? 0, Math.max(0, tableHeight - 1), items.length);
-  const shown = items
-    .slice(shownStart, shownStart + Math.max(0, tableHeight - 1))
-    .flatMap((it) => (it.kind === 'row' && !isLocalRow(it.row) ? [it.row.envUuid] : []))
-    .join(' ');
-  useEffect(() => {
-    if (shown) store.setVisible('fleet', {}, shown.split(' '));
-  }, [shown]);
+  useVisible('fleet', {}, shownItems(list, tableHeight).flatMap((it) => (it.kind === 'row' && !isLocalRow(it.row) ? [it.row.envUuid] : [])));
 
   if (!slot?.data) {
     return (

@@ -3,18 +3,18 @@
 // rows come from the fleet topic, which the gateway's one fleet scheduler keeps (at most one upstream
 // request a second for the whole fleet, the rows on someone's screen first): this screen tells it
 // which rows it shows and makes no request of its own, whatever keys are pressed.
-import React, { useEffect, useMemo } from 'react';
+import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
 import { envRisk } from '../src/domain/console.js';
 import { riskColor } from '../src/config/theme.js';
 import { age, lastDeployText, stateText, stateWord } from '../src/store/fleet.js';
-import { ListTable, windowStart, type Column } from '../components/Table.js';
+import { ListTable, shownItems, type Column } from '../components/Table.js';
 import { truncateToWidth } from '../src/terminal/width.js';
 import { toneColor } from '../components/StatusBadge.js';
 import { Busy } from '../components/Busy.js';
 import { useList, type ListState } from '../components/list.js';
-import { useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
+import { useTopic, useUi, useVisible, sx, type ActionHandlers } from '../components/context.js';
 import { copyText } from './copy.js';
 import { runEnvAction } from './actions.js';
 import { envActionIds, targetOfRow, type ScreenProps } from './registry.js';
@@ -125,14 +125,7 @@ export function FleetWide({ route, width, height }: ScreenProps): React.ReactEle
   }, [theme, kind, t]);
 
   // the rows on screen, for the fleet scheduler to refresh first (the only cost of this view)
-  const start = windowStart(Math.min(list.cursor, Math.max(0, list.items.length - 1)), list.offset, Math.max(0, tableHeight - 1), list.items.length);
-  const shown = list.items
-    .slice(start, start + Math.max(0, tableHeight - 1))
-    .map((r) => r.envUuid)
-    .join(' ');
-  useEffect(() => {
-    if (shown) store.setVisible('fleet', {}, shown.split(' '));
-  }, [shown]);
+  useVisible('fleet', {}, shownItems(list, tableHeight).map((r) => r.envUuid));
 
   if (!slot?.data) {
     return (

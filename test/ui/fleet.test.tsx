@@ -179,6 +179,25 @@ describe('fleet', () => {
     await h.waitFor((f) => f.includes('backups: 12 of 2000 checked'));
   });
 
+  it('the fleet-wide backups view tells the gateway its rows on screen too (scrolling too)', async () => {
+    const { fleetRow } = await import('./fake.js');
+    const rows = Array.from({ length: 2000 }, (_, i) => ({ ...fleetRow(`app${String(i).padStart(4, '0')}`, 'live'), lastBackupAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString() }));
+    h = await mount({ fleet: rows });
+    h.store.push('fleet-wide', { kind: 'backups' });
+    // oldest successful backup first: app0000 on top, app1999 last
+    await h.waitFor((f) => f.includes('backups (fleet)') && f.includes('app0000'));
+    await h.waitFor(() => h!.gw.views.get('fleet:{}')?.[0] === rows[0]!.envUuid);
+    const shown = h.gw.views.get('fleet:{}')!;
+    expect(shown.length).toBeGreaterThan(10);
+    expect(shown.length).toBeLessThan(40);
+    // every row it names is on screen
+    for (const id of shown) expect(h.frame()).toContain(rows.find((r) => r.envUuid === id)!.app);
+    await h.press('G');
+    await h.waitFor((f) => f.includes('app1999'));
+    await h.waitFor(() => h!.gw.views.get('fleet:{}')?.includes(rows[1999]!.envUuid) ?? false);
+    expect(h.gw.views.get('fleet:{}')).not.toContain(rows[0]!.envUuid);
+  });
+
   it('shows the keys from a remapped keymap in the footer and help, and they work', async () => {
     h = await mount({ keymap: buildKeymap({ 'fleet.sort': 'S', 'app.help': 'h' }) });
     expect(h.frame()).toContain('S sort');
