@@ -1,6 +1,6 @@
 // The fleet: every application × environment the token can see, windowed, sortable, filterable,
 // grouped by organisation on request. Enter opens the environment; l/d/b/m/s/D/B/R/P act on the row.
-import React, { useMemo, useRef } from 'react';
+import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
 import { keyWord } from '../src/config/keymap.js';
@@ -21,6 +21,9 @@ import { runEnvAction } from './actions.js';
 import { envActionIds, targetOfRow, type ScreenProps } from './registry.js';
 import { isLocalRow, localProjectOf, withLocalRows } from './localfleet.js';
 
+/** After the fleet's first rows arrive: a commit (≤ 83 ms) and a throttled frame (≤ 50 ms) later they are drawn. */
+const LOCAL_AFTER_MS = 400;
+
 const SORT_TITLE: Record<string, string> = { app: 'app', org: 'organisation', env: 'environment', state: 'state', deployed: 'last deploy', backup: 'last backup', errors: 'error rate' };
 
 export function Fleet({ route, width, height }: ScreenProps): React.ReactElement {
@@ -28,11 +31,19 @@ export function Fleet({ route, width, height }: ScreenProps): React.ReactElement
   const { store, theme, unicode, config, now, keymap } = useUi();
   const openKey = keyWord(keymap, 'list.open');
   const slot = useTopic('fleet', {});
-  // compose projects linked to an application of the fleet: a "local" row beside test and live
-  // (watched once the fleet is in: finding the Docker engine loads dockerode, which would compete
-  // with the first fleet snapshot for the one thread at start-up). Quietly: without a Docker engine
-  // the fleet shows no line about it (no rows, no status); the Local view explains.
-  const localSlot = useTopic('local', slot?.data ? {} : null, { quiet: true });
+  // compose projects linked to an application of the fleet: a "local" row beside test and live.
+  // Watched only once the fleet's rows are on the screen: finding the Docker engine loads dockerode
+  // (~200 ms of the one thread), which otherwise held back the frame with the first rows (issue 16).
+  // Quietly: without a Docker engine the fleet shows no line about it (no rows, no status); the
+  // Local view explains.
+  const fleetIn = !!slot?.data;
+  const [localOn, setLocalOn] = useState(() => !!store.topic('local', {})?.data);
+  useEffect(() => {
+    if (!fleetIn || localOn) return;
+    const t = setTimeout(() => setLocalOn(true), LOCAL_AFTER_MS);
+    return () => clearTimeout(t);
+  }, [fleetIn, localOn]);
+  const localSlot = useTopic('local', localOn ? {} : null, { quiet: true });
   const view = useAppState((s) => s.ui[store.viewKey(route)]);
   const grouped = view?.grouped ?? config.ui.groupByOrg;
   const rows = withLocalRows(slot?.data?.rows, localSlot?.data);

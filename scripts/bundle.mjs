@@ -80,6 +80,8 @@ if (isMain) await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
   // Lazy imports (gateway, sandbox, clients) stay lazy: the first frame loads only the UI's chunks.
   splitting: true,
   jsx: 'automatic',

@@ -160,8 +160,9 @@ export async function prestartSandbox(o: SessionOptions): Promise<{ get: () => P
   if (!o.sandbox && !o.gateway && looksLikeZoneName(o.zone ?? env.DIVIO_ZONE)) return null;
   if (upstreamOf(o).kind !== 'sandbox') return null;
   const { startSandboxProcess } = await import('../sandbox/child.js');
+  trace('sandbox: starting its process');
   const p = startSandboxProcess(sandboxOptionsFor(o, env));
-  p.catch(() => {}); // reported by whoever takes it
+  p.then(() => trace('sandbox: ready'), () => {}); // a failure is reported by whoever takes it
   let taken = false;
   return {
     get: () => {

@@ -319,7 +319,14 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
 
   const setSlot = (key: string, f: (s: TopicSlot) => Partial<TopicSlot>): void => {
     const prev: TopicSlot = state.topics[key] ?? { data: null, health: null, error: null, seq: 0, loadedAt: null, gaps: 0 };
-    setState({ topics: { ...state.topics, [key]: { ...prev, ...f(prev) } } });
+    const next = { ...prev, ...f(prev) };
+    setState({ topics: { ...state.topics, [key]: next } });
+    // a topic's first data is what the user is waiting for (the fleet at start, a screen just
+    // opened): drawn at once, not after the commit interval that coalesces the updates after it
+    if (prev.data == null && next.data != null && !disposed) {
+      if (pending) clearTimeout(pending);
+      pending = setTimeout(notifyNow, 0);
+    }
   };
 
   /** Say that a job ended: a toast when its view is not on screen, and the terminal's notification. */

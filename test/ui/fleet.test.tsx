@@ -134,9 +134,11 @@ describe('fleet', () => {
 
   it('subscribes to what is on screen only', async () => {
     h = await mount();
-    expect([...h.gw.subs.keys()].sort()).toEqual(['fleet:{}', 'jobs:{}', 'local:{}']); // local: linked compose projects beside test/live
     const gw = h.gw;
     const subs = () => [...gw.subs.keys()].sort().join(' ');
+    // local (linked compose projects beside test/live) is watched once the fleet's rows are drawn
+    await h.waitFor(() => subs() === 'fleet:{} jobs:{} local:{}').catch(() => undefined);
+    expect([...h.gw.subs.keys()].sort()).toEqual(['fleet:{}', 'jobs:{}', 'local:{}']);
     await h.press(KEY.enter);
     await h.waitFor(() => subs() === 'env:{"env":"env-blog-live"} jobs:{}').catch(() => undefined);
     expect([...h.gw.subs.keys()].sort()).toEqual(['env:{"env":"env-blog-live"}', 'jobs:{}']);
