@@ -12,8 +12,8 @@
 // - a row that is built places styled characters exactly as Ink does; the tokenised lines, the
 //   character widths and the clipped slices are cached across renders (bounded).
 import sliceAnsi from 'slice-ansi';
-import { displayWidth as width, widestLine } from './width.js';
-import { styledCharsFromTokens, styledCharsToString, tokenize, type StyledChar } from '@alcalzone/ansi-tokenize';
+import { displayWidth as width, isNarrowChar, sgrLength, widestLine } from './width.js';
+import { ansiCodesToString, diffAnsiCodes, reduceAnsiCodesIncremental, styledCharsFromTokens, styledCharsToString, tokenize, type AnsiCode, type StyledChar } from '@alcalzone/ansi-tokenize';
 
 type Transformer = (s: string, index: number) => string;
 interface Clip {
@@ -62,8 +62,135 @@ function slice(line: string, from: number, to: number): string {
 
 const BLANK: StyledChar = { type: 'char', value: ' ', fullWidth: false, styles: [] };
 
+// Rows of narrow characters and SGR sequences (most of a log pane: fresh lines every frame) are built
+// from runs, not from one styled-character object per cell: the same string, for a fraction of the
+// time and garbage. A run is text that shares one reduced set of codes, computed exactly as
+// styledCharsFromTokens does (the library's own tokenizer and reducer, per escape sequence).
+interface Run {
+  styles: AnsiCode[];
+  text: string;
+}
+const NO_STYLES: AnsiCode[] = [];
+const escapeTokens = new Map<string, AnsiCode[] | null>();
+const runsCache = new Bounded<Run[] | null>(4000);
+// a narrow character beyond ASCII is taken only where the tokenizer sees it as one narrow character
+const tokenizedAlone = new Map<number, boolean>();
+
+function codesOf(sequence: string): AnsiCode[] | null {
+  let t = escapeTokens.get(sequence);
+  if (t === undefined) {
+    const tokens = tokenize(sequence);
+    t = tokens.every((x) => x.type === 'ansi') ? (tokens as AnsiCode[]) : null;
+    if (escapeTokens.size < 1000) escapeTokens.set(sequence, t);
+  }
+  return t;
+}
+
+function runChar(code: number): boolean {
+  if (code >= 0x20 && code < 0x7f) return true;
+  if (!isNarrowChar(code)) return false;
+  let ok = tokenizedAlone.get(code);
+  if (ok === undefined) {
+    const ch = String.fromCharCode(code);
+    const t = tokenize(ch);
+    ok = t.length === 1 && t[0]!.type === 'char' && t[0]!.value === ch && !t[0]!.fullWidth;
+    tokenizedAlone.set(code, ok);
+  }
+  return ok;
+}
+
+/** The runs of a piece, or null when it holds anything but narrow characters and SGR sequences. */
+function runsOf(piece: string): Run[] | null {
+  let r = runsCache.get(piece);
+  if (r !== undefined) return r;
+  r = [];
+  let codes = NO_STYLES;
+  let start = 0;
+  for (let i = 0; i <= piece.length; i++) {
+    const c = i < piece.length ? piece.charCodeAt(i) : -1;
+    if (c !== -1 && c !== 0x1b) {
+      if (runChar(c)) continue;
+      r = null;
+      break;
+    }
+    if (i > start) r.push({ styles: codes, text: piece.slice(start, i) });
+    if (c === -1) break;
+    const n = sgrLength(piece, i);
+    const seq = n ? codesOf(piece.slice(i, i + n)) : null;
+    if (!seq) {
+      r = null;
+      break;
+    }
+    codes = reduceAnsiCodesIncremental(codes, seq);
+    i += n - 1;
+    start = i + 1;
+  }
+  runsCache.set(piece, r);
+  return r;
+}
+
+// A line that fits its clip is still cut by Ink (sliceAnsi from 0 to its width), which mostly gives
+// the line back. For a line of runs the answer depends only on its SGR sequences, not on its
+// characters (each one column, none joining another): the same cut of its skeleton, each run of
+// text one character, answers for every line of that shape.
+const SGR_PARTS = /(\x1b\[[0-9;]*m)/;
+const keepsWhole = new Bounded<boolean>(1000);
+function sliceKeepsWhole(line: string): boolean {
+  if (runsOf(line) === null) return false;
+  let skeleton = '';
+  let n = 0;
+  for (const part of line.split(SGR_PARTS)) {
+    if (!part) continue;
+    if (part.charCodeAt(0) === 0x1b) skeleton += part;
+    else {
+      skeleton += 'x';
+      n++;
+    }
+  }
+  let k = keepsWhole.get(skeleton);
+  if (k === undefined) {
+    k = sliceAnsi(skeleton, 0, n) === skeleton;
+    keepsWhole.set(skeleton, k);
+  }
+  return k;
+}
+
+/** buildRow for rows whose pieces are all runs and lie inside the row; null otherwise. */
+function runRow(rowWidth: number, pieces: (number | string)[]): string | null {
+  if (rowWidth <= 0) return null;
+  const chars = new Array<string>(rowWidth).fill(' ');
+  const styles = new Array<AnsiCode[]>(rowWidth).fill(NO_STYLES);
+  for (let p = 0; p < pieces.length; p += 2) {
+    let x = pieces[p] as number;
+    const runs = runsOf(pieces[p + 1] as string);
+    if (!runs || x < 0) return null;
+    for (const run of runs) {
+      if (x + run.text.length > rowWidth) return null;
+      for (let i = 0; i < run.text.length; i++, x++) {
+        chars[x] = run.text[i]!;
+        styles[x] = run.styles;
+      }
+    }
+  }
+  // styledCharsToString over the cells: the codes of the first, each change, and the close at the end
+  let prev = styles[0]!;
+  let out = ansiCodesToString(prev);
+  for (let i = 0; i < rowWidth; i++) {
+    const st = styles[i]!;
+    if (st !== prev) {
+      out += ansiCodesToString(diffAnsiCodes(prev, st));
+      prev = st;
+    }
+    out += chars[i];
+  }
+  out += ansiCodesToString(diffAnsiCodes(prev, NO_STYLES));
+  return out.trimEnd();
+}
+
 /** One row of the frame from its pieces, as Ink's grid would produce it. */
 function buildRow(rowWidth: number, pieces: (number | string)[]): string {
+  const fast = runRow(rowWidth, pieces);
+  if (fast !== null) return fast;
   const cells: (StyledChar | undefined)[] = new Array<StyledChar>(rowWidth).fill(BLANK);
   for (let p = 0; p < pieces.length; p += 2) {
     let offsetX = pieces[p] as number;
@@ -138,7 +265,7 @@ export default class Output {
             const from = x < x1 ? x1 - x : 0;
             const w = width(line);
             const to = x + w > x2 ? x2 - x : w;
-            return slice(line, from, to);
+            return from === 0 && to === w && sliceKeepsWhole(line) ? line : slice(line, from, to);
           });
           if (x < x1) x = x1;
         }

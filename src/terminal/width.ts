@@ -28,6 +28,51 @@ function graphemeWidth(g: string): number {
 const SGR_ALL = /\x1b\[[0-9;]*m/g;
 const widths = new Map<string, number>();
 
+// Characters beyond ASCII that take one column and never join a neighbour into one grapheme: the
+// candidates (Latin, punctuation such as the ellipsis, arrows, box drawing, blocks, shapes,
+// dingbats) hold no combining marks, joiners or variation selectors; each is still measured once with
+// string-width, which turns away the wide and zero-width ones among them (emoji, soft hyphen).
+const NARROW_CANDIDATE = /^[\u00a0-\u024f\u2010-\u205e\u2190-\u23ff\u2500-\u27bf]$/;
+const narrowChars = new Map<number, boolean>();
+
+/** A character (one UTF-16 unit) that is one column wide on its own and beside any other such one. */
+export function isNarrowChar(code: number): boolean {
+  if (code >= 0x20 && code < 0x7f) return true;
+  let n = narrowChars.get(code);
+  if (n === undefined) {
+    const ch = String.fromCharCode(code);
+    n = NARROW_CANDIDATE.test(ch) && stringWidth(ch) === 1;
+    narrowChars.set(code, n);
+  }
+  return n;
+}
+
+/** The length of an SGR sequence (ESC [ digits/semicolons m) starting at i, or 0. */
+export function sgrLength(s: string, i: number): number {
+  if (s.charCodeAt(i) !== 0x1b || s.charCodeAt(i + 1) !== 0x5b) return 0;
+  for (let j = i + 2; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 0x6d) return j - i + 1;
+    if (!((c >= 0x30 && c <= 0x39) || c === 0x3b)) return 0;
+  }
+  return 0;
+}
+
+/** Columns of text made of narrow characters and SGR sequences only (one per character), else -1. */
+function narrowWidth(s: string): number {
+  let w = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x1b) {
+      const n = sgrLength(s, i);
+      if (!n) return -1;
+      i += n - 1;
+    } else if (isNarrowChar(c)) w++;
+    else return -1;
+  }
+  return w;
+}
+
 /**
  * Columns the text occupies in a terminal. SGR sequences count 0. Remembered (bounded): a frame
  * measures the same strings render after render (issue 16).
@@ -36,9 +81,10 @@ export function displayWidth(s: string): number {
   if (PRINTABLE_ASCII.test(s)) return s.length;
   let w = widths.get(s);
   if (w === undefined) {
-    // coloured ASCII (most log lines) without string-width's grapheme walk
-    const plain = s.indexOf('\x1b') >= 0 ? s.replace(SGR_ALL, '') : null;
-    w = plain !== null && PRINTABLE_ASCII.test(plain) ? plain.length : stringWidth(s);
+    // coloured text of narrow characters (most log lines, cut with an ellipsis) without
+    // string-width's grapheme walk
+    w = narrowWidth(s);
+    if (w < 0) w = stringWidth(s);
     if (widths.size >= 8000) widths.clear();
     widths.set(s, w);
   }

@@ -154,4 +154,34 @@ describe('random operations', () => {
     }
     expect(writes).toBeGreaterThan(1000);
   });
+
+  // rows of narrow characters and SGR only take the run path (most of a log pane): every kind of SGR
+  // the reducer treats apart — intensity pairs, resets, 256 and true colours, ends without a start
+  it('give the same frame as Ink on rows of narrow characters and SGR sequences (the run path)', () => {
+    const sgr = ['\x1b[31m', '\x1b[39m', '\x1b[1m', '\x1b[2m', '\x1b[22m', '\x1b[0m', '\x1b[m', '\x1b[7m', '\x1b[27m', '\x1b[4m', '\x1b[24m',
+      '\x1b[38;5;203m', '\x1b[48;5;17m', '\x1b[38;2;10;200;30m', '\x1b[48;2;1;2;3m', '\x1b[49m', '\x1b[1;31m', '\x1b[90m', '\x1b[99m', '\x1b[9m', '\x1b[29m'];
+    // narrow characters beyond ASCII take the run path too; wide and zero-width ones must not
+    const ascii = ['a', 'log line', ' ', '  ', 'GET /x 200', '[web]', '12:00:01', '~!@#$%^&*()_+{}|:"<>?', '…', '│─┐', '●○', '✓', 'é', '→', '▁▂▇', 'ß',
+      '😀', '日', '\u00ad', '◽', 'e\u0301', '⌚', '\u200d'];
+    // a transformer that shows the very bytes it was given (a cut that changed them would show)
+    const byteSensitive = (t: string): string => `${t}\x1b[3${t.length % 8}m.\x1b[39m`;
+    const piece = (): string => {
+      let s = '';
+      for (let i = 0, m = 1 + rnd(8); i < m; i++) s += rnd(2) ? sgr[rnd(sgr.length)] : ascii[rnd(ascii.length)];
+      return s;
+    };
+    for (let round = 0; round < 1500; round++) {
+      const width = 1 + rnd(60);
+      const height = 1 + rnd(4);
+      const ink = new Original({ width, height });
+      const ops: Op[] = [];
+      for (let k = 0, n = 1 + rnd(6); k < n; k++) {
+        if (rnd(8) === 0) ops.push({ type: 'clip', clip: { x1: rnd(width), x2: rnd(width + 3), y1: undefined, y2: undefined } });
+        else ops.push({ type: 'write', x: rnd(width), y: rnd(height), text: piece(), transformers: [[], [], [(t: string) => `\x1b[32m${t}\x1b[39m`], [byteSensitive]][rnd(4)]! });
+      }
+      ink.operations = ops;
+      const expected = ink.get().output;
+      expect(replay(ops, width, height)).toBe(expected);
+    }
+  });
 });

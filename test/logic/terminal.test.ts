@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { buildSync } from 'esbuild';
+import stringWidth from 'string-width';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,20 @@ describe('displayWidth', () => {
   });
   it('SGR sequences have zero width', () => {
     expect(displayWidth('\x1b[31mred\x1b[0m')).toBe(3);
+  });
+  it('agrees with string-width on mixes of narrow, wide and zero-width characters (its short cut for narrow text)', () => {
+    const parts = ['a', 'GET /x', '…', '│', '●', '✓', 'é', '→', '▁', '\x1b[31m', '\x1b[38;2;1;2;3m', '\x1b[0m', '日', '😀', '\u00ad', '◽', 'e\u0301', '⌚', '\u200d', '❤\ufe0f', '🇩🇪'];
+    let seed = 11;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return (seed >>> 8) % n;
+    };
+    for (let i = 0; i < 2000; i++) {
+      let s = '';
+      for (let k = 0, n = 1 + rnd(6); k < n; k++) s += parts[rnd(parts.length)];
+      expect([s, displayWidth(s)]).toEqual([s, stringWidth(s)]);
+    }
+    expect(displayWidth('\x1b[2mabc…\x1b[22m')).toBe(4);
   });
 });
 
