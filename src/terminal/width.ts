@@ -25,7 +25,6 @@ function graphemeWidth(g: string): number {
   return stringWidth(g);
 }
 
-const SGR_ALL = /\x1b\[[0-9;]*m/g;
 const widths = new Map<string, number>();
 
 // Characters beyond ASCII that take one column and never join a neighbour into one grapheme: the
