@@ -170,6 +170,7 @@ export class FleetTopic extends Topic<'fleet'> {
       x.due.err = Math.min(x.due.err, Math.max(now, x.due.err - this.iv('errHidden') + this.iv('errVisible')));
       x.due.backup = Math.min(x.due.backup, Math.max(now, x.due.backup - this.iv('backupHidden') + this.iv('backupVisible')));
     }
+    this.wake?.();
   }
 
   private visible(): Set<string> {
@@ -202,7 +203,7 @@ export class FleetTopic extends Topic<'fleet'> {
     if (this.failures) this.setHealth({ ok: true, error: null, retryInMs: null });
     this.failures = 0;
     while (!this.signal.aborted) {
-      const job = this.pick(Date.now());
+      const { job, next } = this.pick(Date.now());
       let cost = 1;
       if (job) {
         try {
@@ -215,9 +216,32 @@ export class FleetTopic extends Topic<'fleet'> {
           if (++this.failures >= 3) this.setHealth({ ok: false, error: errorText(e), retryInMs: this.tick });
         }
       }
-      if (this.dirty && Date.now() - this.lastPublish >= Math.min(2000 * this.ctx.scale, 2000)) this.publish();
-      await sleep(cost * this.tick, this.signal);
+      const publishGap = Math.min(2000 * this.ctx.scale, 2000);
+      if (this.dirty && Date.now() - this.lastPublish >= publishGap) this.publish();
+      if (job) await sleep(cost * this.tick, this.signal);
+      else {
+        // nothing due: asleep until the next piece is (or a snapshot is owed), not a wake-up every
+        // tick; a row coming into view wakes it (setView)
+        let wait = Math.max(this.tick, next - Date.now());
+        if (this.dirty) wait = Math.min(wait, Math.max(this.tick, this.lastPublish + publishGap - Date.now()));
+        await this.idle(Math.min(wait, 60_000));
+      }
     }
+  }
+
+  private wake: (() => void) | null = null;
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        this.wake = null;
+        this.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.wake = done;
+      this.signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   /** Applications, then each one's environments (side by side): every row, from the lists alone. */
@@ -259,12 +283,16 @@ export class FleetTopic extends Topic<'fleet'> {
   }
 
   /** The most overdue piece of work, as a function returning the requests it made. */
-  private pick(now: number): (() => Promise<number>) | null {
+  private pick(now: number): { job: (() => Promise<number>) | null; next: number } {
     const vis = this.visible();
     let best: (() => Promise<number>) | null = null;
     let bestScore = 0;
+    let next = Infinity;
     const consider = (due: number, interval: number, weight: number, job: () => Promise<number>, unknown = false) => {
-      if (now < due) return;
+      if (now < due) {
+        next = Math.min(next, due);
+        return;
+      }
       // a piece never read yet (a backup age, a row's outcome) comes before refreshing known ones
       const score = (1 + (now - due) / interval + (unknown ? UNKNOWN_BONUS : 0)) * weight;
       if (score > bestScore) {
@@ -296,7 +324,7 @@ export class FleetTopic extends Topic<'fleet'> {
     }
     consider(this.appsDue, this.iv('apps'), WEIGHT.hidden, () => this.refreshAppsJob());
     if (this.backupFilter === false) consider(this.walkDue, this.iv('backupHidden'), WEIGHT.hidden, () => this.walkBackups());
-    return best;
+    return { job: best, next };
   }
 
   private samplable(x: EnvInfo): boolean {

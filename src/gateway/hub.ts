@@ -19,10 +19,19 @@ export interface Conn {
   readonly ws: WebSocket;
   /** Outstanding bytes allowed before the gateway starts skipping/coalescing for this client. */
   readonly budget: number;
-  /** Epoch ms since the client has been above budget, or null. */
+  /** Epoch ms since the client has been above budget, or null (set through markOver). */
   overSince: number | null;
   closed: boolean;
   subs: Map<string, Sub>;
+  /** Told when the client goes above budget (the gateway then watches it drain). */
+  onOver?: () => void;
+}
+
+/** The client went above its send budget: remember since when, and have its draining watched. */
+export function markOver(conn: Conn): void {
+  if (conn.overSince !== null) return;
+  conn.overSince = Date.now();
+  conn.onOver?.();
 }
 
 export class Sub {
@@ -139,7 +148,7 @@ export abstract class Topic<K extends TopicName = TopicName> {
     if (!this.latest) return;
     if (isOverBudget(sub.conn)) {
       sub.pendingSnapshot = true;
-      if (sub.conn.overSince === null) sub.conn.overSince = Date.now();
+      markOver(sub.conn);
       return;
     }
     sub.pendingSnapshot = false;
@@ -158,7 +167,7 @@ export abstract class Topic<K extends TopicName = TopicName> {
 
   deliverEvent(sub: Sub, body: Buffer, lines: number): void {
     if (isOverBudget(sub.conn)) {
-      if (sub.conn.overSince === null) sub.conn.overSince = Date.now();
+      markOver(sub.conn);
       if (lines > 0) {
         if (sub.skipped === 0) sub.skippedFrom = Date.now();
         sub.skipped += lines;

@@ -324,6 +324,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       overSince: null,
       closed: false,
       subs: new Map(),
+      onOver: watchDrain,
       token: null,
       alive: true,
       helloTimer: null,
@@ -619,18 +620,29 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       } catch {}
     }
   }, heartbeatMs);
-  const drainTick = setInterval(() => {
-    const now = Date.now();
-    for (const c of conns) {
-      if (c.overSince === null) continue;
-      if (c.ws.bufferedAmount <= c.budget) {
-        c.overSince = null;
-        for (const sub of c.subs.values()) if (sub.skipped > 0 || sub.pendingSnapshot || sub.heldMarkers.length) sub.topic.onDrained(sub);
-      } else if (now - c.overSince > stallDeadline) {
-        closeConn(c, CloseCode.stalled, 'stalled: the client did not read its data in time');
+  // Clients above their send budget are watched every 100 ms until they drain or stall; the watch
+  // runs only while one is (an idle gateway has no timer waking it ten times a second).
+  let drainTick: ReturnType<typeof setInterval> | null = null;
+  const watchDrain = (): void => {
+    drainTick ??= setInterval(() => {
+      const now = Date.now();
+      let over = 0;
+      for (const c of conns) {
+        if (c.overSince === null) continue;
+        if (c.ws.bufferedAmount <= c.budget) {
+          c.overSince = null;
+          for (const sub of c.subs.values()) if (sub.skipped > 0 || sub.pendingSnapshot || sub.heldMarkers.length) sub.topic.onDrained(sub);
+          if (c.overSince !== null) over++;
+        } else if (now - c.overSince > stallDeadline) {
+          closeConn(c, CloseCode.stalled, 'stalled: the client did not read its data in time');
+        } else over++;
       }
-    }
-  }, 100);
+      if (!over && drainTick) {
+        clearInterval(drainTick);
+        drainTick = null;
+      }
+    }, 100);
+  };
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -676,7 +688,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     close: () =>
       (closing ??= (async () => {
         clearInterval(heartbeat);
-        clearInterval(drainTick);
+        if (drainTick) clearInterval(drainTick);
+        drainTick = null;
         for (const c of [...conns]) {
           try {
             c.ws.close(CloseCode.shutdown, 'gateway shutting down');

@@ -7,7 +7,7 @@ import type { AccessMetrics } from '../domain/metrics.js';
 import type { Backup, Deployment, Domain, LogLine, LogMarker, ServiceInstanceBackup } from '../domain/index.js';
 import { DivioApiError } from '../divio/errors.js';
 import type { AccessStats, BackupWithDetail, EnvData, TopicName, TopicParamsOf } from '../protocol/index.js';
-import { Topic, Sub, pollLoop, rawSend, dataFrame, errorText, isOverBudget, frameBody, sendDataFrame } from './hub.js';
+import { Topic, Sub, pollLoop, rawSend, dataFrame, errorText, isOverBudget, markOver, frameBody, sendDataFrame } from './hub.js';
 import { maskVariable } from '../domain/text.js';
 import type { EnvLogFollower, FollowerBatch, FollowerListener } from './follower.js';
 import type { JobStore } from './jobs.js';
@@ -655,7 +655,7 @@ export class LogsTopic extends Topic<'logs'> implements FollowerListener {
   /** Send a frame, or — while the client is above its send budget — count the lines it skips and hold the markers. */
   private deliverLogs(sub: Sub, lines: LogLine[], markers: LogMarker[], seq: number, body: Buffer): void {
     if (isOverBudget(sub.conn)) {
-      if (sub.conn.overSince === null) sub.conn.overSince = Date.now();
+      markOver(sub.conn);
       if (lines.length && sub.skipped === 0) sub.skippedFrom = Date.now();
       sub.skipped += lines.length;
       sub.heldMarkers.push(...markers);
