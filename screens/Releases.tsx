@@ -6,7 +6,7 @@ import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { Deployment, Job } from '../src/domain/index.js';
 import { envRisk } from '../src/domain/console.js';
-import { deploymentRow, newestFirst, type DeploymentRow } from '../src/store/releases.js';
+import { deploymentRow, newestFirst, resultText, type DeploymentRow } from '../src/store/releases.js';
 import { displayKey } from '../src/config/keymap.js';
 import { ListTable, type Column } from '../components/Table.js';
 import { useList } from '../components/list.js';
@@ -62,7 +62,7 @@ export function Releases({ route, width, height }: ScreenProps): React.ReactElem
     if (!r) return;
     const name = `${target.app}@${target.slug}`;
     const live = envRisk(target.slug) === 'live';
-    if (current().some((x) => x.result === 'running' || x.result === 'queued')) return void store.toast(`a deployment of ${name} is running: redeploy once it has ended`, 'warn');
+    if (current().some((x) => x.result === 'deploying' || x.result === 'queued')) return void store.toast(`a deployment of ${name} is running: redeploy once it has ended`, 'warn');
     const head = current()[0];
     store.openDialog({
       title: `Redeploy ${name}?`,
@@ -93,7 +93,7 @@ export function Releases({ route, width, height }: ScreenProps): React.ReactElem
     { id: 'started', title: 'STARTED', width: utc ? 17 : 16, priority: 0, cell: (r) => r.started },
     { id: 'age', title: 'AGE', width: 5, priority: 1, align: 'right', cell: (r) => r.age },
     { id: 'duration', title: 'DURATION', width: 8, priority: 1, align: 'right', cell: (r) => r.duration },
-    { id: 'result', title: 'RESULT', width: 12, priority: 0, cell: (r) => (r.result === 'running' && r.percent != null ? `running ${Math.round(r.percent)} %` : r.result), color: resultColor },
+    { id: 'result', title: 'RESULT', width: 12, priority: 0, cell: resultText, color: resultColor },
     { id: 'commit', title: 'COMMIT', width: 7, priority: 0, cell: (r) => r.commit },
     { id: 'branch', title: 'BRANCH', flex: 1, min: 8, priority: 2, cell: (r) => r.branch },
     { id: 'who', title: 'BY', flex: 2, min: 8, priority: 3, cell: (r) => r.who },

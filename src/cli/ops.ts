@@ -5,9 +5,10 @@
 //   divio-tui env-vars APP ENV set NAME=VALUE | set NAME (value from stdin) [--sensitive | --not-sensitive] [--confirm APP@live]
 //   divio-tui env-vars APP ENV unset NAME [--confirm APP@live]
 // Changes run as gateway jobs (kinds `redeploy`, `env-var`), whose guards the gateway checks itself.
+import { jobStateWord } from '../domain/words.js';
 import type { GatewayClient } from '../client/index.js';
 import { confirmationWord, envRisk, jobResult, type Job } from '../domain/index.js';
-import { deploymentRow, newestFirst } from '../store/releases.js';
+import { deploymentRow, newestFirst, resultText } from '../store/releases.js';
 import { flagBool, flagString, UsageError, type ParsedArgs } from './args.js';
 import { jsonText, renderTextTable } from './format.js';
 import { firstData, fleet, followJob, out, resolveTarget } from './twins.js';
@@ -33,7 +34,7 @@ export async function deploymentsCommand(c: GatewayClient, a: ParsedArgs, json: 
     if (envRisk(row.env) === 'live' && confirm !== name) throw new UsageError(`redeploying ${name} needs --confirm ${name}`);
     const job = await c.command('redeploy', { env: row.envUuid, deployment: chosen, buildMode: mode as 'AUTO', ...(confirm ? { confirm } : {}) });
     if (flagBool(a, 'no-wait')) {
-      out(json ? jsonText(job) : `redeploy job ${job.id} ${job.state}: the gateway runs it on`);
+      out(json ? jsonText(job) : `redeploy job ${job.id} ${jobStateWord(job.state).text}: the gateway runs it on`);
       return 0;
     }
     return followJob(c, job, json, undefined, async (j: Job) => {
@@ -67,7 +68,7 @@ export async function deploymentsCommand(c: GatewayClient, a: ParsedArgs, json: 
       ['STARTED', 'AGE', 'DURATION', 'RESULT', 'COMMIT', 'BRANCH', 'BY', 'DEPLOYMENT'],
       list.map((x) => {
         const r = deploymentRow(x, now, utc);
-        return [r.started, r.age, r.duration, r.result === 'running' && r.percent != null ? `running ${Math.round(r.percent)} %` : r.result, r.commit, r.branch, r.who, r.uuid];
+        return [r.started, r.age, r.duration, resultText(r), r.commit, r.branch, r.who, r.uuid];
       }),
     ),
   );

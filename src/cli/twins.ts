@@ -462,7 +462,7 @@ async function mutation(c: GatewayClient, cmd: string, a: ParsedArgs, json: bool
     }
   } else throw new UsageError(`unknown command "${cmd}"`);
   if (flagBool(a, 'no-wait')) {
-    out(json ? jsonText(job) : `${job.kind} job ${job.id} ${job.state}: the gateway runs it on`);
+    out(json ? jsonText(job) : `${job.kind} job ${job.id} ${jobStateWord(job.state).text}: the gateway runs it on`);
     return 0;
   }
   return followJob(c, job, json, failHint);
@@ -504,7 +504,7 @@ export function followJob(
     const print = (j: Job) => {
       if (json) return;
       const step = j.steps.find((s) => s.state === 'running');
-      const line = `${j.kind} ${j.target}: ${j.state}${j.stage ? ` · ${j.stage}` : ''}${j.percent != null ? ` ${j.percent} %` : ''}${step ? ` · ${step.name}` : ''}`;
+      const line = `${j.kind} ${j.target}: ${jobStateWord(j.state).text}${j.stage ? ` · ${j.stage}` : ''}${j.percent != null ? ` ${j.percent} %` : ''}${step ? ` · ${step.name}` : ''}`;
       if (line !== last) process.stderr.write(`${line}\n`);
       last = line;
     };

@@ -2,6 +2,7 @@
 // as an absolute 24-hour time with its date and as an age, duration, result, commit, branch, who.
 import type { Deployment } from '../domain/index.js';
 import { deploymentOutcome } from '../domain/index.js';
+import { deploymentWord } from '../domain/words.js';
 
 export interface DeploymentRow {
   uuid: string;
@@ -11,7 +12,8 @@ export interface DeploymentRow {
   age: string;
   /** `2m04s`; a running one counts up to now. */
   duration: string;
-  result: 'ok' | 'FAILED' | 'running' | 'queued';
+  /** The RESULT column's short words: ok, FAILED, deploying (the console's word for a running deployment), queued. */
+  result: 'ok' | 'FAILED' | 'deploying' | 'queued';
   /** The running one: its percent. */
   percent: number | null;
   commit: string;
@@ -55,7 +57,7 @@ export function deploymentRow(d: Deployment, now: number, utc = false): Deployme
   const start = time(d.started_at) ?? time((d as { created_at?: string | null }).created_at);
   const end = time(d.ended_at);
   const o = deploymentOutcome(d);
-  const result: DeploymentRow['result'] = o.done ? (o.ok ? 'ok' : 'FAILED') : d.started_at ? 'running' : 'queued';
+  const result: DeploymentRow['result'] = o.done ? (o.ok ? 'ok' : 'FAILED') : d.started_at ? 'deploying' : 'queued';
   return {
     uuid: d.uuid,
     started: start === null ? '-' : absoluteTime(start, utc),
@@ -67,6 +69,11 @@ export function deploymentRow(d: Deployment, now: number, utc = false): Deployme
     branch: d.branch ?? '-',
     who: d.author ?? '-',
   };
+}
+
+/** The RESULT cell: the result, with the percent of a running deployment ("deploying 42 %", as everywhere else). */
+export function resultText(r: DeploymentRow): string {
+  return r.result === 'deploying' ? deploymentWord({ ended_at: null, percent: r.percent }).text : r.result;
 }
 
 /** Newest first (by start, then creation). */

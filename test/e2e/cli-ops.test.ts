@@ -95,7 +95,7 @@ describe('deployments', () => {
     expect(r.code, r.all).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^STARTED\s+AGE\s+DURATION\s+RESULT\s+COMMIT\s+BRANCH\s+BY\s+DEPLOYMENT$/);
-    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\dZ\s+\d+[smhd]\s+\d+(s|m\d\ds|h\d\dm)\s+(ok|FAILED|running \d+ %)\s+[0-9a-f]{7}\s+\S+\s+\S+\s+[0-9a-f-]{36}$/);
+    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\dZ\s+\d+[smhd]\s+\d+(s|m\d\ds|h\d\dm)\s+(ok|FAILED|deploying \d+ %|queued)\s+[0-9a-f]{7}\s+\S+\s+\S+\s+[0-9a-f-]{36}$/);
     const j = JSON.parse((await run(['deployments', 'acme-reports', 'test', '--json'])).stdout) as { uuid: string; started_at: string }[];
     expect(j.length).toBe(lines.length - 1);
     expect([...j].sort((a, b) => b.started_at.localeCompare(a.started_at)).map((d) => d.uuid)).toEqual(j.map((d) => d.uuid));

@@ -22,6 +22,7 @@ import {
   type WordTable,
 } from '../../src/domain/words.js';
 import { EnvState, JobState, JobStep } from '../../src/domain/console.js';
+import { deploymentRow, resultText } from '../../src/store/releases.js';
 import {
   BACKUP_STATES,
   BACKUP_SUCCESSES,
@@ -138,6 +139,14 @@ describe('composite words', () => {
     expect(backupWord({ state: 'FAILED', success: null }).text).toBe('failed');
     expect(backupWord({ state: 'THAWING', success: null }).text).toBe('unknown: THAWING');
     expect(backupTriggerWord(null).text).toBe('manual');
+  });
+
+  it("the deployments list's RESULT says deploying like the fleet and the cockpit", () => {
+    const now = Date.parse('2026-12-06T12:00:00Z');
+    const base = { uuid: 'd', environment: 'e', started_at: '2026-12-06T11:58:00Z' };
+    expect(resultText(deploymentRow({ ...base, ended_at: null, status: 'running', percent: 41.6, success: null }, now))).toBe('deploying 42 %');
+    expect(resultText(deploymentRow({ ...base, ended_at: '2026-12-06T11:59:00Z', status: 'failure', success: false }, now))).toBe('FAILED');
+    expect(resultText(deploymentRow({ ...base, ended_at: '2026-12-06T11:59:00Z', status: 'success', success: true }, now))).toBe('ok');
   });
 
   it('a restore: ok only with SUCCESS once finished', () => {
