@@ -2,6 +2,7 @@
 // and SGR-aware (colour sequences have zero width and are never cut in half).
 // Input is expected to be sanitised already (see sanitize.ts): the only escapes left are SGR.
 import stringWidth from 'string-width';
+import { eastAsianWidth } from 'get-east-asian-width';
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const SGR_SPLIT = /(\x1b\[[0-9;]*m)/;
@@ -29,9 +30,12 @@ const widths = new Map<string, number>();
 
 // Characters beyond ASCII that take one column and never join a neighbour into one grapheme: the
 // candidates (Latin, punctuation such as the ellipsis, arrows, box drawing, blocks, shapes,
-// dingbats) hold no combining marks, joiners or variation selectors; each is still measured once with
-// string-width, which turns away the wide and zero-width ones among them (emoji, soft hyphen).
-const NARROW_CANDIDATE = /^[\u00a0-\u024f\u2010-\u205e\u2190-\u23ff\u2500-\u27bf]$/;
+// dingbats, braille spinners) hold no combining marks, joiners or variation selectors. Of those, the zero-width ones
+// (soft hyphen, bidi controls) and the wide ones (emoji presented as emoji: East Asian Wide) are
+// turned away, as string-width would (test/logic/terminal.test.ts checks every candidate against
+// it). Not string-width itself: its first call compiles its emoji patterns, ~60 ms of the first frame.
+const NARROW_CANDIDATE = /^[\u00a0-\u024f\u2010-\u205e\u2190-\u23ff\u2500-\u27bf\u2800-\u28ff]$/;
+const ZERO_WIDTH = /[\p{Default_Ignorable_Code_Point}\p{Control}\p{Format}\p{Mark}\p{Surrogate}]/u;
 const narrowChars = new Map<number, boolean>();
 
 /** A character (one UTF-16 unit) that is one column wide on its own and beside any other such one. */
@@ -40,7 +44,7 @@ export function isNarrowChar(code: number): boolean {
   let n = narrowChars.get(code);
   if (n === undefined) {
     const ch = String.fromCharCode(code);
-    n = NARROW_CANDIDATE.test(ch) && stringWidth(ch) === 1;
+    n = NARROW_CANDIDATE.test(ch) && !ZERO_WIDTH.test(ch) && eastAsianWidth(code) === 1;
     narrowChars.set(code, n);
   }
   return n;

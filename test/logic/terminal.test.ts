@@ -5,7 +5,7 @@ import stringWidth from 'string-width';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { displayWidth, padToWidth, truncateToWidth, wrapToWidth } from '../../src/terminal/width.js';
+import { displayWidth, isNarrowChar, padToWidth, truncateToWidth, wrapToWidth } from '../../src/terminal/width.js';
 import { detectCapabilities, detectColor, detectUnicode, glyphs } from '../../src/terminal/capabilities.js';
 import { ALT_SCREEN_ENTER, ALT_SCREEN_LEAVE, CURSOR_SHOW, enterAltScreen, leaveAltScreen } from '../../src/terminal/altscreen.js';
 
@@ -34,6 +34,21 @@ describe('displayWidth', () => {
       expect([s, displayWidth(s)]).toEqual([s, stringWidth(s)]);
     }
     expect(displayWidth('\x1b[2mabc…\x1b[22m')).toBe(4);
+  });
+  it('takes a character for narrow exactly when string-width gives it one column (every candidate range, one by one)', () => {
+    const wrong: string[] = [];
+    for (const [from, to] of [[0xa0, 0x24f], [0x2010, 0x205e], [0x2190, 0x23ff], [0x2500, 0x27bf], [0x2800, 0x28ff]] as const) {
+      for (let c = from; c <= to; c++) {
+        const ch = String.fromCharCode(c);
+        if (isNarrowChar(c) !== (stringWidth(ch) === 1)) wrong.push(`U+${c.toString(16)} ${isNarrowChar(c)} ${stringWidth(ch)}`);
+        // and beside other characters: a narrow one adds exactly one column
+        if (isNarrowChar(c)) expect(displayWidth(`a${ch}b…`)).toBe(stringWidth(`a${ch}b…`));
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(isNarrowChar(0x2026)).toBe(true); // …
+    expect(isNarrowChar(0x231a)).toBe(false); // ⌚ (emoji, two columns)
+    expect(isNarrowChar(0xad)).toBe(false); // soft hyphen (no column)
   });
 });
 
