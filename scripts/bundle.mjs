@@ -2,7 +2,7 @@
 // `--if-stale` skips the build when dist is newer than every source file (keeps `npm start` quick).
 // Imported (by scripts/dist.mjs, the single file's build) it builds nothing: it shares its plugins.
 import { build } from 'esbuild';
-import { readdirSync, statSync, existsSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -59,6 +59,30 @@ export const inkPatches = {
   },
 };
 
+// yoga-layout's Emscripten loader asks `typeof fetch` before it decodes its embedded WebAssembly:
+// on Node that touches the global fetch, which loads Node's own undici (~60 ms of the first frame),
+// only to fetch a data: URL. The loader is told there is no fetch, and decodes the bytes itself.
+let yogaPatched = 0;
+export const yogaNoFetch = {
+  name: 'yoga-no-fetch',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const out = text.replace(/return (\w+)\|\|"function"!=typeof fetch\?/g, () => {
+        yogaPatched++;
+        return 'return true?';
+      });
+      return { contents: out, loader: 'js' };
+    });
+  },
+};
+
+/** After a build with yogaNoFetch: fails it when yoga's loader no longer reads as expected. */
+export function checkYogaPatch(who) {
+  if (yogaPatched !== 1) throw new Error(`${who}: yoga-layout's wasm loader: expected one "typeof fetch" test to replace, found ${yogaPatched}: check scripts/bundle.mjs (yogaNoFetch) against the new yoga-layout`);
+  yogaPatched = 0;
+}
+
 // The production builds of React and its reconciler (the development ones are ~1 MB more to parse).
 export const production = { 'process.env.DEV': '"false"', 'process.env.NODE_ENV': '"production"' };
 
@@ -88,10 +112,13 @@ if (isMain) await build({
   logLevel: 'warning',
   // Native or optional modules stay outside the bundle.
   external: ['cpu-features', 'ssh2', 'dockerode', '@lydell/node-pty'],
-  plugins: [noDevtools, inkPatches],
+  plugins: [noDevtools, inkPatches, yogaNoFetch],
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
   define: production,
 });
-if (isMain) checkInkPatches('bundle');
+if (isMain) {
+  checkInkPatches('bundle');
+  checkYogaPatch('bundle');
+}
