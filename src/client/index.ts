@@ -4,7 +4,7 @@
 // re-sends hello and resubscribes every active subscription with its last sequence.
 import WebSocket from 'ws';
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from '../domain/zod.js';
 import {
   CommandParams,
   PROTOCOL_VERSION,

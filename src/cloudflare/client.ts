@@ -4,7 +4,7 @@
 // Bearer and never appears in an error.
 import { cleanUpstream, sanitize } from '../domain/text.js';
 import type { Dispatcher } from 'undici';
-import { z } from 'zod';
+import * as z from '../domain/zod.js';
 import { HttpFailure, HttpLayer } from '../http/request.js';
 import { scrubbedCause, scrubSecrets } from '../http/scrub.js';
 import { DEFAULT_USER_AGENT } from '../http/useragent.js';

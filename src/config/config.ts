@@ -1,6 +1,6 @@
 // The user's config file: $XDG_CONFIG_HOME/divio-tui/config.json (default ~/.config/divio-tui/),
 // or --config PATH. Validated with zod; errors name the file, the line and the key.
-import { z } from 'zod';
+import * as z from '../domain/zod.js';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';

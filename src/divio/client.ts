@@ -3,7 +3,7 @@
 // call, retries by its one rule); zod validation of every response, paging as async iterators
 // following `next`, typed errors that never carry the token.
 import type { Dispatcher } from 'undici';
-import { z } from 'zod';
+import * as z from '../domain/zod.js';
 import {
   Application,
   BackupDownloadServiceInstance,

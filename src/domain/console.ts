@@ -1,5 +1,5 @@
 // The console's own nouns: the normalised log line, jobs, fleet rows. Shared by gateway and TUI.
-import { z } from 'zod';
+import * as z from './zod.js';
 import { BackupResult, CdnClearResult, CloudflarePurgeResult, DeployResult, DownloadResult, EnvVarResult, LocalActionResult, RedeployResult, RestoreResult } from './jobresults.js';
 
 export const LogLevel = z.enum(['error', 'warning', 'info', 'debug']);

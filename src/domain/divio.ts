@@ -1,7 +1,7 @@
 // The Divio platform's nouns, as the public API v3 returns them (recorded in test/contract/fixtures/).
 // Tolerant where the API is unverified: unknown fields pass through (looseObject), undocumented
 // fields are optional/nullable. Strict where the console relies on a field (uuid, slug, ended_at …).
-import { z } from 'zod';
+import * as z from './zod.js';
 
 const uuid = z.string().min(1);
 const isoTime = z.string().min(1);

@@ -2,7 +2,7 @@
 // every field is optional: a running job has only the part done so far). One schema per kind, the
 // key of the Job union (console.ts): a reader that switched on `job.kind` gets its kind's result,
 // checked when the job crossed the wire. Values that are secrets are never recorded here.
-import { z } from 'zod';
+import * as z from './zod.js';
 import { ContentVersion } from './divio.js';
 
 /** The HTTP probe of the environment's URL after a deployment (null: the zone offers no URL). */

@@ -8,7 +8,7 @@
 // trusted-as-found file.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from '../domain/zod.js';
 import { moveAside, writeFileAtomicSync } from '../statefile/index.js';
 
 export interface LogCursor {

@@ -23,7 +23,7 @@
 import { backupOutcome } from '../domain/outcomes.js';
 import type { Application, Backup, Deployment, DeploymentRef, Environment, FleetRow } from '../domain/index.js';
 import { Backup as BackupSchema, Environment as EnvironmentSchema, Application as ApplicationSchema, Organisation as OrganisationSchema } from '../domain/index.js';
-import type { z } from 'zod';
+import type * as z from '../domain/zod.js';
 import type { TopicParamsOf } from '../protocol/index.js';
 import { Topic, Sub, sleep, errorText } from './hub.js';
 import { FleetErrorSampler, errorFigures } from './fleetrates.js';

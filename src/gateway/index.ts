@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { z } from 'zod';
+import * as z from '../domain/zod.js';
 import {
   ClientMessage,
   CloseCode,

@@ -9,7 +9,7 @@ import { cleanField, maskDeep } from '../domain/text.js';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from '../domain/zod.js';
 import { CommandParams } from '../protocol/index.js';
 import { Job, backupOutcome, type JobKind, type Environment } from '../domain/index.js';
 import type { Upstream } from './types.js';

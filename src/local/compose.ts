@@ -5,7 +5,7 @@
 // is looked up from the project directory upwards, like the CLI does.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from '../domain/zod.js';
 import type { LocalContainer } from './containers.js';
 
 export interface LinkedApp {

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type Docker from 'dockerode';
-import { z } from 'zod';
+import * as z from '../domain/zod.js';
 import { LocalEngineError, describeEngineError, targetAddress, type EngineTarget } from './engine.js';
 import { cleanLogText, cleanUpstream } from '../domain/text.js';
 import { FrameDemuxer, JsonLines, LineSplitter, parseTimestamped, type StdStream } from './streams.js';

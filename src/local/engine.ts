@@ -10,7 +10,7 @@ import https from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { z } from 'zod';
+import * as z from '../domain/zod.js';
 import { cleanUpstream } from '../domain/text.js';
 
 export class LocalEngineError extends Error {

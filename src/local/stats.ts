@@ -8,7 +8,7 @@
 //                   cgroup v1: memory_stats.stats.total_inactive_file (older daemons: stats.cache)
 //                   cgroup v2: memory_stats.stats.inactive_file
 //                 (never below 0; when no breakdown is sent, as Podman with cgroupfs does, = usage)
-import { z } from 'zod';
+import * as z from '../domain/zod.js';
 import { cleanUpstream } from '../domain/text.js';
 
 const num = z.number().finite().nonnegative();

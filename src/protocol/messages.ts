@@ -1,7 +1,7 @@
 // The WebSocket protocol between the gateway and its clients (the TUI, scripts, the bench).
 // JSON text frames, validated with zod on both ends. Versioned: a hello with another major
 // protocol version is refused with a clear error.
-import { z } from 'zod';
+import * as z from '../domain/zod.js';
 import {
   Application,
   Backup,

@@ -1,5 +1,5 @@
 // Cloudflare API v4 emulation: zones lookup and cache purge with per-plan token buckets.
-import { z } from 'zod';
+import * as z from '../domain/zod.js';
 import type { Ctx } from './http.js';
 import { sendJson } from './http.js';
 import type { CfPlan, SandboxState, ZoneRec } from './model.js';

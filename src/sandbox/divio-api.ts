@@ -1,5 +1,5 @@
 // The Divio API v3 routes of the sandbox (the paths and shapes of test/contract/fixtures/; see index.ts).
-import { z } from 'zod';
+import * as z from '../domain/zod.js';
 import { createHash } from 'node:crypto';
 import type { Ctx } from './http.js';
 import { DrfError, badRequest, notFound, nonField, paginate, sendJson, zodToDrf } from './http.js';

@@ -23,7 +23,7 @@
 //   "/client/v4/zones/*/purge_cache 429@0.3 retry-after=2; /apps/v3/deployments/** reset@5%"
 //
 // Control paths (/_sandbox/…) are never faulted.
-import { z } from 'zod';
+import * as z from '../domain/zod.js';
 
 export const FaultRuleSchema = z.object({
   method: z.string().regex(/^[A-Z]+$/).optional(),

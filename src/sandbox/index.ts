@@ -65,7 +65,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from '../domain/zod.js';
 import { Engine, DEFAULT_LOG_RETENTION, BIG_SCENARIO_LOG_RETENTION } from './engine.js';
 import { SCENARIO, SCENARIO_APPS, MAX_SCENARIO_APPS, buildScenario } from './scenario.js';
 import { buildRoutes, type Route } from './divio-api.js';

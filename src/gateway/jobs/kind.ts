@@ -3,7 +3,7 @@
 // JobRejected, with its reason); `run` does the work through a JobHandle; `resume` follows an
 // unfinished job again after a gateway restart. JobStore (../jobs.ts) keeps persistence,
 // idempotency, launch, audit and rediscovery, and nothing kind-specific.
-import type { z } from 'zod';
+import type * as z from '../../domain/zod.js';
 import type { Environment, Job, JobKind, JobOf, JobResultOf, JobStep } from '../../domain/index.js';
 import type { CommandParams } from '../../protocol/index.js';
 import { confirmationWord } from '../../domain/index.js';
