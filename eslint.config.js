@@ -20,6 +20,12 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
   {
+    // zod by name only (src/domain/zod.ts says why: the namespace import bundles every locale).
+    files: ['src/**', 'components/**', 'screens/**'],
+    ignores: ['src/domain/zod.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'zod', message: "import * as z from '<…>/domain/zod.js' (src/domain/zod.ts): the bundle keeps only the parts named there" }] }] },
+  },
+  {
     files: ['test/**', 'bench/**', 'scripts/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
