@@ -3,6 +3,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import { maskSecrets } from '../src/terminal/sanitize.js';
+import { keyWord } from '../src/config/keymap.js';
 import { UiContext, sx } from './context.js';
 import { clean } from './glyphs.js';
 
@@ -37,10 +38,13 @@ export class ErrorBoundary extends React.Component<Props, State> {
     const theme = this.context?.theme ?? { color: false };
     const unicode = this.context?.unicode ?? false;
     const first = maskSecrets(clean(error.message || String(error), unicode));
+    // the keys as bound (a remapped Esc is named as remapped)
+    const km = this.context?.keymap;
+    const k = (a: string, dflt: string): string => (km ? keyWord(km, a) : dflt);
     return (
       <Box flexDirection="column" paddingX={1}>
         <Text {...sx(theme, { color: theme.danger, bold: true })}>{`The ${this.props.name} pane failed: ${first}`}</Text>
-        <Text {...sx(theme, { color: theme.muted })}>The rest of the console still works: Esc goes back, : opens the palette, q quits.</Text>
+        <Text {...sx(theme, { color: theme.muted })}>{`The rest of the console still works: ${k('app.back', 'Esc')} goes back, ${k('app.palette', ':')} opens the palette, ${k('app.quit', 'q')} quits.`}</Text>
       </Box>
     );
   }

@@ -5,7 +5,7 @@
 import React, { useCallback, useEffect, useMemo, useRef } from 'react';
 import { Box, Text, useApp, useInput, useStdin, useStdout } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
-import { DIALOG_SCOPES, PALETTE_SCOPES, displayKey, inputKeys, keyFromInk, keyOf, type InkKeyLike, type Scope } from '../src/config/keymap.js';
+import { DIALOG_SCOPES, PALETTE_SCOPES, displayKey, inputKeys, keyFromInk, keyOf, keyWord, type InkKeyLike, type Scope } from '../src/config/keymap.js';
 import { routeKey, type AppState, type AppStore } from '../src/store/app.js';
 import { findRow } from '../src/store/fleet.js';
 import { paletteKey, type ParsedCommand } from '../src/store/palette.js';
@@ -39,6 +39,8 @@ import { switchZone } from './Zones.js';
 import './screens.js';
 
 export function App({ ui }: { ui: Ui }): React.ReactElement {
+  // messages formed outside a screen (the store's toasts, a dialog's lines) name the keys as bound
+  ui.store.services.keyWord = (a) => keyWord(ui.keymap, a);
   const actions = useRef<ActionHandlers>({});
   const raw = useRef<RawKeyHandler | null>(null);
   const scopes = useRef<Scope[]>(['global']);

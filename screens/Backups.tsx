@@ -185,7 +185,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
         <SegLine key={`j${i}`} segs={l} width={width} theme={theme} unicode={unicode} />
       ))}
       <Text wrap="truncate" {...sx(theme, { color: theme.muted })}>
-        n new backup   w download   R/enter restore   J jobs
+        {`${keyOf(keymap, 'backups.new', unicode)} new backup   ${keyOf(keymap, 'backups.download', unicode)} download   ${keyOf(keymap, 'backups.restore', unicode)}/${keyOf(keymap, 'list.open', unicode)} restore   ${keyOf(keymap, 'app.jobs', unicode)} jobs`}
       </Text>
     </Box>
   );

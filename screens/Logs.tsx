@@ -77,7 +77,7 @@ function bottomSegs(session: LogSession, theme: Theme, unicode: boolean, keymap:
         : `  ${q.searchStatus() || '0/0'}  ${k('wizard.next')}: first match, then ${k('logs.next')}/${k('logs.prev')}  ${k('app.back')} clear`;
     return [
       { text: `${label}${session.draft}_`, color: theme.accent, bold: true },
-      session.draftError ? { text: `  ${session.draftError}`, color: theme.danger } : { text: info, color: theme.muted },
+      session.draftError ? { text: `  ${session.draftError}${session.draftRefused ? `: fix it, or ${k('app.back')} clears` : ''}`, color: theme.danger } : { text: info, color: theme.muted },
     ];
   }
   if (session.edit === 'mute') {

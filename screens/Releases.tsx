@@ -7,7 +7,7 @@ import { Box, Text } from 'ink';
 import type { Deployment, Job } from '../src/domain/index.js';
 import { envRisk } from '../src/domain/console.js';
 import { deploymentRow, newestFirst, resultText, type DeploymentRow } from '../src/store/releases.js';
-import { displayKey } from '../src/config/keymap.js';
+import { keyOf as keyName } from '../src/config/keymap.js';
 import { ListTable, type Column } from '../components/Table.js';
 import { useList } from '../components/list.js';
 import { copyText } from './copy.js';
@@ -22,7 +22,7 @@ interface Row extends DeploymentRow {
 
 export function Releases({ route, width, height }: ScreenProps): React.ReactElement {
   const { store, theme, unicode, config, keymap } = useUi();
-  const keyOf = (a: string): string => displayKey(keymap.keys[a]?.[0] ?? '?', unicode);
+  const keyOf = (a: string): string => keyName(keymap, a, unicode);
   const target = targetOfParams(route.params);
   const slot = useTopic('deployments', target ? { env: target.env } : null);
   const vk = store.viewKey(route);
@@ -72,7 +72,7 @@ export function Releases({ route, width, height }: ScreenProps): React.ReactElem
         `if it moved past ${r.commit}${head && head.commit !== '-' && head.commit !== r.commit ? ` (last deployed: ${head.commit})` : ''}, newer code runs.`,
         'The result says which commit ran.',
         'A redeploy restores no data: a backup restore does.',
-        live ? 'This is a LIVE environment.' : 'Progress shows here and in the jobs tray (J).',
+        live ? 'This is a LIVE environment.' : `Progress shows here and in the jobs tray (${keyOf('app.jobs')}).`,
       ],
       danger: live,
       confirmWord: live ? name : undefined,

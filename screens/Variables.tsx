@@ -35,7 +35,7 @@ export function offerDeploy(store: AppStore, target: EnvTarget, why: string, key
     confirmLabel: 'deploy',
     onConfirm: () =>
       void sendCommand(store, 'deploy', { env: target.env, buildMode: 'AUTO', ...(live ? { confirm: name } : {}) }).then(
-        (j) => store.toast(`deploy ${j.target}: started (J shows it)`, 'ok'),
+        (j) => store.toast(`deploy ${j.target}: started (${keyOf('app.jobs')} shows it)`, 'ok'),
         (e: unknown) => store.toast(`deploy refused: ${(e as Error).message}`, 'error'),
       ),
   });

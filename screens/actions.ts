@@ -1,6 +1,6 @@
 // What an environment action key does: the screen table's entry that opens it, or the handler
 // defined for it (screens/screens.ts). Creating a backup asks first (it is no screen).
-import type { AppStore } from '../src/store/app.js';
+import { keyWordOf, type AppStore } from '../src/store/app.js';
 import { getEnvAction, type ActionContext, type EnvTarget } from './registry.js';
 import type { FleetRow } from '../src/domain/index.js';
 
@@ -28,7 +28,7 @@ export function confirmBackup({ store, target }: ActionContext): void {
   }
   store.openDialog({
     title: `Create a backup of ${target.app}@${target.slug}?`,
-    lines: ['All services of the environment (database and media).', 'Progress shows in the jobs tray (J).'],
+    lines: ['All services of the environment (database and media).', `Progress shows in the jobs tray (${keyWordOf(store, 'app.jobs', 'J')}).`],
     confirmLabel: 'back up',
     onConfirm: () => void store.runCommand('backup', { env: target.env }),
   });

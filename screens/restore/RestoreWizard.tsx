@@ -83,7 +83,7 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
     if (r.state !== state) set(r.state);
     const eff = r.effect;
     if (eff?.type === 'close') {
-      if (state.step === 'progress' && !jobDone(job)) store.toast('the restore continues in the gateway: J shows it', 'info');
+      if (state.step === 'progress' && !jobDone(job)) store.toast(`the restore continues in the gateway: ${k('app.jobs')} shows it`, 'info');
       store.pop();
     } else if (eff?.type === 'submit') {
       sendCommand(store, 'restore', { ...eff.params })

@@ -146,6 +146,8 @@ export interface ZoneItem {
 export type CopyOutcome = { sent: true; likely: boolean } | { sent: false; reason: string };
 
 export interface Services {
+  /** How an action's key is named in a message ("J", "Ctrl-o" when remapped). Set by the App, which has the keymap. */
+  keyWord?: (action: string) => string;
   /** Hand the terminal to `fn` (e.g. ssh) and come back. Set by runTui. */
   suspend?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Leave the console. Set by runTui. */
@@ -333,7 +335,7 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
   const announce = (prev: Job | undefined, job: Job): void => {
     if (!NOTIFIED_KINDS.has(job.kind) || !jobEnded(prev, job)) return;
     const n = jobNotice(job, store.current());
-    if (!n.looking) store.toast(`${n.body}${n.ok ? '' : ' (J shows jobs)'}`, n.ok ? 'ok' : 'error');
+    if (!n.looking) store.toast(`${n.body}${n.ok ? '' : ` (${keyWordOf(store, 'app.jobs', 'J')} shows jobs)`}`, n.ok ? 'ok' : 'error');
     try {
       services.jobEnded?.(n);
     } catch {}
@@ -537,7 +539,7 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
       try {
         const job = await client.command(kind, params);
         upsertJob(job);
-        store.toast(`${kind} ${job.target}: started (J shows jobs)`, 'ok');
+        store.toast(`${kind} ${job.target}: started (${keyWordOf(store, 'app.jobs', 'J')} shows jobs)`, 'ok');
         return job;
       } catch (e) {
         store.toast(`${kind} refused: ${(e as Error).message}`, 'error');
@@ -559,6 +561,11 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
     },
   };
   return store;
+}
+
+/** An action's key as a word for a message: as the App's keymap binds it, else `dflt` (no App yet). */
+export function keyWordOf(store: AppStore, action: string, dflt: string): string {
+  return store.services.keyWord?.(action) ?? dflt;
 }
 
 // ------------------------------------------------------------------ selectors

@@ -111,8 +111,8 @@ function hms(ts: number): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-/** Appended to a draft's error when Enter would have kept it. */
-const REFUSED = '; not applied: fix it, or Esc clears';
+/** Appended to a draft's error when Enter would have kept it (the view says which key clears it). */
+const REFUSED = '; not applied';
 
 const GAP_KIND: Record<string, LogMarker['kind']> = {
   'slow-link': 'slow-link',
@@ -506,6 +506,11 @@ export class LogSession {
    * refused (returns false): the line stays open with its error, as Enter must never apply some
    * other filter (the last valid prefix of what was typed) in its place.
    */
+  /** The draft's error was refused on a keep (the line stays open until it is fixed or cleared). */
+  get draftRefused(): boolean {
+    return !!this.draftError?.endsWith(REFUSED);
+  }
+
   endEdit(keep: boolean): boolean {
     const mode = this.edit;
     if (keep && this.draftError && (mode === 'filter' || mode === 'search')) {

@@ -262,6 +262,18 @@ describe('backups view', () => {
     expect(f).toMatch(/\[x\] database/);
   });
 
+  test('the backups view names its keys as bound (new a, download W, restore ctrl+r, open ctrl+o, jobs T), and n opens no form any more', async () => {
+    const km = buildKeymap({ 'backups.new': 'a', 'backups.download': 'W', 'backups.restore': 'ctrl+r', 'list.open': 'ctrl+o', 'app.jobs': 'T' });
+    h = await open(env([]), 'backups', [['backups', { env: test_.envUuid }, backups]], km);
+    const f = await h.waitFor((x) => x.includes('nightly'));
+    expect(f).toContain('a new backup   W download   ctrl-r/ctrl-o restore   T jobs');
+    expect(f).not.toContain('n new backup');
+    await h.press('n');
+    expect(h.frame()).not.toContain('New backup of shop@test');
+    await h.press('a');
+    await h.waitFor((x) => x.includes('New backup of shop@test'));
+  });
+
   test('remapped form keys: help and the form say the new keys, and only they act (toggle v, note ctrl+n, create ctrl+g, cancel ctrl+x)', async () => {
     const km = buildKeymap({ 'wizard.toggle': 'v', 'form.field': 'ctrl+n', 'wizard.next': 'ctrl+g', 'app.back': 'ctrl+x' });
     h = await open(env([]), 'backups', [['backups', { env: test_.envUuid }, backups]], km);

@@ -437,6 +437,15 @@ describe('the log boxes follow the keymap', () => {
     expect(strip(h.frame())).toContain('/hay 5 (10 shown)');
     await h.press('\x18');
     await h.waitFor((x) => !strip(x).includes('shown)') && x.includes('needle number 6'));
+    // an invalid filter kept with ctrl+g is refused, and the refusal names the key that clears it
+    await h.press('\\');
+    for (const ch of '/([/') h.stdin.write(ch);
+    await h.waitFor((x) => strip(x).includes('invalid regex'));
+    await h.press('\x07');
+    f = strip(await h.waitFor((x) => strip(x).includes('not applied')));
+    expect(f).toContain('; not applied: fix it, or Ctrl-x clears');
+    await h.press('\x18');
+    await h.waitFor((x) => !strip(x).includes('not applied') && !strip(x).includes('/([/'));
     // search: z opens it, the box names ctrl+g, > and <, ctrl+x; Enter is inert, ctrl+g goes to a match
     await h.press('z');
     for (const ch of 'needle') h.stdin.write(ch);

@@ -5,6 +5,7 @@ vi.hoisted(() => {
 import React from 'react';
 import { mount, KEY, type Harness } from './fake.js';
 import { defineScreen } from '../../screens/registry.js';
+import { buildKeymap } from '../../src/config/keymap.js';
 import { runEnvAction } from '../../screens/actions.js';
 import type { Job } from '../../src/domain/index.js';
 
@@ -181,6 +182,22 @@ describe('jobs tray', () => {
   });
 });
 
+describe('messages name the jobs key as bound', () => {
+  it('app.jobs remapped to T: the backup question and the "started" message say T, and T opens the jobs', async () => {
+    h = await mount({ keymap: buildKeymap({ 'app.jobs': 'T' }) });
+    await h.press('j', 'j', 'j'); // shop@live
+    await h.press('B');
+    let f = strip(await h.waitFor((x) => x.includes('Create a backup of shop@live?')));
+    expect(f).toContain('Progress shows in the jobs tray (T).');
+    await h.press('y');
+    f = strip(await h.waitFor((x) => strip(x).includes(': started (')));
+    expect(f).toMatch(/started \(T shows jobs\)/);
+    expect(f).not.toContain('J shows');
+    await h.press('T');
+    await h.waitFor((x) => x.includes('Jobs run in the gateway'));
+  });
+});
+
 describe('words a person at 3 a.m. reads right', () => {
   it('the header says the connection is "connected" (not "live", which is an environment)', async () => {
     h = await mount();
@@ -234,6 +251,23 @@ describe('error boundaries', () => {
     await h.press('J');
     await h.waitFor((x) => x.includes('no jobs yet'));
     spy.mockRestore();
+  });
+
+  it('what the failed pane says about keys follows the keymap (app.back ctrl+x, app.palette ;, app.quit Q)', async () => {
+    const Boom = (): React.ReactElement => {
+      throw new Error('kaboom');
+    };
+    defineScreen({ id: 'boom2', title: 'boom', scopes: ['global'], component: Boom });
+    h = await mount({ keymap: buildKeymap({ 'app.back': 'ctrl+x', 'app.palette': ';', 'app.quit': 'Q' }) });
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+    h.store.push('boom2');
+    const f = strip(await h.waitFor((x) => x.includes('pane failed')));
+    spy.mockRestore();
+    expect(f).toContain('The rest of the console still works: Ctrl-x goes back, ; opens the palette, Q quits.');
+    await h.press(KEY.esc);
+    expect(strip(h.frame())).toContain('pane failed');
+    await h.press('\x18');
+    await h.waitFor((x) => x.includes('7 environments'));
   });
 });
 
