@@ -40,6 +40,8 @@ export function helpLines(keymap: ReturnType<typeof useUi>['keymap'], scopes: re
   const out: HelpLine[] = [];
   // the notes and titles name the keys bound, as the lines do
   const k = (a: string): string => keyWord(keymap, a);
+  // a title that names another action's key says it as {action.id}: the key bound now
+  const titled = (t: string): string => t.replace(/\{([a-z]+\.[a-zA-Z.]+)\}/g, (_m, id: string) => k(id));
   // in a text box a printable key is text: the box's own key is the first one that is not
   const boxKey = (a: string): string => {
     const key = keymap.keys[a]?.find((x) => x.length > 1 && x !== 'space');
@@ -57,7 +59,8 @@ export function helpLines(keymap: ReturnType<typeof useUi>['keymap'], scopes: re
     for (const b of bs) {
       const keys = b.keys.length ? b.keys.map((k) => displayKey(k, unicode)).join(', ') : '(unbound)';
       const reason = off[b.action.id];
-      out.push(reason === undefined ? { text: `  ${padToWidth(keys, 18)} ${b.action.title}` } : { text: `  ${padToWidth(keys, 18)} (not now: ${reason}) ${b.action.title}`, off: true });
+      const t = titled(b.action.title);
+      out.push(reason === undefined ? { text: `  ${padToWidth(keys, 18)} ${t}` } : { text: `  ${padToWidth(keys, 18)} (not now: ${reason}) ${t}`, off: true });
     }
     out.push({ text: '' });
   }

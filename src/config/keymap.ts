@@ -21,13 +21,13 @@ export interface ActionDef {
 
 export const ACTIONS: readonly ActionDef[] = [
   // global
-  { id: 'app.quit', short: 'quit', scope: 'global', keys: ['q', 'ctrl+c'], title: 'quit (q goes back on inner screens)', hint: true },
+  { id: 'app.quit', short: 'quit', scope: 'global', keys: ['q', 'ctrl+c'], title: 'quit ({app.quit} goes back on inner screens)', hint: true },
   { id: 'app.back', short: 'back', scope: 'global', keys: ['esc'], title: 'back / close', hint: true },
   { id: 'app.help', short: 'help', scope: 'global', keys: ['?'], title: 'help for this view', hint: true },
   { id: 'app.palette', short: 'command', scope: 'global', keys: [':'], title: 'command palette', hint: true },
   { id: 'app.jobs', short: 'jobs', scope: 'global', keys: ['J'], title: 'jobs tray', hint: true },
   { id: 'app.fleet', short: 'fleet', scope: 'global', keys: ['H'], title: 'go to the fleet (home)' },
-  { id: 'app.zones', short: 'zones', scope: 'global', keys: ['Z'], title: 'zones: the zones of the config file, which has a token; Enter switches (also :zone NAME)' },
+  { id: 'app.zones', short: 'zones', scope: 'global', keys: ['Z'], title: 'zones: the zones of the config file, which has a token; {list.open} switches (also :zone NAME)' },
   { id: 'app.redraw', short: 'redraw', scope: 'global', keys: ['ctrl+l'], title: 'redraw the whole screen (also after every resize)' },
   // lists
   { id: 'list.up', scope: 'list', keys: ['k', 'up'], title: 'move up' },
@@ -44,7 +44,7 @@ export const ACTIONS: readonly ActionDef[] = [
   { id: 'copy.url', short: 'copy URL', scope: 'copy', keys: ['Y'], title: "copy the environment's URL (in domains: the domain's)" },
   // actions on an environment (fleet row or environment screen)
   { id: 'env.logs', short: 'logs', scope: 'target', keys: ['l'], title: 'runtime logs', hint: true },
-  { id: 'env.deployments', short: 'deployments', scope: 'target', keys: ['d'], title: 'deployments: commit, branch, start, duration, result, who (Enter opens one log, r redeploys)' },
+  { id: 'env.deployments', short: 'deployments', scope: 'target', keys: ['d'], title: 'deployments: commit, branch, start, duration, result, who ({list.open} opens one log, {releases.redeploy} redeploys)' },
   { id: 'env.vars', short: 'variables', scope: 'target', keys: ['e'], title: 'environment variables: set, unset, edit (sensitive values hidden)' },
   { id: 'env.backups', short: 'backups', scope: 'target', keys: ['b'], title: 'backups' },
   { id: 'env.services', short: 'services', scope: 'target', keys: ['i'], title: "services: the environment's service instances (database, storage …), their service, region and state" },
@@ -131,8 +131,8 @@ export const ACTIONS: readonly ActionDef[] = [
   { id: 'purge.kind', short: 'kind', scope: 'purge', keys: ['tab'], title: 'purge kind: URLs / prefixes / hosts / tags / everything', hint: true },
   // confirmation dialogs (deploy, backup, unset …): Enter (wizard.next) confirms too unless the dialog
   // was opened with Enter, Esc (app.back) and q (app.quit) cancel; a typed confirmation takes text
-  { id: 'dialog.yes', short: 'confirm', scope: 'dialog', keys: ['y', 'Y'], title: 'confirm the dialog (Enter too, unless Enter opened it)' },
-  { id: 'dialog.no', short: 'cancel', scope: 'dialog', keys: ['n', 'N'], title: 'cancel the dialog (Esc too)' },
+  { id: 'dialog.yes', short: 'confirm', scope: 'dialog', keys: ['y', 'Y'], title: 'confirm the dialog ({wizard.next} too, unless {wizard.next} opened it)' },
+  { id: 'dialog.no', short: 'cancel', scope: 'dialog', keys: ['n', 'N'], title: 'cancel the dialog ({app.back} too)' },
   // the command palette (`:`): Enter (wizard.next) runs, Esc (app.back) closes, ↑/↓ walk the history
   { id: 'palette.complete', short: 'complete', scope: 'palette', keys: ['tab'], title: 'palette: the next completion' },
 ];

@@ -7,6 +7,7 @@ import { buildKeymap, normalizeKey, keyFromInk, ACTIONS, KeymapError } from '../
 import { makeTheme } from '../../src/config/theme.js';
 import { runDoctor } from '../../src/config/doctor.js';
 import { screenScopes } from '../../src/tui.js';
+import { helpLines } from '../../screens/Help.js';
 
 function problems(text: string): ConfigError {
   try {
@@ -115,6 +116,21 @@ describe('keymap', () => {
     expect(km.lookup('o', ['global', 'list', 'target', 'fleet'])).toBe(null);
     expect(km.lookup('s', ['global', 'list', 'jobs'])).toBe(null);
     expect(() => buildKeymap({ 'nope.x': 'a' })).toThrow(KeymapError);
+  });
+});
+
+describe('help titles name the keys bound', () => {
+  it('a title that mentions another action says its key as remapped, never the default', () => {
+    const text = (k: ReturnType<typeof buildKeymap>) => helpLines(k, ['global', 'target', 'dialog'], true).map((l) => l.text).join('\n');
+    const plain = text(buildKeymap());
+    expect(plain).toContain('Enter switches (also :zone NAME)');
+    expect(plain).toContain('(Enter opens one log, r redeploys)');
+    expect(plain).toContain('cancel the dialog (Esc too)');
+    const moved = text(buildKeymap({ 'list.open': 'ctrl+o', 'releases.redeploy': 'R', 'app.back': 'ctrl+b' }));
+    expect(moved).toContain('Ctrl-o switches (also :zone NAME)');
+    expect(moved).toContain('(Ctrl-o opens one log, R redeploys)');
+    expect(moved).toContain('cancel the dialog (Ctrl-b too)');
+    expect(moved).not.toMatch(/\{[a-z]+\.[a-zA-Z.]+\}/);
   });
 });
 
