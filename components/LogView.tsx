@@ -374,7 +374,7 @@ export function revealIndex(query: LogQuery, scroll: LogScroll, index: number, l
 // ---------------------------------------------------------------------------------------------
 // Component
 
-/** Re-render on buffer changes (the buffer coalesces notifications to ≈12/s). */
+/** Re-render on buffer changes (the buffer coalesces notifications to ≈30/s). */
 export function useLogVersion(buffer: LogBuffer): number {
   const [v, setV] = useState(buffer.version);
   useEffect(() => buffer.subscribe(() => setV(buffer.version)), [buffer]);

@@ -70,7 +70,7 @@ export interface LogBufferOptions {
   capLines?: number;
   /** Byte cap. Default 64 MiB. */
   capBytes?: number;
-  /** Max subscriber notifications per second. Default 12. */
+  /** Max subscriber notifications per second. Default 30 (a frame costs ~1–2 ms). */
   notifyHz?: number;
   /** Max physical lines in one grouped entry (a bigger traceback starts a new entry). Default 500. */
   maxGroupLines?: number;
@@ -266,7 +266,7 @@ export class LogBuffer {
     this.clean = opts.clean !== false;
     this.group = opts.group !== false;
     this.maxLineLength = Math.max(64, opts.maxLineLength ?? 32_768);
-    this.intervalMs = 1000 / Math.max(0.1, opts.notifyHz ?? 12);
+    this.intervalMs = 1000 / Math.max(0.1, opts.notifyHz ?? 30);
     tuneHeapForLogs();
   }
 

@@ -11,7 +11,7 @@
 //   its recovery are marked too.
 // - Tracks follow/paused and counts the lines that arrived while paused ("N new lines").
 // - React reads it through `subscribe`/`uiVersion` (view state, synchronous with keys) and the
-//   buffer's own throttled notifications (data, at most ~12/s). No line is ever in React state.
+//   buffer's own throttled notifications (data, at most ~30/s). No line is ever in React state.
 import { mkdir } from 'node:fs/promises';
 import { stateDir } from '../statefile/index.js';
 import { join } from 'node:path';
