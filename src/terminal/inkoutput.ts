@@ -135,7 +135,17 @@ function runsOf(piece: string): Run[] | null {
 // text one character, answers for every line of that shape.
 const SGR_PARTS = /(\x1b\[[0-9;]*m)/;
 const keepsWhole = new Bounded<boolean>(1000);
+// the answer per line too: a line on screen is asked again every frame
+const keepsWholeLine = new Bounded<boolean>(4000);
 function sliceKeepsWhole(line: string): boolean {
+  let k = keepsWholeLine.get(line);
+  if (k === undefined) {
+    k = skeletonKeepsWhole(line);
+    keepsWholeLine.set(line, k);
+  }
+  return k;
+}
+function skeletonKeepsWhole(line: string): boolean {
   if (runsOf(line) === null) return false;
   let skeleton = '';
   let n = 0;
