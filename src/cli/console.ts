@@ -60,7 +60,8 @@ export async function runConsole(a: ParsedArgs): Promise<number> {
     }
     const upstream = name === dir.startName ? dir.start() : dir.resolve(name);
     const { openSession } = await import('./session.js');
-    const s = await openSession({ ...opts, upstream, sandboxProcess: name === dir.startName ? early?.get : undefined });
+    // every screen's header counts the fleet (screens/App.tsx): its first reads start with the gateway
+    const s = await openSession({ ...opts, upstream, sandboxProcess: name === dir.startName ? early?.get : undefined, prefetch: [{ topic: 'fleet', params: {} }] });
     sessions.set(name, s);
     return s;
   };

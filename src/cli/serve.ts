@@ -147,6 +147,8 @@ export interface InProcessOptions {
   whoami?: boolean;
   /** Refuse every action (`divio-tui --read-only`), as `serve --read-only` does. */
   readOnly?: boolean;
+  /** See GatewayOptions.prefetch. */
+  prefetch?: import('../gateway/index.js').GatewayOptions['prefetch'];
 }
 
 export interface InProcessGateway extends ServeHandle {
@@ -196,6 +198,7 @@ export async function startInProcessGateway(opts: InProcessOptions = {}): Promis
   const start = (dir: string) => startGateway({
     host: '127.0.0.1', port: 0, tokens: [{ token, role: 'operator', name: 'local-user' }], upstream, dataDir: dir, readOnly: opts.readOnly,
     rediscoverDelayMs: opts.rediscoverDelayMs,
+    prefetch: opts.prefetch,
     // live: a line the sandbox adds later (its SSH host key) reaches later welcomes
     notices: () => [...sandboxNotices, ...notices],
   });

@@ -38,6 +38,8 @@ export interface SessionOptions {
   readOnly?: boolean;
   /** This upstream instead of the one the flags resolve to (a zone switched to inside the console). */
   upstream?: UpstreamChoice;
+  /** Topics an in-process gateway reads at once, before the client asks (the console: its fleet). */
+  prefetch?: import('./serve.js').InProcessOptions['prefetch'];
 }
 
 export interface Session {
@@ -110,6 +112,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     cloudflare: cloudflareConfig(o.cloudflare, env),
     sandboxOptions: sandboxOptionsFor(o, env),
     sandboxProcess: o.sandboxProcess,
+    prefetch: o.prefetch,
     whoami: o.whoami,
     readOnly: o.readOnly,
   });

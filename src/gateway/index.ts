@@ -10,6 +10,7 @@ import {
   PROTOCOL_VERSION,
   parseTopicRequest,
   topicKey,
+  type TopicName,
   type TopicRequest,
   type Welcome,
 } from '../protocol/index.js';
@@ -74,6 +75,11 @@ export interface GatewayOptions {
   notices?: () => readonly string[];
   /** Load limits (defaults: DEFAULT_LIMITS; the request rate is divided by pollScale). */
   limits?: Partial<GatewayLimits>;
+  /**
+   * Topics to start reading at once, before any client asks (the console's in-process gateway: the
+   * fleet its first screen shows). Each stays for the grace period, as after its last subscriber left.
+   */
+  prefetch?: ReadonlyArray<{ topic: TopicName; params: unknown }>;
 }
 
 /**
@@ -113,6 +119,8 @@ export const METRIC_WINDOWS = [15, 60, 360, 1440] as const;
 /** Failed hellos from one address: after FREE_FAILURES within FAILURE_WINDOW_MS, each refusal waits longer (up to 30 s). */
 const FREE_FAILURES = 3;
 const FAILURE_WINDOW_MS = 10 * 60_000;
+/** How long a welcome waits for the upstream's answer to whose token it is (see onHello). */
+const IDENTIFY_WAIT_MS = 3000;
 const MAX_FAILURE_DELAY_MS = 30_000;
 
 export interface Gateway {
@@ -157,6 +165,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const helloTimeout = opts.helloTimeoutMs ?? 5000;
   const up = opts.upstream;
+  const prefetch = (opts.prefetch ?? []).map((want) => {
+    const p = parseTopicRequest(want.topic, want.params);
+    if (!p.ok) throw new Error(`prefetch: bad ${want.topic} parameters: ${zodText(p.error)}`);
+    return canonicalRequest(p.request);
+  });
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   if (!opts.limits?.requestsPerSecond && scale < 1) {
     // faster polls (tests, the bench) get a ceiling that follows them
@@ -165,6 +178,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   }
   const limiter = new RequestLimiter({ ratePerSec: limits.requestsPerSecond, burst: limits.requestBurst });
   up.divio.setGate((signal) => limiter.acquire(signal));
+  let identifying: Promise<void> | null = up.identified ?? null;
+  void identifying?.then(() => (identifying = null));
 
   // One gateway per data directory: two writers of jobs.json would undo each other's jobs.
   const taken = lockDir(opts.dataDir);
@@ -480,17 +495,24 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     c.name = msg.client ?? 'client';
     if (c.helloTimer) clearTimeout(c.helloTimer);
     c.helloTimer = null;
-    const welcome: Welcome = {
-      type: 'welcome',
-      protocol: PROTOCOL_VERSION,
-      serverVersion: SERVER_VERSION,
-      upstream: { kind: up.kind, zone: up.zone, user: up.user },
-      role: tok.role,
-      readOnly: !!opts.readOnly,
-      capabilities: CAPABILITIES,
-      notices: [...(opts.notices?.() ?? []), ...jobs.notices, ...cursors.notices],
+    const welcome = (): void => {
+      if (c.closed) return;
+      const w: Welcome = {
+        type: 'welcome',
+        protocol: PROTOCOL_VERSION,
+        serverVersion: SERVER_VERSION,
+        upstream: { kind: up.kind, zone: up.zone, user: up.user },
+        role: tok.role,
+        readOnly: !!opts.readOnly,
+        capabilities: CAPABILITIES,
+        notices: [...(opts.notices?.() ?? []), ...jobs.notices, ...cursors.notices],
+      };
+      send(c, w);
     };
-    send(c, welcome);
+    // The upstream asks whose token it is while the gateway starts: the welcome names the user, so
+    // it waits for that answer (a slow one for at most IDENTIFY_WAIT_MS; the header then shows none).
+    if (identifying) void Promise.race([identifying, new Promise<void>((r) => setTimeout(r, IDENTIFY_WAIT_MS).unref())]).then(welcome);
+    else welcome();
   }
 
   function onSubscribe(c: ClientConn, msg: Extract<ClientMessage, { type: 'subscribe' }>): void {
@@ -643,6 +665,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       }
     }, 100);
   };
+
+  for (const req of prefetch) releaseTopic(acquireTopic(req));
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

@@ -20,5 +20,7 @@ export interface Upstream {
   cloudflare?: (env: Environment) => Promise<CloudflareTarget | null> | CloudflareTarget | null;
   /** me().email when known. */
   user: string | null;
+  /** Settles once `user` is known or the question failed (absent: nothing was asked). */
+  identified?: Promise<void>;
   close(): Promise<void>;
 }

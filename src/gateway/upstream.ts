@@ -51,18 +51,17 @@ export async function createUpstream(opts: CreateUpstreamOptions = {}): Promise<
       if (!client) clients.set(plan, (client = new CloudflareClient({ baseUrl: sb.cloudflareUrl, token: sb.cloudflareToken, plan })));
       return { client, zoneId };
     };
-    const user = opts.whoami === false ? null : await divio.me().then((m) => m.email, () => null);
-    return {
+    return identify({
       kind: 'sandbox',
       zone: 'SANDBOX',
       divio,
       cloudflare,
-      user,
+      user: null,
       close: async () => {
         await divio.close();
         await Promise.all([...clients.values()].map((c) => c.close()));
       },
-    };
+    }, opts.whoami);
   }
   const { zone, baseUrl } = resolveZone(opts.zone);
   const token = opts.token?.trim();
@@ -90,16 +89,30 @@ export async function createUpstream(opts: CreateUpstreamOptions = {}): Promise<
         return /^[0-9a-f]{32}$/i.test(z) ? { client: cf, zoneId: z } : { client: cf, zoneName: z };
       }
     : undefined;
-  const user = opts.whoami === false ? null : await divio.me().then((m) => m.email, () => null);
-  return {
+  return identify({
     kind: 'divio',
     zone,
     divio,
     cloudflare,
-    user,
+    user: null,
     close: async () => {
       await divio.close();
       await cf?.close();
     },
-  };
+  }, opts.whoami);
+}
+
+/**
+ * Ask whose token it is (me()) without waiting for the answer: the gateway starts and its first
+ * topics read meanwhile; `identified` settles when `user` is known (or the question failed: null).
+ */
+function identify(up: Upstream, whoami: boolean | undefined): Upstream {
+  if (whoami === false) return up;
+  up.identified = up.divio.me().then(
+    (m) => {
+      up.user = m.email;
+    },
+    () => {},
+  );
+  return up;
 }
