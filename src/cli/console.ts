@@ -75,7 +75,9 @@ export async function runConsole(a: ParsedArgs): Promise<number> {
       caps,
       connect: async () => {
         session = await openZone(dir.startName);
-        rememberSlugs(session.client);
+        // later: a second fleet subscription would be parsed beside the screen's first one
+        const c = session.client;
+        setTimeout(() => rememberSlugs(c), 3000).unref();
         return Object.assign(session.client, { warning: session.warning });
       },
       zones: {
