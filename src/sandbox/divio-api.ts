@@ -20,6 +20,12 @@ export interface RouteDeps {
    */
   extensions?: boolean;
   ssh: () => { host: string; port: number; hostKey?: string } | null;
+  /**
+   * An SSH endpoint that starts in the background and does not listen yet: start it now; resolves
+   * once it listens (or could not start). An environment's detail waits for it, so its ssh_endpoint
+   * is there whenever SSH runs (a client asking for it early, as `divio-tui ssh` does, is not told null).
+   */
+  sshSoon?: () => Promise<void>;
   onCdnClear?: (domain: DomainRec) => void;
 }
 
@@ -266,25 +272,27 @@ export function buildRoutes(deps: RouteDeps): Route[] {
     const slug = ctx.url.searchParams.get('slug');
     pageMapped(ctx, S().environments.filter((e) => (!apps || apps.includes(e.application)) && (!slug || e.slug === slug)), (e) => envJson(ctx, S(), e, ext));
   });
-  add('GET', '/apps/v3/environments/{uuid}/', (ctx) => sendJson(ctx, 200, envDetail(ctx, envOr404(ctx.params.uuid))));
-  add('PATCH', '/apps/v3/environments/{uuid}/', (ctx) => {
+  add('GET', '/apps/v3/environments/{uuid}/', async (ctx) => sendJson(ctx, 200, await envDetail(ctx, envOr404(ctx.params.uuid))));
+  add('PATCH', '/apps/v3/environments/{uuid}/', async (ctx) => {
     const e = envOr404(ctx.params.uuid);
     const body = drfParse(PatchEnv, ctx.body);
     e.branch = body.branch;
     const app = engine.appOf(e);
     app.branches[e.branch] ??= engine.rng.hex(40);
     engine.onChange();
-    sendJson(ctx, 200, envDetail(ctx, e));
+    sendJson(ctx, 200, await envDetail(ctx, e));
   });
-  add('POST', '/apps/v3/environments/{uuid}/copy/', (ctx) => {
+  add('POST', '/apps/v3/environments/{uuid}/copy/', async (ctx) => {
     const e = envOr404(ctx.params.uuid);
     const body = drfParse(CopyEnv, ctx.body);
-    sendJson(ctx, 201, envDetail(ctx, engine.copyEnvironment(e, body.new_slug)));
+    sendJson(ctx, 201, await envDetail(ctx, engine.copyEnvironment(e, body.new_slug)));
   });
-  const envDetail = (ctx: Ctx, e: EnvRec) => {
+  const envDetail = async (ctx: Ctx, e: EnvRec) => {
+    const deployed = !!e.last_finished_deployment && e.status !== 'not_deployed';
+    if (deployed && !deps.ssh()) await deps.sshSoon?.();
     const ssh = deps.ssh();
     const app = engine.appOf(e);
-    return { ...envJson(ctx, S(), e, ext), ssh_endpoint: ssh && e.last_finished_deployment && e.status !== 'not_deployed' ? { host: ssh.host, port: ssh.port, user: `${app.slug}-${e.slug}`, ...(ext && ssh.hostKey ? { host_key: ssh.hostKey } : {}) } : null };
+    return { ...envJson(ctx, S(), e, ext), ssh_endpoint: ssh && deployed ? { host: ssh.host, port: ssh.port, user: `${app.slug}-${e.slug}`, ...(ext && ssh.hostKey ? { host_key: ssh.hostKey } : {}) } : null };
   };
 
   add('GET', '/apps/v3/environments/{uuid}/logs/', (ctx) => runtimeLogs(ctx, engine, envOr404(ctx.params.uuid)));

@@ -76,6 +76,14 @@ import { Persister, STATE_FILE, defaultDataDir, loadState } from './persist.js';
 
 /** How soon log lines alone are written to the state file. */
 const IDLE_PERSIST_MS = 60_000;
+/**
+ * Work that can wait (the SSH endpoint started in the background) waits for the first pause in the
+ * requests: none in flight for this long after start-up (a client's first burst of requests,
+ * answered at once rather than behind ≈100 ms of ssh2 and a host key)…
+ */
+const QUIET_MS = 200;
+/** …or this long at the latest (a client that never pauses). */
+const QUIET_LATEST_MS = 2000;
 import { lockDir, moveAside, shown, type DirLock } from '../statefile/index.js';
 import { Rng, randomHex } from './rng.js';
 import type { CdnClearRec, PurgeRec, SandboxState } from './model.js';
@@ -251,8 +259,33 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   faults.set(o.faults as string | FaultRule[] | undefined);
 
   let sshInfo: { host: string; port: number; knownHostsPath: string; hostKey: string; close: () => Promise<void> } | null = null;
-  const routes = buildRoutes({ engine, extensions: o.extensions ?? false, ssh: () => (sshInfo ? { host: sshInfo.host, port: sshInfo.port, hostKey: sshInfo.hostKey } : null) });
+  /** Starts the SSH endpoint now if it is to start in the background and has not (see sshInBackground). */
+  let sshSoon: (() => Promise<void>) | undefined;
+  const routes = buildRoutes({ engine, extensions: o.extensions ?? false, ssh: () => (sshInfo ? { host: sshInfo.host, port: sshInfo.port, hostKey: sshInfo.hostKey } : null), sshSoon: () => sshSoon?.() ?? Promise.resolve() });
   const cf = new CloudflareApi(() => engine.state, cfToken, o.cloudflarePlan, () => persister?.schedule());
+
+  // requests in flight and when the last one came or ended: what `whenQuiet` waits on
+  let inFlight = 0;
+  let lastRequestAt = Date.now();
+  const whenQuiet = (run: () => void): (() => void) => {
+    const deadline = Date.now() + QUIET_LATEST_MS;
+    let timer: NodeJS.Timeout | null = null;
+    const check = () => {
+      const now = Date.now();
+      const quietFor = inFlight > 0 ? 0 : now - lastRequestAt;
+      if (quietFor >= QUIET_MS || now >= deadline) {
+        timer = null;
+        run();
+      } else {
+        timer = setTimeout(check, Math.max(1, Math.min(deadline - now, QUIET_MS - quietFor)));
+        timer.unref();
+      }
+    };
+    lastRequestAt = Date.now();
+    timer = setTimeout(check, QUIET_MS);
+    timer.unref();
+    return () => { if (timer) clearTimeout(timer); timer = null; };
+  };
 
   let stats: SandboxStats = { total: 0, byRoute: {}, logRequests: 0 };
   const count = (key: string, isLog: boolean) => {
@@ -303,6 +336,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return sendJson(ctx, 200, b);
     }
     if (path === '/_sandbox/scenario' && m === 'GET') {
+      await sshSoon?.(); // it names the SSH endpoint
       const s = engine.state;
       return sendJson(ctx, 200, {
         scenario: SCENARIO, seed, speed: engine.speed, divioUrl, cloudflareUrl, ssh: sandbox.ssh,
@@ -325,6 +359,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const method = req.method ?? 'GET';
     const ctx: Ctx = { req, res, method, url, base, params: {}, body: undefined };
     const path = url.pathname;
+    inFlight++;
+    lastRequestAt = Date.now();
+    res.once('close', () => {
+      inFlight--;
+      lastRequestAt = Date.now();
+    });
     try {
       engine.advance();
       const isCf = path === '/client/v4' || path.startsWith('/client/v4/');
@@ -425,9 +465,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   let sshTmp: string | null = null;
   let sshReady: Promise<void> = Promise.resolve();
+  /** Stops a background start that has not begun (close before it did). */
+  let sshNotYet = (): void => {};
   if (o.ssh ?? true) {
     const keyDir = dataDir ?? (sshTmp = mkdtempSync(join(tmpdir(), 'divio-sandbox-ssh-')));
-    const starting = import('./ssh.js').then(async ({ startSshServer }) => {
+    const begin = () => import('./ssh.js').then(async ({ startSshServer }) => {
       sshInfo = await startSshServer({ host, dir: keyDir, engine, sessionLimitMs: o.sshSessionLimitMs ?? 30 * 60_000, notice: (l) => {
         notices.push(l);
         onNotice?.(l);
@@ -435,12 +477,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       sandbox.ssh = { host: sshInfo.host, port: sshInfo.port, knownHostsPath: sshInfo.knownHostsPath, hostKey: sshInfo.hostKey };
     });
     if (o.sshInBackground) {
-      // The console's first fleet must not wait for a host key and ssh2 (≈160 ms): environments carry
-      // their ssh_endpoint as soon as the server listens.
-      sshReady = starting.catch(() => {});
+      // The console's first fleet must not wait for a host key and ssh2 (≈100 ms of one core), nor
+      // its first requests behind them: the endpoint starts at the first pause in the requests (at
+      // the latest 2 s after start-up), or at once when an environment's detail asks for it.
+      // Environments carry their ssh_endpoint as soon as the server listens.
+      let settle!: () => void;
+      sshReady = new Promise<void>((r) => (settle = r));
+      let started: Promise<void> | null = null;
+      let cancel = (): void => {};
+      sshSoon = () => {
+        if (!started) {
+          cancel();
+          started = begin().catch(() => {}).then(settle);
+        }
+        return started;
+      };
+      cancel = whenQuiet(() => void sshSoon!());
+      sshNotYet = () => {
+        if (started) return;
+        cancel();
+        started = Promise.resolve();
+        settle();
+      };
     } else {
       try {
-        await starting;
+        await begin();
       } catch (e) {
         server.close();
         cfServer?.close();
@@ -487,6 +548,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     async close() {
       clearInterval(timer);
+      sshNotYet();
       await sshReady; // an endpoint still starting is closed too
       const closing = (srv: Server) => new Promise<void>((r) => { srv.close(() => r()); srv.closeAllConnections(); });
       await Promise.all([closing(server), cfServer ? closing(cfServer) : Promise.resolve(), sshInfo?.close()]);
