@@ -2,7 +2,7 @@
 // connected, how many jobs run, and the breadcrumbs with the environment coloured by risk (live in red).
 import React from 'react';
 import { Box, Text } from 'ink';
-import { envRisk } from '../src/domain/console.js';
+import { envRisk } from '../src/domain/helpers.js';
 import { riskColor } from '../src/config/theme.js';
 import { truncateToWidth } from '../src/terminal/width.js';
 import { runningJobs } from '../src/store/app.js';

@@ -5,7 +5,8 @@ import type { AppState, AppStore, TopicSlot, WatchOptions } from '../src/store/a
 import type { Keymap, Scope } from '../src/config/keymap.js';
 import type { Theme } from '../src/config/theme.js';
 import type { Config } from '../src/config/config.js';
-import { topicKey, type TopicDataOf, type TopicName, type TopicParamsIn } from '../src/protocol/messages.js';
+import type { TopicDataOf, TopicName, TopicParamsIn } from '../src/protocol/messages.js';
+import { topicKey } from '../src/protocol/keys.js';
 
 export interface Ui {
   store: AppStore;

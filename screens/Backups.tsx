@@ -6,7 +6,7 @@ import { Box, Text } from 'ink';
 import { toneColor } from '../components/StatusBadge.js';
 import { backupWord, serviceTypeWord } from '../src/domain/words.js';
 import type { BackupWithDetail } from '../src/protocol/messages.js';
-import { jobResult } from '../src/domain/index.js';
+import { jobResult } from '../src/domain/helpers.js';
 import { backupContents, backupSize, backupStateText, backupTime, backupTrigger, backupUsable, contentKind } from '../src/store/restore.js';
 import { formatBytes, moment } from '../src/domain/format.js';
 import { backupFormKey, type BackupForm } from '../src/store/forms.js';

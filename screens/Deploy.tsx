@@ -8,7 +8,7 @@ import { Box, Text } from 'ink';
 import { NEVER_DEPLOYED, deploymentWord } from '../src/domain/words.js';
 import { toneColor } from '../components/StatusBadge.js';
 import type { Deployment, Environment as Env } from '../src/domain/index.js';
-import { envRisk, jobResult } from '../src/domain/console.js';
+import { envRisk, jobResult } from '../src/domain/helpers.js';
 import { confirmationWord } from '../src/domain/outcomes.js';
 import { riskColor } from '../src/config/theme.js';
 import { BUILD_MODES, BUILD_MODE_HELP, deployVerdict, deployWatch, stageViews, isErrorLine, type BuildMode } from '../src/store/deploy.js';

@@ -5,7 +5,7 @@
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import { cdnWord } from '../src/domain/words.js';
-import { envRisk } from '../src/domain/console.js';
+import { envRisk } from '../src/domain/helpers.js';
 import { riskColor } from '../src/config/theme.js';
 import { domainKind, domainRows, type DomainRow } from '../src/store/domains.js';
 import { ListTable, type Column } from '../components/Table.js';

@@ -4,9 +4,9 @@
 import React, { useMemo } from 'react';
 import { Busy } from '../components/Busy.js';
 import { Box, Text } from 'ink';
-import { domainName, isDeployed } from '../src/domain/index.js';
+import { domainName, isDeployed } from '../src/domain/helpers.js';
 import { NEVER_DEPLOYED, cdnWord, deploymentWord, envStatusWord, serviceStatusWord, serviceTypeWord, type Word } from '../src/domain/words.js';
-import { envRisk } from '../src/domain/console.js';
+import { envRisk } from '../src/domain/helpers.js';
 import { riskColor, type Theme } from '../src/config/theme.js';
 import { displayKey } from '../src/config/keymap.js';
 import type { EnvData } from '../src/protocol/messages.js';

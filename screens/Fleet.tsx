@@ -4,7 +4,7 @@ import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
 import { keyWord } from '../src/config/keymap.js';
-import { envRisk } from '../src/domain/console.js';
+import { envRisk } from '../src/domain/helpers.js';
 import { riskColor } from '../src/config/theme.js';
 import { FLEET_SORTS, age, errorRateText, fleetItems, lastDeployText, stateText, stateWord, type FleetItem } from '../src/store/fleet.js';
 import { ListTable, shownItems, type Column } from '../components/Table.js';

@@ -6,7 +6,7 @@
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
-import { envRisk } from '../src/domain/console.js';
+import { envRisk } from '../src/domain/helpers.js';
 import { riskColor } from '../src/config/theme.js';
 import { age, lastDeployText, stateText, stateWord } from '../src/store/fleet.js';
 import { ListTable, shownItems, type Column } from '../components/Table.js';

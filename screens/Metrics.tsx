@@ -11,7 +11,7 @@ import type { MetricSample } from '../src/domain/index.js';
 import type { MetricsData } from '../src/protocol/messages.js';
 import type { Theme } from '../src/config/theme.js';
 import { riskColor } from '../src/config/theme.js';
-import { envRisk } from '../src/domain/console.js';
+import { envRisk } from '../src/domain/helpers.js';
 import { renderChart, type ChartSeries, type ChartThresholds, type ChartTone } from '../components/Chart.js';
 import { renderSparkline } from '../components/Sparkline.js';
 import { crashIfForced } from '../components/ErrorBoundary.js';

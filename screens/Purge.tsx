@@ -4,7 +4,9 @@
 // everything (type the environment's slug). The rate-limit state of the last purge is shown.
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
-import { confirmationWord, divioCdnCandidate, domainName, jobResult, type Domain } from '../src/domain/index.js';
+import type { Domain } from '../src/domain/index.js';
+import { domainName, jobResult } from '../src/domain/helpers.js';
+import { confirmationWord, divioCdnCandidate } from '../src/domain/outcomes.js';
 import { purgeFormKey, type PurgeForm } from '../src/store/forms.js';
 import { PURGE_KIND_EXAMPLE, PURGE_KIND_LABEL, parsePurgeInput, type PurgeKind } from '../src/store/purge.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';

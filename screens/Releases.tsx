@@ -5,7 +5,7 @@
 import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { Deployment, Job } from '../src/domain/index.js';
-import { envRisk } from '../src/domain/console.js';
+import { envRisk } from '../src/domain/helpers.js';
 import { deploymentRow, newestFirst, resultText, type DeploymentRow } from '../src/store/releases.js';
 import { keyOf as keyName } from '../src/config/keymap.js';
 import { ListTable, type Column } from '../components/Table.js';

@@ -6,7 +6,7 @@
 import React, { useEffect, useMemo } from 'react';
 import { Box, Text } from 'ink';
 import type { EnvironmentVariable, Job } from '../src/domain/index.js';
-import { envRisk, jobResult } from '../src/domain/console.js';
+import { envRisk, jobResult } from '../src/domain/helpers.js';
 import { keyOf as keyName } from '../src/config/keymap.js';
 import { varFormKey, type VarForm } from '../src/store/forms.js';
 import type { AppStore } from '../src/store/app.js';

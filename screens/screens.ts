@@ -25,7 +25,7 @@ import { RestoreWizard, openRestore } from './restore/RestoreWizard.js';
 import { openAppLogs } from './logs/open.js';
 import { sshInto } from './ssh.js';
 import { confirmBackup, readOnly } from './actions.js';
-import { envRisk } from '../src/domain/console.js';
+import { envRisk } from '../src/domain/helpers.js';
 import { detectUnicode } from '../src/terminal/capabilities.js';
 
 const READ_ONLY = 'read-only token';

@@ -5,7 +5,7 @@
 import type { EnvData } from '../src/protocol/messages.js';
 import type { AppStore } from '../src/store/app.js';
 import type { EnvTarget } from './registry.js';
-import { isDeployed } from '../src/domain/index.js';
+import { isDeployed } from '../src/domain/helpers.js';
 import { join } from 'node:path';
 
 /** The environment's data from the store, watching it briefly when nothing shows it yet. */

@@ -95,7 +95,37 @@ export function checkInkPatches(who) {
 
 if (isMain) rmSync('dist', { recursive: true, force: true });
 
-if (isMain) await build({
+/**
+ * What the console loads before its first frame (its UI, its config when there is no file, the
+ * sandbox's head start) must not load zod: zod and the schemas built at import cost ~20–50 ms of
+ * the first frame (issue 16). The schema-free helpers live in src/domain/helpers.ts,
+ * src/protocol/keys.ts and src/config/defaults.ts. Fails the build with the chain that pulls it in.
+ */
+export const FIRST_FRAME = ['src/tui.tsx', 'src/config/start.ts', 'src/terminal/capabilities.ts', 'src/cli/session.ts', 'src/cli/console.ts'];
+export function checkFirstFrameWithoutZod(metafile, who) {
+  const ins = metafile.inputs;
+  const parent = new Map();
+  const seen = new Set();
+  const todo = [...FIRST_FRAME];
+  for (const f of todo) if (!ins[f]) throw new Error(`${who}: ${f} is not in the bundle: update FIRST_FRAME in scripts/bundle.mjs`);
+  while (todo.length) {
+    const x = todo.shift();
+    if (seen.has(x) || !ins[x]) continue;
+    seen.add(x);
+    for (const i of ins[x].imports) {
+      if (i.kind !== 'import-statement' || i.external || seen.has(i.path)) continue;
+      if (!parent.has(i.path)) parent.set(i.path, x);
+      todo.push(i.path);
+    }
+  }
+  const zod = [...seen].find((x) => /node_modules[\\/]zod[\\/]/.test(x));
+  if (!zod) return;
+  const chain = [zod];
+  for (let x = zod; parent.has(x); ) chain.push((x = parent.get(x)));
+  throw new Error(`${who}: the console's first frame would load zod: ${chain.reverse().join(' → ')} (import the schema-free module instead, or \`import type\`)`);
+}
+
+const built = !isMain ? null : await build({
   entryPoints: { 'divio-tui': 'src/cli.tsx' },
   outdir: 'dist',
   chunkNames: 'chunks/[name]-[hash]',
@@ -117,8 +147,10 @@ if (isMain) await build({
     js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
   define: production,
+  metafile: true,
 });
-if (isMain) {
+if (built) {
   checkInkPatches('bundle');
   checkYogaPatch('bundle');
+  checkFirstFrameWithoutZod(built.metafile, 'bundle');
 }

@@ -6,7 +6,7 @@ import React, { useMemo } from 'react';
 import { Box, Text } from 'ink';
 import { serviceTypeWord } from '../../src/domain/words.js';
 import type { Environment } from '../../src/domain/index.js';
-import { envRisk, jobResult } from '../../src/domain/console.js';
+import { envRisk, jobResult } from '../../src/domain/helpers.js';
 import { riskColor } from '../../src/config/theme.js';
 import { padToWidth, truncateToWidth } from '../../src/terminal/width.js';
 import {

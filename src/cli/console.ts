@@ -25,12 +25,12 @@ export async function runConsole(a: ParsedArgs): Promise<number> {
   // The sandbox (when it is the upstream) starts in its own process first, beside everything below.
   const { prestartSandbox } = await import('./session.js');
   const early = await prestartSandbox(sessionOptions(a, `divio-tui/${VERSION}`)).catch(() => null);
-  const [{ runTui, screenScopes }, { loadConfig }, { detectCapabilities }] = await Promise.all([
+  const [{ runTui, screenScopes }, { loadConfigAtStart }, { detectCapabilities }] = await Promise.all([
     import('../tui.js'),
-    import('../config/index.js'),
+    import('../config/start.js'),
     import('../terminal/capabilities.js'),
   ]);
-  const loaded = loadConfig({ path: flagString(a, 'config'), views: screenScopes() });
+  const loaded = await loadConfigAtStart({ path: flagString(a, 'config'), views: screenScopes() });
   if (!loaded.ok) {
     early?.dispose();
     process.stderr.write(`divio-tui: ${loaded.error}\n`);

@@ -2,10 +2,11 @@
 // or --config PATH. Validated with zod; errors name the file, the line and the key.
 import * as z from '../domain/zod.js';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { parseJsonWithLines, lineOf, JsonSyntaxError } from './jsonpos.js';
 import { buildKeymap, KeymapError, type Keymap, type Scope } from './keymap.js';
+import { configPath, defaultConfig, DEFAULT_NOTIFY, DEFAULT_UI } from './defaults.js';
+
+export { configPath, defaultConfig } from './defaults.js';
 
 export const ThemeName = z.enum(['default', 'high-contrast', 'mono']);
 export type ThemeName = z.infer<typeof ThemeName>;
@@ -36,28 +37,28 @@ export const Config = z
     ui: z
       .object({
         /** Force ASCII drawing (also: --ascii, or a non-UTF-8 locale). */
-        ascii: z.boolean().default(false),
+        ascii: z.boolean().default(DEFAULT_UI.ascii),
         /** Override the detected colour depth. */
-        color: z.enum(['auto', 'none', '16', '256', 'truecolor']).default('auto'),
+        color: z.enum(['auto', 'none', '16', '256', 'truecolor']).default(DEFAULT_UI.color),
         /** Start the fleet grouped by organisation. */
-        groupByOrg: z.boolean().default(false),
+        groupByOrg: z.boolean().default(DEFAULT_UI.groupByOrg),
         /** Timestamps in local time (default) or UTC. */
-        utc: z.boolean().default(false),
+        utc: z.boolean().default(DEFAULT_UI.utc),
         /** URLs drawn as OSC 8 hyperlinks (the text stays the same; off for terminals that show the bytes). */
-        hyperlinks: z.boolean().default(true),
+        hyperlinks: z.boolean().default(DEFAULT_UI.hyperlinks),
       })
       .strict()
-      .default({ ascii: false, color: 'auto', groupByOrg: false, utc: false, hyperlinks: true }),
+      .default({ ...DEFAULT_UI }),
     /** When a deploy, backup, restore, download or purge ends (DIVIO_TUI_NO_NOTIFY or CI turn both off). */
     notify: z
       .object({
         /** Ring the bell when the job ends while another view is on screen. */
-        bell: z.boolean().default(true),
+        bell: z.boolean().default(DEFAULT_NOTIFY.bell),
         /** Desktop notification: detected from the terminal, OSC 9, OSC 777, or off. */
-        desktop: z.enum(['auto', 'osc9', 'osc777', 'off']).default('auto'),
+        desktop: z.enum(['auto', 'osc9', 'osc777', 'off']).default(DEFAULT_NOTIFY.desktop),
       })
       .strict()
-      .default({ bell: true, desktop: 'auto' }),
+      .default({ ...DEFAULT_NOTIFY }),
     /** Log viewer settings (owned by the log viewer). */
     logs: z.looseObject({}).optional(),
     /** Customer-owned Cloudflare zones and similar (owned by the actions). */
@@ -75,9 +76,6 @@ export const Config = z
   .strict();
 export type Config = z.infer<typeof Config>;
 
-export function defaultConfig(): Config {
-  return Config.parse({});
-}
 
 export interface ConfigProblem {
   /** 1-based line in the file (0 when there is no file). */
@@ -109,10 +107,6 @@ export type LoadedConfig =
     }
   | { ok: false; error: string; problems: ConfigProblem[]; path: string };
 
-export function configPath(env: Record<string, string | undefined> = process.env): string {
-  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : join(env.HOME || homedir(), '.config');
-  return join(base, 'divio-tui', 'config.json');
-}
 
 function dotted(path: readonly PropertyKey[]): string {
   return path.map((p) => String(p)).join('.');

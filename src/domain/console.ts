@@ -104,12 +104,6 @@ export type JobOf<K extends JobKind> = Extract<Job, { kind: K }>;
 /** What a job of kind K records as it runs. */
 export type JobResultOf<K extends JobKind> = z.infer<(typeof JobResults)[K]>;
 
-/** The result of `job` when it is of one of `kinds` (null otherwise, or while it has none). */
-export function jobResult<K extends JobKind>(job: Job | null | undefined, ...kinds: K[]): JobResultOf<K> | null {
-  if (!job || !kinds.some((k) => k === job.kind)) return null;
-  // job.kind is one of K: the union member of that kind, whose result is JobResultOf<K>.
-  return (job as JobOf<K>).result as JobResultOf<K> | null;
-}
 
 export const EnvState = z.enum(['live', 'deploying', 'failed', 'sleeping', 'never-deployed', 'unknown']);
 export type EnvState = z.infer<typeof EnvState>;
@@ -150,14 +144,3 @@ export const FleetRow = z.object({
 });
 export type FleetRow = z.infer<typeof FleetRow>;
 
-/** Environment risk, for colour: live is red everywhere. */
-export function envRisk(slug: string): 'live' | 'test' | 'other' {
-  // Several environments shown together ("test+live"): the riskiest one counts.
-  if (slug.includes('+')) {
-    const risks = slug.split('+').map((s) => envRisk(s.includes('@') ? s.slice(s.lastIndexOf('@') + 1) : s));
-    return risks.includes('live') ? 'live' : risks.includes('test') ? 'test' : 'other';
-  }
-  if (slug === 'live' || slug === 'production' || slug === 'prod') return 'live';
-  if (slug === 'test' || slug === 'staging' || slug === 'local') return 'test';
-  return 'other';
-}

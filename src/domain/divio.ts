@@ -91,14 +91,6 @@ export const Environment = z.looseObject({
   status: z.string().nullable().optional(),
 });
 export type Environment = z.infer<typeof Environment>;
-/** The uuid of the environment's last finished deployment, or null when it was never deployed. */
-export function lastFinishedUuid(e: Pick<Environment, 'last_finished_deployment'>): string | null {
-  return e.last_finished_deployment?.uuid ?? null;
-}
-/** Divio's CLI refuses ssh and logs on an environment without a finished deployment ("not deployed yet"). */
-export function isDeployed(e: Pick<Environment, 'last_finished_deployment'>): boolean {
-  return lastFinishedUuid(e) !== null;
-}
 
 export const DeploymentStatus = z.string(); // enum unverified: e.g. "running", "success", "failure"
 export const Deployment = z.looseObject({
@@ -237,9 +229,6 @@ export const Domain = z.looseObject({
   cloudflare_zone: z.string().nullable().optional(),
 });
 export type Domain = z.infer<typeof Domain>;
-export function domainName(d: Domain): string {
-  return d.domain ?? d.name ?? d.uuid;
-}
 
 /** Sandbox-only extension: `/apps/v3/environments/{uuid}/metrics/`. */
 export const MetricSample = z.looseObject({

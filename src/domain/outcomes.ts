@@ -1,7 +1,8 @@
 // When an upstream operation is finished and whether it succeeded, and which domains a CDN purge
 // concerns: defined once, next to the nouns (src/domain/divio.ts), for the jobs, the topics and the
 // screens alike.
-import { domainName, type Backup, type BackupRestore, type Deployment, type Domain } from './divio.js';
+import type { Backup, BackupRestore, Deployment, Domain } from './divio.js';
+import { domainName } from './helpers.js';
 
 /**
  * The confirmation a destructive action needs (a restore, a deploy to live, purging everything):

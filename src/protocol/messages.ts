@@ -55,22 +55,7 @@ export const TopicParams = {
   services: z.object({ env: z.string().min(1) }).strict(),
 } as const satisfies Record<TopicName, z.ZodTypeAny>;
 
-/** Canonical key of (topic, params): one upstream poller per key, whatever the number of clients. */
-export function topicKey(topic: TopicName, params: unknown): string {
-  return `${topic}:${stableStringify(params ?? {})}`;
-}
-export function stableStringify(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
+export { topicKey, stableStringify } from './keys.js';
 
 // ---------------------------------------------------------------- topic payloads
 /** Per-topic upstream health, so a pane can degrade on its own ("upstream 503, retrying in 4 s"). */

@@ -5,7 +5,8 @@
 // batches notifications so React commits at most ~12 times a second however fast data arrives.
 import { trace } from '../terminal/trace.js';
 import type { Job, JobKind } from '../domain/index.js';
-import { topicKey, type TopicDataOf, type TopicName, type TopicParamsIn, type TopicHealth, type Welcome } from '../protocol/messages.js';
+import type { TopicDataOf, TopicName, TopicParamsIn, TopicHealth, Welcome } from '../protocol/messages.js';
+import { topicKey } from '../protocol/keys.js';
 import { jobEnded, jobNotice, NOTIFIED_KINDS, type JobNotice } from './jobnotice.js';
 import type { TimeRange } from '../domain/metrics.js';
 import type { BackupForm, PurgeForm, VarForm } from './forms.js';

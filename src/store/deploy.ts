@@ -2,7 +2,8 @@
 // error, a per-deployment log buffer that only ever appends (it survives the cockpit unmounting), the
 // heartbeat (time since progress last changed), and the verdict from the API's success plus the HTTP
 // probe the gateway's deploy job runs when the deployment ends.
-import { jobResult, type Deployment, type Job } from '../domain/index.js';
+import type { Deployment, Job } from '../domain/index.js';
+import { jobResult } from '../domain/helpers.js';
 import { LogBuffer } from './logbuffer.js';
 
 export type BuildMode = 'AUTO' | 'ADOPT' | 'FORCE';

@@ -2,7 +2,8 @@
 // account joined with the fleet's rows (application and environment by uuid), sorted by application,
 // environment (live first), primary first; unknown applications last. Pure.
 import type { Domain, FleetRow } from '../domain/index.js';
-import { domainName, envRisk, isDivioDefaultDomain } from '../domain/index.js';
+import { domainName, envRisk } from '../domain/helpers.js';
+import { isDivioDefaultDomain } from '../domain/outcomes.js';
 
 export interface DomainRow {
   uuid: string;

@@ -1,7 +1,7 @@
 // An environment's deployments as rows (the deployments screen and `divio-tui deployments`): start
 // as an absolute 24-hour time with its date and as an age, duration, result, commit, branch, who.
 import type { Deployment } from '../domain/index.js';
-import { deploymentOutcome } from '../domain/index.js';
+import { deploymentOutcome } from '../domain/outcomes.js';
 import { deploymentWord } from '../domain/words.js';
 
 export interface DeploymentRow {

@@ -1,7 +1,8 @@
 // The restore wizard as a pure state machine: keys in, state (and at most one effect) out. The screen
 // only renders it and performs the effect (close, send the restore command). Every step is
 // reversible with Esc until the command is sent; after that Esc only stops watching.
-import { confirmationWord, type Environment, type ServiceInstanceBackup } from '../domain/index.js';
+import type { Environment, ServiceInstanceBackup } from '../domain/index.js';
+import { confirmationWord } from '../domain/outcomes.js';
 import type { BackupWithDetail } from '../protocol/messages.js';
 import { backupTriggerWord, backupWord } from '../domain/words.js';
 import { editText } from './textinput.js';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfigText, loadConfig, ConfigError, configPath } from '../../src/config/config.js';
+import { parseConfigText, loadConfig, ConfigError, configPath, Config, defaultConfig } from '../../src/config/config.js';
+import { loadConfigAtStart } from '../../src/config/start.js';
 import { buildKeymap, normalizeKey, keyFromInk, ACTIONS, KeymapError } from '../../src/config/keymap.js';
 import { makeTheme } from '../../src/config/theme.js';
 import { runDoctor } from '../../src/config/doctor.js';
@@ -78,6 +79,44 @@ describe('config file', () => {
       expect(ok.ok && ok.keymap.keys['app.jobs']).toEqual(['ctrl+o', 'J']);
       const missing = loadConfig({ path: join(dir, 'nope.json'), env });
       expect(missing.ok).toBe(false);
+      expect(!missing.ok && missing.error).toMatch(/nope\.json:0: file not found/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the console's config at start (no schema loaded without a file)", () => {
+  it("defaultConfig() is exactly what the schema makes of an empty file", () => {
+    expect(defaultConfig()).toEqual(Config.parse({}));
+    // a new object each time: a caller that changes it changes nobody else's
+    const a = defaultConfig();
+    a.ui.ascii = true;
+    expect(defaultConfig().ui.ascii).toBe(false);
+  });
+
+  it('gives what loadConfig gives: defaults without a file, the file validated, a bad or missing --config an error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    try {
+      const env = { XDG_CONFIG_HOME: dir, HOME: dir };
+      const views = screenScopes();
+      const none = await loadConfigAtStart({ env, views });
+      const sync = loadConfig({ env, views });
+      if (!none.ok || !sync.ok) throw new Error('expected the defaults');
+      expect(none.config).toEqual(sync.config);
+      expect(none.keymap.keys).toEqual(sync.keymap.keys);
+      expect([none.path, none.searched]).toEqual([null, join(dir, 'divio-tui', 'config.json')]);
+      mkdirSync(join(dir, 'divio-tui'));
+      const file = join(dir, 'divio-tui', 'config.json');
+      writeFileSync(file, '{ "ui": { "groupByOrg": true }, "keys": { "app.jobs": ["ctrl+o", "J"] } }');
+      const ok = await loadConfigAtStart({ env, views });
+      expect(ok.ok && ok.path).toBe(file);
+      expect(ok.ok && ok.config.ui.groupByOrg).toBe(true);
+      expect(ok.ok && ok.keymap.keys['app.jobs']).toEqual(['ctrl+o', 'J']);
+      writeFileSync(file, '{\n  "ui": { "colour": 1 }\n}');
+      const bad = await loadConfigAtStart({ env, views });
+      expect(!bad.ok && bad.error).toMatch(/config\.json:2: ui\.colour: unknown setting "colour"/);
+      const missing = await loadConfigAtStart({ path: join(dir, 'nope.json'), env, views });
       expect(!missing.ok && missing.error).toMatch(/nope\.json:0: file not found/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
