@@ -1,20 +1,17 @@
 // End to end: the deploy cockpit in a real terminal against the sandbox. Deploying an environment
 // whose release commands fail: the live log streams, then the cockpit names the failing stage and
 // opens the log at the first error.
-import { afterEach, describe, expect, test } from 'vitest';
-import { spawnConsole, binAvailable, KEYS, type Pty } from './harness.js';
+import { describe, expect, test } from 'vitest';
+import { KEYS } from './harness.js';
+import { useE2e } from './setup.js';
 
-let pty: Pty | null = null;
-afterEach(() => {
-  pty?.cleanup();
-  pty = null;
-});
+const e2e = useE2e();
 
-describe.skipIf(!binAvailable())('deploy cockpit in a real terminal', () => {
+describe('deploy cockpit in a real terminal', () => {
   test('a failing deployment: stages stream, then the failing stage is named and the log opens at the first error', async () => {
     // speed 8: an ADOPT deployment runs a few seconds of real time, so the cockpit (polling every
     // 1.5 s) sees it running before it fails (at 30 it could end within one poll)
-    pty = spawnConsole({ args: ['--sandbox', '--ephemeral', '--seed', '1', '--speed', '8'], cols: 110, rows: 32 });
+    const pty = e2e.console({ args: ['--sandbox', '--ephemeral', '--seed', '1', '--speed', '8'], cols: 110, rows: 32 });
     await pty.waitForText('acme-booking', 20_000);
     await pty.press('j', KEYS.enter); // acme-booking@test (its release commands always fail)
     await pty.waitForText(/acme-booking › test › environment/, 8000);

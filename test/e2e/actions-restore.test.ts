@@ -1,10 +1,11 @@
 // End to end in a real pseudo-terminal: the bundled console against its embedded sandbox, the whole
 // restore wizard driven with keys (live → test, database only, safety backup on), until the result
 // shows the destination's new content version.
-import { afterEach, describe, expect, test } from 'vitest';
-import { spawnConsole, binAvailable, KEYS, type Pty } from './harness.js';
+import { describe, expect, test } from 'vitest';
+import { KEYS, type Pty } from './harness.js';
+import { useE2e } from './setup.js';
 
-let pty: Pty | null = null;
+const e2e = useE2e();
 
 /** Type into the palette one character at a time, each seen on screen before the next. */
 async function typeSeen(p: Pty, prefix: string, text: string): Promise<void> {
@@ -13,14 +14,10 @@ async function typeSeen(p: Pty, prefix: string, text: string): Promise<void> {
     await p.waitForText((prefix + text.slice(0, i)).trimEnd(), 5000);
   }
 }
-afterEach(() => {
-  pty?.cleanup();
-  pty = null;
-});
 
-describe.skipIf(!binAvailable())('restore wizard in a real terminal', () => {
+describe('restore wizard in a real terminal', () => {
   test('choose a backup of live, restore its database into test with a safety backup, see the new content version', async () => {
-    pty = spawnConsole({ args: ['--sandbox', '--ephemeral', '--seed', '1', '--speed', '40'], cols: 140, rows: 40 });
+    const pty = e2e.console({ args: ['--sandbox', '--ephemeral', '--seed', '1', '--speed', '40'], cols: 140, rows: 40 });
     await pty.waitForText('acme-reports', 20_000);
     await pty.press(':');
     await typeSeen(pty, ':', 'env acme-reports@live');

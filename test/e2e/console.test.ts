@@ -1,23 +1,10 @@
 // End-to-end: the bundled console in a real pseudo-terminal against the embedded sandbox.
 // Needs the bundle (`node scripts/bundle.mjs`, or DIVIO_TUI_BIN=path).
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { KEYS } from './harness.js';
+import { SCALE, useE2e } from './setup.js';
 
-let p: Pty | null = null;
-/**
- * Multiplies the waiting budgets: how long a condition may take before the test gives up. They are
- * not speed checks (the bench measures the fleet's time to screen); E2E_TIME_SCALE raises them on a
- * slow box.
- */
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
-
-beforeAll(() => {
-  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "node scripts/bundle.mjs" first`);
-});
+const e2e = useE2e();
 
 /** The fleet table's header row. */
 function headerRow(screen: string): string {
@@ -26,7 +13,7 @@ function headerRow(screen: string): string {
 
 describe('divio-tui in a real terminal', () => {
   it('shows the fleet, filters, opens an environment, help, palette, re-lays out on resize, and leaves the terminal clean', async () => {
-    p = spawnConsole({ cols: 140, rows: 34 });
+    const p = e2e.console({ cols: 140, rows: 34 });
     await p.waitForText(/connecting|SANDBOX/, 5000 * SCALE);
     await p.waitForText(/nordwind-shop/, 8000 * SCALE);
     let s = p.screenText();
@@ -90,7 +77,7 @@ describe('divio-tui in a real terminal', () => {
   });
 
   it('keys in one read each reach the screen the key before opened; an Escape and a key in one read are both keys', async () => {
-    p = spawnConsole({ cols: 120, rows: 30 });
+    const p = e2e.console({ cols: 120, rows: 30 });
     await p.waitForText(/nordwind-shop/, 8000 * SCALE);
     // one write (a paste, a fast typist over a slow link): the palette opens, runs, the environment
     // opens, and e opens its variables there
@@ -112,13 +99,13 @@ describe('divio-tui in a real terminal', () => {
   });
 
   it('a resize (even one column) repaints the whole frame; ctrl-l repaints on demand', async () => {
-    p = spawnConsole({ cols: 100, rows: 20 });
+    const p = e2e.console({ cols: 100, rows: 20 });
     await p.waitForText(/acme-booking/, 8000 * SCALE);
     // The frame is right when the header is on the top rows and the key hints on the last one.
     const whole = async (cols: number, rows: number): Promise<void> => {
       const end = Date.now() + 5000 * SCALE;
       for (;;) {
-        const l = p!.lines();
+        const l = p.lines();
         const ok = /^ SANDBOX\s+│ ● connected │/.test(l[0]!) && l[1] === 'fleet' && /\bAPP\b.*\bSTATE\b/.test(l[2]!) && /^q quit {2}\? help/.test(l[rows - 2]!) && l[rows - 1] === '' && l.every((x) => x.length <= cols);
         if (ok) return;
         if (Date.now() > end) throw new Error(`the frame was not repainted at ${cols}x${rows}:\n${l.map((x, i) => `${String(i).padStart(2)}|${x}`).join('\n')}`);
@@ -145,7 +132,7 @@ describe('divio-tui in a real terminal', () => {
   });
 
   it('a crash inside one pane leaves the rest usable; ctrl-c quits cleanly', async () => {
-    p = spawnConsole({ cols: 120, rows: 30, env: { DIVIO_TUI_FORCE_PANE_CRASH: 'fleet' } });
+    const p = e2e.console({ cols: 120, rows: 30, env: { DIVIO_TUI_FORCE_PANE_CRASH: 'fleet' } });
     await p.waitForText(/The fleet pane failed/, 8000 * SCALE);
     await p.waitForText('SANDBOX', 8000 * SCALE);
     await p.press('J');
@@ -161,7 +148,7 @@ describe('divio-tui in a real terminal', () => {
   });
 
   it('LANG=C and NO_COLOR=1: no non-ASCII character on screen and no colour codes; SIGTERM restores the terminal', async () => {
-    p = spawnConsole({ cols: 120, rows: 30, env: { LANG: 'C', LC_ALL: undefined, LC_CTYPE: undefined, NO_COLOR: '1' } });
+    const p = e2e.console({ cols: 120, rows: 30, env: { LANG: 'C', LC_ALL: undefined, LC_CTYPE: undefined, NO_COLOR: '1' } });
     const screens: string[] = [];
     screens.push(await p.waitForText(/nordwind-shop/, 8000 * SCALE));
     await p.press(KEYS.enter);

@@ -2,25 +2,20 @@
 // selected row's id, `Y` its URL, `y` in the log view the line; the status line shows what was copied
 // (the fallback where OSC 52 does not arrive). The environment's URL and domains are OSC 8 links, and
 // the screen around them is laid out exactly as without them.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KEYS } from './harness.js';
+import { SCALE, useE2e } from './setup.js';
 
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
-let p: Pty | null = null;
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
-beforeAll(() => {
-  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "npm run build" first`);
-});
+const e2e = useE2e();
 
 const osc52 = (text: string): string => `\x1b]52;c;${Buffer.from(text, 'utf8').toString('base64')}\x07`;
 
 describe('copy and links', () => {
   it('y / Y on the fleet, the environment and the log view; OSC 8 links that keep the layout', async () => {
     const cols = 120;
-    p = spawnConsole({ cols, rows: 34, env: { TERM_PROGRAM: 'WezTerm' } });
+    const p = e2e.console({ cols, rows: 34, env: { TERM_PROGRAM: 'WezTerm' } });
     await p.waitForText(/nordwind-shop/, 10_000 * SCALE);
     await p.press('/');
     await p.type('nordwind-shop');
@@ -70,20 +65,17 @@ describe('copy and links', () => {
   });
 
   it('a terminal not known to honour OSC 52: the status line says so and shows the text', async () => {
-    p = spawnConsole({ env: { TERM_PROGRAM: undefined, VTE_VERSION: '7600' } });
+    const p = e2e.console({ env: { TERM_PROGRAM: undefined, VTE_VERSION: '7600' } });
     await p.waitForText(/acme-booking/, 10_000 * SCALE);
     await p.press('y');
     await p.waitForText(/copied environment \(OSC 52: if this terminal ignores it, select the text here\): \S+@\S+/);
   });
 
   it('ui.hyperlinks off: no OSC 8 at all', async () => {
-    const { mkdtempSync, writeFileSync, mkdirSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'links-off-'));
+    const dir = e2e.tempDir('links-off-');
     mkdirSync(join(dir, 'divio-tui'));
     writeFileSync(join(dir, 'divio-tui', 'config.json'), JSON.stringify({ ui: { hyperlinks: false } }));
-    p = spawnConsole({ env: { XDG_CONFIG_HOME: dir } });
+    const p = e2e.console({ env: { XDG_CONFIG_HOME: dir } });
     await p.waitForText(/nordwind-shop/, 10_000 * SCALE);
     await p.press(':');
     await p.type('env nordwind-shop@live');

@@ -2,30 +2,19 @@
 // environment's domains from one listing of the domains API, named APP ENV, primary / custom or
 // Divio's own, each name an OSC 8 link; `/` filters, `y`/`Y` copy the name and the URL, Enter opens
 // the environment, `?` lists the keys from the keymap. The twin `divio-tui domains` prints the same.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
-import { runBin, startSandboxBin, type SandboxBin } from './cli-harness.js';
+import { describe, expect, it } from 'vitest';
+import { KEYS } from './harness.js';
+import { runBin } from './cli-harness.js';
+import { SCALE, useE2e } from './setup.js';
 
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
-let p: Pty | null = null;
-let sb: SandboxBin | null = null;
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
-afterAll(async () => {
-  await sb?.stop();
-});
-beforeAll(() => {
-  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "npm run build" first`);
-});
+const e2e = useE2e();
 
 const osc52 = (text: string): string => `\x1b]52;c;${Buffer.from(text, 'utf8').toString('base64')}\x07`;
 
 describe(':domains', () => {
   it('every environment, primary and custom marked, links, filter, copy, Enter opens the environment', async () => {
     const cols = 120;
-    p = spawnConsole({ cols, rows: 40, env: { TERM_PROGRAM: 'WezTerm' } });
+    const p = e2e.console({ cols, rows: 40, env: { TERM_PROGRAM: 'WezTerm' } });
     await p.waitForText(/acme-reports/, 10_000 * SCALE);
     await p.press(':');
     await p.type('domains');
@@ -77,8 +66,8 @@ describe(':domains', () => {
   }, 240_000);
 
   it('divio-tui domains [APP [ENV]] [--json]', async () => {
-    sb = await startSandboxBin(['--seed', '7', '--speed', '20']);
-    const run = (args: string[]) => runBin(args, { home: sb!.home, env: sb!.env, timeoutMs: 90_000 });
+    const sb = await e2e.sandbox(['--seed', '7', '--speed', '20']);
+    const run = (args: string[]) => runBin(args, { home: sb.home, env: sb.env, timeoutMs: 90_000 });
     const all = await run(['domains']);
     expect(all.code, all.all).toBe(0);
     expect(all.stdout).toMatch(/^DOMAIN\s+APP\s+ENV\s+KIND\s+URL$/m);

@@ -3,25 +3,14 @@
 // any age, "not read yet" last), a newest backup that failed flagged; Enter opens that environment's
 // backups. `:deployments` lists the running deployments first, then the environments whose last one
 // failed. Both come from the fleet topic (the gateway's one fleet scheduler), never a request each.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { request } from 'undici';
-import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
-import { runBin, startSandboxBin, type SandboxBin } from './cli-harness.js';
+import { KEYS } from './harness.js';
+import { runBin } from './cli-harness.js';
+import { SCALE, useE2e } from './setup.js';
 
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
-let p: Pty | null = null;
-let sb: SandboxBin | null = null;
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
-afterAll(async () => {
-  await sb?.stop();
-});
-beforeAll(() => {
-  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "npm run build" first`);
-});
+const e2e = useE2e();
 
 /** Seconds of an age cell ("42s ago", "3m ago", "2h ago", "5d ago"); Infinity for "none". */
 function ageSecs(cell: string): number {
@@ -33,7 +22,7 @@ function ageSecs(cell: string): number {
 
 describe('fleet-wide palette resources', () => {
   it(':backups, oldest first, failed flagged, Enter opens the environment; :deployments', async () => {
-    p = spawnConsole({ cols: 120, rows: 36 });
+    const p = e2e.console({ cols: 120, rows: 36 });
     await p.waitForText(/acme-reports/, 10_000 * SCALE);
     await p.press(':');
     await p.type('backups');
@@ -68,7 +57,7 @@ describe('fleet-wide palette resources', () => {
   it(':backups flags an environment whose newest backup failed (the sandbox made to fail it)', async () => {
     // A sandbox process of its own: its control API fails the next backup of one environment, a
     // backup is taken there (it fails: exit 1), then the console is started against that zone.
-    sb = await startSandboxBin(['--seed', '7', '--speed', '20']);
+    const sb = await e2e.sandbox(['--seed', '7', '--speed', '20']);
     const scenario = (await (await request(`${sb.divioUrl}/_sandbox/scenario`, { headers: { authorization: `Token ${sb.token}` } })).body.json()) as {
       applications: Record<string, { environments: Record<string, string> }>;
     };
@@ -83,7 +72,7 @@ describe('fleet-wide palette resources', () => {
     const b = await runBin(['backup', 'nordwind-api', 'test'], { home: sb.home, env: sb.env, timeoutMs: 120_000 });
     expect(b.code, b.all).toBe(1);
 
-    p = spawnConsole({ cols: 120, rows: 36, args: [], env: sb.env });
+    const p = e2e.console({ cols: 120, rows: 36, args: [], env: sb.env });
     await p.waitForText(/nordwind-api/, 20_000 * SCALE);
     await p.press(':');
     await p.type('backups');

@@ -1,20 +1,16 @@
 // The terminal hand-off (ssh): the console leaves the alternate screen, stops its subscriptions,
 // lets a child own the terminal, swallows stray keys, and comes back on the same screen and row.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { ROOT, spawnConsole, KEYS, type Pty } from './harness.js';
+import { ROOT, KEYS } from './harness.js';
+import { SCALE, useE2e } from './setup.js';
 
-let p: Pty | null = null;
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
-
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
+// a fixture app (tsx), not the bundle
+const e2e = useE2e({ bundle: false });
 
 describe('terminal hand-off', () => {
   it('hands the terminal over and comes back exactly where it was', async () => {
-    p = spawnConsole({ cols: 110, rows: 30, node: ['--import', 'tsx', join(ROOT, 'test/e2e/fixtures/handoff-app.tsx')] });
+    const p = e2e.console({ cols: 110, rows: 30, node: ['--import', 'tsx', join(ROOT, 'test/e2e/fixtures/handoff-app.tsx')] });
     await p.waitForText(/7 environments/, 15000 * SCALE);
     await p.press('j', 'j', 'j'); // shop@live
     await p.press('s');

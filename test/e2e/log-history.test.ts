@@ -2,24 +2,17 @@
 // `:logs APP@ENV --since 2h` opens the log view with the last two hours (under a marker naming the
 // window); `[` loads the 10 minutes before the oldest line held, marked the same way; a bad --since
 // is refused in the palette's words.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { KEYS } from './harness.js';
+import { SCALE, useE2e } from './setup.js';
 
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
-let p: Pty | null = null;
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
-beforeAll(() => {
-  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "npm run build" first`);
-});
+const e2e = useE2e();
 
 const MARKER = /older history, from (\d\d:\d\d:\d\d) to (\d\d:\d\d:\d\d)/;
 
 describe('older log history', () => {
   it(':logs --since 2h, then [ for the window before it', async () => {
-    p = spawnConsole({ cols: 140, rows: 36 });
+    const p = e2e.console({ cols: 140, rows: 36 });
     await p.waitForText(/acme-reports/, 10_000 * SCALE);
     await p.press(':');
     await p.type('logs acme-reports@live --since 2h');
@@ -53,7 +46,7 @@ describe('older log history', () => {
   }, 300_000);
 
   it('a bad --since is refused in the palette', async () => {
-    p = spawnConsole();
+    const p = e2e.console();
     await p.waitForText(/acme-reports/, 10_000 * SCALE);
     await p.press(':');
     await p.type('logs acme-reports@live --since soon');

@@ -2,20 +2,13 @@
 // backup started from the palette ends while the fleet is on screen → the bell, an OSC 9 desktop
 // notification (wrapped for tmux: the console believes it runs inside tmux, as $TMUX says) and a
 // status line; with DIVIO_TUI_NO_NOTIFY neither bell nor OSC is written, the status line still is.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { KEYS, type Pty } from './harness.js';
+import { SCALE, useE2e } from './setup.js';
 
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
+const e2e = useE2e();
 /** The sandbox's clock 10× faster: a backup takes seconds, not half a minute. */
 const FAST = ['--sandbox', '--ephemeral', '--seed', '1', '--speed', '10'];
-let p: Pty | null = null;
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
-beforeAll(() => {
-  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "npm run build" first`);
-});
 
 async function backupFromFleet(pty: Pty): Promise<string> {
   await pty.waitForText(/acme-reports/, 10_000 * SCALE);
@@ -30,7 +23,7 @@ async function backupFromFleet(pty: Pty): Promise<string> {
 
 describe('notifications when a job ends', () => {
   it('bell + OSC 9 through tmux passthrough when the job ends while another view is on screen', async () => {
-    p = spawnConsole({ args: FAST, env: { TERM_PROGRAM: 'iTerm.app', TMUX: '/tmp/tmux-e2e/default,1,0' } });
+    const p = e2e.console({ args: FAST, env: { TERM_PROGRAM: 'iTerm.app', TMUX: '/tmp/tmux-e2e/default,1,0' } });
     const s = await backupFromFleet(p);
     expect(s).toMatch(/fleet/);
     await p.waitForRaw('\x1bPtmux;\x1b\x1b]9;divio-tui: backup acme-reports@test succeeded\x07\x1b\\', 5000 * SCALE);
@@ -42,7 +35,7 @@ describe('notifications when a job ends', () => {
   });
 
   it('DIVIO_TUI_NO_NOTIFY: no bell, no OSC, the status line still says it', async () => {
-    p = spawnConsole({ args: FAST, env: { TERM_PROGRAM: 'iTerm.app', DIVIO_TUI_NO_NOTIFY: '1' } });
+    const p = e2e.console({ args: FAST, env: { TERM_PROGRAM: 'iTerm.app', DIVIO_TUI_NO_NOTIFY: '1' } });
     await backupFromFleet(p);
     expect(p.raw()).not.toContain('\x07');
     expect(p.raw()).not.toContain('\x1b]9;');

@@ -1,15 +1,11 @@
 // End to end in a real terminal: the deployments list (d) with a redeploy, and the environment
 // variables editor (e) — a variable set, a sensitive one hidden until revealed, the offer to deploy,
 // unset; on live the typed APP@live. The built console against its own sandbox.
-import { afterEach, describe, expect, test } from 'vitest';
-import { spawnConsole, binAvailable, KEYS, type Pty } from './harness.js';
+import { describe, expect, test } from 'vitest';
+import { KEYS, type Pty } from './harness.js';
+import { SCALE, useE2e } from './setup.js';
 
-let p: Pty | null = null;
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
+const e2e = useE2e();
 
 async function openEnv(pty: Pty, target: string): Promise<void> {
   await pty.waitForText(/acme-reports/, 8000 * SCALE);
@@ -20,9 +16,9 @@ async function openEnv(pty: Pty, target: string): Promise<void> {
   await pty.waitForText(new RegExp(`${app} › ${env} › environment`), 5000 * SCALE);
 }
 
-describe.skipIf(!binAvailable())('deployments and variables in a real terminal', () => {
+describe('deployments and variables in a real terminal', () => {
   test('d lists the deployments (date, 24 h time, age, duration, result, commit, branch, who); Enter opens a log; r redeploys after the dialog', async () => {
-    p = spawnConsole({ args: ['--sandbox', '--ephemeral', '--seed', '7', '--speed', '20'], cols: 130, rows: 36 });
+    const p = e2e.console({ args: ['--sandbox', '--ephemeral', '--seed', '7', '--speed', '20'], cols: 130, rows: 36 });
     await openEnv(p, 'acme-reports@test');
     await p.press('d');
     let s = await p.waitForText(/\d{4}-\d\d-\d\d \d\d:\d\d\s+\d+[smhd]\s+\d+(s|m\d\ds|h\d\dm)\s+ok\s+[0-9a-f]{7}\s+develop\s+\S+@example\.com/, 8000 * SCALE);
@@ -46,7 +42,7 @@ describe.skipIf(!binAvailable())('deployments and variables in a real terminal',
   }, 240_000);
 
   test('live: r asks for acme-reports@live typed; Esc cancels and nothing starts', async () => {
-    p = spawnConsole({ args: ['--sandbox', '--ephemeral', '--seed', '7', '--speed', '20'], cols: 130, rows: 36 });
+    const p = e2e.console({ args: ['--sandbox', '--ephemeral', '--seed', '7', '--speed', '20'], cols: 130, rows: 36 });
     await openEnv(p, 'acme-reports@live');
     await p.press('d');
     await p.waitForText(/\d{4}-\d\d-\d\d \d\d:\d\d\s+\d+[smhd]\s+\d+/, 8000 * SCALE);
@@ -62,7 +58,7 @@ describe.skipIf(!binAvailable())('deployments and variables in a real terminal',
   }, 120_000);
 
   test('e: set a variable, a sensitive one hidden until r reveals it, the offer to deploy, unset', async () => {
-    p = spawnConsole({ args: ['--sandbox', '--ephemeral', '--seed', '7', '--speed', '20'], cols: 130, rows: 36 });
+    const p = e2e.console({ args: ['--sandbox', '--ephemeral', '--seed', '7', '--speed', '20'], cols: 130, rows: 36 });
     await openEnv(p, 'acme-reports@test');
     await p.press('e');
     let s = await p.waitForText(/SECRET_KEY\s+••••••\s+yes/, 8000 * SCALE);

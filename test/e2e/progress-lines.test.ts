@@ -2,19 +2,15 @@
 // last overwrite, in the deployment log view of the built console. (Runtime log messages go through
 // the same cleanLogText at the way in: test/logic/carriage-return.test.ts; the sandbox's runtime
 // progress line is random, so it is not waited for here.)
-import { afterEach, describe, expect, test } from 'vitest';
-import { spawnConsole, binAvailable, KEYS, type Pty } from './harness.js';
+import { describe, expect, test } from 'vitest';
+import { KEYS } from './harness.js';
+import { SCALE, useE2e } from './setup.js';
 
-let p: Pty | null = null;
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
+const e2e = useE2e();
 
-describe.skipIf(!binAvailable())('progress lines in a real terminal', () => {
+describe('progress lines in a real terminal', () => {
   test('the deployment log shows the final state of a progress line', async () => {
-    p = spawnConsole({ cols: 140, rows: 90 }); // the whole deployment log on one screen
+    const p = e2e.console({ cols: 140, rows: 90 }); // the whole deployment log on one screen
     await p.waitForText(/nordwind-shop/, 8000 * SCALE);
     await p.press(':');
     await p.type('env nordwind-shop@test');

@@ -3,19 +3,12 @@
 // environment in a real pty; while lines flow, the bytes it writes must move rows (delete/insert
 // line); then, at several moments, the view is paused and the screen is compared with what Ctrl-L
 // (erase everything, draw the frame from scratch) draws.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { KEYS, type Pty } from './harness.js';
+import { timeScale, useE2e } from './setup.js';
 
-let p: Pty | null = null;
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 1);
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
-
-beforeAll(() => {
-  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "node scripts/bundle.mjs" first`);
-});
+const e2e = useE2e();
+const SCALE = timeScale(1);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -42,7 +35,7 @@ async function settled(pty: Pty): Promise<string[]> {
 
 describe('a following log view in a real terminal', () => {
   it('moves rows for new lines, and its screen equals a full repaint', async () => {
-    p = spawnConsole({ cols: 120, rows: 30, args: ['--sandbox', '--ephemeral', '--seed', '1', '--log-rate', '6'] });
+    const p = e2e.console({ cols: 120, rows: 30, args: ['--sandbox', '--ephemeral', '--seed', '1', '--log-rate', '6'] });
     await p.waitForText(/nordwind-shop/, 15_000 * SCALE);
     await p.press(':');
     await p.waitForText(/^:_?$/m, 5000 * SCALE);

@@ -2,23 +2,12 @@
 // `i` on the environment screen and `:services APP@ENV` open them (type, prefix, the catalogue
 // service's name, region, state), `y` copies an instance's uuid, the environment keys still act
 // (b opens its backups), `?` lists the key from the keymap. The twin `divio-tui services APP ENV`.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
-import { runBin, startSandboxBin, type SandboxBin } from './cli-harness.js';
+import { describe, expect, it } from 'vitest';
+import { KEYS } from './harness.js';
+import { runBin } from './cli-harness.js';
+import { SCALE, useE2e } from './setup.js';
 
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
-let p: Pty | null = null;
-let sb: SandboxBin | null = null;
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
-afterAll(async () => {
-  await sb?.stop();
-});
-beforeAll(() => {
-  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "npm run build" first`);
-});
+const e2e = useE2e();
 
 // the API's DATABASE / STORAGE / READY in the console's words (the --json output keeps the API's)
 const ROW = {
@@ -28,7 +17,7 @@ const ROW = {
 
 describe("an environment's services", () => {
   it('i on the environment, :services APP@ENV, copy, the environment keys, help', async () => {
-    p = spawnConsole({ cols: 140, rows: 36, env: { TERM_PROGRAM: 'WezTerm' } });
+    const p = e2e.console({ cols: 140, rows: 36, env: { TERM_PROGRAM: 'WezTerm' } });
     await p.waitForText(/nordwind-shop/, 10_000 * SCALE);
     await p.press(':');
     await p.type('env nordwind-shop@qa');
@@ -68,8 +57,8 @@ describe("an environment's services", () => {
   }, 240_000);
 
   it('divio-tui services APP ENV [--json]', async () => {
-    sb = await startSandboxBin(['--seed', '7', '--speed', '20']);
-    const run = (args: string[]) => runBin(args, { home: sb!.home, env: sb!.env, timeoutMs: 90_000 });
+    const sb = await e2e.sandbox(['--seed', '7', '--speed', '20']);
+    const run = (args: string[]) => runBin(args, { home: sb.home, env: sb.env, timeoutMs: 90_000 });
     const r = await run(['services', 'nordwind-shop', 'live']);
     expect(r.code, r.all).toBe(0);
     expect(r.stdout).toMatch(/^TYPE\s+PREFIX\s+SERVICE\s+REGION\s+STATE\s+ID$/m);

@@ -1,21 +1,17 @@
 // End-to-end: editing keys in the typed boxes of the built console, in a real terminal. Ctrl-W deletes
 // the last word and Ctrl-U clears the line, as in a shell, in the typed confirmation of a live deploy
 // (the dialog every typed confirmation uses), the command palette and the log filter.
-import { afterEach, describe, expect, test } from 'vitest';
-import { spawnConsole, binAvailable, KEYS, type Pty } from './harness.js';
+import { describe, expect, test } from 'vitest';
+import { KEYS } from './harness.js';
+import { SCALE, useE2e } from './setup.js';
 
-let p: Pty | null = null;
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
+const e2e = useE2e();
 const CTRL_U = '\x15';
 const CTRL_W = '\x17';
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
 
-describe.skipIf(!binAvailable())('typed boxes in a real terminal', () => {
+describe('typed boxes in a real terminal', () => {
   test('Ctrl-W and Ctrl-U in the live deploy confirmation, the palette and the log filter', async () => {
-    p = spawnConsole({ cols: 120, rows: 32 });
+    const p = e2e.console({ cols: 120, rows: 32 });
     await p.waitForText(/nordwind-shop/, 8000 * SCALE);
     // the palette: Ctrl-W takes back the last word
     await p.press(':');
