@@ -1,18 +1,18 @@
 // End to end: SSH hand-off from the console through the real OpenSSH client into the sandbox's SSH
 // endpoint. The user's own agent holds the key (HOME and SSH_AUTH_SOCK point at a throwaway key);
 // the sandbox publishes its host key, which the console pins for the session.
-import { afterEach, beforeAll, afterAll, describe, expect, test } from 'vitest';
+import { beforeAll, afterAll, describe, expect, test } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnConsole, binAvailable, KEYS, type Pty } from './harness.js';
+import { KEYS, type Pty } from './harness.js';
+import { useE2e } from './setup.js';
 
 const haveSsh = spawnSync('ssh', ['-V']).status === 0 && spawnSync('ssh-keygen', ['--help']).error === undefined;
+const e2e = useE2e();
 let home = '';
 let agent: ChildProcess | null = null;
 let sock = '';
-let pty: Pty | null = null;
 
 async function typeSeen(p: Pty, prefix: string, text: string): Promise<void> {
   for (let i = 1; i <= text.length; i++) {
@@ -22,8 +22,8 @@ async function typeSeen(p: Pty, prefix: string, text: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!haveSsh || !binAvailable()) return;
-  home = mkdtempSync(join(tmpdir(), 'divio-tui-ssh-home-'));
+  if (!haveSsh) return;
+  home = e2e.tempDir('divio-tui-ssh-home-');
   mkdirSync(join(home, '.ssh'), { mode: 0o700 });
   const key = join(home, '.ssh', 'id_ed25519');
   expect(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]).status).toBe(0);
@@ -34,16 +34,11 @@ beforeAll(async () => {
 });
 afterAll(() => {
   agent?.kill();
-  if (home) rmSync(home, { recursive: true, force: true });
-});
-afterEach(() => {
-  pty?.cleanup();
-  pty = null;
 });
 
-describe.skipIf(!haveSsh || !binAvailable())('ssh hand-off', () => {
+describe.skipIf(!haveSsh)('ssh hand-off', () => {
   test('s opens a shell in the environment; after exit the console is back on the same screen and answers keys', async () => {
-    pty = spawnConsole({ cols: 120, rows: 36, env: { HOME: home, SSH_AUTH_SOCK: sock } });
+    const pty = e2e.console({ cols: 120, rows: 36, env: { HOME: home, SSH_AUTH_SOCK: sock } });
     await pty.waitForText('acme-reports', 20_000);
     await pty.press(':');
     await typeSeen(pty, ':', 'env acme-reports@live');
@@ -77,7 +72,7 @@ describe.skipIf(!haveSsh || !binAvailable())('ssh hand-off', () => {
     const empty = spawn('ssh-agent', ['-D', '-a', emptySock], { stdio: 'ignore' });
     try {
       for (let i = 0; i < 100 && !existsSync(emptySock); i++) await new Promise((r) => setTimeout(r, 20));
-      pty = spawnConsole({ cols: 140, rows: 36, env: { HOME: join(home, 'nokeys'), SSH_AUTH_SOCK: emptySock } });
+      const pty = e2e.console({ cols: 140, rows: 36, env: { HOME: join(home, 'nokeys'), SSH_AUTH_SOCK: emptySock } });
       await pty.waitForText('acme-reports', 20_000);
       await pty.press(':');
       await typeSeen(pty, ':', 'env acme-reports@live');
@@ -93,7 +88,7 @@ describe.skipIf(!haveSsh || !binAvailable())('ssh hand-off', () => {
   }, 60_000);
 
   test('an environment that was never deployed gets a clear message instead of a shell', async () => {
-    pty = spawnConsole({ cols: 120, rows: 36, env: { HOME: home, SSH_AUTH_SOCK: sock } });
+    const pty = e2e.console({ cols: 120, rows: 36, env: { HOME: home, SSH_AUTH_SOCK: sock } });
     await pty.waitForText('acme-labs', 20_000);
     await pty.press(':');
     await typeSeen(pty, ':', 'env acme-labs@test');

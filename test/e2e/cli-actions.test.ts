@@ -8,16 +8,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binAvailable, BIN, ROOT } from './harness.js';
-import { cleanEnv, runBin, startSandboxBin, type SandboxBin } from './cli-harness.js';
+import { BIN, ROOT } from './harness.js';
+import { cleanEnv, runBin, type SandboxBin } from './cli-harness.js';
+import { useE2e } from './setup.js';
 
+const e2e = useE2e();
 let sb: SandboxBin;
 beforeAll(async () => {
-  if (!binAvailable()) throw new Error(`the bundled program is missing at ${BIN}: run "npm run build" first`);
-  sb = await startSandboxBin(['--seed', '7', '--speed', '20']);
-});
-afterAll(async () => {
-  await sb?.stop();
+  sb = await e2e.sandbox(['--seed', '7', '--speed', '20']);
 });
 
 const run = (args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 90_000) =>

@@ -1,32 +1,21 @@
 // End to end: the operations twins of issue 19 (backup download, deployments, environment
 // variables), the shipped bundle run as a process against a sandbox process, as a shell runs them:
 // exit status, what lands on stdout (for a script) and on stderr (for a person), files written.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { binAvailable, BIN } from './harness.js';
-import { runBin, startSandboxBin, type SandboxBin } from './cli-harness.js';
+import { runBin, type SandboxBin } from './cli-harness.js';
+import { useE2e } from './setup.js';
 
+const e2e = useE2e();
 let sb: SandboxBin;
-const dirs: string[] = [];
 beforeAll(async () => {
-  if (!binAvailable()) throw new Error(`the bundled program is missing at ${BIN}: run "npm run build" first`);
-  sb = await startSandboxBin(['--seed', '7', '--speed', '20']);
-});
-afterAll(async () => {
-  await sb?.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  sb = await e2e.sandbox(['--seed', '7', '--speed', '20']);
 });
 
 const run = (args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 90_000) =>
   runBin(args, { home: sb.home, env: { ...sb.env, ...env }, timeoutMs });
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'divio-tui-dl-'));
-  dirs.push(d);
-  return d;
-};
 async function setFaults(spec: string | null): Promise<void> {
   const r = await request(`${sb.divioUrl}/_sandbox/faults`, {
     method: 'PUT',
@@ -39,7 +28,7 @@ async function setFaults(spec: string | null): Promise<void> {
 
 describe('backup download', () => {
   test('the newest successful backup into --to DIR: the files on stdout, progress on stderr, nothing partial', async () => {
-    const dir = tempDir();
+    const dir = e2e.tempDir('divio-tui-dl-');
     const r = await run(['backup', 'download', 'acme-reports', 'live', '--to', dir]);
     expect(r.code, r.all).toBe(0);
     const paths = r.stdout.trim().split('\n');
@@ -64,7 +53,7 @@ describe('backup download', () => {
   }, 120_000);
 
   test('bad input: an unknown backup, a missing directory (exit 2, nothing written)', async () => {
-    const dir = tempDir();
+    const dir = e2e.tempDir('divio-tui-dl-');
     const unknown = await run(['backup', 'download', 'acme-reports', 'live', '--backup', 'ffffffff', '--to', dir]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('acme-reports@live has no backup "ffffffff"');
@@ -75,7 +64,7 @@ describe('backup download', () => {
   }, 60_000);
 
   test('a download that fails upstream: exit 1 with the reason, no file left under any name', async () => {
-    const dir = tempDir();
+    const dir = e2e.tempDir('divio-tui-dl-');
     await setFaults('/_downloads/** reset');
     try {
       const r = await run(['backup', 'download', 'acme-reports', 'live', '--to', dir]);

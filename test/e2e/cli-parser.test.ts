@@ -1,22 +1,15 @@
 // End to end: the one command-line parser of the shipped program (the bundle, started as a process):
 // every command's own help, short options, "did you mean", and exit 2 with a pointer on every usage
 // error — what a user typing at a shell sees.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { binAvailable, BIN } from './harness.js';
-import { runBin, startSandboxBin, type SandboxBin } from './cli-harness.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { runBin, type SandboxBin } from './cli-harness.js';
+import { useE2e } from './setup.js';
 import { COMMANDS } from '../../src/cli/commands.js';
 import { VERSION } from '../../src/version.js';
 
-const home = mkdtempSync(join(tmpdir(), 'divio-tui-parser-e2e-'));
+const e2e = useE2e();
+const home = e2e.tempDir('divio-tui-parser-e2e-');
 const run = (args: string[], env: Record<string, string | undefined> = {}) => runBin(args, { home, env, timeoutMs: 30_000 });
-
-beforeAll(() => {
-  if (!binAvailable()) throw new Error(`the bundled program is missing at ${BIN}: run "npm run build" first`);
-});
-afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 describe('help', () => {
   test('--help lists every command of the table; -V and --version print the version', async () => {
@@ -71,10 +64,7 @@ describe('usage errors: exit 2, the reason and a pointer on stderr, nothing on s
 describe('against a sandbox', () => {
   let sb: SandboxBin;
   beforeAll(async () => {
-    sb = await startSandboxBin();
-  });
-  afterAll(async () => {
-    await sb?.stop();
+    sb = await e2e.sandbox();
   });
 
   test("a usage error found by the command itself also points to that command's help", async () => {

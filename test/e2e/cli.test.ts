@@ -6,17 +6,14 @@ import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { binAvailable, BIN, ROOT } from './harness.js';
-import { cleanEnv, haveOpenSsh, runBin, startAgent, startSandboxBin, type Agent, type SandboxBin } from './cli-harness.js';
+import { BIN, ROOT } from './harness.js';
+import { cleanEnv, haveOpenSsh, runBin, startAgent, type Agent, type SandboxBin } from './cli-harness.js';
+import { useE2e } from './setup.js';
 
+const e2e = useE2e();
 let sb: SandboxBin;
-
 beforeAll(async () => {
-  if (!binAvailable()) throw new Error(`the bundled program is missing at ${BIN}: run "npm run build" first`);
-  sb = await startSandboxBin();
-});
-afterAll(async () => {
-  await sb?.stop();
+  sb = await e2e.sandbox();
 });
 
 const run = (args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 60_000) =>

@@ -1,24 +1,23 @@
 // End to end: `divio-tui completion bash|zsh|fish` from the shipped program, run in the real shells as
 // a user's Tab runs it, with application and environment slugs from the cache that `apps` and the
 // console refresh (read by the script itself: no network, no divio-tui process while typing).
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binAvailable, BIN, spawnConsole, type Pty } from './harness.js';
-import { runBin, startSandboxBin, type SandboxBin } from './cli-harness.js';
+import { runBin, type SandboxBin } from './cli-harness.js';
+import { useE2e } from './setup.js';
 import { waitFor } from '../wait.js';
 
 const have = (sh: string) => spawnSync(sh, ['-c', 'exit 0']).status === 0;
-const dir = mkdtempSync(join(tmpdir(), 'divio-tui-completion-'));
+const e2e = useE2e();
+const dir = e2e.tempDir('divio-tui-completion-');
 const scripts: Record<string, string> = {};
 let sb: SandboxBin;
 let state: string;
 
 beforeAll(async () => {
-  if (!binAvailable()) throw new Error(`the bundled program is missing at ${BIN}: run "npm run build" first`);
-  sb = await startSandboxBin();
+  sb = await e2e.sandbox();
   state = join(sb.home, 'state');
   for (const sh of ['bash', 'zsh', 'fish']) {
     const r = await runBin(['completion', sh], { home: sb.home });
@@ -26,10 +25,6 @@ beforeAll(async () => {
     scripts[sh] = join(dir, `divio-tui.${sh}`);
     writeFileSync(scripts[sh]!, r.stdout);
   }
-});
-afterAll(async () => {
-  await sb?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** What bash's Tab offers for the words (the last one is being typed). */
@@ -116,12 +111,9 @@ describe('zsh and fish', () => {
 });
 
 describe('the console', () => {
-  let p: Pty | null = null;
-  afterAll(() => p?.cleanup());
-
   test('refreshes the slug cache once it has the whole fleet', async () => {
     const stateHome = join(dir, 'console-state');
-    p = spawnConsole({ args: ['--sandbox', '--ephemeral', '--seed', '7'], env: { XDG_STATE_HOME: stateHome } });
+    const p = e2e.console({ args: ['--sandbox', '--ephemeral', '--seed', '7'], env: { XDG_STATE_HOME: stateHome } });
     await p.waitForText(/nordwind-shop/, 15_000);
     const file = join(stateHome, 'divio-tui', 'completion-slugs');
     await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes('nordwind-shop'), 10_000, 'the slug cache');

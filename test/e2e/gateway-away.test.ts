@@ -3,20 +3,16 @@
 // reconnecting, the console keeps answering keys, and once the gateway is back the fleet is live again.
 import { afterEach, describe, expect, test } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binAvailable, BIN, ROOT, spawnConsole, type Pty } from './harness.js';
+import { BIN, ROOT } from './harness.js';
 import { cleanEnv } from './cli-harness.js';
+import { useE2e } from './setup.js';
 
-let pty: Pty | null = null;
+const e2e = useE2e();
 const procs: ChildProcess[] = [];
 let home = '';
 afterEach(() => {
-  pty?.cleanup();
-  pty = null;
   for (const p of procs.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
-  if (home) rmSync(home, { recursive: true, force: true });
 });
 
 function serve(token: string, port: number): Promise<{ url: string; child: ChildProcess }> {
@@ -39,13 +35,13 @@ function serve(token: string, port: number): Promise<{ url: string; child: Child
   });
 }
 
-describe.skipIf(!binAvailable())('a shared gateway that goes away', () => {
+describe('a shared gateway that goes away', () => {
   test('the header says reconnecting while it is gone; the fleet is live again when it is back', async () => {
-    home = mkdtempSync(join(tmpdir(), 'divio-tui-gw-away-'));
+    home = e2e.tempDir('divio-tui-gw-away-');
     const token = 'e2e-console-token-0123456789';
     const first = await serve(token, 0);
     const port = Number(new URL(first.url).port);
-    pty = spawnConsole({ args: ['--gateway', first.url, '--token', token], cols: 120, rows: 32 });
+    const pty = e2e.console({ args: ['--gateway', first.url, '--token', token], cols: 120, rows: 32 });
     await pty.waitForText('acme-reports', 20_000);
 
     const gone = new Promise((r) => first.child.once('exit', r));

@@ -4,21 +4,23 @@
 // viewer receives over the WebSocket, jobs.json and audit.log, CLI text and --json, the console's raw
 // pty output and a log file saved with S. Zero foreign control sequences, zero secret values.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { GatewayClient } from '../../src/client/index.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/index.js';
 import { HOSTILE_SECRETS, hostile } from '../../src/sandbox/hostile.js';
-import { BIN, binAvailable, KEYS, spawnConsole, type Pty } from './harness.js';
+import { BIN, KEYS } from './harness.js';
+import { useE2e } from './setup.js';
 
 const OPERATOR = 'op-token-HOSTILE-0123456789abcdef';
 const VIEWER = 'viewer-token-HOSTILE-0123456789abcdef';
 /** Payload markers that exist only inside removed sequences: seeing one means a sequence got through. */
 const MARKERS = ['pwned-title', 'ZWNobyBwd25lZA', 'hostile-apc', 'hostile-pm', 'hostile-sos', 'evil.example', '#0;2;0;0;0'];
 const NOTE_SECRET = 'NoteDsnPassword-777';
+
+const e2e = useE2e();
 
 /** Text a terminal can print: no C0 but \n (and \t), no DEL, no C1, no bidi/invisible formatting; ESC only as SGR when allowed. */
 function unsafeIn(text: string, allowSgr: boolean): string | null {
@@ -60,8 +62,7 @@ function cli(args: string[], env: Record<string, string> = {}): { code: number; 
 }
 
 beforeAll(async () => {
-  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "npm run build" first`);
-  dir = mkdtempSync(join(tmpdir(), 'divio-tui-hostile-'));
+  dir = e2e.tempDir('divio-tui-hostile-');
   writeFileSync(join(dir, 'viewer.token'), VIEWER + '\n', { mode: 0o600 });
   serve = spawn(
     process.execPath,
@@ -84,7 +85,6 @@ afterAll(async () => {
     serve.kill('SIGTERM');
     await exited;
   }
-  if (dir) rmSync(dir, { recursive: true, force: true });
 }, 30_000);
 
 describe('the hostile corpus', () => {
@@ -198,11 +198,9 @@ describe('the hostile corpus', () => {
   }, 240_000);
 
   describe('the console in a real terminal', () => {
-    let p: Pty | null = null;
-    afterAll(() => p?.cleanup());
     it('draws hostile names and logs without replaying them; the saved log file is clean', async () => {
       const state = join(dir, 'console-state');
-      p = spawnConsole({ cols: 160, rows: 40, args: ['--sandbox', '--scenario', 'hostile', '--log-rate', '0'], env: { XDG_STATE_HOME: state, DIVIO_TOKEN: '' } });
+      const p = e2e.console({ cols: 160, rows: 40, args: ['--sandbox', '--scenario', 'hostile', '--log-rate', '0'], env: { XDG_STATE_HOME: state, DIVIO_TOKEN: '' } });
       await p.waitForText(/evil/, 30_000);
       await p.press(':');
       await p.waitForText(/^:_?$/m, 5000);

@@ -2,11 +2,12 @@
 // console within 15 s ("upstream … not answering"), and the line clears when the upstream answers
 // again. The console (the bundle, in a real pty) attaches to a gateway and sandbox run by the test,
 // so the test can hang the sandbox and let it recover.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { spawnConsole, binAvailable, KEYS, type Pty } from './harness.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { KEYS } from './harness.js';
+import { SCALE, useE2e } from './setup.js';
 import { OPERATOR, startRig, type Rig } from '../gateway/helpers.js';
 
-let p: Pty | null = null;
+const e2e = useE2e();
 let rig: Rig;
 beforeAll(async () => {
   rig = await startRig({ sandbox: { logRate: 1 } });
@@ -14,15 +15,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await rig?.close();
 });
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
 
-describe.skipIf(!binAvailable())('a hung upstream in a real terminal', () => {
+describe('a hung upstream in a real terminal', () => {
   test('the log screen says "not answering" within 15 s and clears once data flows again', async () => {
-    p = spawnConsole({ cols: 140, rows: 30, args: ['--gateway', rig.gateway.url, '--token', OPERATOR] });
+    const p = e2e.console({ cols: 140, rows: 30, args: ['--gateway', rig.gateway.url, '--token', OPERATOR] });
     await p.waitForText(/nordwind-shop/, 8000 * SCALE);
     await p.press(':');
     await p.type('env nordwind-shop@test');

@@ -3,34 +3,20 @@
 // an unavailable engine is no row and no line there: nothing about Docker until the user opens the
 // Local view, which explains that the engine is unavailable and how to start one. Back on the fleet
 // (the Local topic's slot now holds the engine's unavailable status) the fleet still says nothing.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { KEYS } from './harness.js';
+import { SCALE, useE2e } from './setup.js';
 
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
-let p: Pty | null = null;
-let dir = '';
-beforeAll(() => {
-  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "npm run build" first`);
-  dir = mkdtempSync(join(tmpdir(), 'dtui-nodocker-'));
-});
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const e2e = useE2e();
 
 /** Everything about Docker or the Local environment a fleet screen could show (the `C local` key hint aside). */
 const DOCKER_LINE = /docker|podman|engine|local:|\blocal\s{2,}|@local/i;
 
 describe('the fleet without a Docker engine', () => {
   it('shows no Docker line; :local explains the engine is unavailable; back on the fleet, still none', async () => {
-    const sock = join(dir, 'missing.sock');
-    p = spawnConsole({ cols: 170, rows: 32, env: { DOCKER_HOST: `unix://${sock}` } });
+    const sock = join(e2e.tempDir('dtui-nodocker-'), 'missing.sock');
+    const p = e2e.console({ cols: 170, rows: 32, env: { DOCKER_HOST: `unix://${sock}` } });
     let s = await p.waitForText(/20 environments, sorted by app/, 20_000 * SCALE);
     expect(s).not.toMatch(DOCKER_LINE);
 

@@ -1,26 +1,15 @@
 // End-to-end: the bundled console in a real pseudo-terminal against the embedded sandbox: tail an
 // environment, filter to errors, search and step through matches, toggle timestamps, save to a file
 // and check its content. Needs the bundle (`node scripts/bundle.mjs`, or DIVIO_TUI_BIN=path).
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
+import { KEYS } from './harness.js';
+import { timeScale, useE2e } from './setup.js';
 import { waitFor } from '../wait.js';
 
-let p: Pty | null = null;
-let state: string | null = null;
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 1);
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-  if (state) rmSync(state, { recursive: true, force: true });
-  state = null;
-});
-
-beforeAll(() => {
-  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "node scripts/bundle.mjs" first`);
-});
+const e2e = useE2e();
+const SCALE = timeScale(1);
 
 /** The log rows between the log status line and the usage line. */
 function logRows(screen: string): string[] {
@@ -36,8 +25,8 @@ function statusLine(screen: string): string {
 
 describe('logs in a real terminal', () => {
   it('tails, filters to errors, searches with n/N, toggles timestamps and saves the filtered buffer', async () => {
-    state = mkdtempSync(join(tmpdir(), 'divio-tui-e2e-state-'));
-    p = spawnConsole({ cols: 150, rows: 36, args: ['--sandbox', '--ephemeral', '--seed', '1', '--log-rate', '60'], env: { XDG_STATE_HOME: state } });
+    const state = e2e.tempDir('divio-tui-e2e-state-');
+    const p = e2e.console({ cols: 150, rows: 36, args: ['--sandbox', '--ephemeral', '--seed', '1', '--log-rate', '60'], env: { XDG_STATE_HOME: state } });
     await p.waitForText(/nordwind-shop/, 15_000 * SCALE);
     await p.press(':');
     await p.waitForText(/^:_?$/m, 5000 * SCALE); // the palette prompt
@@ -77,11 +66,11 @@ describe('logs in a real terminal', () => {
     };
     const step = async (key: string, dir: 1 | -1): Promise<void> => {
       for (let attempt = 1; ; attempt++) {
-        const [cur, total] = status(p!.screenText());
-        await p!.press(key);
+        const [cur, total] = status(p.screenText());
+        await p.press(key);
         const want = dir < 0 ? (cur > 1 ? cur - 1 : total) : cur < total ? cur + 1 : 1;
         s = await waitFor(() => {
-          const t = p!.screenText();
+          const t = p.screenText();
           return /search "HTTP" \d+\/\d+/.test(t) && status(t)[0] !== cur ? t : null;
         }, 5000 * SCALE, `${key} to move off match ${cur}`);
         const [got, nowTotal] = status(s);

@@ -4,27 +4,23 @@
 // even when the config file asks for 256 colours).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binAvailable, BIN, KEYS, ROOT, spawnConsole, type Pty } from './harness.js';
-import { cleanEnv, runBin, startSandboxBin, type SandboxBin } from './cli-harness.js';
+import { BIN, KEYS, ROOT } from './harness.js';
+import { cleanEnv, runBin, type SandboxBin } from './cli-harness.js';
+import { useE2e } from './setup.js';
 
+const e2e = useE2e();
 let sb: SandboxBin;
-const ptys: Pty[] = [];
 const procs: ChildProcess[] = [];
-const dir = mkdtempSync(join(tmpdir(), 'divio-tui-ro-e2e-'));
+const dir = e2e.tempDir('divio-tui-ro-e2e-');
 
 beforeAll(async () => {
-  if (!binAvailable()) throw new Error(`the bundled program is missing at ${BIN}: run "npm run build" first`);
   // many log lines a second: the sandbox's coloured lines (about 1 in 100) come soon
-  sb = await startSandboxBin(['--seed', '7', '--speed', '20', '--log-rate', '100']);
+  sb = await e2e.sandbox(['--seed', '7', '--speed', '20', '--log-rate', '100']);
 });
-afterAll(async () => {
-  for (const p of ptys) p.cleanup();
+afterAll(() => {
   for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
-  await sb?.stop();
-  rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
 const run = (args: string[], env: Record<string, string | undefined> = {}) => runBin(args, { home: sb.home, env: { ...sb.env, ...env }, timeoutMs: 60_000 });
@@ -74,8 +70,7 @@ describe('--read-only', () => {
   }, 120_000);
 
   test('the console says read-only in its header and refuses an action', async () => {
-    const p = spawnConsole({ args: ['--sandbox', '--ephemeral', '--seed', '7', '--read-only'], env: { XDG_STATE_HOME: join(dir, 'console-ro') } });
-    ptys.push(p);
+    const p = e2e.console({ args: ['--sandbox', '--ephemeral', '--seed', '7', '--read-only'], env: { XDG_STATE_HOME: join(dir, 'console-ro') } });
     await p.waitForText(/nordwind-shop/, 15_000);
     expect(p.lines()[0]).toMatch(/read-only/);
     await p.press(KEYS.enter);
@@ -88,8 +83,7 @@ describe('--read-only', () => {
 describe('NO_COLOR and --no-color', () => {
   /** `logs -f` in a terminal until a line the sandbox colours has come; the raw bytes. */
   async function logsOnTerminal(args: string[], env: Record<string, string>): Promise<string> {
-    const p = spawnConsole({ args: ['logs', 'acme-reports', 'live', '-f', ...args], env: { ...sb.env, ...env } });
-    ptys.push(p);
+    const p = e2e.console({ args: ['logs', 'acme-reports', 'live', '-f', ...args], env: { ...sb.env, ...env } });
     await p.waitForText(/gunicorn\.error: Booting worker|redis timeout after/, 30_000);
     p.kill();
     return p.raw();
@@ -117,9 +111,8 @@ describe('NO_COLOR and --no-color', () => {
     writeFileSync(join(config, 'divio-tui', 'config.json'), JSON.stringify({ ui: { color: '256' } }));
     // no CI variable at all (the harness's CI=false makes chalk draw no colour: this test could not fail)
     const env = { XDG_CONFIG_HOME: config, CI: undefined };
-    const withColour = spawnConsole({ args: ['--sandbox', '--ephemeral', '--seed', '7'], env: { ...env, XDG_STATE_HOME: join(dir, 's1') } });
-    const without = spawnConsole({ args: ['--sandbox', '--ephemeral', '--seed', '7', '--no-color'], env: { ...env, XDG_STATE_HOME: join(dir, 's2') } });
-    ptys.push(withColour, without);
+    const withColour = e2e.console({ args: ['--sandbox', '--ephemeral', '--seed', '7'], env: { ...env, XDG_STATE_HOME: join(dir, 's1') } });
+    const without = e2e.console({ args: ['--sandbox', '--ephemeral', '--seed', '7', '--no-color'], env: { ...env, XDG_STATE_HOME: join(dir, 's2') } });
     await Promise.all([withColour.waitForText(/nordwind-shop/, 15_000), without.waitForText(/nordwind-shop/, 15_000)]);
     expect(withColour.raw()).toMatch(colourSgr);
     expect(without.raw()).not.toMatch(colourSgr);

@@ -2,21 +2,16 @@
 // taken 47 hours ago is "1d" in both — the CLI used to say "47h ago" where the console said "1d".
 // The shipped program against one sandbox (seed 7: acme-reports@live has a daily backup two days ago,
 // 47–48 h old), as a command and in a real terminal.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
-import { runBin, startSandboxBin, type SandboxBin } from './cli-harness.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { KEYS } from './harness.js';
+import { runBin, type SandboxBin } from './cli-harness.js';
+import { useE2e } from './setup.js';
 import { waitFor } from '../wait.js';
 
+const e2e = useE2e();
 let sb: SandboxBin;
-let pty: Pty | null = null;
-
 beforeAll(async () => {
-  if (!binAvailable()) throw new Error(`the bundled program is missing at ${BIN}: run "npm run build" first`);
-  sb = await startSandboxBin();
-});
-afterAll(async () => {
-  pty?.cleanup();
-  await sb?.stop();
+  sb = await e2e.sandbox();
 });
 
 /** The ages ("1d", "3h" …) in lines that mention a scheduled backup. */
@@ -31,7 +26,7 @@ describe('one age word', () => {
     expect(cli).toContain('1d'); // the one taken two days ago: 47–48 h
     expect(cli.filter((a) => /^(2[4-9]|[3-9]\d)h$/.test(a))).toEqual([]);
 
-    pty = spawnConsole({ env: sb.env, cols: 150, rows: 30 });
+    const pty = e2e.console({ env: sb.env, cols: 150, rows: 30 });
     await pty.waitForText('acme-reports', 20_000);
     await pty.press(':');
     await pty.type('backups acme-reports@live');
@@ -39,7 +34,7 @@ describe('one age word', () => {
     await pty.press(KEYS.enter);
     await pty.waitForText(/ago\)\s+scheduled/i, 15_000);
     const seen = await waitFor(() => {
-      const a = ages(pty!.lines());
+      const a = ages(pty.lines());
       return a.length >= 7 && a;
     }, 10_000, 'the seven scheduled backups on screen');
     expect(seen).toEqual(cli);

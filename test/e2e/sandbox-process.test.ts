@@ -1,19 +1,12 @@
 // The console's sandbox runs in a child process of its own: a working Divio API, gone with the
 // console however the console ends (a normal quit, or SIGKILL, which no handler can catch).
 import { readFileSync, readdirSync } from 'node:fs';
-import { afterEach, beforeAll, expect, it } from 'vitest';
-import { binAvailable, BIN, spawnConsole, type Pty } from './harness.js';
+import { expect, it } from 'vitest';
+import { BIN } from './harness.js';
 import { startSandboxProcess } from '../../src/sandbox/child.js';
+import { SCALE, useE2e } from './setup.js';
 
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
-let p: Pty | null = null;
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
-beforeAll(() => {
-  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "node scripts/bundle.mjs" first`);
-});
+const e2e = useE2e();
 
 const alive = (pid: number): boolean => {
   try {
@@ -89,7 +82,7 @@ it('a sandbox that dies comes back on the same address with the same token', asy
 });
 
 it('a console killed with SIGKILL leaves no sandbox behind', async () => {
-  p = spawnConsole({ cols: 120, rows: 30 });
+  const p = e2e.console({ cols: 120, rows: 30 });
   await p.waitForText(/nordwind-shop/, 5000 * SCALE);
   const kids = childrenOf(p.pid).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--ipc'));
   expect(kids).toHaveLength(1);

@@ -1,27 +1,16 @@
 // End-to-end: the console's persistent state (the default: no --ephemeral) found garbled, and two
 // consoles started at the same moment on the same state directory. Needs the bundle.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binAvailable, BIN, spawnConsole, type Pty } from './harness.js';
+import { type Pty } from './harness.js';
+import { SCALE, useE2e } from './setup.js';
 
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
-const ptys: Pty[] = [];
-const dirs: string[] = [];
-afterEach(() => {
-  for (const p of ptys.splice(0)) p.cleanup();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-beforeAll(() => {
-  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "node scripts/bundle.mjs" first`);
-});
+const e2e = useE2e();
 
 /** A console on `state` (XDG_STATE_HOME), persistent sandbox. */
 function persistentConsole(state: string): Pty {
-  const p = spawnConsole({ cols: 220, rows: 30, args: ['--sandbox', '--seed', '1'], env: { XDG_STATE_HOME: state } });
-  ptys.push(p);
-  return p;
+  return e2e.console({ cols: 220, rows: 30, args: ['--sandbox', '--seed', '1'], env: { XDG_STATE_HOME: state } });
 }
 
 /** The text the program wrote after leaving the alternate screen (its stderr at exit). */
@@ -32,8 +21,7 @@ function afterExit(p: Pty): string {
 
 describe('persistent state', () => {
   it('every state file garbled: the console starts, shows the fleet and says what it moved aside', async () => {
-    const state = mkdtempSync(join(tmpdir(), 'divio-tui-e2e-state-'));
-    dirs.push(state);
+    const state = e2e.tempDir('divio-tui-e2e-state-');
     const sb = join(state, 'divio-tui', 'sandbox');
     const gw = join(state, 'divio-tui', 'gateway-sandbox');
     mkdirSync(sb, { recursive: true });
@@ -71,8 +59,7 @@ describe('persistent state', () => {
   }, 120_000);
 
   it('two consoles started at the same moment on one state directory: both work, the second runs a private sandbox and says so', async () => {
-    const state = mkdtempSync(join(tmpdir(), 'divio-tui-e2e-state-'));
-    dirs.push(state);
+    const state = e2e.tempDir('divio-tui-e2e-state-');
     const [a, b] = [persistentConsole(state), persistentConsole(state)];
     await Promise.all([a, b].map((p) => p.waitForText(/nordwind-shop/, 15_000 * SCALE)));
     for (const p of [a, b]) {

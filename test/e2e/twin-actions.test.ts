@@ -1,27 +1,24 @@
 // The shipped program's action twins (deploy, purge, restore) against a sandbox in its own process:
 // the exit status and the verdict a user sees, through the bundle (not the sources).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { binAvailable, BIN } from './harness.js';
+import { BIN } from './harness.js';
 import { startSandboxProcess } from '../../src/sandbox/child.js';
+import { SCALE, useE2e } from './setup.js';
 
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
+const e2e = useE2e();
 // each test runs the program a few times, a restore among them: minutes on a loaded machine
 vi.setConfig({ testTimeout: 60_000 * SCALE });
 let sb: Awaited<ReturnType<typeof startSandboxProcess>>;
 let dir: string;
 
 beforeAll(async () => {
-  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "node scripts/bundle.mjs" first`);
-  dir = mkdtempSync(join(tmpdir(), 'divio-tui-twins-'));
+  dir = e2e.tempDir('divio-tui-twins-');
   sb = await startSandboxProcess({ ephemeral: true, seed: 7, speed: 20, ssh: false }, BIN);
 });
 afterAll(async () => {
   await sb?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Runs the bundle with args against the sandbox; resolves with its exit status and output. */

@@ -4,27 +4,25 @@
 // starts a backup there, `:zone beta` shows beta's fleet and names beta, the zone list (`:zone`)
 // shows both with where their tokens come from, Enter on alpha switches back, and the backup started
 // in alpha was not lost: it kept running in alpha's gateway and ended there.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { binAvailable, BIN, KEYS, spawnConsole, type Pty } from './harness.js';
+import { KEYS, type Pty } from './harness.js';
+import { SCALE, useE2e } from './setup.js';
 
-const SCALE = Number(process.env.E2E_TIME_SCALE ?? 4);
-let p: Pty | null = null;
+const e2e = useE2e();
 let alpha: Sandbox;
 let beta: Sandbox;
 let dir: string;
 let config: string;
 
 beforeAll(async () => {
-  if (!binAvailable()) throw new Error(`the bundled console is missing at ${BIN}: run "npm run build" first`);
   [alpha, beta] = await Promise.all([
     startSandbox({ port: 0, ephemeral: true, seed: 1, speed: 2, logRate: 0, ssh: false, extensions: true }),
     startSandbox({ port: 0, ephemeral: true, seed: 2, apps: 12, logRate: 0, ssh: false, extensions: true }),
   ]);
-  dir = mkdtempSync(join(tmpdir(), 'dtui-zones-'));
+  dir = e2e.tempDir('dtui-zones-');
   config = join(dir, 'config.json');
   writeFileSync(
     config,
@@ -38,14 +36,8 @@ beforeAll(async () => {
   );
 }, 60_000);
 
-afterEach(() => {
-  p?.cleanup();
-  p = null;
-});
-
 afterAll(async () => {
   await Promise.all([alpha?.close(), beta?.close()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const header = (pty: Pty): string => pty.lines()[0] ?? '';
@@ -54,7 +46,7 @@ describe('zones inside the console', () => {
   it('starts in alpha, switches to beta and back (palette and zone list); a job started in alpha is not lost', async () => {
     const manualBefore = alpha.state.backups.filter((b) => b.environment === alpha.ids('acme-reports', 'test').env && b.trigger === 'MANUAL' && b.success === 'SUCCESS').length;
     const betaManualBefore = beta.state.backups.filter((b) => b.trigger === 'MANUAL').length;
-    p = spawnConsole({ args: ['--config', config, '--zone', 'alpha'], cols: 130, rows: 34 });
+    const p = e2e.console({ args: ['--config', config, '--zone', 'alpha'], cols: 130, rows: 34 });
     await p.waitForText(/acme-reports/, 20_000 * SCALE);
     expect(header(p)).toContain(`alpha (${alpha.divioUrl})`);
     expect(p.screenText()).not.toMatch(/client-0001-shop/);
