@@ -77,6 +77,67 @@ export const yogaNoFetch = {
   },
 };
 
+// Four of Ink's dependencies make an Intl.Segmenter when they are imported and segment every string
+// with it, ASCII too; string-width 8 also builds its \p{RGI_Emoji} pattern at import. The process's
+// first segmenter costs ~15 ms and that pattern ~14 ms on this machine, before the first frame,
+// whose text is nearly all ASCII. Here the segmenters are src/terminal/segmenter.ts (the same
+// segments; Intl.Segmenter only for a string that needs it) and the pattern is made on first use.
+// The stand-in has the one method each module calls; the build checks every use is a call of it.
+const SEGMENTER = JSON.stringify(join(process.cwd(), 'src/terminal/segmenter.ts'));
+const useSegmenter = (name) => `const ${name} = __graphemeSegmenter();`;
+const lazyEdits = [
+  { file: /[\\/]string-width[\\/]index\.js$/, name: 'segmenter', from: 'const segmenter = new Intl.Segmenter();', to: useSegmenter('segmenter'), use: /\bsegmenter\.segment\(/g },
+  { file: /[\\/]string-width[\\/]index\.js$/, name: 'rgiEmojiRegex', from: 'const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;', to: "let rgiEmojiOnce; const rgiEmojiRegex = { test: (s) => (rgiEmojiOnce ??= new RegExp('^\\\\p{RGI_Emoji}$', 'v')).test(s) };", use: /\brgiEmojiRegex\.test\(/g },
+  { file: /[\\/]slice-ansi[\\/]tokenize-ansi\.js$/, name: 'GRAPHEME_SEGMENTER', from: "const GRAPHEME_SEGMENTER = new Intl.Segmenter(undefined, {granularity: 'grapheme'});", to: useSegmenter('GRAPHEME_SEGMENTER'), use: /\bGRAPHEME_SEGMENTER\.segment\(/g },
+  { file: /[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]tokenize\.js$/, name: 'segmenter', from: 'const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });', to: useSegmenter('segmenter'), use: /\bsegmenter\.segment\(/g },
+];
+/** The edits each bundled module takes (name@version → the names made lazy); the build fails when one is not made. */
+export const LAZY_EXPECTED = {
+  'string-width@8.3.0': ['segmenter', 'rgiEmojiRegex'],
+  'string-width@7.2.0': ['segmenter'],
+  'slice-ansi@8.0.0': ['GRAPHEME_SEGMENTER'],
+  '@alcalzone/ansi-tokenize@0.2.5': ['segmenter'],
+};
+const lazyDone = new Set();
+/** The name@version of the package a file belongs to. */
+function packageOf(file) {
+  for (let dir = join(file, '..'); dir !== join(dir, '..'); dir = join(dir, '..')) {
+    const pj = join(dir, 'package.json');
+    if (!existsSync(pj)) continue;
+    const { name, version } = JSON.parse(readFileSync(pj, 'utf8'));
+    if (name) return `${name}@${version}`;
+  }
+  return file;
+}
+export const lazySegmenters = {
+  name: 'lazy-segmenters',
+  setup(b) {
+    b.onLoad({ filter: /[\\/](string-width[\\/]index|slice-ansi[\\/]tokenize-ansi|ansi-tokenize[\\/]build[\\/]tokenize)\.js$/ }, (args) => {
+      let text = readFileSync(args.path, 'utf8');
+      const pkg = packageOf(args.path);
+      for (const e of lazyEdits) {
+        if (!e.file.test(args.path) || !text.includes(e.from)) continue;
+        // every use must be a call of the stand-in's one method
+        const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+        const uses = code.split(new RegExp(`\\b${e.name}\\b`)).length - 2;
+        if ((code.match(e.use) ?? []).length !== uses) throw new Error(`lazy-segmenters: ${pkg} uses ${e.name} otherwise: check scripts/bundle.mjs`);
+        text = text.replace(e.from, () => e.to);
+        lazyDone.add(`${pkg}:${e.name}`);
+      }
+      if (text.includes('__graphemeSegmenter()')) text = `import { graphemeSegmenter as __graphemeSegmenter } from ${SEGMENTER};\n${text}`;
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+
+/** After a build with lazySegmenters: fails it when a module no longer reads as expected. */
+export function checkLazySegmenters(who) {
+  for (const [pkg, names] of Object.entries(LAZY_EXPECTED)) {
+    for (const n of names) if (!lazyDone.has(`${pkg}:${n}`)) throw new Error(`${who}: ${pkg}: its ${n} was not made lazy (not bundled, or changed): check scripts/bundle.mjs (lazySegmenters)`);
+  }
+  lazyDone.clear();
+}
+
 /** After a build with yogaNoFetch: fails it when yoga's loader no longer reads as expected. */
 export function checkYogaPatch(who) {
   if (yogaPatched !== 1) throw new Error(`${who}: yoga-layout's wasm loader: expected one "typeof fetch" test to replace, found ${yogaPatched}: check scripts/bundle.mjs (yogaNoFetch) against the new yoga-layout`);
@@ -142,7 +203,7 @@ const built = !isMain ? null : await build({
   logLevel: 'warning',
   // Native or optional modules stay outside the bundle.
   external: ['cpu-features', 'ssh2', 'dockerode', '@lydell/node-pty'],
-  plugins: [noDevtools, inkPatches, yogaNoFetch],
+  plugins: [noDevtools, inkPatches, yogaNoFetch, lazySegmenters],
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
@@ -152,5 +213,6 @@ const built = !isMain ? null : await build({
 if (built) {
   checkInkPatches('bundle');
   checkYogaPatch('bundle');
+  checkLazySegmenters('bundle');
   checkFirstFrameWithoutZod(built.metafile, 'bundle');
 }

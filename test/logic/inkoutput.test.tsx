@@ -12,6 +12,8 @@ import { Box, Text } from 'ink';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import Fast from '../../src/terminal/inkoutput.js';
+import { tokenize } from '@alcalzone/ansi-tokenize';
+import { isNarrowChar } from '../../src/terminal/width.js';
 import { mount, KEY, type Harness } from '../ui/fake.js';
 import { LogBuffer } from '../../src/store/logbuffer.js';
 import { LogQuery } from '../../src/store/logquery.js';
@@ -109,6 +111,22 @@ describe('the output stage (src/terminal/inkoutput.ts) draws what Ink draws', ()
     v.unmount();
     expect(compared.frames - before).toBeGreaterThan(0);
     expect(compared.mismatches.slice(0, 1)).toEqual([]);
+  });
+});
+
+describe('the run path takes a character beyond ASCII', () => {
+  it('only where the tokenizer Ink uses takes it alone as one narrow character (every candidate, one by one)', () => {
+    const wrong: string[] = [];
+    let narrow = 0;
+    for (let c = 0x80; c <= 0xffff; c++) {
+      if (!isNarrowChar(c)) continue;
+      narrow++;
+      const ch = String.fromCharCode(c);
+      const t = tokenize(ch);
+      if (!(t.length === 1 && t[0]!.type === 'char' && t[0]!.value === ch && !t[0]!.fullWidth)) wrong.push(`U+${c.toString(16)}`);
+    }
+    expect(narrow).toBeGreaterThan(1000);
+    expect(wrong).toEqual([]);
   });
 });
 
