@@ -3,12 +3,12 @@
 // → the installed bin passes the three checks (install-checks.ts). Needs the npm registry (or npm's
 // cache) for the three runtime dependencies.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './harness.js';
 import { installChecks, npmEnv, VERSION } from './install-checks.js';
+import { useE2e } from './setup.js';
 
 /** A clone of the working tree as git sees it: the tracked files only (in CI, the fresh clone itself). */
 function cloneTracked(dest: string): void {
@@ -22,12 +22,14 @@ function cloneTracked(dest: string): void {
   symlinkSync(join(ROOT, 'node_modules'), join(dest, 'node_modules'));
 }
 
+// the installed program is checked, not the bundle of this checkout
+const e2e = useE2e({ bundle: false });
 let tmp = '';
 let bin = '';
 let files: string[] = [];
 
 beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'divio-tui-pkg-'));
+  tmp = e2e.tempDir('divio-tui-pkg-');
   const clone = join(tmp, 'clone');
   cloneTracked(clone);
   expect(existsSync(join(clone, 'dist'))).toBe(false);
@@ -41,10 +43,6 @@ beforeAll(() => {
   bin = join(prefix, 'bin', 'divio-tui');
 }, 240_000);
 
-afterAll(() => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
-
 describe('npm pack → npm install -g', () => {
   it('ships what runs and nothing else: the bundle, README, LICENSE, no sources, tests or source maps', () => {
     expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/divio-tui.js']));
@@ -53,5 +51,5 @@ describe('npm pack → npm install -g', () => {
     expect(VERSION).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  installChecks(() => ({ command: bin }));
+  installChecks(e2e, () => ({ command: bin }));
 });
