@@ -5,7 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { link, rename, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from '../http/undici.js';
 import type {
   Application,
   Backup,

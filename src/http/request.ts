@@ -12,7 +12,7 @@
 //   - a 2xx JSON body cut short: repeated when idempotent;
 //   - the wait is the server's Retry-After (seconds or an HTTP-date) or else exponential backoff with
 //     full jitter; a wait that would end past the deadline is not made (the last answer is returned).
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from './undici.js';
 import { abortReason, backoffDelay, classifyNetworkError, parseRetryAfter, sleep, type NetworkErrorInfo } from './retry.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

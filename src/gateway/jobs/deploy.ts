@@ -1,6 +1,6 @@
 // Deploy: attach to a running deployment or start one (never two POSTs), follow it at Divio's CLI
 // cadence, then probe the environment's URL. A live environment needs `confirm: "APP@live"`.
-import { request } from 'undici';
+import { request } from '../../http/undici.js';
 import type { Deployment, Environment, Job } from '../../domain/index.js';
 import { deploymentOutcome, envRisk } from '../../domain/index.js';
 import { deploymentStatusWord } from '../../domain/words.js';
