@@ -74,8 +74,11 @@ export function plainTextTokenWarning(url: string): string | null {
 
 export async function openSession(o: SessionOptions): Promise<Session> {
   const env = o.env ?? process.env;
-  const { GatewayClient } = await import('../client/index.js');
   const upstream = o.upstream ?? upstreamOf(o);
+  // both at once: the files of one are read while the other compiles
+  const serving = upstream.kind === 'gateway' ? null : import('./serve.js');
+  serving?.catch(() => {}); // awaited below; a failure is reported there
+  const { GatewayClient } = await import('../client/index.js');
   if (upstream.kind === 'gateway') {
     const open = (): GatewayClient => {
       const c = new GatewayClient({ url: upstream.url, token: upstream.token, clientName: o.clientName, readOnly: o.readOnly });
@@ -95,7 +98,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   }
 
   trace('session: importing the gateway');
-  const { startInProcessGateway } = await import('./serve.js');
+  const { startInProcessGateway } = await (serving ?? import('./serve.js'));
   trace('session: gateway imported');
   const base = o.dataDir ?? stateDir(env);
   // Jobs and audit of the sandbox and of a real zone never mix.
