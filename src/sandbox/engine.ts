@@ -5,7 +5,7 @@ import { Rng, shortHash, randomHex } from './rng.js';
 import { deploymentScript, planStages, runtimeLines } from './loggen.js';
 import { DrfError, nonField, badRequest } from './http.js';
 import type {
-  BackupRec, DeploymentRec, DownloadRec, DownloadSiRec, EnvRec, LogLineRec, RestoreRec, SandboxState,
+  BackupRec, DeploymentRec, DownloadRec, DownloadSiRec, EnvLogs, EnvRec, LogLineRec, RestoreRec, SandboxState,
   ServiceInstanceRec, SiBackupRec, SiRestoreRec, DbContent, MediaContent,
 } from './model.js';
 
@@ -31,6 +31,67 @@ export function parseIsoMicros(s: string): number {
   const m = /^(.*\.\d{3})(\d{3})Z$/.exec(s);
   if (m) return Date.parse(m[1] + 'Z') * 1000 + Number(m[2]);
   return Date.parse(s) * 1000;
+}
+
+/**
+ * Timestamps (µs) of `n` log lines: spread over [fromMs, toMs) with a random offset each, or all at
+ * `toMs` without a spread; always increasing, each after `lastUs`.
+ */
+function spreadUs(rng: Rng, n: number, toMs: number, fromMs: number | undefined, lastUs: number): number[] {
+  const step = fromMs !== undefined && n > 1 ? (toMs - fromMs) / n : 0;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const target = step > 0 ? (fromMs! + step * i + rng.next() * step) * 1000 : toMs * 1000;
+    lastUs = Math.max(Math.floor(target), lastUs + 1);
+    out.push(lastUs);
+  }
+  return out;
+}
+
+// ---- runtime-log history, made when first read ----
+// The scenario gives every live or sleeping environment a history of runtime lines. Making them all
+// at start-up was most of the sandbox's start (≈70 ms and its garbage, before `ready`), so an
+// environment's history is made when its logs are first read: `state.logs[uuid]` is an accessor
+// until then, and reading it (the API, the persister serialising the state, a test) makes the
+// history and turns it into a plain property. Lines appended meanwhile (the live flow) go to the
+// same record, after the history's sequence numbers and timestamps, which are fixed in advance: the
+// history holds exactly `count` lines, all before `endMs`. Each environment's history is drawn from
+// its own stream of the seed, so the same seed gives the same lines whatever the order of reading.
+
+interface DeferredHistory { env: string; app: string; count: number; endMs: number; spanMs: number; seed: number; retention: number; logs: EnvLogs }
+const histories = new WeakMap<Record<string, EnvLogs>, Map<string, DeferredHistory>>();
+
+function historyLines(d: DeferredHistory): LogLineRec[] {
+  const rng = new Rng(d.seed).fork(`history:${d.env}`);
+  const gen: { service: string; message: string }[] = [];
+  while (gen.length < d.count) gen.push(...runtimeLines(rng, new Date(d.endMs - d.spanMs + (d.spanMs * gen.length) / d.count), d.app));
+  const us = spreadUs(rng, gen.length, d.endMs, d.endMs - d.spanMs, 0);
+  // exactly `count` (the sequence numbers after them are taken): the oldest, maybe the head of a
+  // traceback, fell out of the window
+  const skip = gen.length - d.count;
+  return gen.slice(skip).map((l, i) => ({ seq: i + 1, timestamp: isoMicros(us[skip + i]), service: l.service, message: l.message }));
+}
+
+function materialise(logs: Record<string, EnvLogs>, d: DeferredHistory): EnvLogs {
+  histories.get(logs)?.delete(d.env);
+  const L = d.logs;
+  if (L.lines.length < d.retention) {
+    L.lines = historyLines(d).concat(L.lines);
+    if (L.lines.length > d.retention) L.lines.splice(0, L.lines.length - d.retention);
+  }
+  Object.defineProperty(logs, d.env, { value: L, writable: true, enumerable: true, configurable: true });
+  return L;
+}
+
+/** Make every history still to be made (before the state is written out, or in the background). `limit`: at most so many. Returns how many are left. */
+export function materialiseHistory(logs: Record<string, EnvLogs>, limit = Infinity): number {
+  const m = histories.get(logs);
+  if (!m) return 0;
+  for (const d of m.values()) {
+    if (limit-- <= 0) break;
+    materialise(logs, d);
+  }
+  return m.size;
 }
 
 export function dbChecksum(seedText: string, rows: number): string {
@@ -414,23 +475,43 @@ export class Engine {
   }
 
   // ---- runtime logs ----
+  /** An environment's runtime logs, with its history (made now if it was not yet: see deferHistory). */
   logsOf(envUuid: string) {
     return (this.state.logs[envUuid] ??= { nextSeq: 1, lines: [] });
   }
 
   appendLogs(envUuid: string, lines: { service?: string; message: string }[], nowMs = Date.now(), spreadFromMs?: number): void {
-    const L = this.logsOf(envUuid);
-    let last = this.lastLogUs.get(envUuid) ?? (L.lines.length ? parseIsoMicros(L.lines[L.lines.length - 1].timestamp) : 0);
-    const n = lines.length;
-    lines.forEach((l, i) => {
-      const step = spreadFromMs !== undefined && n > 1 ? (nowMs - spreadFromMs) / n : 0;
-      const target = step > 0 ? (spreadFromMs! + step * i + this.logRng.next() * step) * 1000 : nowMs * 1000;
-      const us = Math.max(Math.floor(target), last + 1);
-      last = us;
-      L.lines.push({ seq: L.nextSeq++, timestamp: isoMicros(us), service: l.service ?? 'web', message: l.message });
-    });
-    this.lastLogUs.set(envUuid, last);
+    // a history not made yet stays so: the new lines follow it (its lines end before endMs)
+    const d = histories.get(this.state.logs)?.get(envUuid);
+    const L = d ? d.logs : this.logsOf(envUuid);
+    const last = this.lastLogUs.get(envUuid) ?? (L.lines.length ? parseIsoMicros(L.lines[L.lines.length - 1].timestamp) : d ? d.endMs * 1000 : 0);
+    const us = spreadUs(this.logRng, lines.length, nowMs, spreadFromMs, last);
+    lines.forEach((l, i) => L.lines.push({ seq: L.nextSeq++, timestamp: isoMicros(us[i]), service: l.service ?? 'web', message: l.message }));
+    if (us.length) this.lastLogUs.set(envUuid, us[us.length - 1]);
     if (L.lines.length > this.logRetention) L.lines.splice(0, L.lines.length - this.logRetention);
+  }
+
+  /**
+   * The scenario's history of an environment without logs yet: `count` lines spread over the `spanMs`
+   * before `endMs`, made when its logs are first read (see "runtime-log history" above).
+   */
+  deferHistory(env: EnvRec, count: number, endMs: number, spanMs: number, seed: number): void {
+    const logs = this.state.logs;
+    if (count <= 0) return;
+    if (Object.prototype.hasOwnProperty.call(logs, env.uuid)) throw new Error(`deferHistory: ${env.uuid} has logs already`);
+    let m = histories.get(logs);
+    if (!m) histories.set(logs, (m = new Map()));
+    const d: DeferredHistory = { env: env.uuid, app: this.appOf(env).slug, count, endMs, spanMs, seed, retention: this.logRetention, logs: { nextSeq: count + 1, lines: [] } };
+    m.set(env.uuid, d);
+    Object.defineProperty(logs, env.uuid, {
+      enumerable: true,
+      configurable: true,
+      get: () => materialise(logs, d),
+      set: (v: EnvLogs) => {
+        m.delete(env.uuid);
+        Object.defineProperty(logs, env.uuid, { value: v, writable: true, enumerable: true, configurable: true });
+      },
+    });
   }
 
   private generateLogs(dtMs: number, nowMs: number): boolean {
@@ -479,7 +560,7 @@ export class Engine {
     if (count > 0) this.prefillLogs(e, count, nowMs, Math.min(deferred, (count / rate) * 1000));
   }
 
-  /** Fill history (used by the scenario): `count` lines spread over the last `spanMs`. */
+  /** `count` lines spread over the last `spanMs` (the time a big scenario's environment was not read: touchLogs). */
   prefillLogs(env: EnvRec, count: number, nowMs: number, spanMs: number): void {
     const app = this.appOf(env);
     const lines: { service: string; message: string }[] = [];

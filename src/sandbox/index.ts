@@ -66,7 +66,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from '../domain/zod.js';
-import { Engine, DEFAULT_LOG_RETENTION, BIG_SCENARIO_LOG_RETENTION } from './engine.js';
+import { Engine, DEFAULT_LOG_RETENTION, BIG_SCENARIO_LOG_RETENTION, materialiseHistory } from './engine.js';
 import { SCENARIO, SCENARIO_APPS, MAX_SCENARIO_APPS, buildScenario } from './scenario.js';
 import { buildRoutes, type Route } from './divio-api.js';
 import { CloudflareApi } from './cloudflare.js';
@@ -238,6 +238,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   }
   const seed = o.seed ?? state?.seed ?? (Math.floor(Math.random() * 2 ** 31) >>> 0);
+  const built = !state;
   if (!state) state = buildScenario({ seed, nowMs: Date.now(), cloudflarePlan: o.cloudflarePlan, logRetention: retention, apps });
   if (o.cloudflarePlan) for (const z0 of state.zones) z0.plan = o.cloudflarePlan;
 
@@ -252,7 +253,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // 1.5 MB state every 10 s was half of an idle sandbox's CPU; the lines are synthetic, and the
   // state's real changes (deployments, backups, restores…) are still written within a second.
   engine.onIdleChange = () => persister?.schedule(IDLE_PERSIST_MS);
-  persister?.schedule();
+  // (a state built now is written once its log histories are made, in the background: see below)
+  if (!built) persister?.schedule();
 
   const faults = new Faults(() => faultRng.next());
   const faultRng = new Rng(seed).fork('faults');
@@ -511,6 +513,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   }
 
+  // A state to be written needs the log histories its environments were not read for yet (see
+  // Engine.deferHistory): they are made at the first pause in the requests, one environment a turn of
+  // the event loop, then the state is written (the persister would make the rest at once).
+  let filling = persister !== null && built;
+  const stopFilling = !filling ? () => {} : whenQuiet(() => {
+    const step = () => {
+      if (!filling) return;
+      if (materialiseHistory(engine.state.logs, 1) > 0) setImmediate(step);
+      else {
+        filling = false;
+        persister!.schedule();
+      }
+    };
+    step();
+  });
+
   // Every request advances the clock first, so what a client sees is always current; the timer only
   // moves the world on between requests (scheduled backups, deployments nobody polls).
   const timer = setInterval(() => engine.advance(), 1000);
@@ -549,6 +567,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     async close() {
       clearInterval(timer);
       sshNotYet();
+      filling = false;
+      stopFilling();
       await sshReady; // an endpoint still starting is closed too
       const closing = (srv: Server) => new Promise<void>((r) => { srv.close(() => r()); srv.closeAllConnections(); });
       await Promise.all([closing(server), cfServer ? closing(cfServer) : Promise.resolve(), sshInfo?.close()]);

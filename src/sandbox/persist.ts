@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SandboxState } from './model.js';
 import { stateDir, writeFileAtomic, writeFileAtomicSync } from '../statefile/index.js';
+import { materialiseHistory } from './engine.js';
 
 export const PERSISTED_LOG_LINES = 1000;
 export const STATE_FILE = 'state.json';
@@ -14,6 +15,7 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 function serialise(state: SandboxState): string {
+  materialiseHistory(state.logs); // histories not read yet are written as they will be read
   const logs: SandboxState['logs'] = {};
   for (const [k, v] of Object.entries(state.logs)) logs[k] = { nextSeq: v.nextSeq, lines: v.lines.slice(-PERSISTED_LOG_LINES) };
   return JSON.stringify({ ...state, logs });

@@ -209,9 +209,9 @@ export function buildScenario(o: ScenarioOptions): SandboxState {
         finishHistoricBackup(s, b, created);
       }
 
-      // runtime log history
-      if (env.status === 'live') engine.prefillLogs(env, def.generated ? Math.min(40, o.prefillLines ?? 40) : (o.prefillLines ?? 200), now, 10 * 60_000);
-      else if (env.status === 'sleeping') engine.prefillLogs(env, def.generated ? 10 : 40, now - 3 * 3_600_000, 30 * 60_000);
+      // runtime log history (made when first read: Engine.deferHistory)
+      if (env.status === 'live') engine.deferHistory(env, def.generated ? Math.min(40, o.prefillLines ?? 40) : (o.prefillLines ?? 200), now, 10 * 60_000, o.seed);
+      else if (env.status === 'sleeping') engine.deferHistory(env, def.generated ? 10 : 40, now - 3 * 3_600_000, 30 * 60_000, o.seed);
     }
   });
   settleLastFinished(s);
