@@ -211,7 +211,9 @@ const built = !isMain ? null : await build({
   external: ['cpu-features', 'ssh2', 'dockerode', '@lydell/node-pty'],
   plugins: [noDevtools, inkPatches, yogaNoFetch, lazySegmenters],
   banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    // `require` for the CommonJS modules inside (a handful of chunks call it): made on the first call,
+    // not by each of the ~40 chunks the first frame loads (createRequire resolves its file each time)
+    js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; let __rq; function require(id) { return (__rq ??= __cr(import.meta.url))(id); }",
   },
   define: production,
   metafile: true,
