@@ -84,13 +84,6 @@ function codesOf(sequence: string): AnsiCode[] | null {
   return t;
 }
 
-// A narrow character beyond ASCII is one the tokenizer also takes as one narrow character: held
-// for every such character by test/logic/inkoutput.test.ts, not asked of it here (asking makes the
-// first Intl.Segmenter of the process, ~15 ms of the first frame).
-function runChar(code: number): boolean {
-  return isNarrowChar(code);
-}
-
 /** The runs of a piece, or null when it holds anything but narrow characters and SGR sequences. */
 function runsOf(piece: string): Run[] | null {
   let r = runsCache.get(piece);
@@ -101,7 +94,10 @@ function runsOf(piece: string): Run[] | null {
   for (let i = 0; i <= piece.length; i++) {
     const c = i < piece.length ? piece.charCodeAt(i) : -1;
     if (c !== -1 && c !== 0x1b) {
-      if (runChar(c)) continue;
+      // a narrow character beyond ASCII is one the tokenizer also takes as one narrow character: held
+      // for every such character by test/logic/inkoutput.test.tsx, not asked of it here (asking makes
+      // the first Intl.Segmenter of the process, ~15 ms of the first frame)
+      if (isNarrowChar(c)) continue;
       r = null;
       break;
     }
