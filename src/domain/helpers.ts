@@ -35,3 +35,16 @@ export function envRisk(slug: string): 'live' | 'test' | 'other' {
   if (slug === 'test' || slug === 'staging' || slug === 'local') return 'test';
   return 'other';
 }
+
+/** Lowercase letters, digits and hyphens: Divio's slugs, where code-point order is the collation's order. */
+const PLAIN = /^[a-z0-9-]*$/;
+/**
+ * `a.localeCompare(b)`, without the collator where it is not needed: for two slugs (lowercase
+ * ASCII letters, digits, hyphens) code-point order is the same order, and the process's first
+ * localeCompare loads ICU's collation data (~10 ms, on the way to the fleet's first rows: issue 16).
+ * Anything else (names, mixed case, accents) is compared by localeCompare as before.
+ */
+export function compareText(a: string, b: string): number {
+  if (PLAIN.test(a) && PLAIN.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return a.localeCompare(b);
+}

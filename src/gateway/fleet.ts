@@ -21,6 +21,7 @@
 // Leaving: the fleet's figures (rows, error samples, backup ages) are kept for a grace period after
 // the last watcher leaves (`retainMs`, default 10 min), so coming back shows them at once.
 import { backupOutcome } from '../domain/outcomes.js';
+import { compareText } from '../domain/helpers.js';
 import type { Application, Backup, Deployment, DeploymentRef, Environment, FleetRow } from '../domain/index.js';
 import { Backup as BackupSchema, Environment as EnvironmentSchema, Application as ApplicationSchema, Organisation as OrganisationSchema } from '../domain/index.js';
 import type * as z from '../domain/zod.js';
@@ -611,7 +612,7 @@ export class FleetTopic extends Topic<'fleet'> {
     const rows = [...this.envs.values()]
       .map((x) => this.rowOf(x, now))
       .filter((r): r is FleetRow => r !== null)
-      .sort((x, y) => x.app.localeCompare(y.app) || envOrder(x.env) - envOrder(y.env) || x.env.localeCompare(y.env));
+      .sort((x, y) => compareText(x.app, y.app) || envOrder(x.env) - envOrder(y.env) || compareText(x.env, y.env));
     const notes: string[] = [];
     const unknown = rows.filter((r) => r.backupKnown === false).length;
     if (this.backupFilter === false) {

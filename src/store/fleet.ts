@@ -2,6 +2,7 @@
 import type { FleetRow } from '../domain/index.js';
 import { parseFilter } from './list.js';
 import { compactAge } from '../domain/format.js';
+import { compareText } from '../domain/helpers.js';
 import { envStateWord, type Word } from '../domain/words.js';
 
 export { parseFilter };
@@ -35,11 +36,11 @@ const ENV_ORDER: Record<string, number> = { live: 0, production: 0, prod: 0, tes
 function compare(a: FleetRow, b: FleetRow, sort: string): number {
   switch (sort) {
     case 'org':
-      return a.org.localeCompare(b.org) || a.app.localeCompare(b.app);
+      return compareText(a.org, b.org) || compareText(a.app, b.app);
     case 'env':
-      return a.env.localeCompare(b.env);
+      return compareText(a.env, b.env);
     case 'state':
-      return a.state.localeCompare(b.state);
+      return compareText(a.state, b.state);
     case 'deployed':
       return time(b.lastDeployment?.endedAt ?? b.lastDeployment?.startedAt) - time(a.lastDeployment?.endedAt ?? a.lastDeployment?.startedAt);
     case 'backup':
@@ -49,7 +50,7 @@ function compare(a: FleetRow, b: FleetRow, sort: string): number {
       return (b.errorRate ?? -1) - (a.errorRate ?? -1);
     case 'app':
     default:
-      return a.app.localeCompare(b.app) || (ENV_ORDER[a.env] ?? 2) - (ENV_ORDER[b.env] ?? 2) || a.env.localeCompare(b.env);
+      return compareText(a.app, b.app) || (ENV_ORDER[a.env] ?? 2) - (ENV_ORDER[b.env] ?? 2) || compareText(a.env, b.env);
   }
 }
 
@@ -58,14 +59,14 @@ export function fleetItems(rows: readonly FleetRow[], o: FleetViewOpts = {}): Fl
   let list = f ? rows.filter((r) => haystack(r).includes(f.text) !== f.invert) : [...rows];
   const sort = o.sort ?? 'app';
   list = list.sort((a, b) => {
-    const c = compare(a, b, sort) || a.app.localeCompare(b.app) || a.env.localeCompare(b.env);
+    const c = compare(a, b, sort) || compareText(a.app, b.app) || compareText(a.env, b.env);
     return o.desc ? -c : c;
   });
   if (!o.grouped) return list.map((row) => ({ kind: 'row', row }));
   const byOrg = new Map<string, FleetRow[]>();
   for (const r of list) byOrg.set(r.org, [...(byOrg.get(r.org) ?? []), r]);
   const out: FleetItem[] = [];
-  for (const org of [...byOrg.keys()].sort((a, b) => a.localeCompare(b))) {
+  for (const org of [...byOrg.keys()].sort((a, b) => compareText(a, b))) {
     const rs = byOrg.get(org)!;
     const folded = !!o.collapsed?.includes(org);
     out.push({ kind: 'group', org, count: rs.length, collapsed: folded });

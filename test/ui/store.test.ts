@@ -115,6 +115,16 @@ describe('fleet logic', () => {
     expect(parseFilter('!')).toBe(null);
   });
 
+  it('orders slugs as the collator does, and organisation names by the collator (case and accents)', () => {
+    const slugs = ['shop-2', 'shop', 'a1', 'a-1', 'a10', 'a9', 'zz', 'b', '0day', 'shop-10'];
+    const rows = slugs.map((s) => fleetRow(s, 'test'));
+    const byApp = fleetItems(rows).map((i) => (i.kind === 'row' ? i.row.app : ''));
+    expect(byApp).toEqual([...slugs].sort((a, b) => a.localeCompare(b)));
+    // names are not slugs: "beta" before "Zeta" and "Ärzte" among the a's, never by code point
+    const orgs = fleetItems([fleetRow('a', 'live', { org: 'Zeta' }), fleetRow('b', 'live', { org: 'beta' }), fleetRow('c', 'live', { org: 'Ärzte' })], { grouped: true });
+    expect(orgs.filter((i) => i.kind === 'group').map((i) => (i.kind === 'group' ? i.org : ''))).toEqual(['Ärzte', 'beta', 'Zeta']);
+  });
+
   it('describes the last deployment', () => {
     const now = Date.now();
     expect(lastDeployText(fleetRow('a', 'live', { lastDeployment: null }), now)).toBe('-');
