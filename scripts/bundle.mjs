@@ -193,7 +193,8 @@ export function checkFirstFrameWithoutZod(metafile, who) {
 }
 
 const built = !isMain ? null : await build({
-  entryPoints: { 'divio-tui': 'src/cli.tsx' },
+  // the sandbox child's own entry (src/sandbox/child.ts launchSandboxProcess): not the whole command table
+  entryPoints: { 'divio-tui': 'src/cli.tsx', 'chunks/sandbox-child': 'src/sandbox/child-main.ts' },
   outdir: 'dist',
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,

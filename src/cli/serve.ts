@@ -194,7 +194,7 @@ export async function startInProcessGateway(opts: InProcessOptions = {}): Promis
   if ((sandbox || child) && sbo && !sbo.ephemeral && (sandbox ? sandbox.dataDir : child!.dataDir) === null) {
     dataDir = privateDir = mkdtempSync(join(tmpdir(), 'divio-tui-gw-'));
   }
-  let gateway: Gateway;
+  let gateway: Gateway | undefined;
   const start = (dir: string) => startGateway({
     host: '127.0.0.1', port: 0, tokens: [{ token, role: 'operator', name: 'local-user' }], upstream, dataDir: dir, readOnly: opts.readOnly,
     rediscoverDelayMs: opts.rediscoverDelayMs,
@@ -214,7 +214,10 @@ export async function startInProcessGateway(opts: InProcessOptions = {}): Promis
       notices.push(`another divio-tui${Number.isNaN(busy.pid) ? '' : ` (pid ${busy.pid})`} is using ${shown(busy.dir)}; this console keeps its jobs and audit in ${divioToken ? shown(dataDir) : 'a private directory (gone when it ends)'}`);
       gateway = await start(dataDir);
     }
+    // the child took its options and the socket; the gateway's first requests wait there for it
+    await child?.ready;
   } catch (e) {
+    await gateway?.close();
     await upstream.close();
     await sandbox?.close();
     await child?.close();

@@ -165,10 +165,11 @@ export async function prestartSandbox(o: SessionOptions): Promise<{ get: () => P
   // a configured zone's name (no dot: not a domain) is resolved with the config file, later
   if (!o.sandbox && !o.gateway && looksLikeZoneName(o.zone ?? env.DIVIO_ZONE)) return null;
   if (upstreamOf(o).kind !== 'sandbox') return null;
-  const { startSandboxProcess } = await import('../sandbox/child.js');
+  const { launchSandboxProcess } = await import('../sandbox/child.js');
   trace('sandbox: starting its process');
-  const p = startSandboxProcess(sandboxOptionsFor(o, env));
-  p.then(() => trace('sandbox: ready'), () => {}); // a failure is reported by whoever takes it
+  // its address is known at once: the gateway starts and asks before the sandbox is ready
+  const p = launchSandboxProcess(sandboxOptionsFor(o, env));
+  p.then((c) => c.ready).then(() => trace('sandbox: ready'), () => {}); // a failure is reported by whoever takes it
   let taken = false;
   return {
     get: () => {

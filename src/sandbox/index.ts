@@ -84,7 +84,7 @@ const IDLE_PERSIST_MS = 60_000;
 const QUIET_MS = 200;
 /** …or this long at the latest (a client that never pauses). */
 const QUIET_LATEST_MS = 2000;
-import { lockDir, moveAside, shown, type DirLock } from '../statefile/index.js';
+import { lockDir, moveAside, privateSandboxNotice, type DirLock } from '../statefile/index.js';
 import { Rng, randomHex } from './rng.js';
 import type { CdnClearRec, PurgeRec, SandboxState } from './model.js';
 
@@ -125,6 +125,14 @@ export interface SandboxOptions {
   extensions?: boolean;
   /** `hostile`: upstream text that attacks terminals and leaks secrets (src/sandbox/hostile.ts). Implies a fresh, unsaved state. */
   scenario?: 'default' | 'hostile';
+  /**
+   * Serve the Divio (and Cloudflare) API on this listening socket instead of listening on host:port:
+   * the bare handle the console made before the sandbox started (src/sandbox/child.ts), where its
+   * first requests wait meanwhile.
+   */
+  listenOn?: object;
+  /** The data directory is locked for this sandbox by the process that started it (the console): use it without locking. */
+  dataDirHeld?: boolean;
 }
 
 export interface SandboxStats { total: number; byRoute: Record<string, number>; logRequests: number }
@@ -184,6 +192,7 @@ const OptionsSchema = z.object({
   sshSessionLimitMs: z.number().int().positive().optional(),
   extensions: z.boolean().optional(),
   scenario: z.enum(['default', 'hostile']).optional(),
+  dataDirHeld: z.boolean().optional(),
 }).strict();
 
 const LogRateBody = z.object({ rate: z.number().min(0).max(100_000), environment: z.string().min(1).optional() });
@@ -191,7 +200,7 @@ const EmitBody = z.object({ environment: z.string().min(1), lines: z.array(z.obj
 const FailNextBody = z.object({ kind: z.enum(['deployment', 'backup', 'restore']), environment: z.string().min(1).optional(), count: z.number().int().positive().optional() });
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const { onNotice, ...plain } = options; // a callback, not an option to validate
+  const { onNotice, listenOn, ...plain } = options; // a callback and a socket, not options to validate
   // (parsed once: zod's compiled fast path would cost more to build, 2–6 ms at start-up, than it saves)
   const parsed = OptionsSchema.safeParse(plain, { jitless: true });
   if (!parsed.success) throw new Error(`invalid sandbox options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -209,11 +218,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // `divio-tui sandbox` beside the console) runs privately rather than share the files.
   let dataDir = ephemeral ? null : (o.dataDir ?? defaultDataDir());
   let dirLock: DirLock | null = null;
-  if (dataDir) {
+  if (dataDir && !o.dataDirHeld) {
     const taken = lockDir(dataDir);
     if (taken.lock) dirLock = taken.lock;
     else {
-      notices.push(`another divio-tui${Number.isNaN(taken.heldBy) ? '' : ` (pid ${taken.heldBy})`} is using the sandbox state in ${shown(dataDir)}; started a private sandbox instead (nothing of it is kept)`);
+      notices.push(privateSandboxNotice(taken.heldBy, dataDir));
       dataDir = null;
     }
   }
@@ -446,13 +455,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // every poll of a 5 s cadence opened a new connection).
   server.keepAliveTimeout = 60_000;
   let port: number;
+  let urlHost = hostForUrl;
   try {
-    port = await listen(server, o.port ?? 0);
+    if (listenOn) {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(listenOn, () => { server.off('error', reject); resolve(); });
+      });
+      const at = server.address() as AddressInfo;
+      port = at.port;
+      urlHost = at.family === 'IPv6' ? `[${at.address}]` : at.address;
+    } else port = await listen(server, o.port ?? 0);
   } catch (e) {
     dirLock?.release();
     throw e;
   }
-  divioUrl = `http://${hostForUrl}:${port}`;
+  divioUrl = `http://${urlHost}:${port}`;
   let cfServer: Server | null = null;
   cloudflareUrl = divioUrl;
   if (o.cloudflarePort !== undefined) {

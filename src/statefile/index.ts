@@ -115,6 +115,11 @@ export class DirBusyError extends Error {
   }
 }
 
+/** What a sandbox says when another process holds its state directory and it runs privately instead. */
+export function privateSandboxNotice(heldBy: number, dir: string): string {
+  return `another divio-tui${Number.isNaN(heldBy) ? '' : ` (pid ${heldBy})`} is using the sandbox state in ${shown(dir)}; started a private sandbox instead (nothing of it is kept)`;
+}
+
 /** A state directory taken by this process (see lockDir). */
 export interface DirLock {
   readonly dir: string;
