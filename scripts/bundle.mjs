@@ -44,12 +44,13 @@ const inkReplacements = [
   { importer: 'ink.js', spec: './log-update.js', path: 'src/terminal/inklogupdate.ts' },
   { importer: 'render-node-to-output.js', spec: 'widest-line', path: 'src/terminal/inkwidest.ts' },
   { importer: 'measure-text.js', spec: 'widest-line', path: 'src/terminal/inkwidest.ts' },
+  { importer: 'ink.js', spec: 'es-toolkit/compat', path: 'src/terminal/inkthrottle.ts' },
 ];
 const inkUsed = new Set();
 export const inkPatches = {
   name: 'ink-patches',
   setup(b) {
-    b.onResolve({ filter: /^(\.\/output\.js|\.\/log-update\.js|widest-line)$/ }, (a) => {
+    b.onResolve({ filter: /^(\.\/output\.js|\.\/log-update\.js|widest-line|es-toolkit\/compat)$/ }, (a) => {
       const from = a.importer.replace(/\\/g, '/');
       const r = inkReplacements.find((x) => x.spec === a.path && from.endsWith(`/ink/build/${x.importer}`));
       if (!r) return undefined;

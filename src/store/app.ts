@@ -4,6 +4,7 @@
 // calls `watch` when it mounts and releases on unmount: nothing is polled that nobody watches), and it
 // batches notifications so React commits at most ~12 times a second however fast data arrives.
 import { trace } from '../terminal/trace.js';
+import { drawNextFrameAtOnce } from '../terminal/inkthrottle.js';
 import type { Job, JobKind } from '../domain/index.js';
 import type { TopicDataOf, TopicName, TopicParamsIn, TopicHealth, Welcome } from '../protocol/messages.js';
 import { topicKey } from '../protocol/keys.js';
@@ -328,7 +329,11 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
     // opened): drawn at once, not after the commit interval that coalesces the updates after it
     if (prev.data == null && next.data != null && !disposed) {
       if (pending) clearTimeout(pending);
-      pending = setTimeout(notifyNow, 0);
+      pending = setTimeout(() => {
+        // nor after Ink's frame throttle: the frame is drawn at once (src/terminal/inkthrottle.ts)
+        drawNextFrameAtOnce();
+        notifyNow();
+      }, 0);
     }
   };
 
