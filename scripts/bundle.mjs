@@ -170,12 +170,14 @@ if (isMain) rmSync('dist', { recursive: true, force: true });
  * src/protocol/keys.ts and src/config/defaults.ts. Fails the build with the chain that pulls it in.
  */
 export const FIRST_FRAME = ['src/tui.tsx', 'src/config/start.ts', 'src/terminal/capabilities.ts', 'src/cli/session.ts', 'src/cli/console.ts'];
-export function checkFirstFrameWithoutZod(metafile, who) {
+/** Nor does the sandbox's start (its child's time to `ready`): request bodies load their schemas on first use (src/sandbox/schemas.ts). */
+export const SANDBOX_START = ['src/sandbox/child-main.ts', 'src/sandbox/index.ts'];
+export function checkFirstFrameWithoutZod(metafile, who, roots = FIRST_FRAME, what = "the console's first frame") {
   const ins = metafile.inputs;
   const parent = new Map();
   const seen = new Set();
-  const todo = [...FIRST_FRAME];
-  for (const f of todo) if (!ins[f]) throw new Error(`${who}: ${f} is not in the bundle: update FIRST_FRAME in scripts/bundle.mjs`);
+  const todo = [...roots];
+  for (const f of todo) if (!ins[f]) throw new Error(`${who}: ${f} is not in the bundle: update FIRST_FRAME or SANDBOX_START in scripts/bundle.mjs`);
   while (todo.length) {
     const x = todo.shift();
     if (seen.has(x) || !ins[x]) continue;
@@ -190,7 +192,7 @@ export function checkFirstFrameWithoutZod(metafile, who) {
   if (!zod) return;
   const chain = [zod];
   for (let x = zod; parent.has(x); ) chain.push((x = parent.get(x)));
-  throw new Error(`${who}: the console's first frame would load zod: ${chain.reverse().join(' → ')} (import the schema-free module instead, or \`import type\`)`);
+  throw new Error(`${who}: ${what} would load zod: ${chain.reverse().join(' → ')} (import the schema-free module instead, or \`import type\`)`);
 }
 
 const built = !isMain ? null : await build({
@@ -225,4 +227,5 @@ if (built) {
   checkYogaPatch('bundle');
   checkLazySegmenters('bundle');
   checkFirstFrameWithoutZod(built.metafile, 'bundle');
+  checkFirstFrameWithoutZod(built.metafile, 'bundle', SANDBOX_START, "the sandbox's start");
 }

@@ -1,7 +1,6 @@
 // Cloudflare API v4 emulation: zones lookup and cache purge with per-plan token buckets.
-import * as z from '../domain/zod.js';
 import type { Ctx } from './http.js';
-import { sendJson } from './http.js';
+import { bodySchemas, sendJson } from './http.js';
 import type { CfPlan, SandboxState, ZoneRec } from './model.js';
 import { randomHex } from './rng.js';
 import { iso } from './engine.js';
@@ -22,14 +21,6 @@ function envelope(result: unknown, extra: Record<string, unknown> = {}) {
 function fail(ctx: Ctx, status: number, code: number, message: string, headers: Record<string, string> = {}) {
   sendJson(ctx, status, { success: false, errors: [{ code, message }], messages: [], result: null }, headers);
 }
-
-const fileItem = z.union([
-  z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an absolute http(s) URL'),
-  z.object({ url: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an absolute http(s) URL'), headers: z.record(z.string(), z.string()).optional() }),
-]);
-const hostItem = z.string().regex(/^[a-z0-9.-]+$/i, 'must be a hostname without scheme or path');
-const prefixItem = z.string().min(1).refine((s) => !/^[a-z]+:\/\//i.test(s), 'must not include a scheme (http:// or https://)').refine((s) => !s.includes('?'), 'must not include a query string');
-const tagItem = z.string().min(1).max(1024);
 
 function zoneJson(z0: ZoneRec) {
   return {
@@ -121,6 +112,7 @@ export class CloudflareApi {
     if (!Array.isArray(items) || items.length === 0) return { code: 1012, message: `"${kind}" must be a non-empty array` };
     const max = kind === 'files' ? CF_PLAN_LIMITS[plan].maxItems : 100;
     if (items.length > max) return { code: 1015, message: `Too many ${kind}: at most ${max} per request (got ${items.length})` };
+    const { fileItem, hostItem, prefixItem, tagItem } = bodySchemas();
     const schema = kind === 'files' ? fileItem : kind === 'hosts' ? hostItem : kind === 'prefixes' ? prefixItem : tagItem;
     for (let i = 0; i < items.length; i++) {
       const r = schema.safeParse(items[i]);

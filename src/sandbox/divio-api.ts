@@ -1,8 +1,8 @@
 // The Divio API v3 routes of the sandbox (the paths and shapes of test/contract/fixtures/; see index.ts).
-import * as z from '../domain/zod.js';
+import type * as z from '../domain/zod.js';
 import { createHash } from 'node:crypto';
 import type { Ctx } from './http.js';
-import { DrfError, badRequest, notFound, nonField, paginate, sendJson, zodToDrf } from './http.js';
+import { DrfError, badRequest, bodySchemas, notFound, nonField, paginate, sendJson, zodToDrf } from './http.js';
 import type { Engine } from './engine.js';
 import { deploymentLogText, iso, parseIsoMicros, QUEUE_MS } from './engine.js';
 import type {
@@ -127,37 +127,6 @@ function drfParse<T>(schema: z.ZodType<T>, body: unknown): T {
     message: i.code === 'invalid_type' && /received undefined/.test(i.message) ? 'This field is required.' : i.message,
   }))));
 }
-const uuidField = z.string({ error: (i) => (i.input === undefined ? 'This field is required.' : 'Must be a valid UUID.') }).min(1, 'This field may not be blank.');
-const PatchEnv = z.object({ branch: z.string().min(1, 'This field may not be blank.').max(255).regex(/^[^\s~^:?*[\\]*$/, 'Enter a valid branch name.') });
-const CopyEnv = z.object({ new_slug: z.string().regex(/^[a-z][a-z0-9-]{0,49}$/, 'Enter a valid "slug" consisting of lowercase letters, numbers or hyphens.') });
-const VarName = z.string({ error: (i) => (i.input === undefined ? 'This field is required.' : 'Not a valid string.') })
-  .min(1, 'This field may not be blank.').max(255, 'Ensure this field has no more than 255 characters.')
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'Enter a valid environment variable name.');
-const VarValue = z.string({ error: (i) => (i.input === undefined ? 'This field is required.' : 'Not a valid string.') }).max(65_536, 'Ensure this field has no more than 65536 characters.');
-const PostVar = z.object({ environment: uuidField, name: VarName, value: VarValue, is_sensitive: z.boolean().optional() });
-const PatchVar = z.object({ value: VarValue.optional(), is_sensitive: z.boolean().optional() });
-const PostDeployment = z.object({ environment: uuidField, build_mode: z.enum(['AUTO', 'ADOPT', 'FORCE']).optional() });
-const PostBackup = z.object({
-  environment: uuidField,
-  services: z.array(z.string().min(1)).min(1, 'This list may not be empty.'),
-  trigger: z.literal('MANUAL').optional(),
-  notes: z.string().max(1000).optional().nullable(),
-  scheduled_for_deletion_at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'Datetime has wrong format.').optional().nullable(),
-});
-// The documented body. Unknown fields (a `service_instance` in an item, say) are dropped, as Django
-// REST framework's serializers do: a restore always goes into the backed-up service instances.
-const PostRestore = z.object({
-  backup: uuidField,
-  service_instance_restores: z.array(z.object({ service_instance_backup: z.string().min(1) })).min(1, 'This list may not be empty.'),
-  notes: z.string().max(1000).optional().nullable(),
-});
-const PostUpload = PostBackup.omit({ trigger: true });
-const PostDownload = z.object({
-  backup: uuidField,
-  service_instance_backups: z.array(z.string().min(1)).min(1, 'This list may not be empty.'),
-  trigger: z.enum(['PULL', 'MANUAL']).optional(),
-});
-
 function filterParam(ctx: Ctx, name: string, valid: (v: string) => boolean): string[] | null {
   const vals = ctx.url.searchParams.getAll(name).flatMap((v) => v.split(',')).filter((v) => v !== '');
   if (vals.length === 0) return null;
@@ -275,7 +244,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   add('GET', '/apps/v3/environments/{uuid}/', async (ctx) => sendJson(ctx, 200, await envDetail(ctx, envOr404(ctx.params.uuid))));
   add('PATCH', '/apps/v3/environments/{uuid}/', async (ctx) => {
     const e = envOr404(ctx.params.uuid);
-    const body = drfParse(PatchEnv, ctx.body);
+    const body = drfParse(bodySchemas().PatchEnv, ctx.body);
     e.branch = body.branch;
     const app = engine.appOf(e);
     app.branches[e.branch] ??= engine.rng.hex(40);
@@ -284,7 +253,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   });
   add('POST', '/apps/v3/environments/{uuid}/copy/', async (ctx) => {
     const e = envOr404(ctx.params.uuid);
-    const body = drfParse(CopyEnv, ctx.body);
+    const body = drfParse(bodySchemas().CopyEnv, ctx.body);
     sendJson(ctx, 201, await envDetail(ctx, engine.copyEnvironment(e, body.new_slug)));
   });
   const envDetail = async (ctx: Ctx, e: EnvRec) => {
@@ -316,7 +285,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
     pageOf(ctx, S().deployments.filter((d) => (!apps || apps.includes(d.application)) && (!envs || envs.includes(d.environment))).sort(newestFirst).map((d) => depJson(d, ext)));
   });
   add('POST', '/apps/v3/deployments/', (ctx) => {
-    const body = drfParse(PostDeployment, ctx.body);
+    const body = drfParse(bodySchemas().PostDeployment, ctx.body);
     const e = engine.env(body.environment);
     if (!e) throw badRequest('environment', `Invalid pk "${body.environment}" - object does not exist.`);
     sendJson(ctx, 201, depJson(engine.startDeployment(e, body.build_mode ?? 'AUTO', Date.now(), S().me.email ?? null), ext));
@@ -359,7 +328,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   // 400 `{field: [...]}` or the unique-together message, 200 on PATCH, 204 on DELETE, 404 unknown.
   const varJson = (v: SandboxState['envVars'][number]) => ({ uuid: v.uuid, name: v.name, value: v.value, is_sensitive: v.is_sensitive, environment: v.environment });
   add('POST', '/apps/v3/environment-variables/', (ctx) => {
-    const body = drfParse(PostVar, ctx.body);
+    const body = drfParse(bodySchemas().PostVar, ctx.body);
     if (!isEnv(body.environment)) throw badRequest('environment', `Invalid pk "${body.environment}" - object does not exist.`);
     if (S().envVars.some((v) => v.environment === body.environment && v.name === body.name)) throw nonField('The fields environment, name must make a unique set.');
     const v = { uuid: engine.rng.uuid(), name: body.name, value: body.value, is_sensitive: body.is_sensitive ?? false, environment: body.environment };
@@ -370,7 +339,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   add('GET', '/apps/v3/environment-variables/{uuid}/', (ctx) => sendJson(ctx, 200, varJson(find(S().envVars, ctx.params.uuid))));
   add('PATCH', '/apps/v3/environment-variables/{uuid}/', (ctx) => {
     const v = find(S().envVars, ctx.params.uuid);
-    const body = drfParse(PatchVar, ctx.body);
+    const body = drfParse(bodySchemas().PatchVar, ctx.body);
     if (body.value !== undefined) v.value = body.value;
     if (body.is_sensitive !== undefined) v.is_sensitive = body.is_sensitive;
     engine.onChange();
@@ -405,7 +374,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
       return si;
     });
   add('POST', '/apps/v3/backups/', (ctx) => {
-    const body = drfParse(PostBackup, ctx.body);
+    const body = drfParse(bodySchemas().PostBackup, ctx.body);
     const e = engine.env(body.environment);
     if (!e) throw badRequest('environment', `Invalid pk "${body.environment}" - object does not exist.`);
     const sis = servicesOf(e.uuid, body.services);
@@ -414,7 +383,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   // A backup made of uploaded files (Divio's CLI `push`): the answer says, per service instance, how
   // to upload (handler, upload_parameters) and where to say it is done (finish_url, no token).
   add('POST', '/apps/v3/backups/upload/', (ctx) => {
-    const body = drfParse(PostUpload, ctx.body);
+    const body = drfParse(bodySchemas().PostUpload, ctx.body);
     const e = engine.env(body.environment);
     if (!e) throw badRequest('environment', `Invalid pk "${body.environment}" - object does not exist.`);
     const sis = servicesOf(e.uuid, body.services);
@@ -435,7 +404,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
     pageOf(ctx, S().restores.filter((r) => (!bs || bs.includes(r.backup)) && (!envs || envs.includes(r.environment))).sort(newestFirst).map(restoreJson));
   });
   add('POST', '/apps/v3/backup-restores/', (ctx) => {
-    const body = drfParse(PostRestore, ctx.body);
+    const body = drfParse(bodySchemas().PostRestore, ctx.body);
     const b = S().backups.find((x) => x.uuid === body.backup);
     if (!b) throw badRequest('backup', `Invalid pk "${body.backup}" - object does not exist.`);
     sendJson(ctx, 201, restoreJson(engine.createRestore(b, body.service_instance_restores, body.notes ?? '')));
@@ -443,7 +412,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   add('GET', '/apps/v3/backup-restores/{uuid}/', (ctx) => sendJson(ctx, 200, restoreJson(find(S().restores, ctx.params.uuid))));
 
   add('POST', '/apps/v3/backup-downloads/', (ctx) => {
-    const body = drfParse(PostDownload, ctx.body);
+    const body = drfParse(bodySchemas().PostDownload, ctx.body);
     const b = S().backups.find((x) => x.uuid === body.backup);
     if (!b) throw badRequest('backup', `Invalid pk "${body.backup}" - object does not exist.`);
     sendJson(ctx, 201, downloadJson(engine.createDownload(b, body.service_instance_backups, body.trigger ?? 'PULL')));

@@ -23,23 +23,38 @@
 //   "/client/v4/zones/*/purge_cache 429@0.3 retry-after=2; /apps/v3/deployments/** reset@5%"
 //
 // Control paths (/_sandbox/…) are never faulted.
-import * as z from '../domain/zod.js';
+import { checkStrict, issueText, type Shape } from './check.js';
 
-export const FaultRuleSchema = z.object({
-  method: z.string().regex(/^[A-Z]+$/).optional(),
-  path: z.string().min(1),
-  status: z.number().int().min(400).max(599).optional(),
-  statusRate: z.number().min(0).max(1).optional(),
-  retryAfter: z.number().min(0).optional(),
-  latencyMs: z.number().min(0).optional(),
-  latencyMaxMs: z.number().min(0).optional(),
-  latencyRate: z.number().min(0).max(1).optional(),
-  malformedRate: z.number().min(0).max(1).optional(),
-  resetRate: z.number().min(0).max(1).optional(),
-  hangRate: z.number().min(0).max(1).optional(),
-  times: z.number().int().positive().optional(),
-}).strict();
-export type FaultRule = z.infer<typeof FaultRuleSchema>;
+const rate = { kind: 'number', optional: true, min: 0, max: 1 } as const;
+/** A rule's fields, checked as zod's `z.object(…).strict()` would (the same messages) without loading zod. */
+const FAULT_RULE: Shape = {
+  method: { kind: 'string', optional: true, pattern: /^[A-Z]+$/ },
+  path: { kind: 'string', min: 1 },
+  status: { kind: 'number', optional: true, int: true, min: 400, max: 599 },
+  statusRate: rate,
+  retryAfter: { kind: 'number', optional: true, min: 0 },
+  latencyMs: { kind: 'number', optional: true, min: 0 },
+  latencyMaxMs: { kind: 'number', optional: true, min: 0 },
+  latencyRate: rate,
+  malformedRate: rate,
+  resetRate: rate,
+  hangRate: rate,
+  times: { kind: 'number', optional: true, int: true, positive: true },
+};
+export interface FaultRule {
+  method?: string;
+  path: string;
+  status?: number;
+  statusRate?: number;
+  retryAfter?: number;
+  latencyMs?: number;
+  latencyMaxMs?: number;
+  latencyRate?: number;
+  malformedRate?: number;
+  resetRate?: number;
+  hangRate?: number;
+  times?: number;
+}
 
 export class FaultSpecError extends Error {}
 
@@ -55,9 +70,10 @@ function parseRate(s: string | undefined, where: string): number {
 export function parseFaultSpec(spec: string | FaultRule[] | null | undefined): FaultRule[] {
   if (spec === null || spec === undefined) return [];
   if (Array.isArray(spec)) {
-    const r = z.array(FaultRuleSchema).safeParse(spec);
-    if (!r.success) throw new FaultSpecError(`invalid fault rules: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    return r.data;
+    const checked = spec.map((rule, i) => checkStrict<FaultRule>(FAULT_RULE, rule, [i]));
+    const issues = checked.flatMap((c) => c.issues);
+    if (issues.length) throw new FaultSpecError(`invalid fault rules: ${issueText(issues)}`);
+    return checked.map((c) => c.value!);
   }
   const text = spec.trim();
   if (text === '') return [];
@@ -101,7 +117,9 @@ export function parseFaultSpec(spec: string | FaultRule[] | null | undefined): F
         throw new FaultSpecError(`fault rule "${part}": unknown effect "${t}" (expected CODE[@RATE], retry-after=S, latency=MS[-MS][@RATE], malformed[@RATE], reset[@RATE], hang[@RATE], times=N)`);
       }
     }
-    rules.push(FaultRuleSchema.parse(rule));
+    const checked = checkStrict<FaultRule>(FAULT_RULE, rule);
+    if (!checked.value) throw new FaultSpecError(`fault rule "${part}": ${issueText(checked.issues)}`);
+    rules.push(checked.value);
   }
   return rules;
 }

@@ -1,6 +1,22 @@
 // Tiny HTTP helpers for the sandbox (node:http only): JSON responses, DRF-shaped errors, paging.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+type BodySchemas = typeof import('./schemas.js');
+let schemasLoaded: BodySchemas | null = null;
+let schemasLoading: Promise<BodySchemas> | null = null;
+/**
+ * Loads the request bodies' zod schemas (schemas.ts) once: the server awaits it with the body of each
+ * request that has one, so the sandbox's start (which has none) does not load zod (issue 16).
+ */
+export function loadBodySchemas(): Promise<BodySchemas> {
+  return (schemasLoading ??= import('./schemas.js').then((m) => (schemasLoaded = m)));
+}
+/** The request bodies' schemas, for a handler of a request whose body was read (see loadBodySchemas). */
+export function bodySchemas(): BodySchemas {
+  if (!schemasLoaded) throw new Error('the request body schemas are not loaded yet (loadBodySchemas)');
+  return schemasLoaded;
+}
+
 /** An error that becomes a Django REST Framework shaped response. */
 export class DrfError extends Error {
   constructor(public readonly status: number, public readonly body: unknown, public readonly headers: Record<string, string> = {}) {

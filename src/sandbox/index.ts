@@ -65,13 +65,14 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as z from '../domain/zod.js';
+import type * as z from '../domain/zod.js';
+import { checkStrict, issueText, type Shape } from './check.js';
 import { Engine, DEFAULT_LOG_RETENTION, BIG_SCENARIO_LOG_RETENTION, materialiseHistory } from './engine.js';
 import { SCENARIO, SCENARIO_APPS, MAX_SCENARIO_APPS, buildScenario } from './scenario.js';
 import { buildRoutes, type Route } from './divio-api.js';
 import { CloudflareApi } from './cloudflare.js';
 import { Faults, faultBody, parseFaultSpec, type FaultRule } from './faults.js';
-import { DrfError, parseJsonBody, readBody, sendJson, type Ctx } from './http.js';
+import { DrfError, bodySchemas, loadBodySchemas, parseJsonBody, readBody, sendJson, type Ctx } from './http.js';
 import { Persister, STATE_FILE, defaultDataDir, loadState } from './persist.js';
 
 /** How soon log lines alone are written to the state file. */
@@ -172,39 +173,35 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-const OptionsSchema = z.object({
-  host: z.string().min(1).optional(),
-  port: z.number().int().min(0).max(65535).optional(),
-  cloudflarePort: z.number().int().min(0).max(65535).optional(),
-  token: z.string().min(8, 'token must be at least 8 characters').regex(/^\S+$/, 'token must not contain spaces').optional(),
-  cloudflareToken: z.string().min(8).regex(/^\S+$/).optional(),
-  cloudflarePlan: z.enum(['free', 'pro', 'business', 'enterprise']).optional(),
-  speed: z.number().positive().max(1_000_000).optional(),
-  logRate: z.number().min(0).max(100_000).optional(),
-  logRetention: z.number().int().min(100).max(1_000_000).optional(),
-  seed: z.number().int().optional(),
-  apps: z.number().int().min(SCENARIO_APPS, `apps must be at least ${SCENARIO_APPS} (the named scenario)`).max(MAX_SCENARIO_APPS, `apps must be at most ${MAX_SCENARIO_APPS}`).optional(),
-  ephemeral: z.boolean().optional(),
-  dataDir: z.string().min(1).optional(),
-  faults: z.union([z.string(), z.array(z.any())]).optional(),
-  ssh: z.boolean().optional(),
-  sshInBackground: z.boolean().optional(),
-  sshSessionLimitMs: z.number().int().positive().optional(),
-  extensions: z.boolean().optional(),
-  scenario: z.enum(['default', 'hostile']).optional(),
-  dataDirHeld: z.boolean().optional(),
-}).strict();
-
-const LogRateBody = z.object({ rate: z.number().min(0).max(100_000), environment: z.string().min(1).optional() });
-const EmitBody = z.object({ environment: z.string().min(1), lines: z.array(z.object({ service: z.string().optional(), message: z.string() })).max(100_000) });
-const FailNextBody = z.object({ kind: z.enum(['deployment', 'backup', 'restore']), environment: z.string().min(1).optional(), count: z.number().int().positive().optional() });
+/** The options, checked as zod's `z.object(…).strict()` would (the same messages) without loading zod at start. */
+const OPTIONS: Shape = {
+  host: { kind: 'string', optional: true, min: 1 },
+  port: { kind: 'number', optional: true, int: true, min: 0, max: 65535 },
+  cloudflarePort: { kind: 'number', optional: true, int: true, min: 0, max: 65535 },
+  token: { kind: 'string', optional: true, min: 8, minMessage: 'token must be at least 8 characters', pattern: /^\S+$/, patternMessage: 'token must not contain spaces' },
+  cloudflareToken: { kind: 'string', optional: true, min: 8, pattern: /^\S+$/ },
+  cloudflarePlan: { kind: 'enum', optional: true, values: ['free', 'pro', 'business', 'enterprise'] },
+  speed: { kind: 'number', optional: true, positive: true, max: 1_000_000 },
+  logRate: { kind: 'number', optional: true, min: 0, max: 100_000 },
+  logRetention: { kind: 'number', optional: true, int: true, min: 100, max: 1_000_000 },
+  seed: { kind: 'number', optional: true, int: true },
+  apps: { kind: 'number', optional: true, int: true, min: SCENARIO_APPS, minMessage: `apps must be at least ${SCENARIO_APPS} (the named scenario)`, max: MAX_SCENARIO_APPS, maxMessage: `apps must be at most ${MAX_SCENARIO_APPS}` },
+  ephemeral: { kind: 'boolean', optional: true },
+  dataDir: { kind: 'string', optional: true, min: 1 },
+  faults: { kind: 'string-or-array', optional: true },
+  ssh: { kind: 'boolean', optional: true },
+  sshInBackground: { kind: 'boolean', optional: true },
+  sshSessionLimitMs: { kind: 'number', optional: true, int: true, positive: true },
+  extensions: { kind: 'boolean', optional: true },
+  scenario: { kind: 'enum', optional: true, values: ['default', 'hostile'] },
+  dataDirHeld: { kind: 'boolean', optional: true },
+};
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const { onNotice, listenOn, ...plain } = options; // a callback and a socket, not options to validate
-  // (parsed once: zod's compiled fast path would cost more to build, 2–6 ms at start-up, than it saves)
-  const parsed = OptionsSchema.safeParse(plain, { jitless: true });
-  if (!parsed.success) throw new Error(`invalid sandbox options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const o = parsed.data;
+  const checked = checkStrict<Omit<SandboxOptions, 'onNotice' | 'listenOn'>>(OPTIONS, plain);
+  if (!checked.value) throw new Error(`invalid sandbox options: ${issueText(checked.issues)}`);
+  const o = checked.value;
   const host = o.host ?? '127.0.0.1';
   const token = o.token ?? randomHex(20);
   const cfToken = o.cloudflareToken ?? randomHex(20);
@@ -331,19 +328,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return sendJson(ctx, 200, { rules: faults.list() });
     }
     if (path === '/_sandbox/log-rate' && m === 'POST') {
-      const b = parse(LogRateBody);
+      const b = parse(bodySchemas().LogRateBody);
       if (b.environment && !engine.env(b.environment)) throw new DrfError(400, { environment: ['Unknown environment.'] });
       sandbox.setLogRate(b.rate, b.environment);
       return sendJson(ctx, 200, { rate: b.rate, environment: b.environment ?? null });
     }
     if (path === '/_sandbox/emit-log' && m === 'POST') {
-      const b = parse(EmitBody);
+      const b = parse(bodySchemas().EmitBody);
       if (!engine.env(b.environment)) throw new DrfError(400, { environment: ['Unknown environment.'] });
       sandbox.emitLog(b.environment, b.lines);
       return sendJson(ctx, 200, { emitted: b.lines.length });
     }
     if (path === '/_sandbox/fail-next' && m === 'POST') {
-      const b = parse(FailNextBody);
+      const b = parse(bodySchemas().FailNextBody);
       sandbox.failNext(b.kind, b.environment, b.count);
       return sendJson(ctx, 200, b);
     }
@@ -382,7 +379,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const isCf = path === '/client/v4' || path.startsWith('/client/v4/');
       if (cfOnly && !isCf) throw new DrfError(404, { detail: 'Not found.' });
       if (!cfOnly && path.startsWith('/_sandbox/')) {
-        if (method !== 'GET') ctx.body = await readJsonOrText(req);
+        if (method !== 'GET') [ctx.body] = await Promise.all([readJsonOrText(req), loadBodySchemas()]);
         return await control(ctx, path.replace(/\/$/, ''));
       }
       let route: Route | undefined;
@@ -417,7 +414,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
       if (isCf) {
         if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
-          const raw = await readBody(req);
+          const [raw] = await Promise.all([readBody(req), loadBodySchemas()]);
           try { ctx.body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined; } catch {
             return sendJson(ctx, 400, { success: false, errors: [{ code: 6007, message: 'Malformed JSON in request body' }], messages: [], result: null });
           }
@@ -436,7 +433,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         if (!mt) throw new DrfError(401, { detail: 'Invalid token header. No credentials provided.' }, { 'www-authenticate': 'Token' });
         if (mt[1] !== token) throw new DrfError(401, { detail: 'Invalid token.' }, { 'www-authenticate': 'Token' });
       }
-      if (!route.raw && (method === 'POST' || method === 'PATCH' || method === 'PUT')) ctx.body = parseJsonBody(await readBody(req));
+      if (!route.raw && (method === 'POST' || method === 'PATCH' || method === 'PUT')) ctx.body = parseJsonBody((await Promise.all([readBody(req), loadBodySchemas()]))[0]);
       await route.handler(ctx);
     } catch (e) {
       if (e instanceof DrfError) sendJson(ctx, e.status, e.body, e.headers);
