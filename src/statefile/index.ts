@@ -149,8 +149,10 @@ export function lockDir(dir: string): { lock: DirLock; heldBy?: undefined } | { 
   const file = join(dir, LOCK_FILE);
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
+      // not synced: after a crash of the machine its process is gone, and a lock naming nobody, or
+      // garbled, is taken over (below); the console takes it before its first frame
       const fd = openSync(file, 'wx', 0o600);
-      try { writeSync(fd, `${process.pid}\n`); fsyncSync(fd); } finally { closeSync(fd); }
+      try { writeSync(fd, `${process.pid}\n`); } finally { closeSync(fd); }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       let pid = NaN;
