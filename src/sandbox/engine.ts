@@ -6,7 +6,7 @@ import { deploymentScript, planStages, runtimeLines } from './loggen.js';
 import { DrfError, nonField, badRequest } from './http.js';
 import type {
   BackupRec, DeploymentRec, DownloadRec, DownloadSiRec, EnvLogs, EnvRec, LogLineRec, RestoreRec, SandboxState,
-  ServiceInstanceRec, SiBackupRec, SiRestoreRec, DbContent, MediaContent,
+  ServiceInstanceRec, SiBackupRec, SiRestoreRec, DbContent, MediaContent, ScriptLine,
 } from './model.js';
 
 export const QUEUE_MS = 1000;
@@ -111,14 +111,18 @@ export function makeDeployment(state: SandboxState, rng: Rng, env: EnvRec, build
   const reuseImage = buildMode === 'AUTO' && state.environments.some((e) => e.application === app.uuid && e.uuid !== env.uuid && e.deployedCommit === commit);
   const stages = planStages(rng, buildMode, reuseImage);
   const fail = forceFail ?? env.failDeploys;
-  const { script, failAtMs } = deploymentScript(rng, { app: app.slug, env: env.slug, branch: env.branch, commit, buildMode, reuseImage, stages, fail, instances: env.instances });
-  return {
+  const { render, failAtMs } = deploymentScript(rng, { app: app.slug, env: env.slug, branch: env.branch, commit, buildMode, reuseImage, stages, fail, instances: env.instances });
+  const d: DeploymentRec = {
     uuid: rng.uuid(), environment: env.uuid, application: app.uuid,
     created_at: iso(nowMs), started_at: null, ended_at: null,
     status: 'queued', percent: 0, success: null, stage: null, build_mode: buildMode, commit, branch: env.branch,
     environment_variables: varNames ?? state.envVars.filter((v) => v.environment === env.uuid).map((v) => v.name),
-    stages, failAtMs, script, progressMs: 0,
+    stages, failAtMs, script: [], progressMs: 0,
   };
+  // its log is made when first read (or written out), or replaced when assigned
+  const set = (script: ScriptLine[]) => Object.defineProperty(d, 'script', { value: script, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(d, 'script', { get: () => set(render()).script, set, enumerable: true, configurable: true });
+  return d;
 }
 
 export function deploymentLogText(d: DeploymentRec): string {

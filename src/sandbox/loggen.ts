@@ -127,14 +127,40 @@ export function planStages(rng: Rng, buildMode: 'AUTO' | 'ADOPT' | 'FORCE', reus
   ];
 }
 
-/** The full deployment log, each line stamped with the virtual ms at which it appears. */
-export function deploymentScript(
-  rng: Rng,
-  o: { app: string; env: string; branch: string; commit: string; buildMode: string; reuseImage: boolean; stages: StageRec[]; fail: boolean; instances: number },
-): { script: ScriptLine[]; failAtMs: number | null } {
-  const script: ScriptLine[] = [];
+type ScriptInput = { app: string; env: string; branch: string; commit: string; buildMode: string; reuseImage: boolean; stages: StageRec[]; fail: boolean; instances: number };
+/** What a deployment's log takes at random, drawn in the order its lines use it. */
+interface ScriptDraws { commitMessage: string; wheelKb: number[]; staticFiles: number; imageId: string; healthySeconds: number[] }
+const WHEELS = ['Django==4.2.17', 'djangorestframework==3.15.2', 'psycopg[binary]==3.2.3', 'django-storages==1.14.4', 'celery==5.4.0', 'uwsgi==2.0.28', 'sentry-sdk==2.19.0'];
+const ownImage = (o: ScriptInput) => !(o.buildMode === 'ADOPT' || o.reuseImage);
+
+/**
+ * A deployment's log: its random parts are drawn now (from `rng`, as the deployment is made), its
+ * lines are made by `render` when the log is first read. A scenario's ~60 past deployments made
+ * ~3,500 lines at start-up that are seldom read (issue 16). `failAtMs`: when it fails (null: it succeeds).
+ */
+export function deploymentScript(rng: Rng, o: ScriptInput): { render: () => ScriptLine[]; failAtMs: number | null } {
+  const d: ScriptDraws = { commitMessage: '', wheelKb: [], staticFiles: 0, imageId: '', healthySeconds: [] };
   let t0 = 0;
   let failAtMs: number | null = null;
+  for (const st of o.stages) {
+    if (st.name === 'checkout') d.commitMessage = rng.pick(['Fix checkout tax rounding', 'Bump Django to 4.2.17', 'Add order export', 'Tune uWSGI workers', 'Update translations']);
+    else if (st.name === 'build' && ownImage(o)) {
+      for (let i = 0; i < WHEELS.length; i++) d.wheelKb.push(rng.int(40, 9000));
+      d.staticFiles = rng.int(200, 900);
+      d.imageId = rng.hex(12);
+    } else if (st.name === 'release' && o.fail) {
+      failAtMs = t0 + st.durationMs; // the log ends with the failed release
+      break;
+    } else if (st.name === 'scaling') for (let i = 1; i <= o.instances; i++) d.healthySeconds.push(rng.next() * 8 + 1);
+    t0 += st.durationMs;
+  }
+  return { render: () => renderScript(o, d), failAtMs };
+}
+
+/** The full deployment log, each line stamped with the virtual ms at which it appears. */
+function renderScript(o: ScriptInput, d: ScriptDraws): ScriptLine[] {
+  const script: ScriptLine[] = [];
+  let t0 = 0;
   const stamp = (stage: StageRec, lines: string[]) => {
     lines.forEach((text, i) => script.push({ at: Math.round(t0 + (stage.durationMs * i) / Math.max(1, lines.length)), text }));
   };
@@ -146,17 +172,17 @@ export function deploymentScript(
         stamp(st, [head, 'Checking service instances of the environment…', '  DATABASE DEFAULT (postgres-15): ready', '  STORAGE DEFAULT (s3-object-storage): ready', 'All services are ready.']);
         break;
       case 'checkout':
-        stamp(st, [head, `Cloning repository (branch ${o.branch})…`, `HEAD is now at ${o.commit.slice(0, 7)} ${rng.pick(['Fix checkout tax rounding', 'Bump Django to 4.2.17', 'Add order export', 'Tune uWSGI workers', 'Update translations'])}`]);
+        stamp(st, [head, `Cloning repository (branch ${o.branch})…`, `HEAD is now at ${o.commit.slice(0, 7)} ${d.commitMessage}`]);
         break;
       case 'build':
-        if (o.buildMode === 'ADOPT' || o.reuseImage) {
+        if (!ownImage(o)) {
           stamp(st, [head, o.reuseImage ? 'No new commits since the image built for another environment: reusing it.' : 'Build mode ADOPT: adopting the existing image.', `Using image registry.divio.com/${o.app}:${o.commit.slice(0, 12)}`]);
         } else {
           const lines = [head, o.buildMode === 'FORCE' ? 'Build mode FORCE: building without cache.' : 'Building image…', 'Step 1/12 : FROM divio/base:4.18-py3.11-slim-bookworm', o.buildMode === 'FORCE' ? ' ---> Pulling from divio/base' : ' ---> Using cache', 'Step 2/12 : ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1', 'Step 3/12 : COPY requirements.txt /app/', 'Step 4/12 : RUN pip install -r requirements.txt'];
-          for (const p of ['Django==4.2.17', 'djangorestframework==3.15.2', 'psycopg[binary]==3.2.3', 'django-storages==1.14.4', 'celery==5.4.0', 'uwsgi==2.0.28', 'sentry-sdk==2.19.0']) {
-            lines.push(`Collecting ${p}`, `  Downloading ${p.split('==')[0].replace(/\[.*\]/, '')}-${p.split('==')[1]}-py3-none-any.whl (${rng.int(40, 9000)} kB)`);
-          }
-          lines.push('Successfully installed Django-4.2.17 djangorestframework-3.15.2 psycopg-3.2.3 celery-5.4.0 uwsgi-2.0.28', 'Step 5/12 : COPY . /app', 'Step 6/12 : RUN DJANGO_MODE=build python manage.py collectstatic --noinput', `${rng.int(200, 900)} static files copied to '/app/static_collected'.`, 'Step 12/12 : CMD ["uwsgi", "--ini", "/app/uwsgi.ini"]', `Successfully built ${rng.hex(12)}`, `Pushing image registry.divio.com/${o.app}:${o.commit.slice(0, 12)}…`, `  layer ${o.commit.slice(0, 12)}: pushing  10%\r  layer ${o.commit.slice(0, 12)}: pushing  60%\r  layer ${o.commit.slice(0, 12)}: pushed 100%`, 'Image pushed.');
+          WHEELS.forEach((p, i) => {
+            lines.push(`Collecting ${p}`, `  Downloading ${p.split('==')[0].replace(/\[.*\]/, '')}-${p.split('==')[1]}-py3-none-any.whl (${d.wheelKb[i]} kB)`);
+          });
+          lines.push('Successfully installed Django-4.2.17 djangorestframework-3.15.2 psycopg-3.2.3 celery-5.4.0 uwsgi-2.0.28', 'Step 5/12 : COPY . /app', 'Step 6/12 : RUN DJANGO_MODE=build python manage.py collectstatic --noinput', `${d.staticFiles} static files copied to '/app/static_collected'.`, 'Step 12/12 : CMD ["uwsgi", "--ini", "/app/uwsgi.ini"]', `Successfully built ${d.imageId}`, `Pushing image registry.divio.com/${o.app}:${o.commit.slice(0, 12)}…`, `  layer ${o.commit.slice(0, 12)}: pushing  10%\r  layer ${o.commit.slice(0, 12)}: pushing  60%\r  layer ${o.commit.slice(0, 12)}: pushed 100%`, 'Image pushed.');
           stamp(st, lines);
         }
         break;
@@ -182,9 +208,8 @@ export function deploymentScript(
             "ERROR: release command 'python manage.py migrate --noinput' failed with exit code 1",
             'Deployment failed: the previous version keeps serving (no downtime).');
           stamp(st, ok);
-          failAtMs = t0 + st.durationMs;
-          script.push({ at: failAtMs, text: 'Deployment finished: FAILURE' });
-          return { script, failAtMs };
+          script.push({ at: t0 + st.durationMs, text: 'Deployment finished: FAILURE' });
+          return script;
         }
         ok.push('  Applying shop.0042_order_tax_rate... OK', '$ python manage.py compilemessages', 'processing file django.po in /app/locale/de/LC_MESSAGES', 'Release commands finished.');
         stamp(st, ok);
@@ -192,7 +217,7 @@ export function deploymentScript(
       }
       case 'scaling': {
         const lines = [head, `Starting ${o.instances} new instance(s)…`];
-        for (let i = 1; i <= o.instances; i++) lines.push(`  web-${i}: container started, waiting for HTTP (must answer within 20 s)…`, `  web-${i}: healthy after ${(rng.next() * 8 + 1).toFixed(1)} s`);
+        for (let i = 1; i <= o.instances; i++) lines.push(`  web-${i}: container started, waiting for HTTP (must answer within 20 s)…`, `  web-${i}: healthy after ${d.healthySeconds[i - 1]!.toFixed(1)} s`);
         lines.push('Switching traffic to the new instances.', 'Stopping previous instances.');
         stamp(st, lines);
         break;
@@ -201,5 +226,5 @@ export function deploymentScript(
     t0 += st.durationMs;
   }
   script.push({ at: t0, text: 'Deployment finished: SUCCESS' });
-  return { script, failAtMs };
+  return script;
 }

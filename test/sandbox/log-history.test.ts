@@ -126,3 +126,26 @@ describe('runtime-log history', () => {
     }
   });
 });
+
+// A deployment's log is made when first read too (its random parts are drawn with the deployment).
+describe('deployment logs made when first read', () => {
+  it('the same log whether read at once or after more deployments, and a written state holds them all', () => {
+    const a = buildScenario({ seed: 42, nowMs: T, logRetention: 10_000 });
+    const b = buildScenario({ seed: 42, nowMs: T, logRetention: 10_000 });
+    const early = a.deployments.map((d) => d.script); // read at once
+    // b: deployments of every build mode started before any log is read
+    const engine = new Engine(b, { speed: 1, logRate: 0, logRetention: 10_000, seed: 42 });
+    const envs = b.environments.filter((e) => e.status === 'live');
+    const made = (['AUTO', 'FORCE', 'ADOPT'] as const).map((mode, i) => engine.startDeployment(envs[i]!, mode, T + i));
+    expect(b.deployments.slice(0, early.length).map((d) => d.script)).toEqual(early);
+    const failed = a.deployments.find((d) => d.status === 'failure')!;
+    expect(failed.script.at(-1)).toEqual({ at: failed.failAtMs, text: 'Deployment finished: FAILURE' });
+    expect(made.map((d) => d.script.at(-1)!.text)).toEqual(made.map(() => 'Deployment finished: SUCCESS'));
+    // written out (JSON), every log is there; assigned (the hostile scenario does), the new one stays
+    const c = buildScenario({ seed: 42, nowMs: T, logRetention: 10_000 });
+    const written = JSON.parse(JSON.stringify({ ...c, logs: {} })) as SandboxState;
+    expect(written.deployments.map((d) => d.script)).toEqual(early);
+    c.deployments[0]!.script = [{ at: 0, text: 'replaced' }];
+    expect(c.deployments[0]!.script).toEqual([{ at: 0, text: 'replaced' }]);
+  });
+});
