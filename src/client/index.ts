@@ -14,8 +14,13 @@ import {
   type TopicHealth,
   type TopicName,
   type Welcome,
+  warmClientSide,
 } from '../protocol/index.js';
 import type { Job, JobKind, LogLine } from '../domain/index.js';
+
+// The console loads this module before it connects (its gateway or sandbox still starting): the
+// schemas of the first answers (welcome, the fleet's snapshot) are built and run once meanwhile.
+setImmediate(warmClientSide).unref();
 
 export type ConnStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
 export interface ConnState {

@@ -1,12 +1,13 @@
 // The console's own nouns: the normalised log line, jobs, fleet rows. Shared by gateway and TUI.
 import * as z from './zod.js';
+import { built, deferred } from './deferred.js';
 import { BackupResult, CdnClearResult, CloudflarePurgeResult, DeployResult, DownloadResult, EnvVarResult, LocalActionResult, RedeployResult, RestoreResult } from './jobresults.js';
 
-export const LogLevel = z.enum(['error', 'warning', 'info', 'debug']);
+export const LogLevel = deferred(() => z.enum(['error', 'warning', 'info', 'debug']));
 export type LogLevel = z.infer<typeof LogLevel>;
 
 /** One runtime or deployment log line as the gateway emits it. */
-export const LogLine = z.object({
+export const LogLine = deferred(() => z.object({
   /** Gateway sequence number within its topic (monotonic). */
   seq: z.number().int().nonnegative(),
   /** Epoch milliseconds (µs precision from the API is kept in `tsIso`). */
@@ -17,37 +18,37 @@ export const LogLine = z.object({
   /** Service within the environment: web, worker, cronjob, shell … */
   service: z.string(),
   message: z.string(),
-});
+}));
 export type LogLine = z.infer<typeof LogLine>;
 
 /** In-band marker: a gap, a drop, a deployment switch. Never silent. */
-export const LogMarker = z.object({
+export const LogMarker = deferred(() => z.object({
   kind: z.enum(['gap', 'dropped', 'slow-link', 'retention', 'deployment', 'info']),
   ts: z.number(),
   /** Lines known to be missing (0 when unknown or not a loss). */
   count: z.number().int().nonnegative().default(0),
   text: z.string(),
-});
+}));
 export type LogMarker = z.infer<typeof LogMarker>;
 
-export const JobKind = z.enum(['deploy', 'redeploy', 'backup', 'restore', 'download', 'cdn-clear', 'cloudflare-purge', 'local-action', 'env-var']);
+export const JobKind = deferred(() => z.enum(['deploy', 'redeploy', 'backup', 'restore', 'download', 'cdn-clear', 'cloudflare-purge', 'local-action', 'env-var']));
 export type JobKind = z.infer<typeof JobKind>;
-export const JobState = z.enum(['queued', 'running', 'succeeded', 'failed']);
+export const JobState = deferred(() => z.enum(['queued', 'running', 'succeeded', 'failed']));
 export type JobState = z.infer<typeof JobState>;
 
-export const JobStep = z.object({
+export const JobStep = deferred(() => z.object({
   name: z.string(),
   state: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']),
   startedAt: z.number().nullable().default(null),
   endedAt: z.number().nullable().default(null),
   detail: z.string().optional(),
-});
+}));
 export type JobStep = z.infer<typeof JobStep>;
 
-const JobBase = z.object({
+const JobBase = deferred(() => z.object({
   id: z.string(),
   idempotencyKey: z.string(),
-  state: JobState,
+  state: built(JobState),
   /** Human target, e.g. "shop@live". */
   target: z.string(),
   app: z.string().optional(),
@@ -56,7 +57,7 @@ const JobBase = z.object({
   params: z.record(z.string(), z.unknown()).default({}),
   percent: z.number().min(0).max(100).nullable().default(null),
   stage: z.string().nullable().default(null),
-  steps: z.array(JobStep).default([]),
+  steps: z.array(built(JobStep)).default([]),
   createdAt: z.number(),
   updatedAt: z.number(),
   endedAt: z.number().nullable().default(null),
@@ -66,7 +67,7 @@ const JobBase = z.object({
   actor: z.string().optional(),
   /** Role of the actor's token when the job was started (kept, so the audit names it after a gateway restart too). */
   role: z.string().optional(),
-});
+}));
 
 /** Each kind's result schema (jobresults.ts): the key of the Job union. */
 export const JobResults = {
@@ -87,7 +88,7 @@ export const JobResults = {
  * dropped to null on arrival: the job itself is still shown. (Written out per kind: a helper generic
  * in the kind would lose the result's type.)
  */
-export const Job = z.discriminatedUnion('kind', [
+export const Job = deferred(() => z.discriminatedUnion('kind', [
   JobBase.extend({ kind: z.literal('deploy'), result: DeployResult.nullable().default(null).catch(null) }),
   JobBase.extend({ kind: z.literal('redeploy'), result: RedeployResult.nullable().default(null).catch(null) }),
   JobBase.extend({ kind: z.literal('env-var'), result: EnvVarResult.nullable().default(null).catch(null) }),
@@ -97,7 +98,7 @@ export const Job = z.discriminatedUnion('kind', [
   JobBase.extend({ kind: z.literal('cdn-clear'), result: CdnClearResult.nullable().default(null).catch(null) }),
   JobBase.extend({ kind: z.literal('cloudflare-purge'), result: CloudflarePurgeResult.nullable().default(null).catch(null) }),
   JobBase.extend({ kind: z.literal('local-action'), result: LocalActionResult.nullable().default(null).catch(null) }),
-]);
+]));
 export type Job = z.infer<typeof Job>;
 /** The job of one kind. */
 export type JobOf<K extends JobKind> = Extract<Job, { kind: K }>;
@@ -105,11 +106,11 @@ export type JobOf<K extends JobKind> = Extract<Job, { kind: K }>;
 export type JobResultOf<K extends JobKind> = z.infer<(typeof JobResults)[K]>;
 
 
-export const EnvState = z.enum(['live', 'deploying', 'failed', 'sleeping', 'never-deployed', 'unknown']);
+export const EnvState = deferred(() => z.enum(['live', 'deploying', 'failed', 'sleeping', 'never-deployed', 'unknown']));
 export type EnvState = z.infer<typeof EnvState>;
 
 /** One row of the fleet: an application × environment. */
-export const FleetRow = z.object({
+export const FleetRow = deferred(() => z.object({
   appUuid: z.string(),
   app: z.string(),
   appName: z.string(),
@@ -118,7 +119,7 @@ export const FleetRow = z.object({
   envUuid: z.string(),
   env: z.string(),
   branch: z.string().nullable(),
-  state: EnvState,
+  state: built(EnvState),
   url: z.string().nullable().default(null),
   lastDeployment: z
     .object({
@@ -141,6 +142,6 @@ export const FleetRow = z.object({
   errorHistory: z.array(z.number().nullable()).default([]),
   /** Set on the very first snapshot while the last deployments are still being fetched. */
   pending: z.boolean().optional(),
-});
+}));
 export type FleetRow = z.infer<typeof FleetRow>;
 

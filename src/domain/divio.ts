@@ -1,7 +1,9 @@
 // The Divio platform's nouns, as the public API v3 returns them (recorded in test/contract/fixtures/).
 // Tolerant where the API is unverified: unknown fields pass through (looseObject), undocumented
 // fields are optional/nullable. Strict where the console relies on a field (uuid, slug, ended_at …).
+// Each schema is built on its first use (./deferred.ts).
 import * as z from './zod.js';
+import { built, deferred } from './deferred.js';
 
 const uuid = z.string().min(1);
 const isoTime = z.string().min(1);
@@ -28,40 +30,40 @@ export function page<T extends z.ZodTypeAny>(item: T): ReturnType<typeof makePag
 }
 export type Page<T> = { count?: number; next: string | null; previous?: string | null; results: T[] };
 
-export const Me = z.looseObject({
+export const Me = deferred(() => z.looseObject({
   uuid,
   email: z.string(),
   first_name: z.string().optional().default(''),
   last_name: z.string().optional().default(''),
-});
+}));
 export type Me = z.infer<typeof Me>;
 
-export const Organisation = z.looseObject({
+export const Organisation = deferred(() => z.looseObject({
   uuid,
   name: z.string(),
   created_at: nullableTime,
-});
+}));
 export type Organisation = z.infer<typeof Organisation>;
 
-export const Region = z.looseObject({ uuid, name: z.string() });
+export const Region = deferred(() => z.looseObject({ uuid, name: z.string() }));
 export type Region = z.infer<typeof Region>;
 
-export const Application = z.looseObject({
+export const Application = deferred(() => z.looseObject({
   uuid,
   slug: z.string().min(1),
   name: z.string(),
   organisation: uuid,
   repository: z.string().nullable().optional(),
-});
+}));
 export type Application = z.infer<typeof Application>;
 
-export const SshEndpoint = z.looseObject({
+export const SshEndpoint = deferred(() => z.looseObject({
   host: z.string().min(1),
   port: z.number().int().positive(),
   user: z.string().min(1),
   /** Sandbox extension (`--extensions`): the endpoint's host key, pinned for this one connection. */
   host_key: z.string().nullable().optional(),
-});
+}));
 export type SshEndpoint = z.infer<typeof SshEndpoint>;
 
 /**
@@ -70,16 +72,16 @@ export type SshEndpoint = z.infer<typeof SshEndpoint>;
  * falsy value as "not deployed yet" (ssh, show_log). Only `uuid` is relied on; the other fields are
  * the deployment's own (unverified inside this object), so they are optional and nullable.
  */
-export const DeploymentRef = z.looseObject({
+export const DeploymentRef = deferred(() => z.looseObject({
   uuid,
   started_at: nullableTime,
   ended_at: nullableTime,
   status: z.string().nullable().optional(),
   success: z.boolean().nullable().optional(),
-});
+}));
 export type DeploymentRef = z.infer<typeof DeploymentRef>;
 
-export const Environment = z.looseObject({
+export const Environment = deferred(() => z.looseObject({
   uuid,
   slug: z.string().min(1),
   branch: z.string().nullable().optional(),
@@ -89,11 +91,11 @@ export const Environment = z.looseObject({
   // unverified / sandbox-provided extras
   url: z.string().nullable().optional(),
   status: z.string().nullable().optional(),
-});
+}));
 export type Environment = z.infer<typeof Environment>;
 
-export const DeploymentStatus = z.string(); // enum unverified: e.g. "running", "success", "failure"
-export const Deployment = z.looseObject({
+export const DeploymentStatus = deferred(() => z.string()); // enum unverified: e.g. "running", "success", "failure"
+export const Deployment = deferred(() => z.looseObject({
   uuid,
   environment: uuid,
   started_at: nullableTime,
@@ -109,33 +111,33 @@ export const Deployment = z.looseObject({
   branch: z.string().nullable().optional(),
   /** Who started it (unverified: not in Divio's CLI or docs; the sandbox serves it as an extension). */
   author: z.string().nullable().optional(),
-});
+}));
 export type Deployment = z.infer<typeof Deployment>;
 
-export const DeploymentLog = z.looseObject({ uuid, logs: z.string() });
+export const DeploymentLog = deferred(() => z.looseObject({ uuid, logs: z.string() }));
 export type DeploymentLog = z.infer<typeof DeploymentLog>;
 
-export const RuntimeLogEntry = z.looseObject({
+export const RuntimeLogEntry = deferred(() => z.looseObject({
   timestamp: isoTime,
   service: z.string().default('web'),
   message: z.string(),
-});
+}));
 export type RuntimeLogEntry = z.infer<typeof RuntimeLogEntry>;
 
-export const RuntimeLogPage = z.looseObject({
-  results: z.array(RuntimeLogEntry),
+export const RuntimeLogPage = deferred(() => z.looseObject({
+  results: z.array(built(RuntimeLogEntry)),
   next: z.string().nullable().optional(),
   previous: z.string().nullable().optional(),
-});
+}));
 export type RuntimeLogPage = z.infer<typeof RuntimeLogPage>;
 
-export const EnvironmentVariable = z.looseObject({
+export const EnvironmentVariable = deferred(() => z.looseObject({
   uuid: uuid.optional(),
   name: z.string().min(1),
   value: z.string().nullable(),
   is_sensitive: z.boolean().default(false),
   environment: uuid.optional(),
-});
+}));
 export type EnvironmentVariable = z.infer<typeof EnvironmentVariable>;
 
 /**
@@ -143,7 +145,7 @@ export type EnvironmentVariable = z.infer<typeof EnvironmentVariable>;
  * (`/apps/v3/regions/`) and of a catalogue service (`/apps/v3/services/`): Divio's CLI creates an
  * instance by posting those uuids (`service-instances add --region UUID --service UUID`).
  */
-export const ServiceInstance = z.looseObject({
+export const ServiceInstance = deferred(() => z.looseObject({
   uuid,
   prefix: z.string().default('DEFAULT'),
   type: z.string(), // DATABASE, STORAGE, …
@@ -151,21 +153,21 @@ export const ServiceInstance = z.looseObject({
   region: z.string().nullable().optional(),
   service: z.string().nullable().optional(),
   environment: uuid.optional(),
-});
+}));
 export type ServiceInstance = z.infer<typeof ServiceInstance>;
 
 /** The service catalogue, `GET /apps/v3/services/?region=` (Divio's CLI `services list`: uuid, name, type, description). */
-export const Service = z.looseObject({
+export const Service = deferred(() => z.looseObject({
   uuid,
   name: z.string(),
   type: z.string().nullable().optional(),
   description: z.string().nullable().optional(),
   identifier: z.string().nullable().optional(),
   region: z.string().nullable().optional(),
-});
+}));
 export type Service = z.infer<typeof Service>;
 
-export const Backup = z.looseObject({
+export const Backup = deferred(() => z.looseObject({
   uuid,
   environment: uuid,
   state: z.string(), // … → COMPLETED
@@ -177,10 +179,10 @@ export const Backup = z.looseObject({
   started_at: nullableTime,
   ended_at: nullableTime,
   scheduled_for_deletion_at: nullableTime,
-});
+}));
 export type Backup = z.infer<typeof Backup>;
 
-export const ServiceInstanceBackup = z.looseObject({
+export const ServiceInstanceBackup = deferred(() => z.looseObject({
   uuid,
   backup: uuid,
   service_instance: uuid,
@@ -191,10 +193,10 @@ export const ServiceInstanceBackup = z.looseObject({
   taken_at: nullableTime,
   size: z.number().nullable().optional(),
   errors: z.array(z.unknown()).default([]),
-});
+}));
 export type ServiceInstanceBackup = z.infer<typeof ServiceInstanceBackup>;
 
-export const BackupRestore = z.looseObject({
+export const BackupRestore = deferred(() => z.looseObject({
   uuid,
   backup: uuid.optional(),
   finished: z.boolean(),
@@ -202,21 +204,21 @@ export const BackupRestore = z.looseObject({
   notes: z.string().nullable().optional(),
   created_at: nullableTime,
   ended_at: nullableTime,
-});
+}));
 export type BackupRestore = z.infer<typeof BackupRestore>;
 
-export const BackupDownload = z.looseObject({ uuid, backup: uuid.optional() });
+export const BackupDownload = deferred(() => z.looseObject({ uuid, backup: uuid.optional() }));
 export type BackupDownload = z.infer<typeof BackupDownload>;
 
-export const BackupDownloadServiceInstance = z.looseObject({
+export const BackupDownloadServiceInstance = deferred(() => z.looseObject({
   uuid,
   ended_at: nullableTime,
   errors: z.array(z.unknown()).nullable().optional(),
   download_url: z.string().nullable().optional(),
-});
+}));
 export type BackupDownloadServiceInstance = z.infer<typeof BackupDownloadServiceInstance>;
 
-export const Domain = z.looseObject({
+export const Domain = deferred(() => z.looseObject({
   uuid,
   // the public field name is unverified: "domain" or "name"
   domain: z.string().optional(),
@@ -227,25 +229,25 @@ export const Domain = z.looseObject({
   // sandbox extras: which CDN serves it
   cdn: z.enum(['divio-cloudflare', 'customer-cloudflare', 'none']).optional(),
   cloudflare_zone: z.string().nullable().optional(),
-});
+}));
 export type Domain = z.infer<typeof Domain>;
 
 /** Sandbox-only extension: `/apps/v3/environments/{uuid}/metrics/`. */
-export const MetricSample = z.looseObject({
+export const MetricSample = deferred(() => z.looseObject({
   timestamp: isoTime,
   cpu_percent: z.number(), // summed over instances; 100 % per instance
   memory_mb: z.number(),
   memory_nominal_mb: z.number().optional(),
   instances: z.number().int().positive().optional(),
-});
+}));
 export type MetricSample = z.infer<typeof MetricSample>;
 
 /** Sandbox-only extension: what a restore visibly changes. */
-export const ContentVersion = z.looseObject({
+export const ContentVersion = deferred(() => z.looseObject({
   environment: uuid,
   database: z.looseObject({ rows: z.number(), checksum: z.string() }).nullable(),
   media: z.looseObject({ files: z.number(), bytes: z.number(), checksum: z.string().optional() }).nullable(),
-});
+}));
 export type ContentVersion = z.infer<typeof ContentVersion>;
 
 /**
@@ -254,11 +256,34 @@ export type ContentVersion = z.infer<typeof ContentVersion>;
  * `max_file_size` bytes; `s3-sts-v1`, `az-sas-v1`) and the `finish_url` to POST (without the Divio
  * token) once the file is in.
  */
-export const BackupUploadTarget = z.looseObject({
+export const BackupUploadTarget = deferred(() => z.looseObject({
   handler: z.string(),
   upload_parameters: z.record(z.string(), z.unknown()).default({}),
   finish_url: z.string(),
-});
+}));
 export type BackupUploadTarget = z.infer<typeof BackupUploadTarget>;
-export const BackupUpload = z.looseObject({ uuid, results: z.record(z.string(), BackupUploadTarget) });
+export const BackupUpload = deferred(() => z.looseObject({ uuid, results: z.record(z.string(), built(BackupUploadTarget)) }));
 export type BackupUpload = z.infer<typeof BackupUpload>;
+
+/**
+ * The lists a fleet reads first (organisations, applications, environments, backups; who the token
+ * is), each parsed once on a sample page: zod's first parse with a schema is slow (its checks and
+ * compiled parsers are made then). An in-process gateway runs it while its console waits for the
+ * sandbox (issue 16). Nothing is kept from a sample. true: every sample passed.
+ */
+export function warmFleetLists(): boolean {
+  try {
+    const list = (results: unknown[]) => ({ count: results.length, next: null, previous: null, results });
+    const deployed = { uuid: 'd', started_at: '2026-01-01T00:00:00Z', ended_at: '2026-01-01T00:01:00Z', status: 'success', success: true };
+    const env = { uuid: 'e', slug: 'live', branch: 'main', application: 'a', last_finished_deployment: deployed, ssh_endpoint: null, url: null, status: 'running' };
+    return [
+      Me.safeParse({ uuid: 'u', email: 'sample@example.com' }).success,
+      page(Organisation).safeParse(list([{ uuid: 'o', name: 'Org' }])).success,
+      page(Application).safeParse(list([{ uuid: 'a', slug: 'shop', name: 'Shop', organisation: 'o' }])).success,
+      page(Environment).safeParse(list([env, { ...env, uuid: 'f', slug: 'test', last_finished_deployment: null }])).success,
+      page(Backup).safeParse(list([{ uuid: 'b', environment: 'e', state: 'COMPLETED', success: 'SUCCESS', created_at: '2026-01-01T00:00:00Z', ended_at: null }])).success,
+    ].every(Boolean);
+  } catch {
+    return false;
+  }
+}

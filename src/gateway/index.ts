@@ -13,8 +13,10 @@ import {
   type TopicName,
   type TopicRequest,
   type Welcome,
+  warmGatewaySide,
 } from '../protocol/index.js';
 import type { Job, JobKind } from '../domain/index.js';
+import { warmFleetLists } from '../domain/index.js';
 import { AuditLog } from './audit.js';
 import { matchToken, type GatewayToken } from './auth.js';
 import { EnvLogFollower } from './follower.js';
@@ -154,6 +156,14 @@ interface ClientConn extends Conn {
 }
 
 const CAPABILITIES = ['topics:fleet,env,deployments,deployment,logs,backups,metrics,jobs,domains,services', 'commands', 'resume', 'local'];
+
+// A console with an in-process gateway loads this module, then waits for its sandbox: the schemas
+// of its first fleet (the messages it sends, the lists read for it) are built and run once then,
+// and not on the way to its first rows (issue 16).
+setImmediate(() => {
+  warmGatewaySide();
+  warmFleetLists();
+}).unref();
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   if (!opts.tokens.length || opts.tokens.some((t) => !t.token)) throw new Error('the gateway needs at least one non-empty token');
