@@ -14,13 +14,15 @@ import {
   type TopicHealth,
   type TopicName,
   type Welcome,
-  warmClientSide,
+  CLIENT_WARMUP,
 } from '../protocol/index.js';
 import type { Job, JobKind, LogLine } from '../domain/index.js';
+import { warmInTurns } from '../domain/deferred.js';
 
 // The console loads this module before it connects (its gateway or sandbox still starting): the
-// schemas of the first answers (welcome, the fleet's snapshot) are built and run once meanwhile.
-setImmediate(warmClientSide).unref();
+// schemas of the first answers (welcome, the fleet's snapshot) are built and run meanwhile, a step
+// at a time (issue 16).
+warmInTurns(CLIENT_WARMUP);
 
 export type ConnStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
 export interface ConnState {

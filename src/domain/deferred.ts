@@ -37,3 +37,36 @@ export function built<T extends object>(x: T): T {
   const it = real.get(x);
   return it ? (it() as T) : x;
 }
+
+/** A warm-up: steps that build and run schemas on samples; each says whether its sample passed. */
+export type Warmup = ReadonlyArray<() => boolean>;
+
+/** Every step now (the tests): true when every sample passed. */
+export function warmNow(steps: Warmup): boolean {
+  let ok = true;
+  for (const s of steps) {
+    try {
+      ok = s() && ok;
+    } catch {
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+/**
+ * Every step, in order, each in its own turn of the event loop: what was waiting (a socket's data,
+ * a child's message) runs between two steps, so a warm-up never holds the way for more than a step.
+ */
+export function warmInTurns(steps: Warmup): void {
+  let i = 0;
+  const next = (): void => {
+    const step = steps[i++];
+    if (!step) return;
+    try {
+      step();
+    } catch {}
+    setImmediate(next).unref();
+  };
+  setImmediate(next).unref();
+}

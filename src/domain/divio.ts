@@ -3,7 +3,7 @@
 // fields are optional/nullable. Strict where the console relies on a field (uuid, slug, ended_at …).
 // Each schema is built on its first use (./deferred.ts).
 import * as z from './zod.js';
-import { built, deferred } from './deferred.js';
+import { built, deferred, type Warmup } from './deferred.js';
 
 const uuid = z.string().min(1);
 const isoTime = z.string().min(1);
@@ -266,24 +266,18 @@ export const BackupUpload = deferred(() => z.looseObject({ uuid, results: z.reco
 export type BackupUpload = z.infer<typeof BackupUpload>;
 
 /**
- * The lists a fleet reads first (organisations, applications, environments, backups; who the token
- * is), each parsed once on a sample page: zod's first parse with a schema is slow (its checks and
- * compiled parsers are made then). An in-process gateway runs it while its console waits for the
- * sandbox (issue 16). Nothing is kept from a sample. true: every sample passed.
+ * The lists a fleet reads first (who the token is; organisations, applications, environments,
+ * backups), each parsed once on a sample page: zod's first parse with a schema is slow (its checks
+ * and compiled parsers are made then). An in-process gateway runs it while its console waits for the
+ * sandbox and its answers (src/gateway/index.ts; issue 16). Nothing is kept from a sample.
  */
-export function warmFleetLists(): boolean {
-  try {
-    const list = (results: unknown[]) => ({ count: results.length, next: null, previous: null, results });
-    const deployed = { uuid: 'd', started_at: '2026-01-01T00:00:00Z', ended_at: '2026-01-01T00:01:00Z', status: 'success', success: true };
-    const env = { uuid: 'e', slug: 'live', branch: 'main', application: 'a', last_finished_deployment: deployed, ssh_endpoint: null, url: null, status: 'running' };
-    return [
-      Me.safeParse({ uuid: 'u', email: 'sample@example.com' }).success,
-      page(Organisation).safeParse(list([{ uuid: 'o', name: 'Org' }])).success,
-      page(Application).safeParse(list([{ uuid: 'a', slug: 'shop', name: 'Shop', organisation: 'o' }])).success,
-      page(Environment).safeParse(list([env, { ...env, uuid: 'f', slug: 'test', last_finished_deployment: null }])).success,
-      page(Backup).safeParse(list([{ uuid: 'b', environment: 'e', state: 'COMPLETED', success: 'SUCCESS', created_at: '2026-01-01T00:00:00Z', ended_at: null }])).success,
-    ].every(Boolean);
-  } catch {
-    return false;
-  }
-}
+const samplePage = (results: unknown[]) => ({ count: results.length, next: null, previous: null, results });
+const SAMPLE_DEPLOYED = { uuid: 'd', started_at: '2026-01-01T00:00:00Z', ended_at: '2026-01-01T00:01:00Z', status: 'success', success: true };
+const SAMPLE_ENV = { uuid: 'e', slug: 'live', branch: 'main', application: 'a', last_finished_deployment: SAMPLE_DEPLOYED, ssh_endpoint: null, url: null, status: 'running' };
+export const FLEET_LISTS_WARMUP: Warmup = [
+  () => Me.safeParse({ uuid: 'u', email: 'sample@example.com' }).success,
+  () => page(Organisation).safeParse(samplePage([{ uuid: 'o', name: 'Org' }])).success,
+  () => page(Application).safeParse(samplePage([{ uuid: 'a', slug: 'shop', name: 'Shop', organisation: 'o' }])).success,
+  () => page(Environment).safeParse(samplePage([SAMPLE_ENV, { ...SAMPLE_ENV, uuid: 'f', slug: 'test', last_finished_deployment: null }])).success,
+  () => page(Backup).safeParse(samplePage([{ uuid: 'b', environment: 'e', state: 'COMPLETED', success: 'SUCCESS', created_at: '2026-01-01T00:00:00Z', ended_at: null }])).success,
+];

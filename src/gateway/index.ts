@@ -13,10 +13,11 @@ import {
   type TopicName,
   type TopicRequest,
   type Welcome,
-  warmGatewaySide,
+  GATEWAY_WARMUP,
 } from '../protocol/index.js';
 import type { Job, JobKind } from '../domain/index.js';
-import { warmFleetLists } from '../domain/index.js';
+import { FLEET_LISTS_WARMUP } from '../domain/index.js';
+import { warmInTurns } from '../domain/deferred.js';
 import { AuditLog } from './audit.js';
 import { matchToken, type GatewayToken } from './auth.js';
 import { EnvLogFollower } from './follower.js';
@@ -157,13 +158,10 @@ interface ClientConn extends Conn {
 
 const CAPABILITIES = ['topics:fleet,env,deployments,deployment,logs,backups,metrics,jobs,domains,services', 'commands', 'resume', 'local'];
 
-// A console with an in-process gateway loads this module, then waits for its sandbox: the schemas
-// of its first fleet (the messages it sends, the lists read for it) are built and run once then,
-// and not on the way to its first rows (issue 16).
-setImmediate(() => {
-  warmGatewaySide();
-  warmFleetLists();
-}).unref();
+// A console with an in-process gateway loads this module, then waits for its sandbox and for its
+// answers: the schemas of its first fleet (the messages it sends, the lists read for it) are built
+// and run in those moments, a step at a time, not on the way to its first rows (issue 16).
+warmInTurns([...GATEWAY_WARMUP, ...FLEET_LISTS_WARMUP]);
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   if (!opts.tokens.length || opts.tokens.some((t) => !t.token)) throw new Error('the gateway needs at least one non-empty token');

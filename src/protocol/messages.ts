@@ -3,7 +3,7 @@
 // protocol version is refused with a clear error. Each schema is built on its first use
 // (src/domain/deferred.ts): the console's first fleet needs a few of them.
 import * as z from '../domain/zod.js';
-import { built, deferred } from '../domain/deferred.js';
+import { built, deferred, type Warmup } from '../domain/deferred.js';
 import {
   Application,
   Backup,
@@ -429,40 +429,32 @@ export const CloseCode = {
 
 // ---------------------------------------------------------------- warm-up
 // The schemas are built on first use, and zod's first parse with a schema is slow (its checks and
-// compiled parsers are made then). The console's first fleet waits on these parses; the console
-// itself is idle before them, while its sandbox starts. So each end runs its part once, on samples
-// like those messages, as soon as its module is loaded (issue 16). Nothing is kept from a sample.
+// compiled parsers are made then). The console's first fleet waits on these parses, and its main
+// thread has idle moments before them (its sandbox starting, the sandbox's answers): each end runs
+// its part on samples like those messages, one step per turn of the event loop, as soon as its
+// module is loaded (warmInTurns; issue 16). Nothing is kept from a sample.
 
-/** The gateway's side: the hello, subscriptions and view of a console opening its fleet. true: every sample passed. */
-export function warmGatewaySide(): boolean {
-  try {
-    return [
-      ClientMessage.safeParse({ type: 'hello', protocol: PROTOCOL_VERSION, token: 'sample-token', client: 'divio-tui' }).success,
-      ClientMessage.safeParse({ type: 'subscribe', id: 's1', topic: 'fleet', params: {} }).success,
-      ClientMessage.safeParse({ type: 'view', id: 's1', visible: ['env-uuid'] }).success,
-      parseTopicRequest('fleet', {}).ok,
-      parseTopicRequest('jobs', {}).ok,
-    ].every(Boolean);
-  } catch {
-    return false;
-  }
-}
+const SAMPLE_ROW = {
+  appUuid: 'a', app: 'shop', appName: 'Shop', orgUuid: 'o', org: 'Org', envUuid: 'e', env: 'live', branch: 'main', state: 'live', url: null,
+  lastDeployment: { uuid: 'd', startedAt: '2026-01-01T00:00:00Z', endedAt: '2026-01-01T00:01:00Z', success: true, percent: 100, status: 'success' },
+  lastBackupAt: null, backupKnown: false, errorRate: null, errorHistory: [0, null],
+};
+const SAMPLE_FLEET = { rows: [SAMPLE_ROW, { ...SAMPLE_ROW, lastDeployment: null }], notes: ['sample'], loading: true };
 
-/** The client's side: the welcome, snapshots and status of the fleet and the jobs. true: every sample passed. */
-export function warmClientSide(): boolean {
-  try {
-    const welcome = ServerMessage.safeParse({ type: 'welcome', protocol: PROTOCOL_VERSION, serverVersion: '0', upstream: { kind: 'sandbox', zone: 'sandbox' }, role: 'operator' });
-    const last = { uuid: 'd', startedAt: '2026-01-01T00:00:00Z', endedAt: '2026-01-01T00:01:00Z', success: true, percent: 100, status: 'success' };
-    const row = { appUuid: 'a', app: 'shop', appName: 'Shop', orgUuid: 'o', org: 'Org', envUuid: 'e', env: 'live', branch: 'main', state: 'live', url: null, lastDeployment: last, lastBackupAt: null, backupKnown: false, errorRate: null, errorHistory: [0, null] };
-    const fleet = ServerMessage.safeParse({ type: 'snapshot', sub: 's1', topic: 'fleet', seq: 1, data: { rows: [row, { ...row, lastDeployment: null }], notes: ['sample'], loading: true } });
-    const rows = fleet.success && fleet.data.type === 'snapshot' && TopicData.fleet.safeParse(fleet.data.data).success;
-    return [
-      welcome.success,
-      rows,
-      TopicData.jobs.safeParse({ jobs: [] }).success,
-      ServerMessage.safeParse({ type: 'status', sub: 's1', topic: 'fleet', health: { ok: true, updatedAt: 0 } }).success,
-    ].every(Boolean);
-  } catch {
-    return false;
-  }
-}
+/** The gateway's side: the hello, subscriptions and view of a console opening its fleet. */
+export const GATEWAY_WARMUP: Warmup = [
+  () => ClientMessage.safeParse({ type: 'hello', protocol: PROTOCOL_VERSION, token: 'sample-token', client: 'divio-tui' }).success,
+  () => ClientMessage.safeParse({ type: 'subscribe', id: 's1', topic: 'fleet', params: {} }).success,
+  () => ClientMessage.safeParse({ type: 'view', id: 's1', visible: ['env-uuid'] }).success,
+  () => parseTopicRequest('fleet', {}).ok && parseTopicRequest('jobs', {}).ok,
+];
+
+/** The client's side: the welcome, snapshots and status of the fleet and the jobs. */
+export const CLIENT_WARMUP: Warmup = [
+  () => built(Job) !== undefined,
+  () => ServerMessage.safeParse({ type: 'welcome', protocol: PROTOCOL_VERSION, serverVersion: '0', upstream: { kind: 'sandbox', zone: 'sandbox' }, role: 'operator' }).success,
+  () => ServerMessage.safeParse({ type: 'snapshot', sub: 's1', topic: 'fleet', seq: 1, data: SAMPLE_FLEET }).success,
+  () => TopicData.fleet.safeParse(SAMPLE_FLEET).success,
+  () => TopicData.jobs.safeParse({ jobs: [] }).success,
+  () => ServerMessage.safeParse({ type: 'status', sub: 's1', topic: 'fleet', health: { ok: true, updatedAt: 0 } }).success,
+];

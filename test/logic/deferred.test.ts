@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as z from '../../src/domain/zod.js';
-import { built, deferred } from '../../src/domain/deferred.js';
-import { ServerMessage, TopicData, EnvData, FleetData, warmClientSide, warmGatewaySide } from '../../src/protocol/index.js';
-import { Job, warmFleetLists } from '../../src/domain/index.js';
+import { built, deferred, warmNow } from '../../src/domain/deferred.js';
+import { ServerMessage, TopicData, EnvData, FleetData, CLIENT_WARMUP, GATEWAY_WARMUP } from '../../src/protocol/index.js';
+import { Job, FLEET_LISTS_WARMUP } from '../../src/domain/index.js';
 
 describe('schemas built on first use', () => {
   it('builds a schema once, when it is first read, and behaves as that schema', () => {
@@ -49,8 +49,10 @@ describe('schemas built on first use', () => {
   });
 
   it("the warm-up's samples are valid messages and lists (a stale one would warm nothing)", () => {
-    expect(warmGatewaySide()).toBe(true);
-    expect(warmClientSide()).toBe(true);
-    expect(warmFleetLists()).toBe(true);
+    for (const steps of [GATEWAY_WARMUP, CLIENT_WARMUP, FLEET_LISTS_WARMUP]) {
+      expect(steps.map((s: () => boolean) => s())).toEqual(steps.map(() => true));
+      expect(warmNow(steps)).toBe(true);
+    }
+    expect(warmNow([() => true, () => false, () => true])).toBe(false);
   });
 });
