@@ -164,15 +164,19 @@ export async function launchSandboxProcess(options: SandboxOptions, entry = defa
       opts = { ...opts, dataDir: undefined, ephemeral: true };
     }
   }
+  // the sandbox's host (its own default), as the sandbox writes it in its URLs
+  const host = opts.host ?? '127.0.0.1';
   let listening: NetServer | null = null;
+  let url: string | null = null;
   let cur: Spawned;
   try {
     if (opts.port === undefined) {
       const srv = (listening = createServer());
       await new Promise<void>((resolve, reject) => {
         srv.once('error', reject);
-        srv.listen(0, opts.host ?? '127.0.0.1', () => resolve());
+        srv.listen(0, host, () => resolve());
       });
+      url = `http://${host.includes(':') ? `[${host}]` : host}:${(srv.address() as AddressInfo).port}`;
     }
     cur = spawnOnce(opts, entry, timeoutMs, notices, listening);
   } catch (e) {
@@ -212,17 +216,15 @@ export async function launchSandboxProcess(options: SandboxOptions, entry = defa
   ready.catch(() => {
     lock?.release();
   });
-  const at = listening?.address() as AddressInfo | undefined;
   // a port asked for: the child listens itself, and says where once it serves
-  if (!at) await ready;
-  const url = at ? `http://${at.family === 'IPv6' ? `[${at.address}]` : at.address}:${at.port}` : first!.divioUrl;
+  if (!url) await ready;
   return {
     get pid() {
       return cur.child.pid!;
     },
     ready,
-    divioUrl: url,
-    cloudflareUrl: at ? url : first!.cloudflareUrl,
+    divioUrl: url ?? first!.divioUrl,
+    cloudflareUrl: url ?? first!.cloudflareUrl,
     token,
     cloudflareToken,
     get state() {

@@ -442,9 +442,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   };
 
-  const listen = (srv: Server, port: number) => new Promise<number>((resolve, reject) => {
+  /** Listen on `port` of `host`, or on a listening socket handed over (listenOn: made on `host` too). */
+  const listen = (srv: Server, at: number | object) => new Promise<number>((resolve, reject) => {
     srv.once('error', reject);
-    srv.listen(port, host, () => { srv.off('error', reject); resolve((srv.address() as AddressInfo).port); });
+    const done = () => { srv.off('error', reject); resolve((srv.address() as AddressInfo).port); };
+    if (typeof at === 'number') srv.listen(at, host, done);
+    else srv.listen(at, done);
   });
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
   const server = createServer(handler(false));
@@ -452,22 +455,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // every poll of a 5 s cadence opened a new connection).
   server.keepAliveTimeout = 60_000;
   let port: number;
-  let urlHost = hostForUrl;
   try {
-    if (listenOn) {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(listenOn, () => { server.off('error', reject); resolve(); });
-      });
-      const at = server.address() as AddressInfo;
-      port = at.port;
-      urlHost = at.family === 'IPv6' ? `[${at.address}]` : at.address;
-    } else port = await listen(server, o.port ?? 0);
+    port = await listen(server, listenOn ?? o.port ?? 0);
   } catch (e) {
     dirLock?.release();
     throw e;
   }
-  divioUrl = `http://${urlHost}:${port}`;
+  divioUrl = `http://${hostForUrl}:${port}`;
   let cfServer: Server | null = null;
   cloudflareUrl = divioUrl;
   if (o.cloudflarePort !== undefined) {
