@@ -155,31 +155,6 @@ export function checkYogaPatch(who) {
 export const production = { 'process.env.DEV': '"false"', 'process.env.NODE_ENV': '"production"' };
 
 /** After a build with inkPatches: fails it when Ink no longer imports a replaced module this way. */
-// src/http/undici.ts compiles undici's response parser (llhttp, WebAssembly) in the background, from
-// the same bytes undici compiles at its first connection. Imported from ESM, undici's CommonJS module
-// (a Buffer) would go through esbuild's interop, which copies it property by property: 54,202 index
-// properties, 125 ms of the console's start (measured). Here that import is an ES module made from
-// the same base64 text at build time.
-const LLHTTP = 'undici/lib/llhttp/llhttp_simd-wasm.js';
-let llhttpUsed = 0;
-export const llhttpBytes = {
-  name: 'llhttp-bytes',
-  setup(b) {
-    b.onResolve({ filter: /^undici\/lib\/llhttp\/llhttp_simd-wasm\.js$/ }, (a) =>
-      a.importer.replace(/\\/g, '/').endsWith('/src/http/undici.ts') ? { path: LLHTTP, namespace: 'llhttp-bytes' } : undefined);
-    b.onLoad({ filter: /.*/, namespace: 'llhttp-bytes' }, () => {
-      const text = readFileSync(join(process.cwd(), 'node_modules', LLHTTP), 'utf8');
-      const found = [...text.matchAll(/const wasmBase64 = '([A-Za-z0-9+/=]+)'/g)];
-      if (found.length !== 1) throw new Error(`${LLHTTP} no longer holds one wasmBase64 string: check scripts/bundle.mjs llhttpBytes against the new undici`);
-      llhttpUsed++;
-      return { contents: `export default Buffer.from(${JSON.stringify(found[0][1])}, 'base64');`, loader: 'js' };
-    });
-  },
-};
-export function checkLlhttpBytes(who) {
-  if (llhttpUsed !== 1) throw new Error(`${who}: src/http/undici.ts no longer imports ${LLHTTP} (or it was made ${llhttpUsed} times): check scripts/bundle.mjs llhttpBytes`);
-}
-
 export function checkInkPatches(who) {
   for (const r of inkReplacements) {
     if (!inkUsed.has(`${r.importer}:${r.spec}`)) throw new Error(`${who}: ink/build/${r.importer} no longer imports ${r.spec}: check ${r.path} against the new Ink`);
@@ -238,7 +213,7 @@ const built = !isMain ? null : await build({
   logLevel: 'warning',
   // Native or optional modules stay outside the bundle.
   external: ['cpu-features', 'ssh2', 'dockerode', '@lydell/node-pty'],
-  plugins: [noDevtools, inkPatches, yogaNoFetch, lazySegmenters, llhttpBytes],
+  plugins: [noDevtools, inkPatches, yogaNoFetch, lazySegmenters],
   banner: {
     // `require` for the CommonJS modules inside (a handful of chunks call it): made on the first call,
     // not by each of the ~40 chunks the first frame loads (createRequire resolves its file each time)
@@ -251,7 +226,6 @@ if (built) {
   checkInkPatches('bundle');
   checkYogaPatch('bundle');
   checkLazySegmenters('bundle');
-  checkLlhttpBytes('bundle');
   checkFirstFrameWithoutZod(built.metafile, 'bundle');
   checkFirstFrameWithoutZod(built.metafile, 'bundle', SANDBOX_START, "the sandbox's start");
 }

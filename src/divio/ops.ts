@@ -5,7 +5,8 @@ import { createWriteStream } from 'node:fs';
 import { link, rename, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { request, type Dispatcher } from '../http/undici.js';
+import { streamRequest } from '../http/transport.js';
+import type { Dispatcher } from 'undici';
 import type {
   Application,
   Backup,
@@ -415,7 +416,7 @@ export async function openDownload(url: string, opts: FetchDownloadOptions = {})
     const endpoint = `GET ${target.origin}${target.pathname}`;
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(target, {
+      res = await streamRequest(target, {
         method: 'GET',
         headers: { 'user-agent': opts.userAgent ?? DEFAULT_USER_AGENT, accept: '*/*' },
         signal: opts.signal,
@@ -531,7 +532,7 @@ export async function uploadBackupFile(
     let res: Dispatcher.ResponseData;
     const ep = `${method} ${u.origin}${u.pathname}`;
     try {
-      res = await request(u, { method, headers: { 'user-agent': opts.userAgent ?? DEFAULT_USER_AGENT, ...headers }, body: b ?? undefined, signal: opts.signal, dispatcher: opts.dispatcher, headersTimeout: opts.headersTimeoutMs ?? 60_000, bodyTimeout: opts.bodyTimeoutMs ?? 60_000 });
+      res = await streamRequest(u, { method, headers: { 'user-agent': opts.userAgent ?? DEFAULT_USER_AGENT, ...headers }, body: b ?? undefined, signal: opts.signal, dispatcher: opts.dispatcher, headersTimeout: opts.headersTimeoutMs ?? 60_000, bodyTimeout: opts.bodyTimeoutMs ?? 60_000 });
     } catch (err) {
       if (opts.signal?.aborted) throw abortReason(opts.signal);
       throw new DivioApiError(`${method === 'PUT' ? 'uploading' : 'finishing the upload'} to ${u.origin}${u.pathname} failed${method === 'PUT' ? ` after ${sent} bytes` : ''}: ${(err as Error).message.split(u.search).join('')}`, { kind: 'network', endpoint: ep, cause: scrubbedCause(err, [u.search.slice(1), secret]) });

@@ -12,7 +12,8 @@
 //   - a 2xx JSON body cut short: repeated when idempotent;
 //   - the wait is the server's Retry-After (seconds or an HTTP-date) or else exponential backoff with
 //     full jitter; a wait that would end past the deadline is not made (the last answer is returned).
-import { Agent, request, type Dispatcher } from './undici.js';
+import type { Dispatcher } from 'undici';
+import { nodeTransport, undiciTransport, type Transport } from './transport.js';
 import { abortReason, backoffDelay, classifyNetworkError, parseRetryAfter, sleep, type NetworkErrorInfo } from './retry.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -35,7 +36,7 @@ export interface HttpRetry {
 export interface HttpLayerOptions {
   timeouts: HttpTimeouts;
   retry: HttpRetry;
-  /** Tests inject a MockAgent; otherwise the layer owns a keep-alive Agent. */
+  /** Tests inject undici's MockAgent; otherwise the layer owns a keep-alive pool of Node's http clients. */
   dispatcher?: Dispatcher;
   /** Jitter source (tests). */
   random?: () => number;
@@ -111,8 +112,7 @@ export function retryableFailure(net: NetworkErrorInfo, idempotent: boolean): bo
 export class HttpLayer {
   readonly timeouts: HttpTimeouts;
   readonly retry: HttpRetry;
-  readonly #dispatcher: Dispatcher;
-  readonly #ownsDispatcher: boolean;
+  readonly #transport: Transport;
   readonly #random: () => number;
   #stats = { requests: 0, retries: 0 };
   #gate: ((signal: AbortSignal) => Promise<void>) | null = null;
@@ -121,20 +121,7 @@ export class HttpLayer {
     this.timeouts = { ...opts.timeouts };
     this.retry = { ...opts.retry };
     this.#random = opts.random ?? Math.random;
-    if (opts.dispatcher) {
-      this.#dispatcher = opts.dispatcher;
-      this.#ownsDispatcher = false;
-    } else {
-      this.#dispatcher = new Agent({
-        connect: { timeout: this.timeouts.connectMs },
-        keepAliveTimeout: 10_000,
-        keepAliveMaxTimeout: 60_000,
-        headersTimeout: this.timeouts.headersMs,
-        bodyTimeout: this.timeouts.bodyMs,
-        connections: 16,
-      });
-      this.#ownsDispatcher = true;
-    }
+    this.#transport = opts.dispatcher ? undiciTransport(opts.dispatcher) : nodeTransport(16);
   }
 
   /** Every attempt first waits for `gate` (the gateway's shared request ceiling). Null: none. */
@@ -148,7 +135,7 @@ export class HttpLayer {
   }
 
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+    await this.#transport.close();
   }
 
   /**
@@ -183,17 +170,16 @@ export class HttpLayer {
         this.#stats.requests++;
         let answer: HttpAnswer;
         try {
-          const res = await request(url, {
+          const res = await this.#transport.send(url, {
             method: req.method,
             headers: req.headers,
             body: req.body,
             signal,
-            dispatcher: this.#dispatcher,
-            headersTimeout: this.timeouts.headersMs,
-            bodyTimeout: this.timeouts.bodyMs,
+            connectMs: this.timeouts.connectMs,
+            headersMs: this.timeouts.headersMs,
+            bodyMs: this.timeouts.bodyMs,
           });
-          const text = await res.body.text();
-          answer = { status: res.statusCode, headers: res.headers, text, url, retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
+          answer = { ...res, url, retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
         } catch (err) {
           const stop = interrupted();
           if (stop) throw stop;

@@ -11,7 +11,3 @@ declare module 'undici/lib/api/index.js' {
   const api: Record<string, unknown>;
   export default api;
 }
-declare module 'undici/lib/llhttp/llhttp_simd-wasm.js' {
-  const bytes: Buffer;
-  export default bytes;
-}

@@ -1,7 +1,7 @@
 // The shared HTTP layer (src/http/request.ts) of the Divio and Cloudflare clients, against a real
 // HTTP server on loopback: what is repeated, when, and what is never repeated.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpFailure, HttpLayer, type HttpSend } from '../../src/http/request.js';
 import { CloudflareClient } from '../../src/cloudflare/client.js';
@@ -34,9 +34,9 @@ async function serve(handler: Handler): Promise<URL> {
   return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/thing`);
 }
 
-function make(over: { deadlineMs?: number; headersMs?: number; maxAttempts?: number } = {}): HttpLayer {
+function make(over: { deadlineMs?: number; headersMs?: number; bodyMs?: number; connectMs?: number; maxAttempts?: number } = {}): HttpLayer {
   layer = new HttpLayer({
-    timeouts: { connectMs: 2_000, headersMs: over.headersMs ?? 10_000, bodyMs: 10_000, deadlineMs: over.deadlineMs ?? 20_000 },
+    timeouts: { connectMs: over.connectMs ?? 2_000, headersMs: over.headersMs ?? 10_000, bodyMs: over.bodyMs ?? 10_000, deadlineMs: over.deadlineMs ?? 20_000 },
     retry: { maxAttempts: over.maxAttempts ?? 3, baseDelayMs: 20, maxDelayMs: 50 },
   });
   return layer;
@@ -230,3 +230,89 @@ describe('both clients use it the same way', () => {
     }
   });
 });
+
+// The layer's own transport (src/http/transport.ts: Node's http/https clients) on the wire.
+describe('the connection', () => {
+  it('calls one after another share one kept-alive connection; close() ends it', async () => {
+    const url = await serve((_req, res, n) => res.writeHead(200).end(`#${n}`));
+    const sockets = new Set<unknown>();
+    let closed = 0;
+    server!.on('connection', (s) => {
+      sockets.add(s);
+      s.on('close', () => closed++);
+    });
+    const l = make();
+    for (let i = 1; i <= 3; i++) expect((await send(l, url)).text).toBe(`#${i}`);
+    expect(sockets.size).toBe(1);
+    await l.close();
+    await until(() => closed === 1);
+  });
+
+  it('a POST body in UTF-8 arrives whole, with its length in bytes', async () => {
+    let length = '';
+    const url = await serve((req, res) => {
+      length = String(req.headers['content-length']);
+      res.writeHead(201).end();
+    });
+    const body = JSON.stringify({ note: 'déploiement — prêt ✓' });
+    await send(make(), url, { method: 'POST', body });
+    expect(hits[0].body).toBe(body);
+    expect(length).toBe(String(Buffer.byteLength(body)));
+  });
+
+  it('the answer is decoded as UTF-8, a byte-order mark dropped', async () => {
+    const url = await serve((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"name":"café"}')])));
+    const a = await send(make(), url, { expectJson: true });
+    expect(JSON.parse(a.text)).toEqual({ name: 'café' });
+    expect(hits).toHaveLength(1);
+  });
+
+  it('a body that stalls midway fails the attempt as a stall (and a GET is repeated)', async () => {
+    const url = await serve((_req, res, n) => {
+      res.writeHead(200, { 'content-length': '10' });
+      if (n === 1) res.write('12345'); // and then nothing
+      else res.end('0123456789');
+    });
+    const a = await send(make({ bodyMs: 200 }), url);
+    expect(a.text).toBe('0123456789');
+    expect(hits).toHaveLength(2);
+    const err = await failure(send(make({ bodyMs: 200, maxAttempts: 1 }), await serve((_req, res) => res.writeHead(200, { 'content-length': '10' }).write('12345'))));
+    expect(err.kind).toBe('timeout');
+    expect(err.message).toBe('the response body stalled');
+  });
+
+  it('a body cut short by the server is a reset connection, not an answer', async () => {
+    const url = await serve((req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('partial');
+      setTimeout(() => req.socket.destroy(), 20);
+    });
+    const err = await failure(send(make({ maxAttempts: 1 }), url));
+    expect(err.kind).toBe('network');
+    expect(err.message).toBe('connection reset');
+  });
+
+  it('an https server that never completes the handshake fails at the connect time-out, as not sent', async () => {
+    const tcp: TcpServer = createTcpServer((s) => s.resume()); // reads the hello, never answers it
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    try {
+      const url = new URL(`https://127.0.0.1:${(tcp.address() as AddressInfo).port}/x`);
+      const started = Date.now();
+      const err = await failure(send(make({ connectMs: 250, maxAttempts: 1 }), url, { method: 'POST', body: '{}' }));
+      expect(err.kind).toBe('timeout');
+      expect(err.notSent).toBe(true);
+      expect(err.message).toBe('connection timed out');
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await new Promise((r) => tcp.close(r));
+    }
+  });
+});
+
+async function until(ok: () => boolean): Promise<void> {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > 5_000) throw new Error('condition not met within 5 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

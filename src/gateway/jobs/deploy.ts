@@ -1,6 +1,6 @@
 // Deploy: attach to a running deployment or start one (never two POSTs), follow it at Divio's CLI
 // cadence, then probe the environment's URL. A live environment needs `confirm: "APP@live"`.
-import { request } from '../../http/undici.js';
+import { streamRequest } from '../../http/transport.js';
 import type { Deployment, Environment, Job } from '../../domain/index.js';
 import { deploymentOutcome, envRisk } from '../../domain/index.js';
 import { deploymentStatusWord } from '../../domain/words.js';
@@ -122,7 +122,7 @@ export async function probeUrl(url: string, signal: AbortSignal, retryMs = 1000,
   for (let i = 1; i <= attempts; i++) {
     const t0 = Date.now();
     try {
-      const r = await request(url, { method: 'GET', signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]), headersTimeout: 10_000, bodyTimeout: 10_000 });
+      const r = await streamRequest(url, { method: 'GET', signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]), headersTimeout: 10_000, bodyTimeout: 10_000 });
       await r.body.dump().catch(() => undefined);
       last = { url, ok: r.statusCode >= 200 && r.statusCode < 400, status: r.statusCode, error: null, ms: Date.now() - t0, attempts: i };
     } catch (e) {
