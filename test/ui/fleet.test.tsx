@@ -42,6 +42,29 @@ describe('fleet', () => {
     expect(f).toContain('7 environments');
   });
 
+  it('each cell keeps its colour within its row, and the selection colours the whole row', async () => {
+    h = await mount({ color: '16' });
+    const lines = h.frame().split('\n');
+    // the background of each visible character, from the SGR sequences (44 = the 16-colour theme's selection)
+    const backgrounds = (line: string): string[] => {
+      const out: string[] = [];
+      let bg = '';
+      for (const part of line.split(/(\x1b\[[0-9;]*m)/)) {
+        const m = /^\x1b\[([0-9;]*)m$/.exec(part);
+        if (!m) for (const ch of part) out.push(bg);
+        else for (const code of m[1]!.split(';')) if (code === '0' || code === '49') bg = ''; else if (/^4[0-7]$/.test(code)) bg = code;
+      }
+      return out;
+    };
+    const selected = lines.find((l) => plain(l).startsWith('▶'))!;
+    const text = plain(selected).trimEnd();
+    expect(backgrounds(selected).slice(0, text.length).every((b) => b === '44')).toBe(true);
+    // another row: the environment "live" in red, the application name in the default colour
+    const other = lines.find((l) => !plain(l).startsWith('▶') && /crm/.test(plain(l)))!;
+    expect(other).toMatch(/\x1b\[31mlive\s*/);
+    expect(other).not.toMatch(/\x1b\[3[0-7]mcrm/);
+  });
+
   it('filters with / (substring) and ! inverts; Esc clears', async () => {
     h = await mount();
     await h.press('/', 's', 'h', 'o');
