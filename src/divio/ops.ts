@@ -161,6 +161,12 @@ export interface FollowLogsOptions {
   /** Wait after an empty page, growing ×1.5 up to maxIdleMs, reset when data arrives. */
   idleMs?: number;
   maxIdleMs?: number;
+  /**
+   * While lines flow: after a non-empty page that is not full (the stream's head was reached), wait
+   * until this long after that request was sent before asking again, instead of asking at once. A
+   * full page is followed at once. 0 (default): Divio's CLI cadence, at once after any non-empty page.
+   */
+  flowMs?: number;
   /** Transient failures (network, timeout, 5xx, 429) are reported here and retried after the idle wait; others end the stream with an error. */
   onError?(err: DivioApiError): void;
   /** Each request: `start` before it is sent, `answer` when a page came back (empty or not). */
@@ -186,6 +192,8 @@ export async function* followRuntimeLogs(c: DivioClient, envUuid: string, opts: 
   let nextUrl: string | null = opts.startUrl ?? null;
   let lastTs: string | null = null;
   let fallback = false;
+  const flowMs = opts.flowMs ?? 0;
+  let largest = 0; // the longest page seen: the page size, where the URL does not say it
   const recent = new Map<string, number>(); // keys seen, for the no-cursor fallback
   const wait = async (): Promise<boolean> => {
     try {
@@ -201,6 +209,7 @@ export async function* followRuntimeLogs(c: DivioClient, envUuid: string, opts: 
     let page: RuntimeLogPage;
     const requested = nextUrl;
     const resumeAfter = nextUrl ? null : lastTs;
+    const sentAt = Date.now();
     try {
       opts.onRequest?.('start');
       if (nextUrl) page = await c.runtimeLogs(envUuid, { url: nextUrl }, opts.signal);
@@ -227,10 +236,24 @@ export async function* followRuntimeLogs(c: DivioClient, envUuid: string, opts: 
     }
     fallback = !page.next;
     nextUrl = page.next ?? null;
+    const n = page.results.length;
+    const full = n > 0 && n >= (pageSizeOf(requested) ?? largest);
+    if (n > largest) largest = n;
     if (results.length || gap) {
       idle = idleMin;
       yield gap ? { ...page, results, gap } : { ...page, results };
-      if (page.results.length && page.next) continue; // more may be waiting: ask at once
+      if (n && page.next) {
+        // more may be waiting: ask at once — or, with flowMs, only when the page was full
+        const rest = full ? 0 : flowMs - (Date.now() - sentAt);
+        if (rest > 0) {
+          try {
+            await sleep(rest, opts.signal);
+          } catch {
+            return;
+          }
+        }
+        continue;
+      }
     }
     if (!page.results.length || !page.next) {
       if (!(await wait())) return;
@@ -306,6 +329,12 @@ export async function* runtimeLogWindow(
     if (!last || !page.next || Date.parse(last.timestamp) >= toMs || opts.signal?.aborted) return;
     page = await c.runtimeLogs(envUuid, { url: page.next }, opts.signal);
   }
+}
+
+/** The `page_size` a page URL asks for, or null. */
+function pageSizeOf(url: string | null): number | null {
+  const m = url ? /[?&]page_size=(\d+)/.exec(url) : null;
+  return m ? Number(m[1]) : null;
 }
 
 function pruneRecent(recent: Map<string, number>, lastTs: string): void {

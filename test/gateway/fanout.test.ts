@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import type { LogLine } from '../../src/domain/index.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/index.js';
+import { EnvLogFollower, FOLLOWER_FLOW_MS } from '../../src/gateway/follower.js';
 import { OPERATOR, startRig, waitFor, sleep, type Rig } from './helpers.js';
 
 let rig: Rig;
@@ -51,6 +52,46 @@ describe('fan-out', () => {
     const ratio = twenty.requests / one.requests;
     expect(ratio).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(1.6);
+  });
+
+  test('a stream that never pauses costs one log request per flow interval, however long the gateway takes to hand a page out', async () => {
+    // Lines keep arriving while the gateway hands each page to its subscribers (with 100 clients that
+    // takes long enough that it always does): the listener emits the next lines as it gets a page.
+    // Asking again at once after every non-empty page, the follower then never found an empty page
+    // and polled as fast as the upstream answered — a hundred subscribers cost more than one.
+    const env = rig.sandbox.ids('acme-reports', 'live').env!;
+    const scale = 0.1;
+    const flowMs = FOLLOWER_FLOW_MS * scale;
+    const f = new EnvLogFollower(env, rig.upstream, scale);
+    let emitted = 0;
+    const got: string[] = [];
+    const more = () => rig.sandbox.emitLog(env, [0, 1, 2].map(() => ({ message: `flow-${emitted++}` })));
+    f.listeners.add({
+      onBatch: (b) => {
+        got.push(...b.lines.map((l) => l.message).filter((m) => m.startsWith('flow-')));
+        more();
+      },
+      onReady: () => {},
+      onHealth: () => {},
+    });
+    more();
+    f.start();
+    try {
+      await waitFor(() => f.ready && got.length > 0, 5000, 'the first lines');
+      rig.sandbox.resetStats();
+      const t0 = Date.now();
+      await sleep(1500);
+      const requests = rig.sandbox.stats().logRequests;
+      const ms = Date.now() - t0;
+      // one request per flow interval at most (was: as many as the upstream could answer, ~10× more)
+      expect(requests).toBeLessThanOrEqual(Math.ceil(ms / flowMs) + 2);
+      // and still following: every line that came reached the listener, in order
+      expect(requests).toBeGreaterThan(ms / flowMs / 4);
+      await waitFor(() => got.length >= emitted - 3, 5000, 'the lines emitted so far');
+      expect(got.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, k) => `flow-${k}`));
+    } finally {
+      f.stop();
+    }
   });
 
   test('the metrics topic and a merged logs topic reuse the environment log follower', async () => {
