@@ -2,7 +2,7 @@
 // status line and key hints. One key dispatcher routes every key: ctrl-c → quit; the dialog or
 // palette on top; a screen's raw handler (text fields); then the keymap (screen actions first, then
 // the frame's global actions).
-import React, { useCallback, useEffect, useMemo, useRef } from 'react';
+import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useStdin, useStdout } from 'ink';
 import type { FleetRow } from '../src/domain/index.js';
 import { DIALOG_SCOPES, PALETTE_SCOPES, displayKey, inputKeys, keyFromInk, keyOf, keyWord, type InkKeyLike, type Scope } from '../src/config/keymap.js';
@@ -15,6 +15,7 @@ import { KeyHints } from '../components/KeyHints.js';
 import { ErrorBoundary } from '../components/ErrorBoundary.js';
 import { Dialog } from '../components/Dialog.js';
 import { Palette } from '../components/Palette.js';
+import { loadSpinner } from '../components/Busy.js';
 import { clean } from '../components/glyphs.js';
 import { truncateToWidth } from '../src/terminal/width.js';
 import { CLEAR_SCREEN } from '../src/terminal/altscreen.js';
@@ -32,9 +33,9 @@ import {
   type RawKeyHandler,
   type Ui,
 } from '../components/context.js';
-import { activeScopes, getScreen, screenTitle, targetOfRow, unavailableActions } from './registry.js';
+import { activeScopes, getScreen, loadScreen, preloadScreens, screenComponent, screenReady, screenTitle, targetOfRow, unavailableActions, type ScreenDef } from './registry.js';
 import { runEnvAction } from './actions.js';
-import { loadSinceOnTop, openLogsFor } from './logs/open.js';
+import { openLogsFor } from './logs/open.js';
 import { switchZone } from './Zones.js';
 import './screens.js';
 
@@ -151,6 +152,51 @@ function useRepaint(columns: number, rows: number): () => void {
   return repaint;
 }
 
+/**
+ * The screen on top, once its module is imported (screens/screens.ts: only the fleet's is part of
+ * the first frame). Until then the pane is empty and the frame holds the keys typed (see `dispatch`);
+ * `onReady` runs when the screen is mounted (its key handlers are set) or its module failed.
+ */
+function ScreenPane({ def, route, width, height, onReady }: { def: ScreenDef; route: AppState['stack'][number]; width: number; height: number; onReady: () => void }): React.ReactElement {
+  const [, loaded] = useState(0);
+  const Screen = screenComponent(def); // a module that failed to load throws: the pane's boundary says so
+  useEffect(() => {
+    if (Screen) {
+      onReady();
+      return;
+    }
+    let live = true;
+    void loadScreen(def).then((ok) => {
+      if (!live) return;
+      loaded((n) => n + 1);
+      if (!ok) onReady();
+    });
+    return () => {
+      live = false;
+    };
+  }, [def, Screen]);
+  return Screen ? <Screen route={route} width={width} height={height} /> : <Box height={height} />;
+}
+
+/**
+ * The other screens' modules (and ink-spinner) are imported once the fleet's first whole listing is
+ * on screen (or it failed), or 3 s after the first frame at the latest: opening a screen then waits
+ * for nothing.
+ */
+function usePreloadScreens(): void {
+  const { store } = useUi();
+  const settled = useAppState(() => {
+    const f = store.topic('fleet', {});
+    return !!f && ((!!f.data && !f.data.loading) || !!f.error);
+  });
+  const connectError = useAppState((s) => !!s.connectError);
+  useEffect(() => {
+    // after this commit's frame is written (a topic's first data is drawn at once: src/terminal/inkthrottle.ts)
+    const t = setTimeout(() => void preloadScreens().then(loadSpinner), settled || connectError ? 0 : 3000);
+    return () => clearTimeout(t);
+  }, [settled || connectError]);
+}
+
 function Frame({ router }: { router: KeyRouter }): React.ReactElement {
   const ui = useUi();
   const { store, keymap, theme, unicode } = ui;
@@ -174,6 +220,13 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
   // The header's job count is always on screen: keep the jobs topic watched (without the frame
   // re-rendering on every progress tick of a job: the header selects just the count).
   useWatch('jobs', {});
+  usePreloadScreens();
+
+  // `:logs … --since D`: the history of the last D, once the log screen the command opened is on top
+  const sinceOnTop = (sinceMs: number | undefined, depth: number): void => {
+    if (!sinceMs) return;
+    void import('./logs/history.js').then((m) => m.loadSinceOnTop(store, sinceMs, depth));
+  };
 
   const runPalette = (c: ParsedCommand): void => {
     const a = c.command.action;
@@ -197,8 +250,9 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
       // `:logs shop@test,shop@live`: several environments merged in time order
       const targets = c.targets;
       const open = (): void => {
+        const depth = store.getState().stack.length;
         openLogsFor(store, targets);
-        if (c.sinceMs) loadSinceOnTop(store, c.sinceMs);
+        sinceOnTop(c.sinceMs, depth);
       };
       if (store.topic('fleet', {})?.data?.rows) open();
       else void store.load('fleet', {}).then(open);
@@ -210,9 +264,10 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
         store.toast(rows ? `no environment ${target.app}@${target.env} in the fleet` : 'the fleet is not loaded yet (no answer from the gateway)', 'warn');
         return;
       }
+      const depth = store.getState().stack.length;
       if (a === 'env.open') store.push('env', targetOfRow(row));
       else runEnvAction(store, a, targetOfRow(row), row);
-      if (a === 'env.logs' && c.sinceMs) loadSinceOnTop(store, c.sinceMs);
+      if (a === 'env.logs') sinceOnTop(c.sinceMs, depth);
     };
     const loaded = store.topic('fleet', {})?.data?.rows;
     if (loaded) go(loaded);
@@ -253,6 +308,9 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
   };
 
   const quitAskedAt = useRef(0);
+  // Keys typed while the screen on top is still being imported (ScreenPane): handled, in order, as
+  // soon as it is mounted, by the handlers the user then sees. None is dropped.
+  const held = useRef<Array<{ input: string; key: InkKeyLike }>>([]);
   const dispatch = (input: string, key: InkKeyLike): void => {
     const k = keyFromInk(input, key);
     if (k && keymap.keys['app.quit']?.includes(k) && k.startsWith('ctrl+')) {
@@ -264,6 +322,22 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
       repaint();
       return;
     }
+    if (held.current.length || !screenReady(store.current().screen)) {
+      held.current.push({ input, key });
+      return;
+    }
+    handle(k, input);
+  };
+  const replayHeld = (): void => {
+    while (held.current.length && screenReady(store.current().screen)) {
+      const { input, key } = held.current.shift()!;
+      catchUp();
+      const k = keyFromInk(input, key);
+      handle(k, input);
+    }
+  };
+
+  const handle = (k: string | null, input: string): void => {
     // The dialog, then the palette, on top: they take every key, handled against their input in the store.
     if (overlayKey(k, input)) return;
     if (router.raw.current && router.raw.current(k, input)) return;
@@ -354,7 +428,6 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
   const paletteH = paletteOpen ? 10 : 0;
   const dialogH = dialog ? dialog.lines.length + 4 + (dialog.confirmWord !== undefined ? 2 : dialog.yOnly ? 1 : 0) : 0;
   const bodyH = Math.max(1, height - 2 - 2 - paletteH - dialogH);
-  const Screen = def?.component;
   return (
     <Box flexDirection="column" width={width} height={height}>
       <ErrorBoundary name="header">
@@ -362,8 +435,8 @@ function Frame({ router }: { router: KeyRouter }): React.ReactElement {
       </ErrorBoundary>
       <Box height={bodyH} width={width} flexDirection="column" overflow="hidden">
         <ErrorBoundary name={route.screen} resetKey={routeKey(route)}>
-          {Screen ? (
-            <Screen key={routeKey(route)} route={route} width={width} height={bodyH} />
+          {def ? (
+            <ScreenPane key={routeKey(route)} def={def} route={route} width={width} height={bodyH} onReady={replayHeld} />
           ) : (
             <Text {...sx(theme, { color: theme.danger })}>{clean(`unknown screen "${route.screen}"`, unicode)}</Text>
           )}

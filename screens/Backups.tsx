@@ -17,7 +17,7 @@ import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } fro
 import { clean, frameGlyphs } from '../components/glyphs.js';
 import { targetOfParams, type ScreenProps } from './registry.js';
 import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, READ_ONLY_TEXT, type Seg, jobHeadLine } from './actionui.js';
-import { openRestore } from './restore/RestoreWizard.js';
+import { openRestore } from './restore/open.js';
 
 export function Backups({ route, width, height }: ScreenProps): React.ReactElement {
   const { store, theme, unicode, keymap, config } = useUi();

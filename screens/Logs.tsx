@@ -19,7 +19,8 @@ import { LogView, makeLayout, revealIndex, scrollLog, scrollToTop, useLogVersion
 import { useActions, useAppState, useRawKeys, useUi, sx, type RawKeyHandler } from '../components/context.js';
 import type { AppStore } from '../src/store/app.js';
 import type { Theme } from '../src/config/theme.js';
-import { loadOlderHistory, logSpecOf } from './logs/open.js';
+import { logSpecOf } from './logs/open.js';
+import { loadOlderHistory } from './logs/history.js';
 import type { ScreenProps } from './registry.js';
 import { SegLine, type Seg } from '../components/SegLine.js';
 import { formatBytes } from '../src/domain/format.js';

@@ -4,6 +4,8 @@ import { keyWordOf, type AppStore } from '../src/store/app.js';
 import { getEnvAction, type ActionContext, type EnvTarget } from './registry.js';
 import type { FleetRow } from '../src/domain/index.js';
 
+export const READ_ONLY_TEXT = 'read-only: this gateway token may look but not change anything (ask for an operator token)';
+
 export function readOnly(store: AppStore): boolean {
   const w = store.getState().welcome;
   return !!w && (w.readOnly || w.role === 'viewer');

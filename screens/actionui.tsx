@@ -14,6 +14,7 @@ import { clean, frameGlyphs } from '../components/glyphs.js';
 import { sx } from '../components/context.js';
 import { Busy } from '../components/Busy.js';
 import { duration } from './Jobs.js';
+import { readOnly, READ_ONLY_TEXT } from './actions.js';
 
 export interface Seg {
   text: string;
@@ -45,18 +46,14 @@ export function SegLine({ segs, width, theme, unicode }: { segs: Seg[]; width: n
   return <Text wrap="truncate">{parts.length ? parts : ' '}</Text>;
 }
 
-export function isReadOnly(store: AppStore): boolean {
-  const w = store.getState().welcome;
-  return !!w && (w.readOnly || w.role === 'viewer');
-}
-
-export const READ_ONLY_TEXT = 'read-only: this gateway token may look but not change anything (ask for an operator token)';
+/** The read-only check and its words (screens/actions.ts: the opening of the restore wizard needs them without this module). */
+export { readOnly as isReadOnly, READ_ONLY_TEXT };
 
 /** Send a command; the job is put into the store at once. Throws the gateway's reason. */
 export async function sendCommand(store: AppStore, kind: JobKind, params: Record<string, unknown>): Promise<Job> {
   const c = store.client;
   if (!c) throw new Error('not connected to the gateway');
-  if (isReadOnly(store)) throw new Error(READ_ONLY_TEXT);
+  if (readOnly(store)) throw new Error(READ_ONLY_TEXT);
   const job = await c.command(kind, params);
   store.setState((s) => (s.jobs[job.id] && s.jobs[job.id]!.updatedAt >= job.updatedAt ? {} : { jobs: { ...s.jobs, [job.id]: job } }));
   return job;

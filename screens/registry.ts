@@ -43,6 +43,22 @@ export interface ActionContext {
 }
 export type EnvActionHandler = (ctx: ActionContext) => void | Promise<void>;
 
+export type ScreenComponent = React.ComponentType<ScreenProps>;
+
+/**
+ * A screen component whose module is imported when first needed (issue 16): the first frame loads
+ * the fleet screen only. `preloadScreens()` imports them all (after the fleet's rows are drawn).
+ */
+export interface LazyScreen {
+  readonly lazy: true;
+  load(): Promise<ScreenComponent>;
+}
+
+/** A screen component imported on first use: `lazyScreen(() => import('./X.js').then((m) => m.X))`. */
+export function lazyScreen(load: () => Promise<ScreenComponent>): LazyScreen {
+  return { lazy: true, load };
+}
+
 export interface ScreenDef {
   id: string;
   /** Breadcrumb label of the view. */
@@ -55,7 +71,8 @@ export interface ScreenDef {
    */
   modes?: Record<string, Scope[]>;
   mode?: (view: ViewUi) => string | null | undefined;
-  component: React.ComponentType<ScreenProps>;
+  /** The component, or how to import it (a screen the first frame does not show: lazyScreen). */
+  component: ScreenComponent | LazyScreen;
   /**
    * Actions that cannot run here now, with the reason (a read-only token, this is live already …),
    * from the store's current state: the footer leaves them out and the key says why instead.
@@ -84,6 +101,61 @@ export function defineScreen(def: ScreenDef): void {
 export function defineEnvAction(actionId: string, handler: EnvActionHandler): void {
   envActions.set(actionId, handler);
 }
+
+type Loaded = { state: 'loading'; done: Promise<void> } | { state: 'ready'; component: ScreenComponent } | { state: 'failed'; error: Error };
+const loaded = new Map<LazyScreen, Loaded>();
+
+function isLazy(c: ScreenComponent | LazyScreen): c is LazyScreen {
+  return (c as Partial<LazyScreen>).lazy === true;
+}
+
+/** Import a screen's module (once; later calls share it). Resolves when it is ready (true) or has failed (false). */
+export function loadScreen(def: ScreenDef): Promise<boolean> {
+  const c = def.component;
+  if (!isLazy(c)) return Promise.resolve(true);
+  const have = loaded.get(c);
+  if (have) return have.state === 'loading' ? have.done.then(() => loaded.get(c)?.state === 'ready') : Promise.resolve(have.state === 'ready');
+  const done = c.load().then(
+    (component) => void loaded.set(c, { state: 'ready', component }),
+    (e: unknown) => void loaded.set(c, { state: 'failed', error: e instanceof Error ? e : new Error(String(e)) }),
+  );
+  loaded.set(c, { state: 'loading', done });
+  return done.then(() => loaded.get(c)?.state === 'ready');
+}
+
+/**
+ * A screen's component when its module is there (null while it is imported: call loadScreen). A
+ * module that failed to import throws its error here, in the pane's error boundary.
+ */
+export function screenComponent(def: ScreenDef): ScreenComponent | null {
+  const c = def.component;
+  if (!isLazy(c)) return c;
+  const l = loaded.get(c);
+  if (l?.state === 'failed') throw new Error(`the ${def.id} screen could not be loaded: ${l.error.message}`);
+  return l?.state === 'ready' ? l.component : null;
+}
+
+/** Whether the screen can take keys now (its module imported, or failed: then the frame's keys). */
+export function screenReady(id: string): boolean {
+  const d = screens.get(id);
+  if (!d || !isLazy(d.component)) return true;
+  const l = loaded.get(d.component);
+  return !!l && l.state !== 'loading';
+}
+
+/**
+ * Import every screen of the table (after the fleet's first rows are drawn; tests await it before
+ * they navigate): one screen per turn of the event loop, so that keys and data go on being handled.
+ */
+export function preloadScreens(): Promise<void> {
+  return (preloading ??= (async () => {
+    for (const d of [...screens.values()]) {
+      await loadScreen(d);
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  })());
+}
+let preloading: Promise<void> | undefined;
 
 export function getScreen(id: string): ScreenDef | undefined {
   return screens.get(id);

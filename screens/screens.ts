@@ -2,31 +2,36 @@
 // scopes, component, and the environment actions that open it). Adding a screen is adding an entry
 // (and its component); the frame, help, footer, keymap conflict check and the fleet/environment
 // action keys all read this table.
-import { defineEnvAction, defineScreen, type ScreenDef } from './registry.js';
+import { defineEnvAction, defineScreen, lazyScreen, type ScreenDef } from './registry.js';
 import type { AppStore } from '../src/store/app.js';
 import { Fleet } from './Fleet.js';
-import { Environment } from './Environment.js';
-import { Jobs } from './Jobs.js';
-import { Help } from './Help.js';
-import { Metrics } from './Metrics.js';
-import { Local } from './Local.js';
 import { Zones } from './Zones.js';
-import { FleetWide } from './FleetWide.js';
-import { Domains } from './Domains.js';
-import { Services } from './Services.js';
-import { Deploy } from './Deploy.js';
-import { Backups } from './Backups.js';
-import { Purge } from './Purge.js';
-import { Logs } from './Logs.js';
-import { DeploymentLog } from './DeploymentLog.js';
-import { Releases } from './Releases.js';
-import { Variables } from './Variables.js';
-import { RestoreWizard, openRestore } from './restore/RestoreWizard.js';
 import { openAppLogs } from './logs/open.js';
-import { sshInto } from './ssh.js';
+import { openRestore } from './restore/open.js';
 import { confirmBackup, readOnly } from './actions.js';
 import { envRisk } from '../src/domain/helpers.js';
 import { detectUnicode } from '../src/terminal/capabilities.js';
+
+// The first frame shows the fleet: every other screen's module (and what only it uses: the log
+// buffer and query, the charts, the wizards) is imported when the fleet's rows are drawn, or when it
+// is opened first (screens/registry.ts preloadScreens; scripts/bundle.mjs checks the first frame).
+const more = () => import('./more.js');
+const Environment = lazyScreen(() => more().then((m) => m.Environment));
+const Jobs = lazyScreen(() => more().then((m) => m.Jobs));
+const Help = lazyScreen(() => more().then((m) => m.Help));
+const Metrics = lazyScreen(() => more().then((m) => m.Metrics));
+const Local = lazyScreen(() => more().then((m) => m.Local));
+const FleetWide = lazyScreen(() => more().then((m) => m.FleetWide));
+const Domains = lazyScreen(() => more().then((m) => m.Domains));
+const Services = lazyScreen(() => more().then((m) => m.Services));
+const Deploy = lazyScreen(() => more().then((m) => m.Deploy));
+const Backups = lazyScreen(() => more().then((m) => m.Backups));
+const Purge = lazyScreen(() => more().then((m) => m.Purge));
+const Logs = lazyScreen(() => more().then((m) => m.Logs));
+const DeploymentLog = lazyScreen(() => more().then((m) => m.DeploymentLog));
+const Releases = lazyScreen(() => more().then((m) => m.Releases));
+const Variables = lazyScreen(() => more().then((m) => m.Variables));
+const RestoreWizard = lazyScreen(() => more().then((m) => m.RestoreWizard));
 
 const READ_ONLY = 'read-only token';
 /** Changes upstream: not for a read-only token. */
@@ -104,6 +109,7 @@ export const SCREENS: readonly ScreenDef[] = [
 for (const s of SCREENS) defineScreen(s);
 // environment actions that are not a screen
 defineEnvAction('env.ssh', async ({ store, target }) => {
+  const { sshInto } = await import('./ssh.js');
   await sshInto(store, target, { unicode: detectUnicode() });
 });
 defineEnvAction('env.backup', confirmBackup);

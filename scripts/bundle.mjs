@@ -172,7 +172,8 @@ if (isMain) rmSync('dist', { recursive: true, force: true });
 export const FIRST_FRAME = ['src/tui.tsx', 'src/config/start.ts', 'src/terminal/capabilities.ts', 'src/cli/session.ts', 'src/cli/console.ts'];
 /** Nor does the sandbox's start (its child's time to `ready`): request bodies load their schemas on first use (src/sandbox/schemas.ts). */
 export const SANDBOX_START = ['src/sandbox/child-main.ts', 'src/sandbox/index.ts'];
-export function checkFirstFrameWithoutZod(metafile, who, roots = FIRST_FRAME, what = "the console's first frame") {
+/** The static imports from `roots` to the first bundled module `hit` matches (null when none does). */
+function importChain(metafile, who, roots, hit) {
   const ins = metafile.inputs;
   const parent = new Map();
   const seen = new Set();
@@ -188,11 +189,27 @@ export function checkFirstFrameWithoutZod(metafile, who, roots = FIRST_FRAME, wh
       todo.push(i.path);
     }
   }
-  const zod = [...seen].find((x) => /node_modules[\\/]zod[\\/]/.test(x));
-  if (!zod) return;
-  const chain = [zod];
-  for (let x = zod; parent.has(x); ) chain.push((x = parent.get(x)));
-  throw new Error(`${who}: ${what} would load zod: ${chain.reverse().join(' → ')} (import the schema-free module instead, or \`import type\`)`);
+  const found = [...seen].find((x) => hit.test(x.replace(/\\/g, '/')));
+  if (!found) return null;
+  const chain = [found];
+  for (let x = found; parent.has(x); ) chain.push((x = parent.get(x)));
+  return chain.reverse().join(' → ');
+}
+
+export function checkFirstFrameWithoutZod(metafile, who, roots = FIRST_FRAME, what = "the console's first frame") {
+  const chain = importChain(metafile, who, roots, /node_modules\/zod\//);
+  if (chain) throw new Error(`${who}: ${what} would load zod: ${chain} (import the schema-free module instead, or \`import type\`)`);
+}
+
+/**
+ * The first frame shows the fleet screen: the other screens (screens/more.ts), what only they use
+ * (the log session, buffer and query) and ink-spinner are imported after it (screens/screens.ts,
+ * components/Busy.tsx). ~200 KB less to read and compile before the first frame (issue 16).
+ */
+export const AFTER_FIRST_FRAME = /^screens\/more\.ts$|^screens\/(?!(App|Fleet|Zones)\.tsx$)[^/]+\.tsx$|^screens\/restore\/RestoreWizard\.tsx$|^screens\/logs\/history\.ts$|^src\/store\/log(session|buffer|query)\.ts$|(^|\/)node_modules\/ink-spinner\//;
+export function checkFirstFrameWithoutScreens(metafile, who) {
+  const chain = importChain(metafile, who, FIRST_FRAME, AFTER_FIRST_FRAME);
+  if (chain) throw new Error(`${who}: the console's first frame would load ${chain.split(' → ').pop()}: ${chain} (only the fleet screen is part of the first frame: import it lazily, see screens/screens.ts)`);
 }
 
 const built = !isMain ? null : await build({
@@ -228,4 +245,5 @@ if (built) {
   checkLazySegmenters('bundle');
   checkFirstFrameWithoutZod(built.metafile, 'bundle');
   checkFirstFrameWithoutZod(built.metafile, 'bundle', SANDBOX_START, "the sandbox's start");
+  checkFirstFrameWithoutScreens(built.metafile, 'bundle');
 }

@@ -1,9 +1,10 @@
 // Opening the log viewer: one environment, several (`:logs shop@test,shop@live`), or every
 // environment of an application (key L). Route params carry the environment uuids and labels, so the
-// route (and its log session) is the same whichever way it was opened.
+// route (and its log session) is the same whichever way it was opened. Loading older history is
+// screens/logs/history.ts (it needs the log session's module, which the first frame does not load).
 import type { FleetRow } from '../../src/domain/index.js';
 import type { AppStore } from '../../src/store/app.js';
-import { logSessionFor, type LogSession, type LogSessionSpec } from '../../src/store/logsession.js';
+import type { LogSessionSpec } from '../../src/store/logsession.js';
 import { findRow } from '../../src/store/fleet.js';
 import type { EnvTarget } from '../registry.js';
 
@@ -98,48 +99,4 @@ export function openAppLogs(store: AppStore, target: EnvTarget): void {
   ].slice(0, MAX_MERGED);
   if (all.length < 2) store.toast(`${target.app} has only the ${target.slug} environment`, 'info');
   store.push('logs', logParams(all));
-}
-
-/**
- * Load older history into a log session (key `[`, or `:logs … --since 2h`): once its live stream
- * has delivered its first lines (so the history ends where they begin), through the gateway's
- * logHistory topic; the status line says what came.
- */
-export function loadOlderHistory(store: AppStore, session: LogSession, opts: { from?: number } = {}): void {
-  const run = (): void => {
-    store.toast(`loading older history${opts.from !== undefined ? ' (--since)' : ''}...`);
-    void session
-      .loadOlder((p) => store.load('logHistory', p, 60_000), opts)
-      .then((t) => store.toast(t, 'info'))
-      .catch((e: unknown) => store.toast(`older history: ${(e as Error).message}`, 'error'));
-  };
-  if (session.loaded) return run();
-  const off = session.subscribe(() => {
-    if (!session.loaded) return;
-    off();
-    run();
-  });
-}
-
-/** After `:logs … --since D` opened the log screen: load the history of the last D into it. */
-export function loadSinceOnTop(store: AppStore, sinceMs: number): void {
-  const from = Date.now() - sinceMs;
-  const depth = store.getState().stack.length;
-  // the log screen is opened by the action (asynchronously): wait for it, a few seconds at most
-  const tryNow = (): boolean => {
-    const cur = store.current();
-    const spec = cur.screen === 'logs' ? logSpecOf(cur.params) : null;
-    if (!spec) return false;
-    loadOlderHistory(store, logSessionFor(store, spec), { from });
-    return true;
-  };
-  if (store.current().screen === 'logs' && store.getState().stack.length > depth && tryNow()) return;
-  const off = store.subscribe(() => {
-    if (store.current().screen === 'logs' && tryNow()) done();
-  });
-  const timer = setTimeout(() => done(), 5000);
-  function done(): void {
-    off();
-    clearTimeout(timer);
-  }
 }

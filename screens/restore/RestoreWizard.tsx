@@ -36,7 +36,7 @@ import { useAppState, useMemoNow, useRawKeys, useTopic, useUi } from '../../comp
 import { DIALOG_SCOPES } from '../../src/config/keymap.js';
 import { frameGlyphs } from '../../components/glyphs.js';
 import { targetOfParams, type ScreenProps } from '../registry.js';
-import { SegLine, contentVersionText, isReadOnly, jobDone, jobStepLines, keyAction, keyOf, sendCommand, READ_ONLY_TEXT, type Seg } from '../actionui.js';
+import { SegLine, contentVersionText, jobDone, jobStepLines, keyAction, keyOf, sendCommand, READ_ONLY_TEXT, type Seg } from '../actionui.js';
 import { duration } from '../Jobs.js';
 import { formatBytes } from '../../src/domain/format.js';
 
@@ -262,12 +262,4 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
       <SegLine segs={[{ text: hints.join('   '), color: theme.muted }]} width={width} theme={theme} unicode={unicode} />
     </Box>
   );
-}
-
-/** Open the wizard (from an environment, optionally with a backup chosen). */
-export function openRestore(store: import('../../src/store/app.js').AppStore, params: Record<string, string>): void {
-  if (isReadOnly(store)) store.toast(READ_ONLY_TEXT, 'warn');
-  store.push('restore', params);
-  // a fresh wizard each time it is opened
-  store.updateView({ restore: undefined }, store.viewKey());
 }

@@ -10,6 +10,7 @@ import { buildKeymap, type Keymap } from '../../src/config/keymap.js';
 import { makeTheme, type ColorDepth } from '../../src/config/theme.js';
 import { defaultConfig, type Config } from '../../src/config/config.js';
 import { App } from '../../screens/App.js';
+import { preloadScreens } from '../../screens/registry.js';
 import type { Ui } from '../../components/context.js';
 
 export class FakeGateway implements GatewayLike {
@@ -170,7 +171,13 @@ export const KEY = { up: '\x1b[A', down: '\x1b[B', enter: '\r', esc: '\x1b', bac
 
 export const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function mount(opts: { color?: ColorDepth; unicode?: boolean; keymap?: Keymap; config?: Config; fleet?: FleetRow[]; attach?: boolean } = {}): Promise<Harness> {
+/**
+ * The console on a FakeGateway. Its screens' modules are imported first (`preload: false`: as in the
+ * console, each when it is first opened or when the fleet is on screen), so that keys pressed at
+ * once reach the screen they open.
+ */
+export async function mount(opts: { color?: ColorDepth; unicode?: boolean; keymap?: Keymap; config?: Config; fleet?: FleetRow[]; attach?: boolean; preload?: boolean } = {}): Promise<Harness> {
+  if (opts.preload !== false) await preloadScreens();
   const gw = new FakeGateway();
   const rows = opts.fleet ?? sampleFleet();
   gw.serve('fleet', {}, { rows });
