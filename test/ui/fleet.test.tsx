@@ -51,7 +51,7 @@ describe('fleet', () => {
       let bg = '';
       for (const part of line.split(/(\x1b\[[0-9;]*m)/)) {
         const m = /^\x1b\[([0-9;]*)m$/.exec(part);
-        if (!m) for (const ch of part) out.push(bg);
+        if (!m) for (const _ch of part) out.push(bg);
         else for (const code of m[1]!.split(';')) if (code === '0' || code === '49') bg = ''; else if (/^4[0-7]$/.test(code)) bg = code;
       }
       return out;
