@@ -8,6 +8,7 @@ import { Box, Text } from 'ink';
 import { entryLines, prettyJsonLines, sourceColor, type LogBuffer, type LogEntry, type MarkerEntry } from '../src/store/logbuffer.js';
 import { formatTimestamp, highlightRanges, markerLabel, type LogQuery, type TextMatcher, type TimestampMode } from '../src/store/logquery.js';
 import { glyphs } from '../src/terminal/capabilities.js';
+import { drawNextFrameAtOnce } from '../src/terminal/inkthrottle.js';
 import { stripAnsi } from '../src/terminal/sanitize.js';
 import { displayWidth } from '../src/terminal/width.js';
 
@@ -374,10 +375,21 @@ export function revealIndex(query: LogQuery, scroll: LogScroll, index: number, l
 // ---------------------------------------------------------------------------------------------
 // Component
 
-/** Re-render on buffer changes (the buffer coalesces notifications to ≈30/s). */
+/**
+ * Re-render on buffer changes. The buffer coalesces its notifications to ≈30/s, so the frame they make
+ * is drawn at once: held again by Ink's own 30-a-second throttle, a batch waited up to two frame
+ * intervals (the buffer's, then Ink's) before it reached the screen.
+ */
 export function useLogVersion(buffer: LogBuffer): number {
   const [v, setV] = useState(buffer.version);
-  useEffect(() => buffer.subscribe(() => setV(buffer.version)), [buffer]);
+  useEffect(
+    () =>
+      buffer.subscribe(() => {
+        drawNextFrameAtOnce();
+        setV(buffer.version);
+      }),
+    [buffer],
+  );
   return v;
 }
 

@@ -263,3 +263,23 @@ describe('<LogView> (ink-testing-library)', () => {
     unmount();
   });
 });
+
+describe('drawing a batch', () => {
+  it("a buffer change asks for the frame at once: Ink's frame throttle does not hold it a second time (src/terminal/inkthrottle.ts)", async () => {
+    const { frameAsked } = await import('../../src/terminal/inkthrottle.js');
+    const b = filled(3);
+    const q = new LogQuery(b);
+    const r = render(<LogView buffer={b} query={q} width={60} height={10} scroll={FOLLOW} options={OPTS} />);
+    try {
+      await new Promise((res) => setTimeout(res, 300)); // any ask of the first frame has expired
+      expect(frameAsked()).toBe(false);
+      b.append([{ seq: 3, ts: T0 + 3000, source: 'shop@live', service: 'web', message: 'the new line' }]);
+      const end = Date.now() + 2000;
+      while (!stripAnsi(r.lastFrame() ?? '').includes('the new line') && Date.now() < end) await new Promise((res) => setTimeout(res, 5));
+      expect(stripAnsi(r.lastFrame() ?? '')).toContain('the new line');
+      expect(frameAsked()).toBe(true);
+    } finally {
+      r.unmount();
+    }
+  });
+});
