@@ -306,8 +306,8 @@ export class FleetTopic extends Topic<'fleet'> {
       const deploying = !!x.dep && x.dep.ended_at === null;
       // (a row on screen: whether it deploys now matters more than its other pieces)
       const w = deploying ? WEIGHT.deploying : shown ? WEIGHT.visible * 3 : WEIGHT.hidden;
-      consider(x.due.dep, deploying ? this.iv('deploying') : shown ? this.iv('depVisible') : this.iv('depHidden'), w, () => this.checkDeployment(x), x.dep === undefined && !!lastFinished(x.env) && !lastFinished(x.env)!.ended_at);
-      if (this.samplable(x)) consider(x.due.err, shown ? this.iv('errVisible') : this.iv('errHidden'), shown ? WEIGHT.visible : WEIGHT.hidden, () => this.sampleErrors(x), !this.sampler.figures(id));
+      consider(x.due.dep, deploying ? this.iv('deploying') : shown ? this.iv('depVisible') : this.iv('depHidden'), w, () => this.refreshRow(x, () => this.checkDeployment(x)), x.dep === undefined && !!lastFinished(x.env) && !lastFinished(x.env)!.ended_at);
+      if (this.samplable(x)) consider(x.due.err, shown ? this.iv('errVisible') : this.iv('errHidden'), shown ? WEIGHT.visible : WEIGHT.hidden, () => this.refreshRow(x, () => this.sampleErrors(x)), !this.sampler.figures(id));
       if (this.backupFilter !== false) consider(x.due.backup, shown ? this.iv('backupVisible') : this.iv('backupHidden'), shown ? WEIGHT.visible : WEIGHT.hidden, () => this.checkBackups(x), x.backupAt === undefined);
     }
     const visApps = new Set<string>();
@@ -480,15 +480,29 @@ export class FleetTopic extends Topic<'fleet'> {
       const a = this.apps.get(x.env.application);
       if (a) a.envsDue = Math.min(a.envsDue, Date.now());
     }
-    this.dirty = true;
     return 1;
   }
 
   private async sampleErrors(x: EnvInfo): Promise<number> {
     x.due.err = Date.now() + this.iv('errHidden');
     const pages = await this.sampler.sample(x.env.uuid).then(() => this.sampler.lastRequests);
-    this.dirty = true;
     return pages;
+  }
+
+  /**
+   * One environment's periodic refresh (its deployment, its error sample): the fleet is published
+   * again only when that refresh changed the environment's row. Most refreshes read what was there,
+   * and each publish builds, sorts and serialises every row to find that nothing changed. A row whose
+   * error figures come from a live log follower moves with time: it is published as before.
+   */
+  private async refreshRow(x: EnvInfo, job: () => Promise<number>): Promise<number> {
+    const before = JSON.stringify(this.rowOf(x, Date.now()));
+    try {
+      return await job();
+    } finally {
+      const f = this.ctx.followerOf(x.env.uuid);
+      if ((f && f.ready) || JSON.stringify(this.rowOf(x, Date.now())) !== before) this.dirty = true;
+    }
   }
 
   /** Newest successful backup of one environment: its own list, newest first, until one is found. */
