@@ -3,7 +3,8 @@
 // Imported (by scripts/dist.mjs, the single file's build) it builds nothing: it shares its plugins.
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, statSync, existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const out = 'dist/divio-tui.js';
@@ -151,6 +152,31 @@ export function checkYogaPatch(who) {
   yogaPatched = 0;
 }
 
+// React is CommonJS: every ES module importing it got its own copy of React's ~40 exports as getters
+// (esbuild's __toESM: 33 copies before the first frame, ~3 ms, and a getter call per use). Here the
+// ES modules importing `react` or `react/jsx-runtime` import one ES module that reads React once and
+// exports its names (those of its production build); CommonJS requires (the reconciler's) are as before.
+const REACT_ONCE = { react: 'cjs/react.production.js', 'react/jsx-runtime': 'cjs/react-jsx-runtime.production.js' };
+const reactOnceUsed = new Set();
+export const reactOnce = {
+  name: 'react-once',
+  setup(b) {
+    b.onResolve({ filter: /^react(\/jsx-runtime)?$/ }, (a) =>
+      a.kind === 'import-statement' && a.namespace !== 'react-once' ? { path: a.path, namespace: 'react-once' } : undefined);
+    b.onLoad({ filter: /.*/, namespace: 'react-once' }, (a) => {
+      const req = createRequire(join(process.cwd(), 'package.json'));
+      const names = Object.keys(req(join(dirname(req.resolve('react')), REACT_ONCE[a.path]))).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
+      reactOnceUsed.add(a.path);
+      return { contents: `import m from ${JSON.stringify(a.path)};\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`, loader: 'js', resolveDir: process.cwd() };
+    });
+  },
+};
+/** After a build with reactOnce: fails it when React is no longer imported this way (or not bundled). */
+export function checkReactOnce(who) {
+  for (const k of Object.keys(REACT_ONCE)) if (!reactOnceUsed.has(k)) throw new Error(`${who}: no ES module imports ${k} through scripts/bundle.mjs reactOnce (or react's ${REACT_ONCE[k]} moved): check it against the new React`);
+  reactOnceUsed.clear();
+}
+
 // The production builds of React and its reconciler (the development ones are ~1 MB more to parse).
 export const production = { 'process.env.DEV': '"false"', 'process.env.NODE_ENV': '"production"' };
 
@@ -230,7 +256,7 @@ const built = !isMain ? null : await build({
   logLevel: 'warning',
   // Native or optional modules stay outside the bundle.
   external: ['cpu-features', 'ssh2', 'dockerode', '@lydell/node-pty'],
-  plugins: [noDevtools, inkPatches, yogaNoFetch, lazySegmenters],
+  plugins: [noDevtools, inkPatches, yogaNoFetch, lazySegmenters, reactOnce],
   banner: {
     // `require` for the CommonJS modules inside (a handful of chunks call it): made on the first call,
     // not by each of the ~40 chunks the first frame loads (createRequire resolves its file each time)
@@ -243,6 +269,7 @@ if (built) {
   checkInkPatches('bundle');
   checkYogaPatch('bundle');
   checkLazySegmenters('bundle');
+  checkReactOnce('bundle');
   checkFirstFrameWithoutZod(built.metafile, 'bundle');
   checkFirstFrameWithoutZod(built.metafile, 'bundle', SANDBOX_START, "the sandbox's start");
   checkFirstFrameWithoutScreens(built.metafile, 'bundle');

@@ -3,6 +3,11 @@ import { flagBool, flagString, type ParsedArgs } from './args.js';
 import { sessionOptions } from './connect-options.js';
 import { VERSION } from '../version.js';
 import type { GatewayClient } from '../client/index.js';
+// Loaded with this module, not one after the other when the console starts (issue 16): the session
+// (its sandbox head start), and the sandbox process's launcher that prestartSandbox imports. Each
+// import() in turn was a round of reading and compiling before the sandbox's process could start.
+import { openSession, prestartSandbox } from './session.js';
+import '../sandbox/child.js';
 
 /** The first whole fleet this console sees refreshes the slugs shell completion offers (slugcache.ts). */
 function rememberSlugs(c: GatewayClient): void {
@@ -23,7 +28,6 @@ export async function runConsole(a: ParsedArgs): Promise<number> {
     return 2;
   }
   // The sandbox (when it is the upstream) starts in its own process first, beside everything below.
-  const { prestartSandbox } = await import('./session.js');
   const early = await prestartSandbox(sessionOptions(a, `divio-tui/${VERSION}`)).catch(() => null);
   const [{ runTui, screenScopes }, { loadConfigAtStart }, { detectCapabilities }] = await Promise.all([
     import('../tui.js'),
@@ -48,7 +52,7 @@ export async function runConsole(a: ParsedArgs): Promise<number> {
     process.stderr.write(`divio-tui: ${(e as Error).message}\n`);
     return 2;
   }
-  type Session = Awaited<ReturnType<typeof import('./session.js').openSession>>;
+  type Session = Awaited<ReturnType<typeof openSession>>;
   // One session per zone shown so far: leaving a zone closes its client, not its gateway (jobs go on).
   const sessions = new Map<string, Session>();
   const detached = new Set<string>();
@@ -59,7 +63,6 @@ export async function runConsole(a: ParsedArgs): Promise<number> {
       return have;
     }
     const upstream = name === dir.startName ? dir.start() : dir.resolve(name);
-    const { openSession } = await import('./session.js');
     // every screen's header counts the fleet (screens/App.tsx): its first reads start with the gateway
     const s = await openSession({ ...opts, upstream, sandboxProcess: name === dir.startName ? early?.get : undefined, prefetch: [{ topic: 'fleet', params: {} }] });
     sessions.set(name, s);

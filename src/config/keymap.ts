@@ -315,6 +315,29 @@ export class KeymapError extends Error {
   }
 }
 
+/** Keys bound to two actions that are active together in some view (every scope's own view, and `views`). */
+function findConflicts(keys: Record<string, string[]>, views: Record<string, readonly Scope[]>): Conflict[] {
+  const conflicts: Conflict[] = [];
+  // Every view has the global scope and each scope's own actions are active together; the screen
+  // table (screens/screens.ts, passed in as `views`) says which scopes a view combines.
+  const scopeSets: Record<string, readonly Scope[]> = {};
+  for (const a of ACTIONS) if (a.scope !== 'global') scopeSets[a.scope] ??= ['global', a.scope];
+  Object.assign(scopeSets, views);
+  for (const [view, scopes] of Object.entries(scopeSets)) {
+    const byKey = new Map<string, string[]>();
+    for (const a of ACTIONS) {
+      if (!scopes.includes(a.scope)) continue;
+      for (const k of keys[a.id]!) byKey.set(k, [...(byKey.get(k) ?? []), a.id]);
+    }
+    for (const [k, ids] of byKey) {
+      if (ids.length < 2) continue;
+      if (conflicts.some((c) => c.key === k && c.actions.join() === ids.join())) continue;
+      conflicts.push({ key: k, actions: ids, view, message: `key "${k}" is bound to ${ids.join(' and ')} (both active in the ${view} view)` });
+    }
+  }
+  return conflicts;
+}
+
 /**
  * Merge user overrides (`{ "fleet.sort": ["s"] }`, a string or a list; an empty list unbinds) over the
  * defaults. Unknown action ids and unknown key names throw a KeymapError naming them.
@@ -339,28 +362,15 @@ export function buildKeymap(overrides: Record<string, string | string[]> = {}, v
     }
     keys[id] = out;
   }
-  const conflicts: Conflict[] = [];
-  // Every view has the global scope and each scope's own actions are active together; the screen
-  // table (screens/screens.ts, passed in as `views`) says which scopes a view combines.
-  const scopeSets: Record<string, readonly Scope[]> = {};
-  for (const a of ACTIONS) if (a.scope !== 'global') scopeSets[a.scope] ??= ['global', a.scope];
-  Object.assign(scopeSets, views);
-  for (const [view, scopes] of Object.entries(scopeSets)) {
-    const byKey = new Map<string, string[]>();
-    for (const a of ACTIONS) {
-      if (!scopes.includes(a.scope)) continue;
-      for (const k of keys[a.id]!) byKey.set(k, [...(byKey.get(k) ?? []), a.id]);
-    }
-    for (const [k, ids] of byKey) {
-      if (ids.length < 2) continue;
-      if (conflicts.some((c) => c.key === k && c.actions.join() === ids.join())) continue;
-      conflicts.push({ key: k, actions: ids, view, message: `key "${k}" is bound to ${ids.join(' and ')} (both active in the ${view} view)` });
-    }
-  }
+  let conflicts: Conflict[] | undefined;
   return {
     keys,
     actions,
-    conflicts,
+    // found when first asked (a config file's keys are checked at load): the defaults have none
+    // (test/ui/config.test.ts), and the console's start does not spend ~2–4 ms finding that out
+    get conflicts() {
+      return (conflicts ??= findConflicts(keys, views));
+    },
     lookup(key, scopes) {
       for (const s of scopes) {
         for (const a of ACTIONS) if (a.scope === s && keys[a.id]!.includes(key)) return a.id;
