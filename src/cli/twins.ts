@@ -569,7 +569,11 @@ export function followJob(
         resolve(1);
       }, GATEWAY_GRACE_MS);
     });
-    if (ended(job)) done(job);
+    // frames of the job that came in the same read as the command's answer reached no listener
+    const seen = c.latestJob(job.id);
+    const now = seen && seen.updatedAt >= job.updatedAt ? seen : job;
+    if (now !== job) print(now);
+    if (ended(now)) done(now);
   });
 }
 

@@ -111,6 +111,8 @@ export class GatewayClient {
   private stateListeners = new Set<(s: ConnState) => void>();
   private welcomeListeners = new Set<(w: Welcome) => void>();
   private jobListeners = new Set<(j: Job) => void>();
+  /** The latest state the gateway sent of each job (the last 256 jobs), for latestJob(). */
+  private jobsSeen = new Map<string, Job>();
   private subs = new Map<string, SubRecord>();
   private pending = new Map<string, PendingCommand>();
   private retryTimer: NodeJS.Timeout | null = null;
@@ -149,6 +151,15 @@ export class GatewayClient {
   onJob(fn: (job: Job) => void): () => void {
     this.jobListeners.add(fn);
     return () => this.jobListeners.delete(fn);
+  }
+
+  /**
+   * The latest state the gateway sent of this job, if it sent one. A command's answer and the job's
+   * next frames can come in one read of the socket: they are handled one after the other at once,
+   * so a listener added when the answer's promise resolves has missed them (a quick job had ended).
+   */
+  latestJob(id: string): Job | undefined {
+    return this.jobsSeen.get(id);
   }
 
   private setState(patch: Partial<ConnState>): void {
@@ -464,6 +475,9 @@ export class GatewayClient {
         return;
       }
       case 'job':
+        this.jobsSeen.delete(m.job.id);
+        this.jobsSeen.set(m.job.id, m.job);
+        if (this.jobsSeen.size > 256) this.jobsSeen.delete(this.jobsSeen.keys().next().value!);
         for (const fn of this.jobListeners) safe(() => fn(m.job));
         return;
       case 'reveal-result': {

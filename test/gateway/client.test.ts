@@ -6,6 +6,7 @@ import { GatewayClient, type ConnState, type GapInfo } from '../../src/client/in
 import type { LogLine } from '../../src/domain/index.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/index.js';
 import { startRig, waitFor, type Rig } from './helpers.js';
+import { followJob } from '../../src/cli/twins.js';
 
 let rig: Rig;
 beforeAll(async () => {
@@ -158,6 +159,29 @@ describe('edge cases against a fake gateway', () => {
     expect(errors).toHaveLength(2);
     expect(errors[0]).toMatch(/malformed fleet snapshot/);
     expect(c.state.status).toBe('live');
+    await c.close();
+  });
+
+  test('a job that ends in the same read as the command\'s answer is followed to its end, not waited for forever', async () => {
+    const job = (state: string, t: number) => ({
+      id: 'job_0000abcd', kind: 'backup', idempotencyKey: 'k', state, target: 'shop@test', app: 'shop', env: 'test', params: { env: 'e1' },
+      percent: null, stage: null, steps: [{ name: 'backup', state: state === 'succeeded' ? 'succeeded' : 'pending', startedAt: null, endedAt: null }],
+      createdAt: 1000, updatedAt: t, endedAt: state === 'succeeded' ? t : null, error: null, result: null, upstreamId: null, actor: 'a', role: 'operator',
+    });
+    // the answer and the job's end written in one turn: the client reads them in one chunk
+    behaviour.onMessage = (ws, m) => {
+      if (m.type !== 'command') return;
+      ws.send(JSON.stringify({ type: 'command-result', id: m.id, ok: true, job: job('queued', 1000) }));
+      ws.send(JSON.stringify({ type: 'job', job: job('running', 1001) }));
+      ws.send(JSON.stringify({ type: 'job', job: job('succeeded', 1002) }));
+    };
+    const c = new GatewayClient({ url, token: 'x' });
+    c.connect();
+    await c.waitLive();
+    const started = await c.command('backup', { env: 'e1' });
+    expect(started.state).toBe('queued');
+    const outcome = await Promise.race([followJob(c, started, true), new Promise((r) => setTimeout(() => r('still waiting after 3 s'), 3000))]);
+    expect(outcome).toBe(0);
     await c.close();
   });
 
