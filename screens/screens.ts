@@ -15,23 +15,23 @@ import { detectUnicode } from '../src/terminal/capabilities.js';
 // The first frame shows the fleet: every other screen's module (and what only it uses: the log
 // buffer and query, the charts, the wizards) is imported when the fleet's rows are drawn, or when it
 // is opened first (screens/registry.ts preloadScreens; scripts/bundle.mjs checks the first frame).
-const more = () => import('./more.js');
-const Environment = lazyScreen(() => more().then((m) => m.Environment));
-const Jobs = lazyScreen(() => more().then((m) => m.Jobs));
-const Help = lazyScreen(() => more().then((m) => m.Help));
-const Metrics = lazyScreen(() => more().then((m) => m.Metrics));
-const Local = lazyScreen(() => more().then((m) => m.Local));
-const FleetWide = lazyScreen(() => more().then((m) => m.FleetWide));
-const Domains = lazyScreen(() => more().then((m) => m.Domains));
-const Services = lazyScreen(() => more().then((m) => m.Services));
-const Deploy = lazyScreen(() => more().then((m) => m.Deploy));
-const Backups = lazyScreen(() => more().then((m) => m.Backups));
-const Purge = lazyScreen(() => more().then((m) => m.Purge));
-const Logs = lazyScreen(() => more().then((m) => m.Logs));
-const DeploymentLog = lazyScreen(() => more().then((m) => m.DeploymentLog));
-const Releases = lazyScreen(() => more().then((m) => m.Releases));
-const Variables = lazyScreen(() => more().then((m) => m.Variables));
-const RestoreWizard = lazyScreen(() => more().then((m) => m.RestoreWizard));
+const fromMore = (name: keyof typeof import('./more.js')) => lazyScreen(() => import('./more.js').then((m) => m[name]));
+const Environment = fromMore('Environment');
+const Jobs = fromMore('Jobs');
+const Help = fromMore('Help');
+const Metrics = fromMore('Metrics');
+const Local = fromMore('Local');
+const FleetWide = fromMore('FleetWide');
+const Domains = fromMore('Domains');
+const Services = fromMore('Services');
+const Deploy = fromMore('Deploy');
+const Backups = fromMore('Backups');
+const Purge = fromMore('Purge');
+const Logs = fromMore('Logs');
+const DeploymentLog = fromMore('DeploymentLog');
+const Releases = fromMore('Releases');
+const Variables = fromMore('Variables');
+const RestoreWizard = fromMore('RestoreWizard');
 
 const READ_ONLY = 'read-only token';
 /** Changes upstream: not for a read-only token. */

@@ -59,18 +59,21 @@ export interface NetworkErrorInfo {
   text: string;
 }
 
+/** The error codes of the HTTP transport's time-outs (transport.ts). */
+export const TIMEOUT_CODE = { connect: 'HTTP_CONNECT_TIMEOUT', headers: 'HTTP_HEADERS_TIMEOUT', body: 'HTTP_BODY_TIMEOUT' } as const;
+
 /** Classify a socket error, or a timeout of the HTTP transport (transport.ts) or of undici. */
 export function classifyNetworkError(err: unknown): NetworkErrorInfo {
   const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
   const code = String(e?.code ?? e?.cause?.code ?? '');
   switch (code) {
-    case 'HTTP_CONNECT_TIMEOUT':
+    case TIMEOUT_CODE.connect:
     case 'UND_ERR_CONNECT_TIMEOUT':
       return { kind: 'timeout', notSent: true, transient: true, text: 'connection timed out' };
-    case 'HTTP_HEADERS_TIMEOUT':
+    case TIMEOUT_CODE.headers:
     case 'UND_ERR_HEADERS_TIMEOUT':
       return { kind: 'timeout', notSent: false, transient: true, text: 'no response headers in time' };
-    case 'HTTP_BODY_TIMEOUT':
+    case TIMEOUT_CODE.body:
     case 'UND_ERR_BODY_TIMEOUT':
       return { kind: 'timeout', notSent: false, transient: true, text: 'the response body stalled' };
     case 'ECONNREFUSED':

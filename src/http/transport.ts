@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Dispatcher } from 'undici';
+import { TIMEOUT_CODE } from './retry.js';
 
 export interface TransportRequest {
   method: string;
@@ -28,11 +29,6 @@ export interface Transport {
   send(url: URL, req: TransportRequest): Promise<TransportAnswer>;
   close(): Promise<void>;
 }
-
-/** Error codes of this transport's timeouts (classified in retry.ts beside undici's). */
-const CONNECT_TIMEOUT = 'HTTP_CONNECT_TIMEOUT';
-const HEADERS_TIMEOUT = 'HTTP_HEADERS_TIMEOUT';
-const BODY_TIMEOUT = 'HTTP_BODY_TIMEOUT';
 
 function timeoutError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
@@ -77,21 +73,21 @@ export function nodeTransport(connections = 16): Transport {
           // A new connection must be made (and, for https, its handshake done) within connectMs; a
           // kept-alive one is ready. The answer's headers are then due within headersMs.
           if (ready.has(socket)) {
-            arm(r.headersMs, HEADERS_TIMEOUT, 'headers timed out');
+            arm(r.headersMs, TIMEOUT_CODE.headers, 'headers timed out');
             return;
           }
-          arm(r.connectMs, CONNECT_TIMEOUT, 'connect timed out');
+          arm(r.connectMs, TIMEOUT_CODE.connect, 'connect timed out');
           socket.once(secure ? 'secureConnect' : 'connect', () => {
             ready.add(socket);
-            arm(r.headersMs, HEADERS_TIMEOUT, 'headers timed out');
+            arm(r.headersMs, TIMEOUT_CODE.headers, 'headers timed out');
           });
         });
         req.on('response', (res) => {
-          arm(r.bodyMs, BODY_TIMEOUT, 'body timed out');
+          arm(r.bodyMs, TIMEOUT_CODE.body, 'body timed out');
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => {
             chunks.push(c);
-            arm(r.bodyMs, BODY_TIMEOUT, 'body timed out');
+            arm(r.bodyMs, TIMEOUT_CODE.body, 'body timed out');
           });
           res.on('error', fail); // cut short: ECONNRESET "aborted"
           res.on('end', () => {

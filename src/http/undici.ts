@@ -1,8 +1,8 @@
 // The part of undici the console uses, for streamed uploads and downloads (loaded at the first one,
 // transport.ts streamRequest): Agent and the request API, without the package's index, which loads
 // all of undici (fetch, WebSocket, EventSource, caches, mocks): ~750 KB of the bundle (issue 16).
-// undici's index adds its API (request, stream, …) to Dispatcher.prototype; this module does the same from the same files, so an Agent made here (or a
-// test's MockAgent) has `request`.
+// undici's index adds its API (request, stream, …) to Dispatcher.prototype; this module does the
+// same from the same files, so an Agent made here (or a test's MockAgent) has `request`.
 import DispatcherClass from 'undici/lib/dispatcher/dispatcher.js';
 import AgentClass from 'undici/lib/dispatcher/agent.js';
 import api from 'undici/lib/api/index.js';
