@@ -17,7 +17,7 @@ import { inject } from 'postject';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { checkInkPatches, checkLazySegmenters, checkYogaPatch, inkPatches, lazySegmenters, noDevtools, production, yogaNoFetch } from './bundle.mjs';
+import { checkInkPatches, checkLazySegmenters, checkReactOnce, checkYogaPatch, inkPatches, lazySegmenters, noDevtools, production, reactOnce, yogaNoFetch } from './bundle.mjs';
 
 /** The Node LTS the single file carries (24 "Krypton", supported until 2028-04-30). */
 export const NODE = '24.22.3';
@@ -105,12 +105,13 @@ async function bundle() {
     minifyWhitespace: true,
     minifySyntax: true,
     external: ['cpu-features'],
-    plugins: [noDevtools, inkPatches, yogaNoFetch, lazySegmenters, cjsCompatible],
+    plugins: [noDevtools, inkPatches, yogaNoFetch, lazySegmenters, reactOnce, cjsCompatible],
     define: production,
   });
   checkInkPatches('dist');
   checkYogaPatch('dist');
   checkLazySegmenters('dist');
+  checkReactOnce('dist');
   if (!uiImports) throw new Error('dist: no import of src/tui.tsx found to wait for yoga-layout: check scripts/dist.mjs');
   return main;
 }
