@@ -17,7 +17,7 @@ export const ZoneConfig = z
   .object({
     /** The Divio zone: a domain (divio.com) or the API's http(s):// URL. Default: the entry's name. */
     zone: z.string().min(1).optional(),
-    /** The zone's API token (else netrc: machine control.ZONE / api.ZONE / default). Keep the file private. */
+    /** The zone's API token (else netrc: machine control.ZONE / api.ZONE). Keep the file private. */
     token: z.string().min(1).regex(/^\S+$/, 'a token has no spaces').optional(),
     /** A team gateway (`divio-tui serve`) serving this zone instead: ws:// or wss:// URL. */
     gateway: z.string().regex(/^wss?:\/\/\S+$/, 'a gateway is a ws:// or wss:// URL').optional(),

@@ -138,7 +138,7 @@ export interface FoundToken {
   token: string;
   /** `config`: a zone's entry in the config file (src/cli/zones.ts); findToken never returns it. */
   source: 'env' | 'netrc' | 'config';
-  /** netrc only: file and machine the token came from (`default` for the default entry). */
+  /** netrc only: file and machine the token came from. */
   path?: string;
   machine?: string;
 }
@@ -150,7 +150,7 @@ export function netrcPathFor(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * The Divio token: `DIVIO_TOKEN` wins; else the netrc file (`netrcPath`, `NETRC_PATH`, ~/.netrc),
- * `machine api.<zone>`, then `control.<zone>`, then `default`. Entries without a password are
+ * `machine api.<zone>`, then `control.<zone>` (never `default`). Entries without a password are
  * skipped. Returns null when there is none (a missing or unreadable file is "none").
  */
 export function findToken(opts: TokenLookup = {}): FoundToken | null {
@@ -170,7 +170,8 @@ export function findToken(opts: TokenLookup = {}): FoundToken | null {
     const hit = entries.find((e) => e.machine?.toLowerCase() === m.toLowerCase() && e.password);
     if (hit?.password) return { token: hit.password, source: 'netrc', path, machine: m };
   }
-  const def = entries.find((e) => e.machine === null && e.password);
-  if (def?.password) return { token: def.password, source: 'netrc', path, machine: 'default' };
+  // Not the `default` entry: Divio's CLI reads its zone's host only (`netrc.hosts.get(host)`), and a
+  // default meant for another service would be sent to Divio (and taken for a Divio token, so the
+  // console would not start on the sandbox)
   return null;
 }

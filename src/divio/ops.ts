@@ -19,6 +19,7 @@ import type {
 } from '../domain/divio.js';
 import { cursorGap, resumeGap, type LogGap } from '../domain/loggap.js';
 import { backupOutcome, restoreOutcome } from '../domain/outcomes.js';
+import { upstreamErrorText } from '../domain/helpers.js';
 import { closeMatches } from '../domain/text.js';
 import { collect, type DivioClient } from './client.js';
 import { scrubbedCause, scrubSecrets } from '../http/scrub.js';
@@ -396,7 +397,7 @@ export async function prepareDownload(
     const items = await c.downloadServiceInstances(uuid);
     if (items.length) {
       const detailed = await Promise.all(items.map((i) => c.downloadServiceInstance(i.uuid, opts.signal)));
-      const errors = detailed.flatMap((d) => (d.errors ?? []).map((e) => (typeof e === 'string' ? e : JSON.stringify(e))));
+      const errors = detailed.flatMap((d) => d.errors.map(upstreamErrorText));
       if (errors.length) throw new DivioOperationError('download', uuid, `the download of backup ${backupUuid} failed: ${errors.join('; ')}`, errors);
       if (detailed.every((d) => d.ended_at)) {
         const bySib: Record<string, string> = {};
@@ -575,7 +576,9 @@ export async function uploadBackupFile(
       });
     }
   };
-  await send('PUT', url, counted, { 'content-length': String(length), 'content-type': 'application/octet-stream' });
+  // as Divio's CLI sends it (`requests.put(url, data=fh)`): no Content-Type, which a presigned URL may
+  // have signed as empty
+  await send('PUT', url, counted, { 'content-length': String(length) });
   let finish: URL;
   try {
     finish = new URL(target.finish_url);

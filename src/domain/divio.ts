@@ -167,12 +167,23 @@ export const Service = deferred(() => z.looseObject({
 }));
 export type Service = z.infer<typeof Service>;
 
+/**
+ * `errors` of a service-instance backup, a download item or a restore, always as a list (empty: none).
+ * Divio's CLI only tests it for truth and prints it (`if si.get("errors"): … {si['errors']}`), and its
+ * tests give a string or null; the sandbox gives a list. Any of them is read here: null, missing or ""
+ * is none, a string or an object is one error, a list is itself.
+ */
+export function upstreamErrors() {
+  return z.unknown().optional().transform((v): unknown[] => (v === null || v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]));
+}
+
 export const Backup = deferred(() => z.looseObject({
   uuid,
   environment: uuid,
   state: z.string(), // … → COMPLETED
   success: z.string().nullable().optional(), // "SUCCESS" or other
-  service_instance_backups: z.array(uuid).default([]),
+  // null read as none (Divio's CLI: `backup.get("service_instance_backups", [])`, and its tests send null)
+  service_instance_backups: z.array(uuid).nullable().optional().transform((v) => v ?? []),
   notes: z.string().nullable().optional(),
   trigger: z.string().nullable().optional(), // MANUAL, SCHEDULED …
   created_at: nullableTime,
@@ -192,7 +203,7 @@ export const ServiceInstanceBackup = deferred(() => z.looseObject({
   ended_at: nullableTime,
   taken_at: nullableTime,
   size: z.number().nullable().optional(),
-  errors: z.array(z.unknown()).default([]),
+  errors: upstreamErrors(),
 }));
 export type ServiceInstanceBackup = z.infer<typeof ServiceInstanceBackup>;
 
@@ -204,6 +215,7 @@ export const BackupRestore = deferred(() => z.looseObject({
   notes: z.string().nullable().optional(),
   created_at: nullableTime,
   ended_at: nullableTime,
+  errors: upstreamErrors(),
 }));
 export type BackupRestore = z.infer<typeof BackupRestore>;
 
@@ -213,7 +225,7 @@ export type BackupDownload = z.infer<typeof BackupDownload>;
 export const BackupDownloadServiceInstance = deferred(() => z.looseObject({
   uuid,
   ended_at: nullableTime,
-  errors: z.array(z.unknown()).nullable().optional(),
+  errors: upstreamErrors(),
   download_url: z.string().nullable().optional(),
 }));
 export type BackupDownloadServiceInstance = z.infer<typeof BackupDownloadServiceInstance>;

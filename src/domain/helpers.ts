@@ -4,6 +4,11 @@
 import type { Domain, Environment } from './divio.js';
 import type { Job, JobKind, JobOf, JobResultOf } from './console.js';
 
+/** One item of an upstream `errors` list (divio.ts upstreamErrors) as text: a string as it is, anything else as JSON. */
+export function upstreamErrorText(e: unknown): string {
+  return typeof e === 'string' ? e : (JSON.stringify(e) ?? String(e));
+}
+
 /** The uuid of the environment's last finished deployment, or null when it was never deployed. */
 export function lastFinishedUuid(e: Pick<Environment, 'last_finished_deployment'>): string | null {
   return e.last_finished_deployment?.uuid ?? null;

@@ -16,18 +16,20 @@ export function confirmationWord(app: string, env: string): string {
 export type Outcome = { done: false } | { done: true; ok: true } | { done: true; ok: false; reason: string };
 
 /**
- * A backup has ended when its state is COMPLETED, when it has an end time, or when it already says
- * it did not succeed (a FAILED backup may never get an `ended_at`: it must not be polled forever).
- * It succeeded only with `success == "SUCCESS"`.
+ * A backup has ended when its state is COMPLETED (what Divio's CLI waits for), when it has an end
+ * time, or when its state says it failed (a FAILED backup may never get an `ended_at`: it must not be
+ * polled forever). It succeeded only with `success == "SUCCESS"`. While it runs, `success` says
+ * nothing: Divio's CLI polls on through `success` "PARTIAL" or even "SUCCESS" until COMPLETED (its
+ * tests: WORKING/PARTIAL then COMPLETED/SUCCESS is a success, WORKING/SUCCESS then COMPLETED/FAILURE
+ * a failure).
  */
 export function backupOutcome(b: Pick<Backup, 'state' | 'success' | 'ended_at'>): Outcome {
   const state = String(b.state ?? '').toUpperCase();
   const success = b.success ?? null;
   const failedState = state === 'FAILED' || state === 'ERROR' || state === 'CANCELLED' || state === 'CANCELED';
-  const failedSuccess = success !== null && success !== '' && success !== 'SUCCESS';
-  if (state === 'COMPLETED' || b.ended_at || failedState || failedSuccess) {
+  if (state === 'COMPLETED' || b.ended_at || failedState) {
     if (success === 'SUCCESS' && !failedState) return { done: true, ok: true };
-    return { done: true, ok: false, reason: failedSuccess ? String(success) : state || 'no success' };
+    return { done: true, ok: false, reason: success ? String(success) : state || 'no success' };
   }
   return { done: false };
 }

@@ -527,10 +527,11 @@ export class FleetTopic extends Topic<'fleet'> {
       }
       if (p.results.length) this.backupFilter = true;
       for (const b of p.results) {
-        const t = b.success === 'SUCCESS' ? (b.ended_at ?? b.created_at ?? null) : null;
+        // a backup counts once it has ended with SUCCESS (a running one may already say SUCCESS)
+        const o = backupOutcome(b);
+        const t = o.done && o.ok ? (b.ended_at ?? b.created_at ?? null) : null;
         if (t && (!newest || t > newest)) newest = t;
         // the same answer says whether the newest backup failed (no request more)
-        const o = backupOutcome(b);
         const at = b.created_at ?? b.ended_at ?? null;
         if (o.done && !o.ok && at && (!failed || at > failed)) failed = at;
       }
@@ -553,7 +554,8 @@ export class FleetTopic extends Topic<'fleet'> {
     w.pages++;
     w.count = p.count;
     for (const b of p.results) {
-      const t = b.success === 'SUCCESS' ? (b.ended_at ?? b.created_at ?? null) : null;
+      const o = backupOutcome(b);
+      const t = o.done && o.ok ? (b.ended_at ?? b.created_at ?? null) : null;
       const prev = w.found.get(b.environment);
       if (t && (!prev || t > prev)) w.found.set(b.environment, t);
     }

@@ -79,11 +79,14 @@ describe('findToken', () => {
     write('machine control.divio.com password ctl\nmachine api.divio.com password api\n');
     expect(findToken({ env: { NETRC_PATH: netrc } })).toMatchObject({ token: 'api', source: 'netrc', machine: 'api.divio.com', path: netrc });
   });
-  it('falls back to control.<zone>, skipping an api entry without password, then default', () => {
+  it('falls back to control.<zone>, skipping an api entry without password; never to default', () => {
     write('machine api.divio.com login me\nmachine control.divio.com password ctl\n');
     expect(findToken({ env: { NETRC_PATH: netrc } })?.token).toBe('ctl');
-    write('machine api.other.io password other\ndefault password dflt\n');
-    expect(findToken({ env: { NETRC_PATH: netrc } })).toMatchObject({ token: 'dflt', machine: 'default' });
+    // a default entry (another service's, as Divio's CLI never writes one) is not a Divio token
+    write('machine api.other.io password other\ndefault login anonymous password dflt\n');
+    expect(findToken({ env: { NETRC_PATH: netrc } })).toBeNull();
+    write('default login anonymous password dflt\nmachine control.divio.com password ctl\n');
+    expect(findToken({ env: { NETRC_PATH: netrc } })).toMatchObject({ token: 'ctl', machine: 'control.divio.com' });
   });
   it('follows the zone override', () => {
     write('machine api.divio.com password main\nmachine api.aldryn.com password legacy\n');

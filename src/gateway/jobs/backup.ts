@@ -1,7 +1,7 @@
 // Backup: an on-demand backup of an environment's service instances (all, or those named, which
 // must belong to it), followed until it ends — "ended" and "succeeded" as the domain defines them.
 import type { Backup } from '../../domain/index.js';
-import { backupOutcome } from '../../domain/index.js';
+import { backupOutcome, upstreamErrorText } from '../../domain/index.js';
 import { backupWord } from '../../domain/words.js';
 import { collect } from '../../divio/client.js';
 import { followBackup } from '../../divio/ops.js';
@@ -56,7 +56,7 @@ export async function followToEnd(h: HandleOf<'backup' | 'restore'>, ctx: KindCo
     try {
       const first = b.service_instance_backups[0];
       const errs = first ? (await ctx.up.divio.serviceInstanceBackup(first, h.signal)).errors : null;
-      if (Array.isArray(errs) && errs.length) why = `: ${String(errs[0]).slice(0, 300)}`;
+      if (errs?.length) why = `: ${upstreamErrorText(errs[0]).slice(0, 300)}`;
     } catch {}
     throw new Error(`${label} ${uuid.slice(0, 8)} ${backupWord(b).text}${why}`);
   }

@@ -16,7 +16,7 @@ import type { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { CommandParams } from '../../protocol/index.js';
 import type { Backup, Environment, ServiceInstance, ServiceInstanceBackup } from '../../domain/index.js';
-import { backupOutcome, confirmationWord, restoreOutcome } from '../../domain/index.js';
+import { backupOutcome, confirmationWord, restoreOutcome, upstreamErrorText } from '../../domain/index.js';
 import { backupWord, restoreWord } from '../../domain/words.js';
 import { collect } from '../../divio/client.js';
 import { followRestore, openDownload, prepareDownload, SUPPORTED_UPLOAD_HANDLERS, uploadBackupFile } from '../../divio/ops.js';
@@ -144,8 +144,7 @@ export const restoreKind: JobKindDef<'restore', RestorePrepared> = {
       const r = await followRestore(ctx.up.divio, uuid, { signal: h.signal, intervalMs: ctx.interval.fast });
       const o = restoreOutcome(r);
       if (o.done && !o.ok) {
-        const errors = Array.isArray(r.errors) ? (r.errors as unknown[]) : [];
-        const errs = errors.length ? `: ${String(errors[0]).slice(0, 300)}` : '';
+        const errs = r.errors.length ? `: ${upstreamErrorText(r.errors[0]).slice(0, 300)}` : '';
         throw new Error(`restore ${uuid.slice(0, 8)} ${restoreWord(r).text}${errs}`);
       }
       return uuid;
