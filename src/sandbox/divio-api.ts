@@ -65,6 +65,11 @@ function depJson(d: DeploymentRec, ext = false) {
     stages: d.stages.map((s) => ({ name: s.name, title: s.title })),
   };
 }
+/**
+ * `errors` as Divio's CLI reads it (divio_cli/localdev/backups.py tests it for truth and prints it; its
+ * tests give a string, or null when there is none): the messages as one text, or null.
+ */
+const errorsJson = (errors: string[]): string | null => (errors.length ? errors.join('\n') : null);
 const backupJson = (b: BackupRec) => ({
   uuid: b.uuid, environment: b.environment, state: b.state, success: b.success, service_instance_backups: b.service_instance_backups,
   notes: b.notes, trigger: b.trigger, created_at: b.created_at, started_at: b.started_at, ended_at: b.ended_at,
@@ -72,12 +77,12 @@ const backupJson = (b: BackupRec) => ({
 });
 const sibJson = (b: SiBackupRec, ext: boolean) => ({
   uuid: b.uuid, backup: b.backup, service_instance: b.service_instance, service_type: b.service_type, queued_at: b.queued_at,
-  started_at: b.started_at, ended_at: b.ended_at, taken_at: b.taken_at, size: b.size, errors: b.errors,
+  started_at: b.started_at, ended_at: b.ended_at, taken_at: b.taken_at, size: b.size, errors: errorsJson(b.errors),
   ...(ext ? { content_version: b.snapshot ? (b.snapshot.database ?? b.snapshot.media ?? null) : null } : {}),
 });
 const restoreJson = (r: RestoreRec) => ({
   uuid: r.uuid, backup: r.backup, environment: r.environment, notes: r.notes, service_instance_restores: r.service_instance_restores,
-  created_at: r.created_at, started_at: r.started_at, ended_at: r.ended_at, finished: r.finished, success: r.success, errors: r.errors,
+  created_at: r.created_at, started_at: r.started_at, ended_at: r.ended_at, finished: r.finished, success: r.success, errors: errorsJson(r.errors),
 });
 const downloadJson = (d: DownloadRec) => ({ uuid: d.uuid, backup: d.backup, service_instance_backups: d.service_instance_backups, trigger: d.trigger, created_at: d.created_at });
 function downloadSiJson(ctx: Ctx, s: SandboxState, d: DownloadSiRec) {
@@ -85,7 +90,7 @@ function downloadSiJson(ctx: Ctx, s: SandboxState, d: DownloadSiRec) {
   const sib = s.siBackups.find((x) => x.uuid === d.service_instance_backup);
   return {
     uuid: d.uuid, backup_download: d.backup_download, service_instance_backup: d.service_instance_backup,
-    created_at: d.created_at, started_at: d.started_at, ended_at: d.ended_at, errors: d.errors,
+    created_at: d.created_at, started_at: d.started_at, ended_at: d.ended_at, errors: errorsJson(d.errors),
     download_url: ok ? `${ctx.base}/_downloads/${d.secret}/${sib?.service_type === 'STORAGE' ? 'media' : 'database'}-${d.service_instance_backup.slice(0, 8)}.tar` : null,
   };
 }

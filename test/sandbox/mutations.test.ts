@@ -189,7 +189,7 @@ describe('backups and restores', () => {
     const bad = await waitBackup(up2.body.uuid);
     expect(bad.success).toBe('FAILURE');
     const sib = (await api.get(`/apps/v3/service-instance-backups/${bad.service_instance_backups[0]}/`)).body;
-    expect(sib.errors[0]).toMatch(/the uploaded file is not usable/);
+    expect(sib.errors).toMatch(/the uploaded file is not usable/);
   });
 
   it('a restore of a failed backup is refused with a DRF error', async () => {
@@ -257,7 +257,7 @@ describe('backup downloads', () => {
       const r = (await api.get(`/apps/v3/backup-download-service-instances/${list.body.results[0].uuid}`)).body;
       return r.ended_at && r.download_url ? r : null;
     });
-    expect(ready.errors).toEqual([]);
+    expect(ready.errors).toBeNull();
     expect(ready.download_url).toMatch(/\/_downloads\/[0-9a-f]{48}\//);
     const res = await fetch(ready.download_url); // no Authorization header
     expect(res.status).toBe(200);
