@@ -16,7 +16,7 @@ import { copyText } from './copy.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { clean, frameGlyphs } from '../components/glyphs.js';
 import { targetOfParams, type ScreenProps } from './registry.js';
-import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, READ_ONLY_TEXT, type Seg, jobHeadLine } from './actionui.js';
+import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, readOnlyText, type Seg, jobHeadLine } from './actionui.js';
 import { openRestore } from './restore/open.js';
 
 export function Backups({ route, width, height }: ScreenProps): React.ReactElement {
@@ -82,7 +82,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
   handlers['backups.restore'] = () => restore(list.selectedNow());
   handlers['copy.id'] = () => copyText(store, 'backup id', list.selectedNow()?.uuid);
   handlers['backups.new'] = () => {
-    if (isReadOnly(store)) return void store.toast(READ_ONLY_TEXT, 'warn');
+    if (isReadOnly(store)) return void store.toast(readOnlyText(store), 'warn');
     const sis = slot?.data?.serviceInstances ?? [];
     if (!sis.length) return void store.toast('this environment has no service instances to back up', 'warn');
     setForm({
@@ -95,7 +95,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
     });
   };
   handlers['backups.download'] = () => {
-    if (isReadOnly(store)) return void store.toast(READ_ONLY_TEXT, 'warn');
+    if (isReadOnly(store)) return void store.toast(readOnlyText(store), 'warn');
     const sel = list.selectedNow();
     if (!sel) return;
     if (!backupUsable(sel)) return void store.toast(`backup ${sel.uuid.slice(0, 8)} is ${backupStateText(sel)}: nothing to download`, 'warn');

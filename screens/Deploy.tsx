@@ -18,7 +18,7 @@ import { LogView, FOLLOW, makeLayout, revealIndex, scrollLog, type LogScroll, ty
 import { useActions, useAppState, useMemoNow, useTopic, useUi, sx } from '../components/context.js';
 import { frameGlyphs } from '../components/glyphs.js';
 import { targetOfParams, type EnvTarget, type ScreenProps } from './registry.js';
-import { SegLine, isReadOnly, jobStepLines, sendCommand, READ_ONLY_TEXT, type Seg } from './actionui.js';
+import { SegLine, isReadOnly, jobStepLines, sendCommand, readOnlyText, type Seg } from './actionui.js';
 import { duration } from './Jobs.js';
 import { getScreen } from './registry.js';
 
@@ -27,7 +27,7 @@ const queries = new WeakMap<object, LogQuery>();
 /** Start a deployment of `target` (a dialog first; live needs its slug typed). */
 export function confirmDeploy(store: AppStore, target: EnvTarget, mode: BuildMode, opts: { branch?: string | null; onStarted?: (jobId: string) => void } = {}): void {
   if (isReadOnly(store)) {
-    store.toast(READ_ONLY_TEXT, 'warn');
+    store.toast(readOnlyText(store), 'warn');
     return;
   }
   const live = envRisk(target.slug) === 'live';

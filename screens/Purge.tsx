@@ -13,7 +13,7 @@ import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } fro
 import { frameGlyphs } from '../components/glyphs.js';
 import { useList } from '../components/list.js';
 import { targetOfParams, type EnvTarget, type ScreenProps } from './registry.js';
-import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, READ_ONLY_TEXT, type Seg, jobHeadLine } from './actionui.js';
+import { SegLine, isReadOnly, jobStepLines, keyAction, keyOf, sendCommand, readOnlyText, type Seg, jobHeadLine } from './actionui.js';
 
 interface PurgeRow {
   kind: 'divio' | 'zone';
@@ -91,7 +91,7 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
   };
 
   const openRow = (r: PurgeRow): void => {
-    if (isReadOnly(store)) return void store.toast(READ_ONLY_TEXT, 'warn');
+    if (isReadOnly(store)) return void store.toast(readOnlyText(store), 'warn');
     if (r.kind === 'zone') return setForm({ kind: 'files', text: '', error: null });
     store.openDialog({
       title: `Clear the CDN cache of ${r.label}?`,

@@ -14,7 +14,7 @@ import { copyText } from './copy.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { clean } from '../components/glyphs.js';
 import { targetOfParams, type ScreenProps } from './registry.js';
-import { SegLine, isReadOnly, jobStepLines, sendCommand, READ_ONLY_TEXT, type Seg, jobHeadLine } from './actionui.js';
+import { SegLine, isReadOnly, jobStepLines, sendCommand, readOnlyText, type Seg, jobHeadLine } from './actionui.js';
 
 interface Row extends DeploymentRow {
   d: Deployment;
@@ -57,7 +57,7 @@ export function Releases({ route, width, height }: ScreenProps): React.ReactElem
   };
   handlers['releases.redeploy'] = () => {
     if (!target) return;
-    if (isReadOnly(store)) return void store.toast(READ_ONLY_TEXT, 'warn');
+    if (isReadOnly(store)) return void store.toast(readOnlyText(store), 'warn');
     const r = list.selectedNow();
     if (!r) return;
     const name = `${target.app}@${target.slug}`;

@@ -15,7 +15,7 @@ import { useList } from '../components/list.js';
 import { useAppState, useMemoNow, useTopic, useUi, sx, type ActionHandlers } from '../components/context.js';
 import { clean } from '../components/glyphs.js';
 import { targetOfParams, type EnvTarget, type ScreenProps } from './registry.js';
-import { SegLine, isReadOnly, jobStepLines, sendCommand, keyAction, READ_ONLY_TEXT, type Seg, jobHeadLine } from './actionui.js';
+import { SegLine, isReadOnly, jobStepLines, sendCommand, keyAction, readOnlyText, type Seg, jobHeadLine } from './actionui.js';
 
 const MASK = '****';
 
@@ -77,7 +77,7 @@ export function Variables({ route, width, height }: ScreenProps): React.ReactEle
   const setForm = (f: VarForm | undefined): void => store.updateView({ varForm: f }, vk);
   const editSelected = (v: EnvironmentVariable | undefined): void => {
     if (!target || !v) return;
-    if (isReadOnly(store)) return void store.toast(READ_ONLY_TEXT, 'warn');
+    if (isReadOnly(store)) return void store.toast(readOnlyText(store), 'warn');
     const shown = store.view(vk).revealed;
     const known = shown?.[v.name] ?? (hidden(v) ? null : (v.value ?? ''));
     setForm({ kind: 'edit', name: v.name, value: known ?? '', sensitive: v.is_sensitive, field: 'value', hiddenBefore: known === null });
@@ -128,13 +128,13 @@ export function Variables({ route, width, height }: ScreenProps): React.ReactEle
   };
 
   handlers['vars.new'] = () => {
-    if (isReadOnly(store)) return void store.toast(READ_ONLY_TEXT, 'warn');
+    if (isReadOnly(store)) return void store.toast(readOnlyText(store), 'warn');
     setForm({ kind: 'new', name: '', value: '', sensitive: false, field: 'name' });
   };
   handlers['vars.edit'] = () => editSelected(list.selectedNow());
   handlers['vars.unset'] = () => {
     if (!target) return;
-    if (isReadOnly(store)) return void store.toast(READ_ONLY_TEXT, 'warn');
+    if (isReadOnly(store)) return void store.toast(readOnlyText(store), 'warn');
     const v = list.selectedNow();
     if (!v) return;
     store.openDialog({
@@ -165,7 +165,7 @@ export function Variables({ route, width, height }: ScreenProps): React.ReactEle
   };
   handlers['vars.deploy'] = () => {
     if (!target) return;
-    if (isReadOnly(store)) return void store.toast(READ_ONLY_TEXT, 'warn');
+    if (isReadOnly(store)) return void store.toast(readOnlyText(store), 'warn');
     offerDeploy(store, target, `Deploy ${name} so that its variables as listed take effect.`, keyOf);
   };
 

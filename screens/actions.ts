@@ -4,11 +4,22 @@ import { keyWordOf, type AppStore } from '../src/store/app.js';
 import { getEnvAction, type ActionContext, type EnvTarget } from './registry.js';
 import type { FleetRow } from '../src/domain/index.js';
 
-export const READ_ONLY_TEXT = 'read-only: this gateway token may look but not change anything (ask for an operator token)';
-
 export function readOnly(store: AppStore): boolean {
   const w = store.getState().welcome;
   return !!w && (w.readOnly || w.role === 'viewer');
+}
+
+/** Why this session may not change anything: a viewer token, or a gateway started with --read-only. */
+export function readOnlyText(store: AppStore): string {
+  const w = store.getState().welcome;
+  if (w && w.role === 'viewer' && !w.readOnly) return 'read-only: this gateway token may look but not change anything (ask for an operator token)';
+  return 'read-only: started with --read-only, this session changes nothing';
+}
+
+/** The same in two words, beside a key that cannot act (`D deploy (read-only token)`). */
+export function readOnlyWhy(store: AppStore): string {
+  const w = store.getState().welcome;
+  return w && w.role === 'viewer' && !w.readOnly ? 'read-only token' : 'read-only session';
 }
 
 export function runEnvAction(store: AppStore, actionId: string, target: EnvTarget, row?: FleetRow): void {

@@ -14,7 +14,7 @@ import { clean, frameGlyphs } from '../components/glyphs.js';
 import { sx } from '../components/context.js';
 import { Busy } from '../components/Busy.js';
 import { duration } from './Jobs.js';
-import { readOnly, READ_ONLY_TEXT } from './actions.js';
+import { readOnly, readOnlyText } from './actions.js';
 
 export interface Seg {
   text: string;
@@ -47,13 +47,13 @@ export function SegLine({ segs, width, theme, unicode }: { segs: Seg[]; width: n
 }
 
 /** The read-only check and its words (screens/actions.ts: the opening of the restore wizard needs them without this module). */
-export { readOnly as isReadOnly, READ_ONLY_TEXT };
+export { readOnly as isReadOnly, readOnlyText };
 
 /** Send a command; the job is put into the store at once. Throws the gateway's reason. */
 export async function sendCommand(store: AppStore, kind: JobKind, params: Record<string, unknown>): Promise<Job> {
   const c = store.client;
   if (!c) throw new Error('not connected to the gateway');
-  if (readOnly(store)) throw new Error(READ_ONLY_TEXT);
+  if (readOnly(store)) throw new Error(readOnlyText(store));
   const job = await c.command(kind, params);
   store.setState((s) => (s.jobs[job.id] && s.jobs[job.id]!.updatedAt >= job.updatedAt ? {} : { jobs: { ...s.jobs, [job.id]: job } }));
   return job;

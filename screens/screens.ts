@@ -8,7 +8,7 @@ import { Fleet } from './Fleet.js';
 import { Zones } from './Zones.js';
 import { openAppLogs } from './logs/open.js';
 import { openRestore } from './restore/open.js';
-import { confirmBackup, readOnly } from './actions.js';
+import { confirmBackup, readOnly, readOnlyWhy } from './actions.js';
 import { envRisk } from '../src/domain/helpers.js';
 import { detectUnicode } from '../src/terminal/capabilities.js';
 
@@ -33,9 +33,8 @@ const Releases = fromMore('Releases');
 const Variables = fromMore('Variables');
 const RestoreWizard = fromMore('RestoreWizard');
 
-const READ_ONLY = 'read-only token';
-/** Changes upstream: not for a read-only token. */
-const writes = (store: AppStore, ids: string[]): Record<string, string> => (readOnly(store) ? Object.fromEntries(ids.map((id) => [id, READ_ONLY])) : {});
+/** Changes upstream: not for a read-only token or session. */
+const writes = (store: AppStore, ids: string[]): Record<string, string> => (readOnly(store) ? Object.fromEntries(ids.map((id) => [id, readOnlyWhy(store)])) : {});
 // (deploy, restore and purge open their screens, which a read-only token may look at; they refuse inside)
 const ENV_WRITES = ['env.backup'];
 

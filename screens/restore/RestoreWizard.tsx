@@ -36,7 +36,7 @@ import { useAppState, useMemoNow, useRawKeys, useTopic, useUi } from '../../comp
 import { DIALOG_SCOPES } from '../../src/config/keymap.js';
 import { frameGlyphs } from '../../components/glyphs.js';
 import { targetOfParams, type ScreenProps } from '../registry.js';
-import { SegLine, contentVersionText, jobDone, jobStepLines, keyAction, keyOf, sendCommand, READ_ONLY_TEXT, type Seg } from '../actionui.js';
+import { SegLine, contentVersionText, jobDone, jobStepLines, keyAction, keyOf, sendCommand, readOnlyText, type Seg } from '../actionui.js';
 import { duration } from '../Jobs.js';
 import { formatBytes } from '../../src/domain/format.js';
 
@@ -63,7 +63,7 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
     const list = d.environments.length ? d.environments : [d.environment];
     return list.some((e) => e.uuid === d.environment.uuid) ? list : [d.environment, ...list];
   }, [home?.data]);
-  const ctx: RestoreCtx = { now, backups: backupsSlot?.data?.backups ?? null, environments, readOnly, app: target?.app ?? '' };
+  const ctx: RestoreCtx = { now, backups: backupsSlot?.data?.backups ?? null, environments, readOnly, readOnlyText: readOnly ? readOnlyText(store) : undefined, app: target?.app ?? '' };
 
   const set = (next: RestoreState): void => store.updateView({ restore: next }, vk);
 
@@ -114,7 +114,7 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
       bold: s === state.step,
     })),
   );
-  if (readOnly) add({ text: READ_ONLY_TEXT, color: theme.danger, bold: true });
+  if (readOnly) add({ text: readOnlyText(store), color: theme.danger, bold: true });
   if (state.step !== 'backup' && backup) {
     add(
       { text: 'Backup ', color: theme.muted },

@@ -58,6 +58,8 @@ export interface RestoreCtx {
   /** Every environment of the application. */
   environments: Environment[];
   readOnly: boolean;
+  /** Why it is read-only (a viewer token, or a session started with --read-only): said when Enter is pressed. */
+  readOnlyText?: string;
   /** The application's slug (the confirmation names it: `shop@live`). */
   app: string;
 }
@@ -213,7 +215,7 @@ export function restoreKey(s: RestoreState, act: string | null, key: string | nu
     return to({ step: prev, typed: '' });
   }
   if (ctx.readOnly && (act === 'wizard.next' || act === 'wizard.toggle')) {
-    return { state: { ...s, error: 'read-only: this gateway token may look but not restore (ask for an operator token)' }, effect: null };
+    return { state: { ...s, error: ctx.readOnlyText ?? 'read-only: this gateway token may look but not restore (ask for an operator token)' }, effect: null };
   }
   switch (s.step) {
     case 'backup': {

@@ -63,9 +63,11 @@ afterEach(() => {
   h = null;
 });
 
-async function openWizard(opts: { viewer?: boolean; ascii?: boolean; keymap?: Keymap } = {}): Promise<Harness> {
+async function openWizard(opts: { viewer?: boolean; readOnlySession?: boolean; ascii?: boolean; keymap?: Keymap } = {}): Promise<Harness> {
   const harness = await mount({ fleet: [live, test_], attach: false, keymap: opts.keymap, ...(opts.ascii ? { unicode: false, color: 'none' as const } : {}) });
   if (opts.viewer) harness.gw.welcome = { ...harness.gw.welcome, role: 'viewer' };
+  // the console's own gateway started with --read-only: an operator's session that changes nothing
+  if (opts.readOnlySession) harness.gw.welcome = { ...harness.gw.welcome, role: 'operator', readOnly: true };
   harness.gw.serve('env', { env: live.envUuid }, envOf(live));
   harness.gw.serve('env', { env: test_.envUuid }, envOf(test_));
   harness.gw.serve('backups', { env: live.envUuid }, { backups: BACKUPS, serviceInstances: [] });
@@ -242,7 +244,17 @@ describe('restore wizard', () => {
     expect(f).toContain('read-only');
     await h.press(KEY.enter);
     expect(h.frame()).toContain('step 1/7');
-    expect(h.frame()).toMatch(/read-only: this gateway token may look but not restore/);
+    expect(h.frame()).toMatch(/read-only: this gateway token may look but not change anything \(ask for an operator token\)/);
+    expect(h.gw.commands).toHaveLength(0);
+  });
+
+  test('a session started with --read-only says so, not "ask for an operator token" (no token would help)', async () => {
+    h = await openWizard({ readOnlySession: true });
+    await h.waitFor((x) => x.includes('b1111111'));
+    await h.press(KEY.enter);
+    const f = h.frame();
+    expect(f).toMatch(/read-only: started with --read-only, this session changes nothing\n/);
+    expect(f).not.toContain('operator token');
     expect(h.gw.commands).toHaveLength(0);
   });
 
