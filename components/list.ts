@@ -7,7 +7,7 @@
 //     sortBy: { name: (r) => r.name, age: (r) => r.at }, open: (r) => store.push('thing', …),
 //     actions: { 'thing.delete': () => … } });
 //   <ListTable list={list} columns={…} height={…} width={…} rowKey={…} />   (components/Table.tsx)
-import { useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import type { Route, ViewUi } from '../src/store/app.js';
 import { filterAndSort, LIST_MOVES, moveCursor, type SortValue } from '../src/store/list.js';
 import { filterKey } from './FilterLine.js';
@@ -43,6 +43,12 @@ export interface ListSpec<T> {
   sortActions?: { next: string; reverse: string };
   /** Called after the sort changed (e.g. a toast naming the column). */
   onSort?: (column: string, desc: boolean) => void;
+  /**
+   * Each item's identity ('cursor' mode): the cursor stays on its item when the list changes under it
+   * (a refresh adds a row above, a row goes away below), so that a key acts on the row the person
+   * chose, not on whatever came to take its place. Without it the cursor is a row number.
+   */
+  key?: (item: T) => string;
   /** Enter on an item (list.open). */
   open?: (item: T) => void;
   /** The screen's other actions (they win over the list's). */
@@ -95,17 +101,28 @@ export function useList<T>(spec: ListSpec<T>): ListState<T> {
     return cache.current.items;
   };
   const cursorIn = (c: number, list: readonly T[]): number => Math.max(0, Math.min(c, countOf(list) - 1));
+  const keyOf = scroll ? undefined : spec.key;
+  /** The cursor's row in `list`: where its item is now (with `key`), else its row number. */
+  const at = (list: readonly T[], v: ViewUi | undefined): number => {
+    if (keyOf && v?.cursorKey !== undefined) {
+      const i = list.findIndex((x) => keyOf(x) === v.cursorKey);
+      if (i >= 0) return i;
+    }
+    return cursorIn(v?.cursor ?? 0, list);
+  };
   const selectedNow = (): T | undefined => {
     const list = itemsNow();
-    return list[cursorIn(store.view(vk).cursor, list)];
+    return list[at(list, store.view(vk))];
   };
+  /** The cursor on row `c` of `list`, with its item's identity. */
+  const place = (c: number, list: readonly T[]): Partial<ViewUi> => (keyOf && list[c] !== undefined ? { cursor: c, cursorKey: keyOf(list[c]!) } : { cursor: c });
 
   const handlers: ActionHandlers = {};
   for (const a of LIST_MOVES) {
     handlers[a] = () => {
       const list = itemsNow();
-      const c = moveCursor(a, cursorIn(store.view(vk).cursor, list), countOf(list), typeof spec.page === 'function' ? spec.page() : spec.page);
-      if (c !== null) store.updateView({ cursor: c }, vk);
+      const c = moveCursor(a, at(list, store.view(vk)), countOf(list), typeof spec.page === 'function' ? spec.page() : spec.page);
+      if (c !== null) store.updateView(place(c, list), vk);
     };
   }
   if (spec.open) {
@@ -145,7 +162,16 @@ export function useList<T>(spec: ListSpec<T>): ListState<T> {
   const raw = spec.raw;
   useRawKeys(filters || raw ? (k, input) => (filters && filterKey(store, keymap, vk, k, input)) || (raw ? raw(k, input) : false) : null);
 
-  const cursor = cursorIn(view?.cursor ?? 0, items);
+  const cursor = at(items, view);
+  // the row the cursor starts on (or was put on by a row number) is followed too, from now on
+  useEffect(() => {
+    if (!keyOf) return;
+    const v = store.view(vk);
+    const list = itemsNow();
+    const c = at(list, v);
+    const it = list[c];
+    if (it !== undefined && (v.cursorKey !== keyOf(it) || v.cursor !== c)) store.updateView(place(c, list), vk);
+  });
   const filter = view?.filter ?? '';
   const column = sortOf(view);
   return {

@@ -35,6 +35,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
   const list = useList({
     route,
     items: backups,
+    key: (b) => b.uuid,
     current: () => (target ? (store.topic('backups', { env: target.env })?.data?.backups ?? []) : []),
     page: () => tableH - 2,
     open: (b) => restore(b),

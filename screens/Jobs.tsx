@@ -33,7 +33,7 @@ export function Jobs({ route, width, height }: ScreenProps): React.ReactElement 
   const g = frameGlyphs(unicode);
   const jobsMap = useAppState((s) => s.jobs);
   const jobs = useMemo(() => jobsNewestFirst({ jobs: jobsMap } as never), [jobsMap]);
-  const list: ListState<Job> = useList({ route, items: jobs, page: () => tableH - 2, actions: { 'copy.id': () => void copyText(store, 'job id', list.selectedNow()?.id) } });
+  const list: ListState<Job> = useList({ route, items: jobs, key: (j) => j.id, page: () => tableH - 2, actions: { 'copy.id': () => void copyText(store, 'job id', list.selectedNow()?.id) } });
   const anyRunning = jobs.some((j) => j.state === 'running' || j.state === 'queued');
   const now = useMemoNow(anyRunning ? 1000 : 60_000);
   const sel = list.selected;

@@ -43,6 +43,7 @@ export function Releases({ route, width, height }: ScreenProps): React.ReactElem
     route,
     items: rows,
     current,
+    key: (r) => r.uuid,
     page: () => tableH - 2,
     haystack: (r) => `${r.commit} ${r.branch} ${r.who} ${r.result} ${r.uuid}`,
     open: (r) => {

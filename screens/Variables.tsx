@@ -86,6 +86,7 @@ export function Variables({ route, width, height }: ScreenProps): React.ReactEle
     route,
     items: vars,
     current,
+    key: (v) => v.name,
     page: () => tableH - 2,
     haystack: (v) => v.name,
     open: (v) => editSelected(v),

@@ -70,6 +70,8 @@ export interface TopicSlot<T = unknown> {
 /** Per-view UI state: survives unmounting (SSH hand-off) and returning to the view. */
 export interface ViewUi {
   cursor: number;
+  /** The identity of the item the cursor is on, in a list that follows items (components/list.ts `key`). */
+  cursorKey?: string;
   offset: number;
   sort?: string;
   desc?: boolean;
@@ -515,7 +517,9 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
       const k = key ?? store.viewKey();
       const prev = state.ui[k] ?? EMPTY_VIEW;
       const p = typeof patch === 'function' ? patch(prev) : patch;
-      setState({ ui: { ...state.ui, [k]: { ...prev, ...p } } });
+      // a cursor put on a row number (a filter or sort reset, a screen's own move) leaves its item
+      const moved = 'cursor' in p && !('cursorKey' in p) ? { cursorKey: undefined } : {};
+      setState({ ui: { ...state.ui, [k]: { ...prev, ...moved, ...p } } });
     },
     toast(text, kind = 'info') {
       const id = ++toastSeq;
