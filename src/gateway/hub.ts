@@ -228,10 +228,19 @@ export async function pollLoop(opts: {
   scale: number;
   step: () => Promise<number>;
   onHealth: (h: Omit<TopicHealth, 'updatedAt'>) => void;
+  /** Given the loop's wake-up: the wait after the current (or next) step is cut short, once. */
+  onWaker?: (wake: () => void) => void;
 }): Promise<void> {
   let failures = 0;
+  let woken = false;
+  let cut: (() => void) | null = null;
+  opts.onWaker?.(() => {
+    woken = true;
+    cut?.();
+  });
   while (!opts.signal.aborted) {
     let wait: number;
+    woken = false;
     try {
       wait = await opts.step();
       if (failures > 0) opts.onHealth({ ok: true, error: null, retryInMs: null });
@@ -243,6 +252,9 @@ export async function pollLoop(opts: {
       wait = Math.round(base / 2 + (Math.random() * base) / 2);
       opts.onHealth({ ok: false, error: errorText(e), retryInMs: wait });
     }
-    await sleep(wait, opts.signal);
+    // woken during the step: what it read may be from before the change it was woken for
+    if (woken) continue;
+    await Promise.race([sleep(wait, opts.signal), new Promise<void>((r) => (cut = r))]);
+    cut = null;
   }
 }

@@ -37,6 +37,7 @@ import {
   LogsTopic,
   LogHistoryTopic,
   MetricsTopic,
+  PollingTopic,
   Retainer,
   type TopicCtx,
 } from './topics.js';
@@ -308,6 +309,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // ---------------------------------------------------------------- jobs → clients
   const jobWatchers = new Map<string, Set<ClientConn>>();
   jobs.onChange((job: Job) => {
+    // A job that ended changed its environment (a variable set, a backup taken, a deployment
+    // done): the topics that show that environment read it again now, so a screen does not contradict
+    // the job's "succeeded" for up to an interval (10 s for the environment).
+    if (job.state === 'succeeded' || job.state === 'failed') {
+      const envs = new Set([job.params.env, job.params.to].filter((x): x is string => typeof x === 'string'));
+      if (envs.size) for (const t of topics.values()) if (t instanceof PollingTopic && envs.has(t.envOf() ?? '')) t.poke();
+    }
     const watchers = jobWatchers.get(job.id);
     if (!watchers) return;
     const frame = JSON.stringify({ type: 'job', job });

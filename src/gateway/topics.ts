@@ -54,7 +54,7 @@ export class Retainer {
 
 // ------------------------------------------------------------------ snapshot topics
 
-abstract class PollingTopic<K extends TopicName> extends Topic<K> {
+export abstract class PollingTopic<K extends TopicName> extends Topic<K> {
   constructor(
     name: K,
     key: string,
@@ -65,6 +65,7 @@ abstract class PollingTopic<K extends TopicName> extends Topic<K> {
   }
   /** One poll; returns the delay (unscaled ms) before the next. */
   protected abstract step(): Promise<number>;
+  private wake: (() => void) | null = null;
   start(): void {
     this.started = true;
     void pollLoop({
@@ -72,7 +73,17 @@ abstract class PollingTopic<K extends TopicName> extends Topic<K> {
       scale: this.ctx.scale,
       onHealth: (h) => this.setHealth(h),
       step: async () => Math.max(10, (await this.step()) * this.ctx.scale),
+      onWaker: (w) => (this.wake = w),
     });
+  }
+  /** Read again now, not at the next interval (a job of this console just changed what it shows). */
+  poke(): void {
+    this.wake?.();
+  }
+  /** The environment this topic reads, if it reads one. */
+  envOf(): string | null {
+    const env = (this.params as { env?: unknown }).env;
+    return typeof env === 'string' ? env : null;
   }
   override publishSnapshot(data: unknown): void {
     const json = JSON.stringify(data);
