@@ -8,7 +8,7 @@ import { serviceTypeWord } from '../../src/domain/words.js';
 import type { Environment } from '../../src/domain/index.js';
 import { envRisk, jobResult } from '../../src/domain/helpers.js';
 import { riskColor } from '../../src/config/theme.js';
-import { padToWidth, truncateToWidth } from '../../src/terminal/width.js';
+import { displayWidth, padToWidth, truncateToWidth } from '../../src/terminal/width.js';
 import {
   RESTORE_STEPS,
   STEP_TITLES,
@@ -128,6 +128,8 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
   L.push([]);
 
   const hints: string[] = [];
+  /** From this line on, what must stay on screen however short it is (the typed confirmation, errors). */
+  let mustShow = -1;
   switch (state.step) {
     case 'backup': {
       const all = ctx.backups;
@@ -219,10 +221,14 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
         .filter(Boolean);
       if (incoming.length) add({ text: 'Backup holds ', color: theme.muted }, { text: incoming.join('; ') });
       add({ text: 'Safety       ', color: theme.muted }, { text: state.safety ? `a backup of ${destSlug} first (on)` : 'OFF: no safety backup', color: state.safety ? theme.ok : theme.danger, bold: !state.safety });
-      for (const w of restoreWarnings({ sourceSlug: srcSlug, destSlug, details, safety: state.safety, arrow })) add({ text: `${g.bullet} `, color: theme.warning }, { text: w, color: theme.warning });
+      // a warning is read whole: wrapped under its bullet, not cut at the screen's edge
+      for (const w of restoreWarnings({ sourceSlug: srcSlug, destSlug, details, safety: state.safety, arrow })) {
+        wrapWords(w, Math.max(20, width - 2)).forEach((part, i) => add({ text: i ? '  ' : `${g.bullet} `, color: theme.warning }, { text: part, color: theme.warning }));
+      }
       L.push([]);
       if (state.step === 'review') hints.push(`${k('wizard.next')} continue to the confirmation`, `${k('app.back')} back`);
       else {
+        mustShow = L.length;
         add({ text: `Type ${target.app}@${destSlug} to restore into it (${k('wizard.next')} sends, ${k('app.back')} goes back):`, bold: true, color: isLiveSlug(destSlug) ? theme.danger : theme.accent });
         add({ text: `> ${state.typed}_`, color: theme.accent });
         if (state.submitting) muted('sending...');
@@ -249,10 +255,11 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
       break;
     }
   }
+  if (mustShow < 0 && (state.error || state.quitAsk)) mustShow = L.length;
   if (state.error) add({ text: state.error, color: theme.danger, bold: true });
   if (state.quitAsk) add({ text: `Leave the restore wizard? Nothing has been sent. ${k('dialog.yes')} leaves, ${k('dialog.no')} stays.`, color: theme.warning, bold: true });
   else if (state.step !== 'progress' && state.step !== 'confirm') hints.push('q leave');
-  const body = L.slice(0, Math.max(1, height - 1));
+  const body = fitLines(L, Math.max(1, height - 1), mustShow, theme.muted);
   return (
     <Box flexDirection="column" width={width} height={height}>
       {body.map((segs, i) => (
@@ -262,4 +269,37 @@ export function RestoreWizard({ route, width, height }: ScreenProps): React.Reac
       <SegLine segs={[{ text: hints.join('   '), color: theme.muted }]} width={width} theme={theme} unicode={unicode} />
     </Box>
   );
+}
+
+/** Words of `text` in lines of at most `width` columns (a word longer than that gets a line of its own). */
+export function wrapWords(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && displayWidth(next) > width) {
+      out.push(line);
+      line = word;
+    } else line = next;
+  }
+  out.push(line);
+  return out;
+}
+
+/**
+ * The wizard's lines in `rows` rows. When they do not fit, the lines from `mustShow` on (the typed
+ * confirmation and what is said about it) stay, under the step bar: the summary between them loses
+ * its last lines first, and one line says how many are not shown. A short terminal must never hide
+ * the box the person types into.
+ */
+export function fitLines(lines: Seg[][], rows: number, mustShow: number, muted?: string): Seg[][] {
+  if (lines.length <= rows) return lines;
+  const note = (n: number): Seg[] => [{ text: `… ${n} more line${n === 1 ? '' : 's'} (a taller terminal shows them)`, color: muted }];
+  if (mustShow < 0 || mustShow >= lines.length) return rows < 2 ? lines.slice(0, rows) : [...lines.slice(0, rows - 1), note(lines.length - rows + 1)];
+  const tail = lines.slice(mustShow);
+  if (tail.length >= rows) return tail.slice(0, rows);
+  const room = rows - tail.length - 1; // one line says what is hidden
+  if (room < 1) return tail;
+  const hidden = mustShow - room;
+  return [...lines.slice(0, room), note(hidden), ...tail];
 }

@@ -87,4 +87,39 @@ describe('restore wizard in a real terminal', () => {
     s = await pty.waitForText(/\bSTATE\s+KIND\s+TARGET\b[\s\S]*\brestore\s+acme-reports@test\b/);
     expect(s).toMatch(/succeeded\s+restore\s+acme-reports@test/);
   }, 90_000);
+
+  test('in a short terminal (100×20) the confirmation box stays on screen under the summary, and a wrong name is said there', async () => {
+    const pty = e2e.console({ args: ['--sandbox', '--ephemeral', '--seed', '1'], cols: 100, rows: 20 });
+    await pty.waitForText('acme-reports', 20_000);
+    await pty.press(':');
+    await typeSeen(pty, ':', 'env acme-reports@live');
+    await pty.press(KEYS.enter);
+    await pty.waitForText(/Services \(\d+\)/, 8000);
+    await pty.press('R');
+    await pty.waitForText(/ago\s+(manual|scheduled)\s+/, 10_000);
+    const list = pty.lines().filter((l) => /ago\s+(manual|scheduled)\s+/.test(l));
+    for (let i = 0; i < list.findIndex((l) => /\sok\s/.test(l)); i++) await pty.press('j');
+    await pty.press(KEYS.enter);
+    await pty.waitForText('step 2/7');
+    await pty.press(KEYS.enter);
+    await pty.waitForText('step 3/7');
+    const rows = pty.lines();
+    const testRow = rows.findIndex((l) => /live → test/.test(l));
+    const firstRow = rows.findIndex((l) => /live → (live|test|qa)/.test(l));
+    for (let i = firstRow - 1; i < testRow; i++) await pty.press('j');
+    await pty.press(KEYS.enter);
+    await pty.waitForText('step 4/7');
+    await pty.press(KEYS.enter);
+    await pty.waitForText('step 5/7');
+    await pty.press(KEYS.enter);
+    await pty.waitForText('step 6/7');
+    await pty.type('acme-rep');
+    let s = await pty.waitForText('> acme-rep_');
+    expect(s).toMatch(/Type acme-reports@test to restore into it/);
+    // what did not fit is said, not silently cut
+    expect(s).toMatch(/… \d+ more lines? \(a taller terminal shows them\)/);
+    await pty.press(KEYS.enter);
+    s = await pty.waitForText('does not name the destination');
+    expect(s).toContain('Type acme-reports@test to restore into it');
+  }, 60_000);
 });
