@@ -150,7 +150,8 @@ export function Purge({ route, width, height }: ScreenProps): React.ReactElement
       <Text wrap="truncate" {...sx(theme, { color: theme.muted })}>
         {form
           ? `${keyOf(keymap, 'wizard.next', unicode)} purge   ${keyOf(keymap, 'purge.kind', unicode)} kind   ${keyOf(keymap, 'app.back', unicode)} cancel`
-          : `${keyOf(keymap, 'list.open', unicode)} purge the selected domain/zone   ${keyOf(keymap, 'app.jobs', unicode)} jobs   ${keyOf(keymap, 'app.back', unicode)} back`}
+          : // nothing to purge: no key offers to
+            `${rows.length ? `${keyOf(keymap, 'list.open', unicode)} purge the selected domain/zone   ` : ''}${keyOf(keymap, 'app.jobs', unicode)} jobs   ${keyOf(keymap, 'app.back', unicode)} back`}
       </Text>
     </Box>
   );
