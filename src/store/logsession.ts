@@ -417,7 +417,11 @@ export class LogSession {
       const lines = data.lines.filter((l) => l.ts < oldest && l.ts >= from && (!services || services.has(l.service)));
       const range = `from ${hms(from)} to ${hms(oldest)}`;
       const note = data.truncated ? ' (the newest lines of a longer window)' : lines.length ? '' : ': no lines';
+      const endBefore = this.buffer.endId;
       this.buffer.insertOlder(lines, makeMarker('info', `older history, ${range}${note}`, { ts: from }));
+      // every line held was put back after the older ones, with new ids: a pause keeps its place
+      // (the lines that came after it are still the only new ones)
+      if (this.pausedEnd !== null) this.pausedEnd += this.buffer.endId - endBefore;
       this.olderFrom = from;
       // show the start of what was loaded
       this.setScroll({ follow: false, topId: this.buffer.firstId, row: 0 });

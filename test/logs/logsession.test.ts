@@ -167,6 +167,25 @@ describe('LogSession', () => {
     expect(s.newLines()).toBe(0);
   });
 
+  it('older history loaded while paused: only the lines that came after the pause count as new (not every line held)', async () => {
+    const c = new MiniClient();
+    const s = session();
+    s.show(src(c));
+    c.live.h.onSnapshot!({ lines: [L(0), L(1), L(2)], markers: [] }, 3);
+    s.setScroll({ follow: false, topId: 0, row: 0 });
+    c.live.h.onEvent!({ lines: [L(3)], markers: [] }, 4);
+    expect(s.newLines()).toBe(1);
+    const older = (ts: number): LogLine => ({ ...L(0), seq: 0, ts, message: `older ${ts}` });
+    await s.loadOlder(async () => ({ lines: [older(T0 - 120_000), older(T0 - 60_000)], truncated: false }) as never);
+    expect(texts(s)).toContain(`older ${T0 - 60_000}`);
+    expect(s.newLines()).toBe(1);
+    // a second window while still paused: still the one line
+    await s.loadOlder(async () => ({ lines: [], truncated: false }) as never);
+    expect(s.newLines()).toBe(1);
+    c.live.h.onEvent!({ lines: [L(4)], markers: [] }, 5);
+    expect(s.newLines()).toBe(2);
+  });
+
   it('edits: filter applies as typed, an invalid one shows what was in effect before the edit and is refused on Enter, Esc clears', () => {
     const c = new MiniClient();
     const s = session();
