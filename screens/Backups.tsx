@@ -58,7 +58,7 @@ export function Backups({ route, width, height }: ScreenProps): React.ReactEleme
         : sendCommand(store, 'download', { backup: f.backup!, siBackups: f.selected });
     p.then((j) => {
       store.updateView({ job: j.id }, vk);
-      store.toast(`${j.kind} ${j.target}: started`, 'ok');
+      store.toast(`${j.kind} ${j.target}: started`, 'ok', j.id);
     }).catch((e: unknown) => store.toast(`${f.kind === 'create' ? 'backup' : 'download'} refused: ${(e as Error).message}`, 'error'));
   };
 

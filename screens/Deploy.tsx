@@ -40,7 +40,7 @@ export function confirmDeploy(store: AppStore, target: EnvTarget, mode: BuildMod
     onConfirm: async () => {
       try {
         const j = await sendCommand(store, 'deploy', { env: target.env, buildMode: mode, ...(live ? { confirm: confirmationWord(target.app, target.slug) } : {}) });
-        store.toast(`deploy ${j.target}: started`, 'ok');
+        store.toast(`deploy ${j.target}: started`, 'ok', j.id);
         opts.onStarted?.(j.id);
       } catch (e) {
         store.toast(`deploy refused: ${(e as Error).message}`, 'error');

@@ -82,7 +82,7 @@ export function Releases({ route, width, height }: ScreenProps): React.ReactElem
         void sendCommand(store, 'redeploy', { env: target.env, deployment: r.uuid, buildMode: 'AUTO', ...(live ? { confirm: name } : {}) }).then(
           (j) => {
             store.updateView({ job: j.id }, vk);
-            store.toast(`redeploy ${j.target}: started`, 'ok');
+            store.toast(`redeploy ${j.target}: started`, 'ok', j.id);
           },
           (e: unknown) => store.toast(`redeploy refused: ${(e as Error).message}`, 'error'),
         ),

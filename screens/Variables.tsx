@@ -35,7 +35,7 @@ export function offerDeploy(store: AppStore, target: EnvTarget, why: string, key
     confirmLabel: 'deploy',
     onConfirm: () =>
       void sendCommand(store, 'deploy', { env: target.env, buildMode: 'AUTO', ...(live ? { confirm: name } : {}) }).then(
-        (j) => store.toast(`deploy ${j.target}: started (${keyOf('app.jobs')} shows it)`, 'ok'),
+        (j) => store.toast(`deploy ${j.target}: started (${keyOf('app.jobs')} shows it)`, 'ok', j.id),
         (e: unknown) => store.toast(`deploy refused: ${(e as Error).message}`, 'error'),
       ),
   });
@@ -98,7 +98,7 @@ export function Variables({ route, width, height }: ScreenProps): React.ReactEle
     sendCommand(store, 'env-var', params).then(
       (j) => {
         store.updateView({ job: j.id }, vk);
-        store.toast(`${what}: started`, 'ok');
+        store.toast(`${what}: started`, 'ok', j.id);
       },
       (e: unknown) => store.toast(`${what} refused: ${(e as Error).message}`, 'error'),
     );

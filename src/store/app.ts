@@ -111,6 +111,8 @@ export interface Toast {
   text: string;
   kind: ToastKind;
   at: number;
+  /** The job this toast announced the start of: replaced by its end when the job ends. */
+  job?: string;
 }
 
 export interface AppState {
@@ -215,7 +217,8 @@ export interface AppStore {
   view(key?: string): ViewUi;
   updateView(patch: Partial<ViewUi> | ((v: ViewUi) => Partial<ViewUi>), key?: string): void;
   // messages
-  toast(text: string, kind?: ToastKind): void;
+  /** A status-line message; `job`: it says that job started (its end replaces it). */
+  toast(text: string, kind?: ToastKind, job?: string): void;
   openDialog(d: DialogSpec): void;
   closeDialog(): void;
   setPalette(open: boolean): void;
@@ -353,6 +356,12 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
     const prev = state.jobs[job.id];
     if (prev && prev.updatedAt > job.updatedAt) return;
     setState({ jobs: { ...state.jobs, [job.id]: job } });
+    // "…: started" still on the status line when the job ends (it ends in a second, on its own
+    // view): the end takes its place rather than the start staying there for seconds after
+    if (state.toast?.job === job.id && (job.state === 'succeeded' || job.state === 'failed')) {
+      const n = jobNotice(job, store.current());
+      store.toast(n.body, n.ok ? 'ok' : 'error');
+    }
     announce(prev, job);
   };
 
@@ -521,9 +530,15 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
       const moved = 'cursor' in p && !('cursorKey' in p) ? { cursorKey: undefined } : {};
       setState({ ui: { ...state.ui, [k]: { ...prev, ...moved, ...p } } });
     },
-    toast(text, kind = 'info') {
+    toast(text, kind = 'info', job) {
+      // a start said after the job already ended (both came in one read): its end is said instead
+      const j = job ? state.jobs[job] : undefined;
+      if (j && (j.state === 'succeeded' || j.state === 'failed')) {
+        const n = jobNotice(j, store.current());
+        [text, kind, job] = [n.body, n.ok ? 'ok' : 'error', undefined];
+      }
       const id = ++toastSeq;
-      setState({ toast: { id, text, kind, at: now() } });
+      setState({ toast: { id, text, kind, at: now(), ...(job ? { job } : {}) } });
       if (toastTimer) clearTimeout(toastTimer);
       toastTimer = setTimeout(() => {
         if (state.toast?.id === id) setState({ toast: null });
@@ -549,7 +564,7 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
       try {
         const job = await client.command(kind, params);
         upsertJob(job);
-        store.toast(`${kind} ${job.target}: started (${keyWordOf(store, 'app.jobs', 'J')} shows jobs)`, 'ok');
+        store.toast(`${kind} ${job.target}: started (${keyWordOf(store, 'app.jobs', 'J')} shows jobs)`, 'ok', job.id);
         return job;
       } catch (e) {
         store.toast(`${kind} refused: ${(e as Error).message}`, 'error');

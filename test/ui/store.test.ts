@@ -17,6 +17,22 @@ describe('app store', () => {
     store.dispose();
   });
 
+  it('a "started" message gives way to the job\'s end when the job ends, even on the job\'s own view (it stayed for seconds after "succeeded")', async () => {
+    const gw = new FakeGateway();
+    const store = createAppStore({ commitIntervalMs: 0 });
+    store.attach(gw);
+    const job = await store.runCommand('env-var', { action: 'set', env: 'env-shop-test', name: 'STAGE' });
+    expect(store.getState().toast?.text).toMatch(/^env-var env-shop-test: started/);
+    gw.pushJob({ ...job!, state: 'succeeded', updatedAt: job!.updatedAt + 1, endedAt: Date.now() });
+    expect(store.getState().toast).toMatchObject({ text: 'variable change env-shop-test succeeded', kind: 'ok' });
+    // a start said after its end came (both in one read): the end is said
+    const quick = await gw.command('env-var', { action: 'unset', env: 'env-shop-test', name: 'STAGE' });
+    gw.pushJob({ ...quick, state: 'failed', error: 'no such variable', updatedAt: quick.updatedAt + 1, endedAt: Date.now() });
+    store.toast('unset STAGE: started', 'ok', quick.id);
+    expect(store.getState().toast).toMatchObject({ text: 'variable change env-shop-test failed: no such variable', kind: 'error' });
+    store.dispose();
+  });
+
   it("says the gateway's start-up notices (state files moved aside) once, as a warning, not at every reconnect", () => {
     const gw = new FakeGateway();
     const line = 'unusable sandbox state: moved to ~/.local/state/divio-tui/sandbox/state.json.corrupt-20261206T044313Z (unreadable state file: Unexpected end of JSON input); starting fresh';
