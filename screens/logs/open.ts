@@ -28,7 +28,8 @@ export function logParams(rows: readonly LogRow[]): Record<string, string> {
     slug: rows.map((r) => (apps.length > 1 ? `${r.app}@${r.env}` : r.env)).join('+'),
     app: apps.join('+'),
     appUuid: first.appUuid,
-    org: first.org,
+    // the header names every organisation merged, not the first row's alone
+    org: [...new Set(rows.map((r) => r.org))].join('+'),
   };
   if (rows.length > 1) {
     p.envs = rows.map((r) => r.envUuid).join(',');

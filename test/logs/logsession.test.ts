@@ -272,5 +272,9 @@ describe('opening merged logs', () => {
     expect(logSpecOf(p)).toEqual({ envs: ['u-test', 'u-live'], labels: ['shop@test', 'shop@live'], services: undefined, name: 'shop-test+live' });
     expect(logSpecOf({ env: 'u1', slug: 'live', app: 'shop' })).toEqual({ envs: ['u1'], labels: ['shop@live'], services: undefined, name: 'shop-live' });
     expect(logSpecOf({})).toBeNull();
+    expect(p.org).toBe('o');
+    // applications of two organisations: the header names both, not the first one's
+    const two = logParams([rows[0]!, { app: 'blog', env: 'live', envUuid: 'u-blog', appUuid: 'b', org: 'Nordwind' }]);
+    expect(two).toMatchObject({ org: 'o+Nordwind', app: 'shop+blog', slug: 'shop@test+blog@live' });
   });
 });
