@@ -49,6 +49,8 @@ export interface ChartRender {
 /** Compact value for axis labels: `0`, `2.5`, `95`, `1.2k`, `3M` + unit. */
 export function formatValue(v: number, unit = ''): string {
   const a = Math.abs(v);
+  // milliseconds from a second on read as seconds (`1.5s`, not `1.5kms`)
+  if (unit === 'ms' && a >= 1000) return formatValue(v / 1000, 's');
   let s: string;
   if (a >= 1e6) s = trim((v / 1e6).toFixed(1)) + 'M';
   else if (a >= 1e4) s = Math.round(v / 1e3) + 'k';

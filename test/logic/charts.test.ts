@@ -96,8 +96,12 @@ describe('renderChart', () => {
 
   it('formatValue / niceCeil', () => {
     expect(formatValue(0, '%')).toBe('0%');
+    expect(formatValue(1000, 'ms')).toBe('1s');
+    expect(formatValue(1500, 'ms')).toBe('1.5s');
+    expect(formatValue(950, 'ms')).toBe('950ms');
+    expect(formatValue(2000, 'req')).toBe('2kreq');
     expect(formatValue(2.5, '/s')).toBe('2.5/s');
-    expect(formatValue(1234, 'ms')).toBe('1.2k' + 'ms');
+    expect(formatValue(1234, 'ms')).toBe('1.23s');
     expect(formatValue(25000)).toBe('25k');
     expect(niceCeil(340)).toBe(500);
     expect(niceCeil(0.7)).toBe(1);
