@@ -12,5 +12,6 @@ export function copyText(store: AppStore, what: string, text: string | null | un
   const r = store.services.copy?.(text) ?? { sent: false as const, reason: 'no terminal' };
   if (!r.sent) store.toast(`${what} not copied (${r.reason}): ${shown}`, 'warn');
   else if (r.likely) store.toast(`copied ${what}: ${shown}`, 'ok');
-  else store.toast(`copied ${what} (OSC 52: if this terminal ignores it, select the text here): ${shown}`, 'ok');
+  // the text first, so that as much of it as the line holds can be selected; the caveat after it
+  else store.toast(`copied ${what}: ${shown}   (OSC 52: if this terminal ignores it, select the text here)`, 'ok');
 }
