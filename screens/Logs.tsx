@@ -228,6 +228,8 @@ function LogScreen({
     'copy.id': () => copyText(store, 'log line', lineToCopy()),
     'copy.url': () => copyText(store, 'URL in the line', /https?:\/\/[^\s"'<>]+/.exec(lineToCopy() ?? '')?.[0]),
     'logs.save': () => {
+      // nothing shown, nothing written (an empty file would only look like a saved log)
+      if (q.count === 0) return void store.toast(`nothing to save: ${q.filterText ? 'the filter matches no line' : 'no line held yet'}`, 'warn');
       store.toast(`saving ${q.count.toLocaleString('en-US')} entries${unicode ? '\u2026' : '...'}`, 'info');
       session
         .save()

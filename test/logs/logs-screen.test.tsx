@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 vi.hoisted(() => {
   process.env.FORCE_COLOR = '3';
 });
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mount, KEY, type Harness } from '../ui/fake.js';
@@ -262,6 +262,17 @@ describe('log screen', () => {
     expect(f).toMatch(/^\{$/m);
     await h.press('t');
     await h.waitFor((x) => strip(x).includes('ts local'));
+  });
+
+  it('S with a filter that matches nothing writes no file and says why', async () => {
+    h = await openLogs();
+    feed(h, numbered(0, 5), [], LOGS_KEY, true);
+    await h.waitFor((x) => x.includes('request 4 '));
+    await h.press('/');
+    for (const ch of 'no-such-text-anywhere') h.stdin.write(ch);
+    await h.press(KEY.enter, 'S');
+    await h.waitFor((x) => strip(x).includes('nothing to save: the filter matches no line'));
+    expect(existsSync(join(stateDir, 'divio-tui', 'logs')) ? readdir(join(stateDir, 'divio-tui', 'logs')) : []).toHaveLength(0);
   });
 
   it('S saves what the filter shows (whole buffer, markers included) to the XDG state dir and shows the path', async () => {
