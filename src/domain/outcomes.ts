@@ -34,6 +34,12 @@ export function backupOutcome(b: Pick<Backup, 'state' | 'success' | 'ended_at'>)
   return { done: false };
 }
 
+/** When a backup that ended with SUCCESS was taken (its end, else its creation); null for any other. */
+export function backupSucceededAt(b: Pick<Backup, 'state' | 'success' | 'ended_at' | 'created_at'>): string | null {
+  const o = backupOutcome(b);
+  return o.done && o.ok ? (b.ended_at ?? b.created_at ?? null) : null;
+}
+
 /** A restore is done when `finished` is true, and succeeded only when `success == "SUCCESS"` (Divio's CLI). */
 export function restoreOutcome(r: Pick<BackupRestore, 'finished' | 'success'>): Outcome {
   if (!r.finished) return { done: false };

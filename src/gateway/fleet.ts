@@ -20,7 +20,7 @@
 //
 // Leaving: the fleet's figures (rows, error samples, backup ages) are kept for a grace period after
 // the last watcher leaves (`retainMs`, default 10 min), so coming back shows them at once.
-import { backupOutcome } from '../domain/outcomes.js';
+import { backupOutcome, backupSucceededAt } from '../domain/outcomes.js';
 import { compareText } from '../domain/helpers.js';
 import type { Application, Backup, Deployment, DeploymentRef, Environment, FleetRow } from '../domain/index.js';
 import { Backup as BackupSchema, Environment as EnvironmentSchema, Application as ApplicationSchema, Organisation as OrganisationSchema } from '../domain/index.js';
@@ -528,10 +528,10 @@ export class FleetTopic extends Topic<'fleet'> {
       if (p.results.length) this.backupFilter = true;
       for (const b of p.results) {
         // a backup counts once it has ended with SUCCESS (a running one may already say SUCCESS)
-        const o = backupOutcome(b);
-        const t = o.done && o.ok ? (b.ended_at ?? b.created_at ?? null) : null;
+        const t = backupSucceededAt(b);
         if (t && (!newest || t > newest)) newest = t;
         // the same answer says whether the newest backup failed (no request more)
+        const o = backupOutcome(b);
         const at = b.created_at ?? b.ended_at ?? null;
         if (o.done && !o.ok && at && (!failed || at > failed)) failed = at;
       }
@@ -554,8 +554,7 @@ export class FleetTopic extends Topic<'fleet'> {
     w.pages++;
     w.count = p.count;
     for (const b of p.results) {
-      const o = backupOutcome(b);
-      const t = o.done && o.ok ? (b.ended_at ?? b.created_at ?? null) : null;
+      const t = backupSucceededAt(b);
       const prev = w.found.get(b.environment);
       if (t && (!prev || t > prev)) w.found.set(b.environment, t);
     }

@@ -8,7 +8,7 @@ import { drawNextFrameAtOnce } from '../terminal/inkthrottle.js';
 import type { Job, JobKind } from '../domain/index.js';
 import type { TopicDataOf, TopicName, TopicParamsIn, TopicHealth, Welcome } from '../protocol/messages.js';
 import { topicKey } from '../protocol/keys.js';
-import { jobEnded, jobNotice, NOTIFIED_KINDS, type JobNotice } from './jobnotice.js';
+import { jobEnded, jobNotice, jobOver, NOTIFIED_KINDS, type JobNotice } from './jobnotice.js';
 import type { TimeRange } from '../domain/metrics.js';
 import type { BackupForm, PurgeForm, VarForm } from './forms.js';
 import type { RestoreState } from './restore.js';
@@ -358,10 +358,7 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
     setState({ jobs: { ...state.jobs, [job.id]: job } });
     // "…: started" still on the status line when the job ends (it ends in a second, on its own
     // view): the end takes its place rather than the start staying there for seconds after
-    if (state.toast?.job === job.id && (job.state === 'succeeded' || job.state === 'failed')) {
-      const n = jobNotice(job, store.current());
-      store.toast(n.body, n.ok ? 'ok' : 'error');
-    }
+    if (state.toast?.job === job.id && jobOver(job)) store.toast(state.toast.text, state.toast.kind, job.id);
     announce(prev, job);
   };
 
@@ -531,9 +528,9 @@ export function createAppStore(opts: StoreOptions = {}): AppStore {
       setState({ ui: { ...state.ui, [k]: { ...prev, ...moved, ...p } } });
     },
     toast(text, kind = 'info', job) {
-      // a start said after the job already ended (both came in one read): its end is said instead
+      // a start said once the job has ended (both came in one read, or the end came since): its end instead
       const j = job ? state.jobs[job] : undefined;
-      if (j && (j.state === 'succeeded' || j.state === 'failed')) {
+      if (j && jobOver(j)) {
         const n = jobNotice(j, store.current());
         [text, kind, job] = [n.body, n.ok ? 'ok' : 'error', undefined];
       }

@@ -9,6 +9,11 @@ export const NOTIFIED_KINDS: ReadonlySet<JobKind> = new Set<JobKind>(['deploy', 
 
 const ENDED: ReadonlySet<JobState> = new Set<JobState>(['succeeded', 'failed']);
 
+/** The job has ended (succeeded or failed). */
+export function jobOver(job: Pick<Job, 'state'>): boolean {
+  return ENDED.has(job.state);
+}
+
 /**
  * A job went from queued/running to succeeded/failed (between two states this client has seen). Jobs
  * the gateway adopted at start (found running upstream, started elsewhere: actor "upstream") are not
